@@ -1,0 +1,54 @@
+/**
+ * The one definition of the topicast table, read by the CDK construct and by the local
+ * gateway (which creates the table from it), so the two cannot drift.
+ *
+ * Single-table layout, no secondary index: every access pattern is a key lookup or a
+ * Query on a partition key.
+ *   pk = c#<connectionId>  sk = c            the connection (endpoint, identity, format)
+ *   pk = c#<connectionId>  sk = s#<topic>    a topic it joined (for disconnect and counting)
+ *   pk = c#<connectionId>  sk = r#<window>   its push counter for one rate-limit window
+ *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out)
+ * Both sides of a subscription are written (connection side first), because dynalite has
+ * no transactions and a GSI would be eventually consistent for `$disconnect`.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; every item carries it so nothing outlives API Gateway's 2 h connection cap. */
+  timeToLiveAttribute: 'expiresAt',
+  billingMode: 'PAY_PER_REQUEST',
+} as const;
+
+export const DEFAULT_TABLE_NAME = 'topicast';
+
+export const keys = {
+  connection: (connectionId: string) => ({ pk: `c#${connectionId}`, sk: 'c' }),
+  connectionTopic: (connectionId: string, topic: string) => ({ pk: `c#${connectionId}`, sk: `s#${topic}` }),
+  rateWindow: (connectionId: string, windowStart: number) => ({ pk: `c#${connectionId}`, sk: `r#${windowStart}` }),
+  topicSubscriber: (topic: string, shard: number, connectionId: string) => ({ pk: topicPartition(topic, shard), sk: connectionId }),
+  connectionPartition: (connectionId: string) => `c#${connectionId}`,
+  topicPartition,
+} as const;
+
+export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
+
+function topicPartition(topic: string, shard: number): string {
+  return `t#${topic}#${shard}`;
+}
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+      { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+    ],
+    BillingMode: TABLE_SCHEMA.billingMode,
+  };
+}
