@@ -4,7 +4,7 @@
  */
 import type { Identity } from './identity.js';
 import type { PresenceMeta } from './presence.js';
-import type { WireFormat } from './protocol/messages.js';
+import type { OutboundMessage, WireFormat } from './protocol/messages.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -78,9 +78,15 @@ export interface FanoutDispatcher {
 
 export interface FanoutBatch {
   readonly topic: string;
-  readonly message: import('./protocol/messages.js').OutboundMessage;
+  readonly message: OutboundMessage;
   readonly subscribers: readonly Subscriber[];
-  readonly excludeConnectionId: string | null;
+  /** Presence events carry each subscription's join_ref. */
+  readonly withSubscriberJoinRef: boolean;
+}
+
+/** Verifies a bearer token; throws ConnectRefusedError when it must be refused. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Identity>;
 }
 
 export interface Clock {

@@ -1,0 +1,24 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// BatchWriteItem takes at most 25 requests and may hand some back as UnprocessedItems
+// under throttling; those are retried with backoff rather than dropped.
+const BATCH_LIMIT = 25;
+const MAX_ROUNDS = 6;
+
+export async function batchDelete(client: DynamoDBDocumentClient, tableName: string, keys: readonly Record<string, unknown>[]): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < keys.length; i += BATCH_LIMIT) batches.push(keys.slice(i, i + BATCH_LIMIT));
+  await Promise.all(batches.map((batch) => deleteBatch(client, tableName, batch)));
+}
+
+async function deleteBatch(client: DynamoDBDocumentClient, tableName: string, batch: Record<string, unknown>[]): Promise<void> {
+  let requests = batch.map((Key) => ({ DeleteRequest: { Key } }));
+  for (let round = 0; requests.length > 0; round += 1) {
+    if (round >= MAX_ROUNDS) throw new Error(`BatchWriteItem left ${requests.length} deletes unprocessed after ${MAX_ROUNDS} rounds`);
+    if (round > 0) await sleep(Math.random() * 50 * 2 ** round);
+    const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+    requests = (UnprocessedItems?.[tableName] ?? []) as typeof requests;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,17 @@
+import type { TopicastConfig } from '../config.js';
+import type { RealtimeStore } from '../ports.js';
+import { shardCountFor } from '../topic-settings.js';
+import type { Broadcaster } from './broadcaster.js';
+
+export interface DisconnectClientDependencies {
+  readonly store: RealtimeStore;
+  readonly broadcaster: Broadcaster;
+  readonly config: TopicastConfig;
+}
+
+/** Removes the connection with one Query plus batched deletes, then announces its leaves. */
+export async function disconnectClient(deps: DisconnectClientDependencies, connectionId: string): Promise<number> {
+  const removed = await deps.store.removeConnection(connectionId, (topic) => shardCountFor(topic, deps.config));
+  await deps.broadcaster.announceLeaves(removed);
+  return removed.length;
+}

@@ -1,0 +1,87 @@
+import { authorizeJoin, type JoinAuthorizationHook } from '../authorization.js';
+import type { TopicastConfig } from '../config.js';
+import { ProtocolError } from '../errors.js';
+import { presenceKeyOf } from '../identity.js';
+import { buildMeta, diffOf, stateOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
+import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
+import { okReply, type JoinCommand, type JsonObject, type OutboundMessage } from '../protocol/messages.js';
+import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
+import type { Clock, IdGenerator, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
+import { presenceDiffMessage, type Broadcaster } from './broadcaster.js';
+import type { Requester } from './requester.js';
+
+export interface JoinTopicDependencies {
+  readonly store: RealtimeStore;
+  readonly broadcaster: Broadcaster;
+  readonly config: TopicastConfig;
+  readonly ids: IdGenerator;
+  readonly clock: Clock;
+  readonly authorizeHook?: JoinAuthorizationHook | undefined;
+}
+
+/**
+ * Joins a topic: authorize, subscribe (replacing an earlier join, as Phoenix does), then
+ * send the joiner its reply and `presence_state`, and everyone else a `presence_diff`.
+ */
+export async function joinTopic(deps: JoinTopicDependencies, requester: Requester, command: JoinCommand): Promise<OutboundMessage[]> {
+  const { store, config, broadcaster } = deps;
+  const { topic } = command;
+  const userMeta = readMeta(command.payload, config.limits.maxMetaBytes);
+
+  const { connection, topics } = await store.getConnectionState(requester.connectionId);
+  if (!connection) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
+  const identity = connection.identity;
+
+  const decision = authorizeJoin({ topic, identity, payload: command.payload }, config.topicRules, deps.authorizeHook);
+  if (!decision.allowed) throw new ProtocolError(REASONS.unauthorized, decision.message);
+
+  const rejoin = topics.includes(topic);
+  if (!rejoin && topics.length >= config.limits.maxTopicsPerConnection) {
+    throw new ProtocolError(REASONS.tooManyTopics, `a connection may join at most ${config.limits.maxTopicsPerConnection} topics`);
+  }
+
+  const presenceOn = presenceEnabledFor(topic, config);
+  const shards = shardCountFor(topic, config);
+  const subscription: SubscriptionRecord = {
+    topic,
+    connectionId: requester.connectionId,
+    endpoint: connection.endpoint,
+    format: command.format,
+    joinRef: command.joinRef,
+    presenceKey: presenceOn ? presenceKeyOf(identity, requester.connectionId) : null,
+    meta: presenceOn ? buildMeta(userMeta, deps.ids.phxRef()) : null,
+    expiresAt: connection.expiresAt,
+  };
+  const replaced = await store.putSubscription(subscription, shards);
+
+  const reply = okReply(command);
+  if (!presenceOn || subscription.presenceKey === null || subscription.meta === null) return [reply];
+
+  const members: SubscriptionRecord[] = [];
+  for await (const page of store.listSubscribers(topic, shards, 'presence')) members.push(...page);
+  const state = stateOf(members.flatMap(presenceEntryOf));
+  const leaves = replaced ? presenceEntryOf(replaced) : [];
+  const diff = diffOf([{ key: subscription.presenceKey, meta: subscription.meta }], leaves);
+  await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
+    excludeConnectionId: requester.connectionId,
+    withSubscriberJoinRef: true,
+    subscribers: members,
+  });
+  const presenceState: OutboundMessage = { topic, event: PRESENCE_EVENTS.state, payload: state, ref: null, joinRef: command.joinRef };
+  return [reply, presenceState];
+}
+
+function readMeta(payload: JsonObject, maxBytes: number): JsonObject {
+  const meta = payload.meta;
+  if (meta === undefined || meta === null) return {};
+  if (!isPlainObject(meta)) throw new ProtocolError(REASONS.invalidFrame, 'join payload "meta" must be a JSON object');
+  const bytes = jsonByteLength(meta);
+  if (bytes > maxBytes) throw new ProtocolError(REASONS.payloadTooLarge, `presence meta is ${bytes} bytes; the limit is ${maxBytes}`);
+  return meta;
+}
+
+function presenceEntryOf(subscription: SubscriptionRecord): PresenceEntry[] {
+  const { presenceKey, meta } = subscription;
+  return presenceKey !== null && meta !== null ? [{ key: presenceKey, meta: meta as PresenceMeta }] : [];
+}

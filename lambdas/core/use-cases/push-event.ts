@@ -1,0 +1,34 @@
+import type { TopicastConfig } from '../config.js';
+import { ProtocolError } from '../errors.js';
+import { REASONS } from '../protocol/constants.js';
+import { okReply, type OutboundMessage, type PushCommand } from '../protocol/messages.js';
+import type { Clock, RealtimeStore } from '../ports.js';
+import type { Broadcaster } from './broadcaster.js';
+import type { Requester } from './requester.js';
+
+export interface PushEventDependencies {
+  readonly store: RealtimeStore;
+  readonly broadcaster: Broadcaster;
+  readonly config: TopicastConfig;
+  readonly clock: Clock;
+}
+
+/** Broadcasts a client event to the topic's subscribers (the sender too unless `self: false`). */
+export async function pushEvent(deps: PushEventDependencies, requester: Requester, command: PushCommand): Promise<OutboundMessage[]> {
+  const { store, config, clock } = deps;
+  const windowSeconds = config.limits.rateLimitWindowSeconds;
+  const nowSeconds = Math.floor(clock.nowMs() / 1000);
+  const windowStart = nowSeconds - (nowSeconds % windowSeconds);
+  // Both reads are independent: run them together to keep one round trip of latency.
+  const [joined, pushesInWindow] = await Promise.all([
+    store.isSubscribed(requester.connectionId, command.topic),
+    store.countPush(requester.connectionId, windowStart, windowStart + windowSeconds * 2),
+  ]);
+  if (!joined) throw new ProtocolError(REASONS.notJoined, `join ${command.topic} before pushing to it`);
+  if (pushesInWindow > config.limits.maxPushesPerWindow) {
+    throw new ProtocolError(REASONS.rateLimited, `at most ${config.limits.maxPushesPerWindow} pushes per ${windowSeconds} s`);
+  }
+  const broadcast: OutboundMessage = { topic: command.topic, event: command.event, payload: command.payload, ref: null, joinRef: null };
+  await deps.broadcaster.broadcast(command.topic, broadcast, { excludeConnectionId: command.self ? null : requester.connectionId });
+  return [okReply(command)];
+}
