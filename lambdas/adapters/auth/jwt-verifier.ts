@@ -1,0 +1,86 @@
+/**
+ * Verifies connect tokens with `jose`. The key is chosen by the token's algorithm family
+ * and each family accepts only its own algorithms, so an RS256 public key can never be
+ * used as an HS256 secret (algorithm confusion) and `alg: none` is always refused.
+ */
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { ConnectRefusedError } from '../../core/errors.js';
+import type { Identity } from '../../core/identity.js';
+import type { TokenVerifier } from '../../core/ports.js';
+
+export interface JwtVerifierOptions {
+  /** HS256 secret, fetched at most once (e.g. from Secrets Manager at cold start). */
+  readonly secret?: (() => Promise<string>) | undefined;
+  /** JWKS URL for RS256/ES256 tokens (Cognito, Auth0). */
+  readonly jwksUrl?: string | undefined;
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
+  /** Tolerated clock skew for exp/nbf, in seconds. @default 5 */
+  readonly clockToleranceSeconds?: number | undefined;
+}
+
+const HMAC_ALGORITHMS = ['HS256'];
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
+
+export class JwtVerifier implements TokenVerifier {
+  private secretKey: Promise<Uint8Array> | undefined;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  public constructor(private readonly options: JwtVerifierOptions) {
+    if (!options.secret && !options.jwksUrl) throw new Error('JwtVerifier needs a secret or a JWKS URL');
+    this.jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+  }
+
+  public async verify(token: string): Promise<Identity> {
+    const payload = await this.verifiedPayload(token);
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new ConnectRefusedError(401, 'token has no subject (sub)');
+    return { sub: payload.sub, claims: payload };
+  }
+
+  private async verifiedPayload(token: string): Promise<JWTPayload> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch (error) {
+      throw new ConnectRefusedError(401, 'token is malformed', { cause: error });
+    }
+    const common = {
+      clockTolerance: this.options.clockToleranceSeconds ?? 5,
+      ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
+      ...(this.options.audience ? { audience: this.options.audience } : {}),
+    };
+    try {
+      if (alg !== undefined && HMAC_ALGORITHMS.includes(alg) && this.options.secret) {
+        return (await jwtVerify(token, await this.hmacKey(), { ...common, algorithms: HMAC_ALGORITHMS })).payload;
+      }
+      if (alg !== undefined && ASYMMETRIC_ALGORITHMS.includes(alg) && this.jwks) {
+        return (await jwtVerify(token, this.jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
+      }
+    } catch (error) {
+      throw new ConnectRefusedError(401, refusalMessage(error), { cause: error });
+    }
+    throw new ConnectRefusedError(401, `token algorithm ${String(alg)} is not accepted`);
+  }
+
+  private hmacKey(): Promise<Uint8Array> {
+    const load = this.options.secret;
+    if (!load) throw new Error('no HS256 secret configured');
+    // Cache the promise, not the value, so concurrent cold-start calls fetch once; forget failures.
+    this.secretKey ??= load().then(
+      (secret) => new TextEncoder().encode(secret),
+      (error: unknown) => {
+        this.secretKey = undefined;
+        throw error;
+      },
+    );
+    return this.secretKey;
+  }
+}
+
+function refusalMessage(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `token claim ${error.claim} is not valid: ${error.reason}`;
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'token signature is not valid';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  return 'token is not valid';
+}

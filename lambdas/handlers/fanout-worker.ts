@@ -1,0 +1,16 @@
+import { once, type MessagingDependencies } from '../composition/dependencies.js';
+import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
+import { IN_LAMBDA } from '../composition/environment/shared.js';
+import type { FanoutBatch } from '../core/ports.js';
+import type { DeliveryReport } from '../core/use-cases/deliver.js';
+
+/** Delivers one batch of a big topic's fan-out, invoked asynchronously by the pusher. */
+export const createFanoutWorkerHandler = (dependencies: () => MessagingDependencies) =>
+  async (batch: FanoutBatch): Promise<DeliveryReport> => {
+    const deps = dependencies();
+    const report = await deps.broadcaster.deliverBatch(batch.subscribers, batch.message, batch.withSubscriberJoinRef);
+    deps.logger.info('fan-out batch delivered', { topic: batch.topic, subscribers: batch.subscribers.length, delivered: report.delivered, gone: report.gone.length, failed: report.failed });
+    return report;
+  };
+
+export const handler = createFanoutWorkerHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));

@@ -1,0 +1,53 @@
+/**
+ * The shape every message route shares: decode, run one use case, reply. A single reply
+ * is returned as the route response (two-way route: API Gateway sends it back); several
+ * (a join's reply then presence_state) are posted in order so the client sees the reply first.
+ */
+import type { MessagingDependencies } from '../composition/dependencies.js';
+import { ProtocolError } from '../core/errors.js';
+import { encodeMessage } from '../core/protocol/codec.js';
+import { REASONS } from '../core/protocol/constants.js';
+import type { Command, OutboundMessage } from '../core/protocol/messages.js';
+import type { Logger, MessageSender } from '../core/ports.js';
+import type { TopicastConfig } from '../core/config.js';
+import { handleFrame, type FrameOutcome } from '../core/use-cases/handle-frame.js';
+import type { Requester } from '../core/use-cases/requester.js';
+import { bodyText, type GatewayEvent, type GatewayHandler, type GatewayRequestContext, type GatewayResponse } from './api-gateway-event.js';
+
+interface FrameDependencies {
+  readonly config: TopicastConfig;
+  readonly logger: Logger;
+  readonly endpointFor: (context: GatewayRequestContext) => string;
+  readonly sender?: MessageSender;
+}
+
+export type CommandRun<D> = (deps: D, requester: Requester, command: Command) => Promise<OutboundMessage[]>;
+
+export function createMessageHandler<D extends FrameDependencies>(dependencies: () => D, run: CommandRun<D>): GatewayHandler {
+  return async (event: GatewayEvent): Promise<GatewayResponse> => {
+    const deps = dependencies();
+    const requester: Requester = { connectionId: event.requestContext.connectionId, endpoint: deps.endpointFor(event.requestContext) };
+    const outcome = await handleFrame(deps, requester, bodyText(event), (who, command) => run(deps, who, command));
+    return respond(deps.sender, requester, outcome);
+  };
+}
+
+async function respond(sender: MessageSender | undefined, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
+  const frames = outcome.messages.map((message) => encodeMessage(message, outcome.format));
+  if (frames.length === 1 || !sender) return { statusCode: 200, body: frames.join('\n') };
+  for (const data of frames) await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data });
+  return { statusCode: 200 };
+}
+
+/** A route that serves one command kind; API Gateway routing makes a mismatch impossible. */
+export function only<K extends Command['kind'], D>(
+  kind: K,
+  run: (deps: D, requester: Requester, command: Extract<Command, { kind: K }>) => Promise<OutboundMessage[]>,
+): CommandRun<D> {
+  return async (deps, requester, command) => {
+    if (command.kind !== kind) throw new ProtocolError(REASONS.unknownAction, `this route handles ${kind} only`);
+    return run(deps, requester, command as Extract<Command, { kind: K }>);
+  };
+}
+
+export type { MessagingDependencies };

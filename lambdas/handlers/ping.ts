@@ -1,0 +1,15 @@
+import { once, type BaseDependencies } from '../composition/dependencies.js';
+import { configFromEnvironment, IN_LAMBDA } from '../composition/environment/shared.js';
+import { jsonLogger } from '../composition/system.js';
+import type { GatewayRequestContext } from './api-gateway-event.js';
+import { heartbeat } from '../core/use-cases/heartbeat.js';
+import { createMessageHandler, only } from './message-handler.js';
+
+export interface PingDependencies extends BaseDependencies {
+  readonly endpointFor: (context: GatewayRequestContext) => string;
+}
+
+/** Answers from memory: no table, no Management API, so it needs no IAM permission. */
+export const createPingHandler = (deps: () => PingDependencies) => createMessageHandler(deps, only('heartbeat', async (_deps, _requester, command) => heartbeat(command)));
+
+export const handler = createPingHandler(once(() => ({ config: configFromEnvironment(), logger: jsonLogger(), endpointFor: () => '' }), IN_LAMBDA));
