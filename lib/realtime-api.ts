@@ -1,0 +1,462 @@
+/**
+ * `RealtimeApi`: Phoenix Channels over an API Gateway WebSocket API.
+ *
+ * One Lambda per route plus a fan-out worker, one DynamoDB table (shared definition with
+ * the local gateway), a token-signing secret, and least-privilege roles written by hand.
+ * Pure defaults and validation live in `realtime-api-defaults.ts`.
+ */
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
+import { TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
+import {
+  ARCHITECTURE,
+  DEFAULTS,
+  DEPS_LOCK_FILE_PATH,
+  ENV,
+  ESBUILD_TARGET,
+  ESM_REQUIRE_BANNER,
+  FUNCTION_IDS,
+  MANAGE_CONNECTIONS_METHODS,
+  MESSAGE_ROUTE_KEYS,
+  PERMISSIONS,
+  ROUTE_KEYS,
+  ROUTE_SELECTION_EXPRESSION,
+  RUNTIME,
+  buildRuntimeConfig,
+  flattenCfnReference,
+  handlerEntry,
+  validateProps,
+  type RouteKey,
+} from './realtime-api-defaults.js';
+
+export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
+
+export interface RealtimeApiProps {
+  /**
+   * Name of the WebSocket API.
+   * @default - the construct's id
+   */
+  readonly apiName?: string;
+  /**
+   * Stage name; part of the URL (`wss://.../{stageName}`) and of the management endpoint.
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Default route throttling of the stage (requests per second and burst), per account and region.
+   * @default { burstLimit: 500, rateLimit: 1000 }
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+  /**
+   * Memory of every function, in MB (CPU scales with it).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the route functions. At most 29 s: API Gateway drops the integration after that.
+   * @default Duration.seconds(10)
+   */
+  readonly routeTimeout?: Duration;
+  /**
+   * Timeout of the fan-out worker.
+   * @default Duration.seconds(60)
+   */
+  readonly fanoutWorkerTimeout?: Duration;
+  /**
+   * Retention of the function log groups and the stage access log group.
+   * @default logs.RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the table, the created token secret and the log groups when they
+   * leave the stack. Use DESTROY for throwaway environments.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on the table.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Create the account-level role that lets API Gateway write to CloudWatch Logs
+   * (`AWS::ApiGateway::Account`). WebSocket access logging fails to deploy without it.
+   * Set to false when the account already has one (it is one setting per account and region).
+   * @default true
+   */
+  readonly createAccountCloudWatchRole?: boolean;
+  /**
+   * Who may connect: `required` rejects connections without a valid token, `optional`
+   * verifies a token when given, `none` ignores tokens.
+   * @default 'required'
+   */
+  readonly auth?: AuthMode;
+  /**
+   * The HS256 signing secret for tokens (a Secrets Manager secret whose value is the raw
+   * secret string). Only `$connect` can read it.
+   * @default - a new secret with a generated 64-character value
+   */
+  readonly tokenSecret?: secretsmanager.ISecret;
+  /**
+   * JWKS URL for RS256/ES256 tokens (e.g. Cognito's
+   * `https://cognito-idp.{region}.amazonaws.com/{poolId}/.well-known/jwks.json`).
+   * @default - only HS256 tokens signed with `tokenSecret` are accepted
+   */
+  readonly jwksUrl?: string;
+  /**
+   * Allowed `Origin` header values on connect.
+   * @default [] - any origin
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Protocol limits (payload size, topics per connection, push rate).
+   * @default - the runtime's defaults (see lambdas/core/config.ts)
+   */
+  readonly limits?: Partial<Limits>;
+  /**
+   * Topic patterns (`*` matches any run of characters) on which presence is not tracked.
+   * @default [] - presence on every topic
+   */
+  readonly presenceDisabled?: readonly string[];
+  /**
+   * Claim requirements per topic pattern.
+   * @default [] - any authenticated or anonymous (per `auth`) connection may join any
+   *   topic, except `user:<sub>` topics, which only that `sub` may join
+   */
+  readonly topicRules?: readonly TopicRule[];
+  /**
+   * Topics whose subscribers are spread over several partition keys (for very large topics).
+   * @default [] - one partition per topic
+   */
+  readonly sharding?: readonly TopicSharding[];
+  /**
+   * Fan-out tuning (posts in flight, worker threshold and batch size, retries).
+   * @default - the runtime's defaults (see lambdas/core/config.ts)
+   */
+  readonly fanout?: Partial<FanoutSettings>;
+  /**
+   * Seconds a connection's items live before TTL deletes them.
+   * @default - the runtime's default (7500 s: API Gateway's 2 h cap plus a margin)
+   */
+  readonly connectionTtlSeconds?: number;
+}
+
+export type RealtimeFunctionName = RouteKey | 'fanout-worker';
+
+const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
+
+export class RealtimeApi extends Construct {
+  /** The WebSocket API (route selection on `$request.body.action`). */
+  public readonly webSocketApi: apigwv2.WebSocketApi;
+  /** The auto-deployed stage. */
+  public readonly stage: apigwv2.WebSocketStage;
+  /** The single table of connections and subscriptions. */
+  public readonly table: dynamodb.Table;
+  /** The function behind each route, keyed by API Gateway route key. */
+  public readonly functions: Readonly<Record<RouteKey, nodejs.NodejsFunction>>;
+  /** Invoked asynchronously by the route functions to spread large fan-outs. */
+  public readonly fanoutWorker: nodejs.NodejsFunction;
+  /** The HS256 token signing secret (created unless given). */
+  public readonly tokenSecret: secretsmanager.ISecret;
+  /** `wss://{apiId}.execute-api.{region}.{urlSuffix}/{stage}` */
+  public readonly webSocketUrl: string;
+  /** `https://{apiId}.execute-api.{region}.{urlSuffix}/{stage}`, the Management API endpoint. */
+  public readonly managementEndpoint: string;
+  /** The stage's access log group. */
+  public readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RealtimeApiProps = {}) {
+    super(scope, id);
+
+    const errors = validateProps(props);
+    if (errors.length > 0) throw new Error(`Invalid RealtimeApi props (${this.node.path}):\n- ${errors.join('\n- ')}`);
+
+    const stageName = props.stageName ?? DEFAULTS.stageName;
+    const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;
+    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    const stack = Stack.of(this);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+      billingMode: dynamodb.BillingMode[TABLE_SCHEMA.billingMode],
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
+      removalPolicy,
+    });
+
+    this.tokenSecret =
+      props.tokenSecret ??
+      new secretsmanager.Secret(this, 'TokenSecret', {
+        description: 'topicast HS256 token signing secret (read by the $connect function only)',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy,
+      });
+
+    this.webSocketApi = new apigwv2.WebSocketApi(this, 'Api', {
+      apiName: props.apiName ?? id,
+      description: 'topicast: Phoenix Channels over API Gateway WebSockets',
+      routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+      webSocketApi: this.webSocketApi,
+      stageName,
+      autoDeploy: true,
+      throttle: {
+        burstLimit: props.throttle?.burstLimit ?? DEFAULTS.throttle.burstLimit,
+        rateLimit: props.throttle?.rateLimit ?? DEFAULTS.throttle.rateLimit,
+      },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            extendedRequestId: '$context.extendedRequestId',
+            requestTime: '$context.requestTimeEpoch',
+            connectionId: '$context.connectionId',
+            eventType: '$context.eventType',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            sourceIp: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            integrationStatus: '$context.integration.status',
+            integrationLatency: '$context.integration.latency',
+            integrationError: '$context.integration.error',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+    if (props.createAccountCloudWatchRole ?? DEFAULTS.createAccountCloudWatchRole) {
+      this.addAccountCloudWatchRole();
+    }
+
+    this.webSocketUrl = this.stage.url;
+    this.managementEndpoint = this.stage.callbackUrl;
+
+    const config = JSON.stringify(buildRuntimeConfig(props));
+    // Only this API's stage, only the @connections resource: POST (send), GET (inspect), DELETE (close).
+    const connectionsArn = (apiId: string, method: string) =>
+      stack.formatArn({
+        service: 'execute-api',
+        resource: apiId,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        resourceName: `${this.stage.stageName}/${method}/@connections/*`,
+      });
+    const manageConnectionsArns = MANAGE_CONNECTIONS_METHODS.map((method) => connectionsArn(this.webSocketApi.apiId, method));
+
+    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>) =>
+      this.createFunction(name, {
+        timeout,
+        memorySize: props.memorySize ?? DEFAULTS.memorySize,
+        logRetention,
+        removalPolicy,
+        environment: { ...environment, [ENV.config]: config },
+      });
+
+    this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
+      [ENV.tableName]: this.table.tableName,
+    });
+
+    const routeTimeout = props.routeTimeout ?? DEFAULTS.routeTimeout;
+    const functions = {} as Record<RouteKey, nodejs.NodejsFunction>;
+    for (const routeKey of ROUTE_KEYS) {
+      const permissions = PERMISSIONS[routeKey];
+      const environment: Record<string, string> = {};
+      if (permissions.table.length > 0) environment[ENV.tableName] = this.table.tableName;
+      if (permissions.invokeFanoutWorker) environment[ENV.fanoutFunction] = this.fanoutWorker.functionName;
+      if (permissions.readTokenSecret) {
+        environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
+        if (props.jwksUrl !== undefined) environment[ENV.jwksUrl] = props.jwksUrl;
+      }
+      functions[routeKey] = make(routeKey, routeTimeout, environment);
+    }
+    this.functions = functions;
+
+    for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
+      const fn = name === 'fanout-worker' ? this.fanoutWorker : functions[name];
+      this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
+    }
+
+    for (const routeKey of ROUTE_KEYS) {
+      this.webSocketApi.addRoute(routeKey, {
+        integration: new WebSocketLambdaIntegration(`${FUNCTION_IDS[routeKey]}Integration`, functions[routeKey]),
+        returnResponse: MESSAGE_ROUTE_KEYS.includes(routeKey),
+      });
+    }
+
+    this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+  }
+
+  private createFunction(
+    name: RealtimeFunctionName,
+    options: {
+      timeout: Duration;
+      memorySize: number;
+      logRetention: logs.RetentionDays;
+      removalPolicy: RemovalPolicy;
+      environment: Record<string, string>;
+    },
+  ): nodejs.NodejsFunction {
+    const id = FUNCTION_IDS[name];
+    // An explicit log group and role: retention is set, and the role holds exactly the
+    // log-write permission on that group instead of the AWSLambdaBasicExecutionRole managed policy.
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `topicast ${name} function`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const fn = new nodejs.NodejsFunction(this, id, {
+      entry: handlerEntry(name),
+      handler: 'handler',
+      description: name === 'fanout-worker' ? 'topicast fan-out worker' : `topicast ${name} route`,
+      runtime: RUNTIME,
+      architecture: ARCHITECTURE,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      environment: options.environment,
+      depsLockFilePath: DEPS_LOCK_FILE_PATH,
+      // A retried async fan-out would re-send to every subscriber already reached;
+      // broadcasts are at most once, as in Phoenix.
+      ...(name === 'fanout-worker' ? { retryAttempts: 0 } : {}),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        minify: true,
+        sourceMap: false,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Bundle the AWS SDK clients too: a cold start then loads only what is used.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    // The role's policy must exist before the function can log or be invoked.
+    fn.node.addDependency(role);
+    return fn;
+  }
+
+  private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[RealtimeFunctionName], manageConnectionsArns: string[]) {
+    if (permissions.table.length > 0) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: permissions.table.map((action) => `dynamodb:${action}`),
+          resources: [this.table.tableArn],
+        }),
+      );
+    }
+    if (permissions.manageConnections) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: manageConnectionsArns }));
+    }
+    if (permissions.invokeFanoutWorker) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fanoutWorker.functionArn] }));
+    }
+    if (permissions.readTokenSecret) {
+      const secret = this.tokenSecret;
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          // An imported partial ARN lacks the 6-character suffix Secrets Manager appends.
+          resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+        }),
+      );
+      if (secret.encryptionKey) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [secret.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
+  }
+
+  private addAccountCloudWatchRole() {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'Lets API Gateway write access logs to CloudWatch Logs (account-level setting)',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    // The account setting keeps pointing at this role after the stack is gone; other APIs
+    // in the account may rely on it.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    this.stage.node.addDependency(account);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'The API Gateway account role serves every API in the account and region, so it uses the AWS-maintained ' +
+        'policy for log delivery rather than one scoped to this stack’s log groups.',
+    });
+  }
+
+  /** Findings inherent to the design, acknowledged here so that every user of the construct gets them. */
+  private acknowledgeInherentFindings(connectionsArnFor: (method: string) => string) {
+    Validations.of(this.webSocketApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'WebSocket APIs can only authorize $connect; topicast verifies the JWT (query string or ' +
+        'Sec-WebSocket-Protocol) inside the $connect Lambda and rejects the handshake with 401/403. ' +
+        'Message routes are reachable only on an accepted connection. See docs/infrastructure.md.',
+    });
+
+    // IAM5 names each wildcard resource. The ARN is resolved with a placeholder for the API id
+    // (resolving the real Ref would lock the API's logical id) and flattened as cdk-nag does.
+    const stack = Stack.of(this);
+    const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
+    const findings = MANAGE_CONNECTIONS_METHODS.map(
+      (method) =>
+        `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(
+          API_ID_PLACEHOLDER,
+          `<${apiLogicalId}>`,
+        )}]`,
+    );
+    for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
+      if (!PERMISSIONS[name].manageConnections) continue;
+      const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
+      for (const id of findings) {
+        Validations.of(fn.role!).acknowledge({
+          id,
+          reason:
+            'execute-api:ManageConnections is granted on this API and stage only; connection ids are ' +
+            'created at runtime by API Gateway, so `@connections/*` is the narrowest resource that exists.',
+        });
+      }
+    }
+
+    if (this.tokenSecret instanceof secretsmanager.Secret) {
+      Validations.of(this.tokenSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The HS256 token secret is shared with the token issuer; automatic rotation would invalidate every ' +
+          'issued token and the issuer copy. Rotate it deliberately or bring your own secret via `tokenSecret`.',
+      });
+    }
+  }
+}
