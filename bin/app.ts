@@ -6,6 +6,8 @@
  *   stageName         API Gateway stage (default prod)
  *   auth              none | optional | required (default required)
  *   jwksUrl           JWKS URL for RS256/ES256 tokens (e.g. Cognito)
+ *   tokenIssuer       required `iss` claim of tokens
+ *   tokenAudience     required `aud` claim of tokens
  *   allowedOrigins    comma-separated Origin values (default: any origin)
  *   presenceDisabled  comma-separated topic patterns without presence, e.g. broadcast:*
  *   removalPolicy     retain | destroy (default retain)
@@ -44,6 +46,8 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     stageName: context('stageName'),
     auth: context('auth') as AuthMode | undefined,
     jwksUrl: context('jwksUrl'),
+    tokenIssuer: context('tokenIssuer'),
+    tokenAudience: context('tokenAudience'),
     allowedOrigins: list('allowedOrigins'),
     presenceDisabled: list('presenceDisabled'),
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,

@@ -58,6 +58,8 @@ export const ENV = {
   config: 'TOPICAST_CONFIG',
   tokenSecretArn: 'TOPICAST_TOKEN_SECRET_ARN',
   jwksUrl: 'TOPICAST_JWKS_URL',
+  tokenIssuer: 'TOPICAST_TOKEN_ISSUER',
+  tokenAudience: 'TOPICAST_TOKEN_AUDIENCE',
   fanoutFunction: 'TOPICAST_FANOUT_FUNCTION',
 } as const;
 

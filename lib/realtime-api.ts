@@ -114,6 +114,16 @@ export interface RealtimeApiProps {
    */
   readonly jwksUrl?: string;
   /**
+   * Required `iss` claim of tokens (e.g. the Cognito user pool URL).
+   * @default - the issuer is not checked
+   */
+  readonly tokenIssuer?: string;
+  /**
+   * Required `aud` claim of tokens (e.g. the Cognito app client id).
+   * @default - the audience is not checked
+   */
+  readonly tokenAudience?: string;
+  /**
    * Allowed `Origin` header values on connect.
    * @default [] - any origin
    */
@@ -282,6 +292,8 @@ export class RealtimeApi extends Construct {
       if (permissions.readTokenSecret) {
         environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
         if (props.jwksUrl !== undefined) environment[ENV.jwksUrl] = props.jwksUrl;
+        if (props.tokenIssuer !== undefined) environment[ENV.tokenIssuer] = props.tokenIssuer;
+        if (props.tokenAudience !== undefined) environment[ENV.tokenAudience] = props.tokenAudience;
       }
       functions[routeKey] = make(routeKey, routeTimeout, environment);
     }

@@ -1,0 +1,280 @@
+/**
+ * The default TopicastStack, synthesized once (with real esbuild bundling) and inspected.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { TopicastStack } from '../../lib/topicast-stack.js';
+import { actionsWithPrefix, logicalIdOf, newApp, resourcesFor, statementsOf } from './helpers.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[]; Metadata?: Record<string, any> }>;
+
+let stack: TopicastStack;
+let template: Template;
+let resources: Resources;
+let assemblyDir: string;
+
+const ROUTES = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'];
+const MESSAGE_ROUTES = ['join', 'leave', 'push', 'ping', '$default'];
+
+beforeAll(() => {
+  const app = newApp();
+  stack = new TopicastStack(app, 'Topicast');
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+  assemblyDir = app.synth().directory;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const fn = (route: string) => (route === 'fanout-worker' ? stack.realtime.fanoutWorker : stack.realtime.functions[route as '$connect']);
+const statements = (route: string) => statementsOf(template, fn(route)).statements;
+const envOf = (route: string): Record<string, unknown> => resources[logicalIdOf(fn(route))]!.Properties.Environment?.Variables ?? {};
+const apiRef = () => ({ Ref: logicalIdOf(stack.realtime.webSocketApi) });
+
+describe('WebSocket API', () => {
+  it('routes on $request.body.action with exactly the seven routes', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(keys).toEqual([...ROUTES].sort());
+  });
+
+  it('makes every message route two-way (RouteResponseSelectionExpression + a $default RouteResponse) and not $connect/$disconnect', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    const responses = ofType('AWS::ApiGatewayV2::RouteResponse');
+    const routeIdsWithResponse = new Set(responses.map(([, r]) => r.Properties.RouteId.Ref as string));
+    for (const [id, route] of routes) {
+      const twoWay = MESSAGE_ROUTES.includes(route.Properties.RouteKey);
+      expect(routeIdsWithResponse.has(id), route.Properties.RouteKey).toBe(twoWay);
+      expect(route.Properties.RouteResponseSelectionExpression, route.Properties.RouteKey).toBe(twoWay ? '$default' : undefined);
+    }
+    expect(responses).toHaveLength(MESSAGE_ROUTES.length);
+    for (const [, response] of responses) expect(response.Properties.RouteResponseKey).toBe('$default');
+  });
+
+  it('integrates each route with its own function (AWS_PROXY), none of them the fan-out worker', () => {
+    const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration'));
+    const targetByRoute = new Map<string, string>();
+    for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
+      const integrationId = (route.Properties.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
+      const integration = integrations[integrationId.Ref]!;
+      expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+      const uri = JSON.stringify(integration.Properties.IntegrationUri);
+      const functionId = /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(uri)?.[1];
+      expect(functionId, route.Properties.RouteKey).toBeDefined();
+      targetByRoute.set(route.Properties.RouteKey, functionId!);
+    }
+    for (const route of ROUTES) expect(targetByRoute.get(route)).toBe(logicalIdOf(fn(route)));
+    expect(new Set(targetByRoute.values()).size).toBe(ROUTES.length);
+    expect([...targetByRoute.values()]).not.toContain(logicalIdOf(stack.realtime.fanoutWorker));
+  });
+
+  it('has an auto-deployed prod stage with JSON access logs to a retained log group and default throttling', () => {
+    const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resources[string]]];
+    expect(stage.Properties).toMatchObject({
+      StageName: 'prod',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 500, ThrottlingRateLimit: 1000 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalIdOf(stack.realtime.accessLogGroup), 'Arn'] } },
+    });
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', connectionId: '$context.connectionId', routeKey: '$context.routeKey' });
+    expect(resources[logicalIdOf(stack.realtime.accessLogGroup)]!.Properties.RetentionInDays).toBe(7);
+    // API Gateway needs the account-level CloudWatch role before a stage can log.
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const [[accountId]] = ofType('AWS::ApiGateway::Account') as [[string, unknown]];
+    expect(stage.DependsOn).toContain(accountId);
+  });
+});
+
+describe('functions', () => {
+  it('creates one function per route plus the fan-out worker, all arm64 on nodejs22.x or newer', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(ROUTES.length + 1);
+    for (const [id, f] of functions) {
+      expect(f.Properties.Architectures, id).toEqual(['arm64']);
+      const major = Number(/^nodejs(\d+)\.x$/.exec(f.Properties.Runtime as string)?.[1]);
+      expect(major, id).toBeGreaterThanOrEqual(22);
+      expect(f.Properties.MemorySize, id).toBe(256);
+      expect(f.Properties.Handler, id).toBe('index.handler');
+      expect(f.Properties.LoggingConfig?.LogGroup?.Ref, `${id} has its own log group`).toBeDefined();
+    }
+    expect(resources[logicalIdOf(fn('join'))]!.Properties.Timeout).toBe(10);
+    expect(resources[logicalIdOf(fn('fanout-worker'))]!.Properties.Timeout).toBe(60);
+    // A retried async fan-out would deliver the broadcast twice.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(fn('fanout-worker')) },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('gives every log group a retention', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(ROUTES.length + 2);
+    for (const [id, g] of groups) expect(g.Properties.RetentionInDays, id).toBe(7);
+  });
+
+  it('bundles each handler as minified ESM with the createRequire banner and the AWS SDK inside', () => {
+    const bundleOf = (route: string) => {
+      // The asset directory in the cloud assembly is named after the S3 key's hash.
+      const key = resources[logicalIdOf(fn(route))]!.Properties.Code.S3Key as string;
+      return readFileSync(join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+    };
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const code = bundleOf(route);
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);"), route).toBe(true);
+      expect(code, route).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{\s*handler\b/);
+      // Minified: a few very long lines (esbuild keeps newlines only inside strings and legal comments).
+      expect(code.length / code.split('\n').length, `${route} is minified`).toBeGreaterThan(1000);
+      expect(code, `${route} has no source map`).not.toContain('sourceMappingURL');
+    }
+    // Not left external: the connect bundle carries the Secrets Manager client itself.
+    const connect = bundleOf('$connect');
+    expect(connect).toContain('GetSecretValue');
+    expect(connect).not.toMatch(/from\s*["']@aws-sdk\//);
+  });
+
+  it('passes each function the environment it reads, and nothing secret', () => {
+    const config = JSON.parse(envOf('join').TOPICAST_CONFIG as string) as Record<string, unknown>;
+    expect(config).toEqual({ auth: 'required' });
+    const tableRef = { Ref: logicalIdOf(stack.realtime.table) };
+    const workerRef = { Ref: logicalIdOf(stack.realtime.fanoutWorker) };
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const env = envOf(route);
+      expect(env.TOPICAST_CONFIG, route).toBe(JSON.stringify({ auth: 'required' }));
+      expect(env.TABLE_NAME, route).toEqual(route === 'ping' ? undefined : tableRef);
+      const needsWorker = ['$disconnect', 'join', 'leave', 'push', '$default'].includes(route);
+      expect(env.TOPICAST_FANOUT_FUNCTION, route).toEqual(needsWorker ? workerRef : undefined);
+      expect(env.TOPICAST_TOKEN_SECRET_ARN, route).toEqual(
+        route === '$connect' ? { Ref: logicalIdOf(stack.realtime.tokenSecret) } : undefined,
+      );
+      expect(env.AWS_NODEJS_CONNECTION_REUSE_ENABLED, route).toBeUndefined();
+      expect(env.TOPICAST_TOKEN_SECRET, route).toBeUndefined();
+    }
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      SecretString: Match.absent(),
+    });
+  });
+});
+
+describe('table', () => {
+  it('is the shared single-table schema: pk/sk strings, on-demand, TTL expiresAt, PITR, encrypted, no index, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Resources[string]]];
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.Properties.LocalSecondaryIndexes).toBeUndefined();
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('IAM (least privilege)', () => {
+  const tableArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack.realtime.table), 'Arn'] });
+  const expectedTable: Record<string, string[]> = {
+    $connect: ['PutItem'],
+    $disconnect: ['BatchWriteItem', 'DeleteItem', 'Query'],
+    join: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query'],
+    leave: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query'],
+    push: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'],
+    ping: [],
+    $default: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    'fanout-worker': ['BatchWriteItem', 'DeleteItem', 'Query'],
+  };
+
+  it('grants each function exactly its table actions, on the table ARN only', () => {
+    for (const [route, actions] of Object.entries(expectedTable)) {
+      const s = statements(route);
+      expect(actionsWithPrefix(s, 'dynamodb:'), route).toEqual(actions.map((a) => `dynamodb:${a}`));
+      for (const statement of s.filter((st) => st.actions.some((a) => a.startsWith('dynamodb:')))) {
+        expect(statement.resources, route).toEqual([tableArn()]);
+      }
+    }
+  });
+
+  it('gives ping no permission beyond writing its own logs', () => {
+    const { statements: s, managedPolicies } = statementsOf(template, fn('ping'));
+    expect(managedPolicies).toEqual([]);
+    expect(s.flatMap((st) => st.actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(s.flatMap((st) => st.resources)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(fn('ping').logGroup), 'Arn'] }]);
+  });
+
+  it('lets only $connect read the token secret, and $connect do nothing else but PutItem and logging', () => {
+    const secretRef = { Ref: logicalIdOf(stack.realtime.tokenSecret) };
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const readers = resourcesFor(statements(route), 'secretsmanager:GetSecretValue');
+      expect(readers, route).toEqual(route === '$connect' ? [secretRef] : []);
+    }
+    const connectActions = statements('$connect').flatMap((s) => s.actions).sort();
+    expect(connectActions).toEqual(['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
+  });
+
+  it('scopes execute-api:ManageConnections to this API and stage (POST/GET/DELETE @connections), never *', () => {
+    const expectedArn = (method: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', apiRef(), `/prod/${method}/@connections/*`],
+      ],
+    });
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const granted = resourcesFor(statements(route), 'execute-api:ManageConnections');
+      const needs = !['$connect', 'ping'].includes(route);
+      if (!needs) {
+        expect(granted, route).toEqual([]);
+        continue;
+      }
+      expect(granted, route).toHaveLength(3);
+      for (const method of ['POST', 'GET', 'DELETE']) expect(granted, `${route} ${method}`).toContainEqual(expectedArn(method));
+    }
+  });
+
+  it('lets exactly the fan-out callers invoke the worker, and only the worker', () => {
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const invoke = resourcesFor(statements(route), 'lambda:InvokeFunction');
+      const expected = ['$disconnect', 'join', 'leave', 'push', '$default'].includes(route)
+        ? [{ 'Fn::GetAtt': [logicalIdOf(stack.realtime.fanoutWorker), 'Arn'] }]
+        : [];
+      expect(invoke, route).toEqual(expected);
+    }
+  });
+
+  it('has no wildcard action anywhere, no Resource * and no AWS managed policy on any function role', () => {
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
+        const actions = ([] as string[]).concat(statement.Action);
+        for (const action of actions) expect(action, id).not.toMatch(/\*/);
+        for (const resource of ([] as unknown[]).concat(statement.Resource)) expect(resource, id).not.toBe('*');
+      }
+    }
+    for (const route of [...ROUTES, 'fanout-worker']) expect(statementsOf(template, fn(route)).managedPolicies, route).toEqual([]);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the wss URL, the management endpoint, the secret ARN and the table name', () => {
+    const stageUrl = (scheme: string) => ({
+      'Fn::Join': ['', [`${scheme}://`, apiRef(), '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']],
+    });
+    template.hasOutput('WebSocketUrl', { Value: stageUrl('wss') });
+    template.hasOutput('ManagementEndpoint', { Value: stageUrl('https') });
+    template.hasOutput('TokenSecretArn', { Value: { Ref: logicalIdOf(stack.realtime.tokenSecret) } });
+    template.hasOutput('TableName', { Value: { Ref: logicalIdOf(stack.realtime.table) } });
+  });
+});
