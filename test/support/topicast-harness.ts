@@ -1,0 +1,158 @@
+/**
+ * The real topicast handlers wired to a real table, as the Lambda composition wires them,
+ * with the Management API replaced by a RecordingSender. Tests drive it with API
+ * Gateway-shaped events and read what each connection was sent.
+ */
+import { randomBytes } from 'node:crypto';
+import type { JoinAuthorizationHook } from '../../lambdas/core/authorization.js';
+import { resolveConfig, type TopicastConfig, type TopicastConfigInput } from '../../lambdas/core/config.js';
+import type { Clock, FanoutBatch, FanoutDispatcher, Logger, TokenVerifier } from '../../lambdas/core/ports.js';
+import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
+import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
+import { randomIds, systemClock } from '../../lambdas/composition/system.js';
+import type { DeliveryReport } from '../../lambdas/core/use-cases/deliver.js';
+import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../../lambdas/handlers/api-gateway-event.js';
+import { createConnectHandler } from '../../lambdas/handlers/connect.js';
+import { createDefaultHandler } from '../../lambdas/handlers/default.js';
+import { createDisconnectHandler } from '../../lambdas/handlers/disconnect.js';
+import { createFanoutWorkerHandler } from '../../lambdas/handlers/fanout-worker.js';
+import { createJoinHandler } from '../../lambdas/handlers/join.js';
+import { createLeaveHandler } from '../../lambdas/handlers/leave.js';
+import { createPingHandler } from '../../lambdas/handlers/ping.js';
+import { createPushHandler } from '../../lambdas/handlers/push.js';
+import type { TestTable } from './dynalite.js';
+import { connectEvent, disconnectEvent, messageEvent, type ConnectEventOptions } from './gateway-events.js';
+import { RecordingSender } from './recording-sender.js';
+
+/** Management API endpoint every test connection is reached through. */
+export const TEST_ENDPOINT = 'http://local/test';
+
+export interface LogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A logger that keeps its entries, so tests can assert nothing was logged as an error. */
+export function recordingLogger(entries: LogEntry[] = []): Logger & { readonly entries: LogEntry[] } {
+  const log = (level: LogEntry['level']) => (message: string, fields: Record<string, unknown> = {}) => {
+    entries.push({ level, message, fields });
+  };
+  return { entries, info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+export interface HarnessOptions {
+  readonly config?: TopicastConfigInput;
+  readonly verifier?: TokenVerifier;
+  readonly clock?: Clock;
+  readonly authorizeHook?: JoinAuthorizationHook;
+  /** Hand big fan-outs to the fan-out worker handler, invoked in-process. @default false */
+  readonly fanoutWorker?: boolean;
+}
+
+export interface Harness {
+  readonly config: TopicastConfig;
+  readonly deps: MessagingDependencies;
+  readonly sender: RecordingSender;
+  readonly logger: Logger & { readonly entries: LogEntry[] };
+  /** Batches handed to the fan-out worker, in order. */
+  readonly dispatched: FanoutBatch[];
+  /** Reports the fan-out worker returned, in order. */
+  readonly workerReports: DeliveryReport[];
+  readonly handlers: Readonly<Record<'connect' | 'join' | 'leave' | 'push' | 'ping' | 'default' | 'disconnect', GatewayHandler>>;
+  /** Dispatches an event on its routeKey, as API Gateway does. */
+  invoke(event: GatewayEvent): Promise<GatewayResponse>;
+  connect(connectionId: string, options?: ConnectEventOptions): Promise<GatewayResponse>;
+  /** Sends a frame (an object or array is JSON-encoded) on the route API Gateway would select. */
+  send(connectionId: string, frame: unknown): Promise<GatewayResponse>;
+  disconnect(connectionId: string): Promise<GatewayResponse>;
+}
+
+export function createHarness(table: TestTable, options: HarnessOptions = {}): Harness {
+  const config = resolveConfig(options.config);
+  const sender = new RecordingSender();
+  const logger = recordingLogger();
+  const dispatched: FanoutBatch[] = [];
+  const workerReports: DeliveryReport[] = [];
+  let worker: ((batch: FanoutBatch) => Promise<DeliveryReport>) | undefined;
+
+  const dispatcher: FanoutDispatcher | undefined = options.fanoutWorker
+    ? {
+        async dispatch(batches) {
+          dispatched.push(...batches);
+          // Lambda passes the batch as JSON: round-trip it so nothing relies on shared objects.
+          const reports = await Promise.all(batches.map((batch) => (worker as NonNullable<typeof worker>)(JSON.parse(JSON.stringify(batch)) as FanoutBatch)));
+          workerReports.push(...reports);
+        },
+      }
+    : undefined;
+
+  const deps = assembleMessaging({
+    config,
+    logger,
+    store: new DynamoRealtimeStore(table.documentClient, table.tableName),
+    clock: options.clock ?? systemClock,
+    ids: randomIds,
+    endpointFor: () => TEST_ENDPOINT,
+    sender,
+    verifier: options.verifier,
+    authorizeHook: options.authorizeHook,
+    dispatcher,
+  });
+  worker = createFanoutWorkerHandler(() => deps);
+
+  const handlers = {
+    connect: createConnectHandler(() => deps),
+    join: createJoinHandler(() => deps),
+    leave: createLeaveHandler(() => deps),
+    push: createPushHandler(() => deps),
+    // The ping route is deployed without table or Management API access: build it so.
+    ping: createPingHandler(() => ({ config, logger, endpointFor: () => TEST_ENDPOINT })),
+    default: createDefaultHandler(() => deps),
+    disconnect: createDisconnectHandler(() => deps),
+  };
+
+  const invoke = (event: GatewayEvent): Promise<GatewayResponse> => {
+    switch (event.requestContext.routeKey) {
+      case '$connect':
+        return handlers.connect(event);
+      case '$disconnect':
+        return handlers.disconnect(event);
+      case 'join':
+        return handlers.join(event);
+      case 'leave':
+        return handlers.leave(event);
+      case 'push':
+        return handlers.push(event);
+      case 'ping':
+        return handlers.ping(event);
+      default:
+        return handlers.default(event);
+    }
+  };
+
+  return {
+    config,
+    deps,
+    sender,
+    logger,
+    dispatched,
+    workerReports,
+    handlers,
+    invoke,
+    connect: (connectionId, connectOptions) => invoke(connectEvent(connectionId, connectOptions)),
+    send: (connectionId, frame) => invoke(messageEvent(connectionId, typeof frame === 'string' ? frame : JSON.stringify(frame))),
+    disconnect: (connectionId) => invoke(disconnectEvent(connectionId)),
+  };
+}
+
+/** A connection id shaped like API Gateway's (12 random bytes, base64), with a readable prefix. */
+export function connectionId(label = 'conn'): string {
+  return `${label}-${randomBytes(9).toString('base64url')}=`;
+}
+
+/** Frames of a route response body (several are newline-separated), parsed as JSON. */
+export function responseMessages(response: GatewayResponse): unknown[] {
+  if (!response.body) return [];
+  return response.body.split('\n').map((line) => JSON.parse(line) as unknown);
+}
