@@ -27,7 +27,7 @@ import { batchDelete } from './batch-delete.js';
 type Item = Record<string, unknown>;
 
 // Fan-out reads only what delivery needs; presence also reads keys and metas.
-const FANOUT_PROJECTION = 'sk, endpoint, #format, joinRef';
+const FANOUT_PROJECTION = 'sk, endpoint, format, joinRef';
 const PRESENCE_PROJECTION = `${FANOUT_PROJECTION}, presenceKey, meta, expiresAt`;
 
 export class DynamoRealtimeStore implements RealtimeStore {
@@ -56,7 +56,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
   public async getConnectionState(connectionId: string): Promise<ConnectionState> {
     let connection: ConnectionRecord | null = null;
     const topics: string[] = [];
-    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'sk, endpoint, #format, connectedAt, expiresAt, identity, topic')) {
+    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'sk, endpoint, format, connectedAt, expiresAt, identity, topic')) {
       const sk = String(item.sk);
       if (sk === SORT_KEY_PREFIX.connection) connection = toConnection(connectionId, item);
       else if (sk.startsWith(SORT_KEY_PREFIX.topic)) topics.push(String(item.topic));
@@ -179,9 +179,13 @@ export class DynamoRealtimeStore implements RealtimeStore {
   }
 }
 
-/** `format` is a DynamoDB reserved word; alias it wherever it is projected. */
-function withNames(projection: string): { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> } {
-  return projection.includes('#format') ? { ProjectionExpression: projection, ExpressionAttributeNames: { '#format': 'format' } } : { ProjectionExpression: projection };
+/** Aliases every projected name: `format`, `identity` and many others are reserved words. */
+function withNames(projection: string): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  const names = projection.split(',').map((name) => name.trim().replace(/^#/, ''));
+  return {
+    ProjectionExpression: names.map((name) => `#${name}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+  };
 }
 
 function toConnection(connectionId: string, item: Item): ConnectionRecord {

@@ -1,0 +1,63 @@
+/**
+ * `npm start`: runs the local gateway until Ctrl-C.
+ *   --port N       (or PORT, default 3001)
+ *   --data-dir DIR keep the embedded DynamoDB on disk
+ *   --stage NAME   stage name in events and Management API paths (default local)
+ *   --quiet        no per-request log lines
+ *   --config FILE  JSON settings (same shape as TOPICAST_CONFIG)
+ * Environment: DYNAMODB_ENDPOINT, TOPICAST_AUTH, TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL,
+ * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { TopicastConfigInput } from '../lambdas/core/config.js';
+import { startGateway } from './gateway.js';
+
+// The SDK warns that its 2027 releases will need Node 22. Deployed functions run Node 22+;
+// locally the warning says nothing actionable on every start, so it is silenced here only.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    stage: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    config: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write('usage: npm start -- [--port N] [--data-dir DIR] [--stage NAME] [--quiet] [--config FILE]\n');
+  process.exit(0);
+}
+
+const port = Number(values.port ?? process.env.PORT ?? 3001);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`topicast: invalid port ${String(values.port ?? process.env.PORT)}\n`);
+  process.exit(2);
+}
+
+try {
+  const config = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as TopicastConfigInput) : undefined;
+  const gateway = await startGateway({
+    port,
+    dataDir: values['data-dir'],
+    quiet: values.quiet,
+    ...(values.stage ? { stage: values.stage } : {}),
+    ...(config ? { config } : {}),
+  });
+  process.stdout.write(`topicast local gateway listening on ${gateway.url}\n`);
+  const stop = () => {
+    gateway.end().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  process.stderr.write(`topicast: could not start the local gateway: ${(error as Error).message}\n`);
+  process.exit(1);
+}

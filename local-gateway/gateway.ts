@@ -1,0 +1,247 @@
+/**
+ * The local API Gateway WebSocket emulator. It accepts WebSockets on any path, runs
+ * `$connect` before completing the handshake (a non-2xx status fails it with that
+ * status), selects routes on `action`, returns two-way route responses, runs
+ * `$disconnect` on every close, and enforces API Gateway's limits: 128 KB messages
+ * (close 1009), 10 minutes idle, 2 hours per connection. The Management API is served on
+ * the same port.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { DEFAULT_TABLE_NAME } from '../lambdas/adapters/dynamodb/table-schema.js';
+import type { MessagingDependencies } from '../lambdas/composition/dependencies.js';
+import { configFromEnvironment, type Environment } from '../lambdas/composition/environment/shared.js';
+import { resolveConfig, type TopicastConfigInput } from '../lambdas/core/config.js';
+import { ROUTE_KEYS } from '../lambdas/core/protocol/constants.js';
+import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
+import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
+import { ensureTable, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
+import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
+import { localDependencies } from './local-dependencies.js';
+import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
+import { handleManagementRequest, isManagementRequest, MAX_MESSAGE_BYTES } from './management-api.js';
+import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
+import { createRequestLog, type RequestLog } from './request-log.js';
+import { sweepExpiredItems } from './ttl-sweeper.js';
+
+export interface GatewayOptions {
+  /** Port to listen on; 0 picks a free one. @default 3001 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Stage name in events and in the Management API path. @default 'local' */
+  readonly stage?: string;
+  /** DynamoDB to use instead of an embedded dynalite (DYNAMODB_ENDPOINT). */
+  readonly dynamoEndpoint?: string | undefined;
+  /** Folder for the embedded dynalite's data; in memory when omitted. */
+  readonly dataDir?: string | undefined;
+  /** @default 'topicast' */
+  readonly tableName?: string;
+  /** Settings over those read from `env` (TOPICAST_CONFIG, TOPICAST_AUTH, ...). */
+  readonly config?: TopicastConfigInput;
+  /** Environment for secrets and settings. @default process.env */
+  readonly env?: Environment;
+  /** Silences the per-request log lines. @default false */
+  readonly quiet?: boolean;
+  /** API Gateway closes a connection idle this long. @default 600000 (10 min) */
+  readonly idleTimeoutMs?: number;
+  /** API Gateway closes every connection after this long. @default 7200000 (2 h) */
+  readonly maxConnectionMs?: number;
+  /** How often expired items are swept (dynalite has no TTL). @default 30000 */
+  readonly sweepIntervalMs?: number;
+  /** Where log lines go. @default stdout */
+  readonly write?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  /** Management API endpoint, as recorded with each connection. */
+  readonly managementEndpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly tableName: string;
+  readonly deps: MessagingDependencies;
+  readonly connections: ConnectionPool;
+  /** Runs one TTL sweep now; returns what it removed. */
+  sweep(nowSeconds?: number): Promise<{ connections: number; items: number }>;
+  /** Waits until queued fan-out batches have run. */
+  drain(): Promise<void>;
+  end(): Promise<void>;
+}
+
+// API Gateway closes idle and over-age connections with 1001 "Going away".
+const GOING_AWAY = 1001;
+
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? process.env;
+  const host = options.host ?? '127.0.0.1';
+  const stage = options.stage ?? 'local';
+  const tableName = options.tableName ?? env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60 * 1000;
+  const maxConnectionMs = options.maxConnectionMs ?? 2 * 60 * 60 * 1000;
+  const log: RequestLog = createRequestLog(options.quiet === true, options.write);
+  const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
+
+  const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint ?? env.DYNAMODB_ENDPOINT, dataDir: options.dataDir });
+  await ensureTable(dynamo.client, tableName);
+
+  const dispatcher = new LocalFanoutDispatcher(log.logger);
+  const deps = localDependencies({ config, documentClient: dynamo.documentClient, tableName, env, logger: log.logger, dispatcher });
+  const handlers: RouteHandlers = buildRouteHandlers(deps);
+  dispatcher.bind((batch) => log.timed('fanout-worker', batch.topic, () => handlers.fanoutWorker(batch)));
+
+  const pool = new ConnectionPool();
+  const closeReasons = new Map<string, { code: number; reason: string }>();
+  const server: Server = createServer((request, response) => {
+    if (isManagementRequest(request.url)) {
+      handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }).catch((error: unknown) => {
+        log.logger.error('management api failed', { error: String(error) });
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+      return;
+    }
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local gateway: connect with a WebSocket client\n');
+  });
+  // ws closes with 1009 when a message exceeds maxPayload, as API Gateway does over 128 KB.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (_protocols, request) => pendingSubprotocol(request) });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3001, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const identity: GatewayIdentity = { apiId: `local${port}`, stage, domainName: `${host}:${port}` };
+  const routeKeys = new Set<string>(ROUTE_KEYS);
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void acceptUpgrade(request, socket, head);
+  });
+
+  async function acceptUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const facts = {
+      connectionId: newConnectionId(),
+      connectedAt: Date.now(),
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: request.headers['user-agent'] ?? '',
+    };
+    socket.on('error', () => undefined);
+    const response = await log.timed('$connect', facts.connectionId, () => invoke(handlers.$connect, connectEvent(identity, facts, request)));
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      rejectHandshake(socket, response);
+      return;
+    }
+    (request as IncomingMessage & { topicastSubprotocol?: string }).topicastSubprotocol = headerValue(response, 'sec-websocket-protocol');
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, facts));
+  }
+
+  function attach(ws: WebSocket, facts: { connectionId: string; connectedAt: number; sourceIp: string; userAgent: string }): void {
+    const connection: PooledConnection = { ...facts, socket: ws, lastActiveAt: Date.now() };
+    pool.add(connection);
+    let idleTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), idleTimeoutMs);
+    const ageTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), maxConnectionMs);
+    function closeAs(code: number, reason: string): void {
+      closeReasons.set(facts.connectionId, { code, reason });
+      ws.close(code, reason);
+    }
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      connection.lastActiveAt = Date.now();
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), idleTimeoutMs);
+      const text = rawToBuffer(data);
+      const body = isBinary ? text.toString('base64') : text.toString('utf8');
+      const routeKey = isBinary ? '$default' : selectRoute(body, routeKeys);
+      const handler = handlers[routeKey as keyof RouteHandlers] as GatewayHandler;
+      void log
+        .timed(routeKey, facts.connectionId, () => invoke(handler, messageEvent(identity, facts, routeKey, body, isBinary)))
+        .then((result) => {
+          // Two-way route: the integration's body is the reply (all message routes are two-way).
+          if (typeof result.body === 'string' && result.body.length > 0 && ws.readyState === ws.OPEN) ws.send(result.body);
+        });
+    });
+
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(idleTimer);
+      clearTimeout(ageTimer);
+      pool.remove(facts.connectionId);
+      const recorded = closeReasons.get(facts.connectionId);
+      closeReasons.delete(facts.connectionId);
+      const status = recorded?.code ?? code;
+      const why = recorded?.reason ?? reason.toString('utf8');
+      void log.timed('$disconnect', facts.connectionId, () => invoke(handlers.$disconnect, disconnectEvent(identity, facts, status, why)));
+    });
+    ws.on('error', () => undefined);
+  }
+
+  async function invoke(handler: GatewayHandler, event: GatewayEvent): Promise<GatewayResponse> {
+    try {
+      return await handler(event);
+    } catch (error) {
+      // A Lambda that throws makes API Gateway answer 500 / "Internal server error".
+      log.logger.error('handler threw', { routeKey: event.requestContext.routeKey, error: String(error) });
+      return { statusCode: 500, body: JSON.stringify({ message: 'Internal server error', connectionId: event.requestContext.connectionId }) };
+    }
+  }
+
+  const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(dynamo.documentClient, tableName, deps.broadcaster, nowSeconds);
+  const sweepTimer = setInterval(() => {
+    sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error: String(error) }));
+  }, options.sweepIntervalMs ?? 30_000);
+  sweepTimer.unref();
+
+  return {
+    url: `ws://${host}:${port}`,
+    port,
+    managementEndpoint: `http://${identity.domainName}/${stage}`,
+    dynamoEndpoint: dynamo.endpoint,
+    tableName,
+    deps,
+    connections: pool,
+    sweep,
+    drain: () => dispatcher.drain(),
+    async end() {
+      clearInterval(sweepTimer);
+      const closing = [...pool.all()].map(
+        (connection) => new Promise<void>((resolve) => {
+          connection.socket.once('close', () => resolve());
+          connection.socket.close(GOING_AWAY, 'Going away');
+        }),
+      );
+      await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await log.settled();
+      await dispatcher.drain();
+      await dynamo.end();
+    },
+  };
+}
+
+function pendingSubprotocol(request: IncomingMessage): string | false {
+  return (request as IncomingMessage & { topicastSubprotocol?: string }).topicastSubprotocol ?? false;
+}
+
+function headerValue(response: GatewayResponse, name: string): string | undefined {
+  const entry = Object.entries(response.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1];
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+
+/** The handshake fails with the status `$connect` returned, as API Gateway does. */
+function rejectHandshake(socket: Duplex, response: GatewayResponse): void {
+  const status = response.statusCode >= 400 && response.statusCode <= 599 ? response.statusCode : 500;
+  const body = response.body ?? '';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function rawToBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

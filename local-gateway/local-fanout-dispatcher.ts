@@ -1,0 +1,36 @@
+/**
+ * Runs fan-out worker batches the way an asynchronous Lambda invoke does: the dispatcher
+ * returns once the batches are handed over, and each batch runs the real worker handler
+ * on its own, in this process.
+ */
+import type { FanoutBatch, FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
+
+export class LocalFanoutDispatcher implements FanoutDispatcher {
+  private worker: ((batch: FanoutBatch) => Promise<unknown>) | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  public constructor(private readonly logger: Logger) {}
+
+  /** The worker is bound after the dependencies exist, as it is built from them. */
+  public bind(worker: (batch: FanoutBatch) => Promise<unknown>): void {
+    this.worker = worker;
+  }
+
+  public async dispatch(batches: readonly FanoutBatch[]): Promise<void> {
+    const worker = this.worker;
+    if (!worker) throw new Error('fan-out worker is not bound');
+    for (const batch of batches) {
+      // A JSON round trip, as the Invoke payload would be.
+      const payload = JSON.parse(JSON.stringify(batch)) as FanoutBatch;
+      const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => worker(payload));
+      const tracked = run.catch((error: unknown) => this.logger.error('fan-out worker failed', { topic: batch.topic, error: String(error) }));
+      this.inFlight.add(tracked);
+      void tracked.finally(() => this.inFlight.delete(tracked));
+    }
+  }
+
+  /** Waits for every batch handed over so far (used on shutdown). */
+  public async drain(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The API Gateway Management API on the gateway's own port: POST (send), GET (info) and
+ * DELETE (disconnect) on `/@connections/{id}`, with or without the stage prefix. Unknown
+ * ids answer 410 with `x-amzn-errortype: GoneException`, which is what makes the AWS SDK
+ * raise GoneException; messages over 128 KB answer 413, as API Gateway does.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConnectionPool } from './connection-pool.js';
+
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)\/?$/;
+
+export interface ManagementApiHooks {
+  /** Called before the socket is closed by a DELETE, so the gateway can record why. */
+  readonly onDelete: (connectionId: string) => void;
+}
+
+export function isManagementRequest(url: string | undefined): boolean {
+  return CONNECTIONS_PATH.test(new URL(url ?? '/', 'http://local').pathname);
+}
+
+export async function handleManagementRequest(request: IncomingMessage, response: ServerResponse, pool: ConnectionPool, hooks: ManagementApiHooks): Promise<void> {
+  const match = CONNECTIONS_PATH.exec(new URL(request.url ?? '/', 'http://local').pathname);
+  if (!match) return sendError(response, 404, 'NotFoundException', 'Not Found');
+  const connectionId = decodeURIComponent(match[1] as string);
+  const body = await readBody(request, MAX_MESSAGE_BYTES + 1);
+  const connection = pool.get(connectionId);
+  if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
+    return sendError(response, 410, 'GoneException', null);
+  }
+  switch (request.method) {
+    case 'POST': {
+      if (body.length > MAX_MESSAGE_BYTES) return sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
+      connection.socket.send(body.toString('utf8'));
+      response.writeHead(200, { 'content-type': 'application/json' }).end();
+      return;
+    }
+    case 'GET': {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ConnectedAt: new Date(connection.connectedAt).toISOString(),
+          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+        }),
+      );
+      return;
+    }
+    case 'DELETE': {
+      hooks.onDelete(connectionId);
+      connection.socket.close(1000, 'Connection deleted');
+      response.writeHead(204).end();
+      return;
+    }
+    default:
+      sendError(response, 405, 'MethodNotAllowedException', `Method ${String(request.method)} not allowed`);
+  }
+}
+
+function sendError(response: ServerResponse, status: number, type: string, message: string | null): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ message }));
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Keep reading to drain the socket, but never hold more than the limit.
+      if (size <= limit) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
