@@ -1,0 +1,51 @@
+/**
+ * Direct reads of the topicast table for assertions. Scan is fine here (tests only); the
+ * runtime never scans.
+ */
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { TestTable } from './dynalite.js';
+
+export type TableItem = Record<string, unknown>;
+
+export async function getItem(table: TestTable, key: { pk: string; sk: string }): Promise<TableItem | undefined> {
+  const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));
+  return Item;
+}
+
+/** Every item of one partition, following pagination. */
+export async function queryPartition(table: TestTable, pk: string): Promise<TableItem[]> {
+  const items: TableItem[] = [];
+  let startKey: TableItem | undefined;
+  do {
+    const page = await table.documentClient.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Every item of the table. */
+export async function scanTable(table: TestTable): Promise<TableItem[]> {
+  const items: TableItem[] = [];
+  let startKey: TableItem | undefined;
+  do {
+    const page = await table.documentClient.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Items that belong to a connection: its own partition plus its rows in topic partitions. */
+export async function itemsOfConnection(table: TestTable, connectionId: string): Promise<TableItem[]> {
+  const all = await scanTable(table);
+  return all.filter((item) => item.pk === `c#${connectionId}` || (String(item.pk).startsWith('t#') && item.sk === connectionId));
+}
