@@ -210,11 +210,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         }),
       );
       await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000))]);
-      wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      // $disconnect handlers still post leaves through this server's Management API.
       await log.settled();
       await dispatcher.drain();
+      wss.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
       await dynamo.end();
     },
   };
