@@ -33,10 +33,11 @@ export function decodeFrame(body: string | null | undefined, limits: DecodeLimit
 }
 
 function decodeNativeFrame(frame: JsonObject, limits: DecodeLimits): DecodeResult {
-  const context: ReplyContext = { format: 'native', topic: echoableTopic(frame.topic), ref: null, joinRef: null };
+  let context: ReplyContext = { format: 'native', topic: echoableTopic(frame.topic), ref: null, joinRef: null };
   try {
-    const ref = readRef(frame.ref, 'ref');
-    const withRef: ReplyContext = { ...context, ref };
+    // Once the ref is known, every refusal echoes it, so the client can match the reply.
+    context = { ...context, ref: readRef(frame.ref, 'ref') };
+    const withRef = context;
     const { action } = frame;
     if (typeof action !== 'string') {
       return failure(withRef, new ProtocolError(REASONS.invalidFrame, `frame needs an "action": one of ${ACTIONS.join(', ')}`));
