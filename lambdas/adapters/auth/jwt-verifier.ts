@@ -2,6 +2,7 @@
  * Verifies connect tokens with `jose`. The key is chosen by the token's algorithm family
  * and each family accepts only its own algorithms, so an RS256 public key can never be
  * used as an HS256 secret (algorithm confusion) and `alg: none` is always refused.
+ * `exp` is required and enforced, `nbf` enforced when present (5 s clock tolerance).
  */
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ConnectRefusedError } from '../../core/errors.js';
@@ -46,6 +47,8 @@ export class JwtVerifier implements TokenVerifier {
     }
     const common = {
       clockTolerance: this.options.clockToleranceSeconds ?? 5,
+      // A token without `exp` would be valid forever: refuse it rather than trust it.
+      requiredClaims: ['exp'],
       ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
       ...(this.options.audience ? { audience: this.options.audience } : {}),
     };
@@ -79,6 +82,8 @@ export class JwtVerifier implements TokenVerifier {
 
 function refusalMessage(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') return 'token has no expiry (exp)';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') return 'token is not valid yet (nbf)';
   if (error instanceof errors.JWTClaimValidationFailed) return `token claim ${error.claim} is not valid: ${error.reason}`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'token signature is not valid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
