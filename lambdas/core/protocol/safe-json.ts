@@ -1,20 +1,31 @@
 /**
  * JSON parsing for untrusted frames. Rejects nesting deeper than a bound before parsing
  * (deep nesting blows the stack of every recursive consumer downstream) and drops the
- * keys that enable prototype pollution when a parsed object is later merged.
+ * keys that enable prototype pollution when a parsed object is later merged, and refuses
+ * strings that are not valid Unicode.
  */
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type JsonParseResult = { ok: true; value: unknown } | { ok: false; message: string };
 
+// A lone UTF-16 surrogate (`"\ud800"` escaped in JSON) has no UTF-8 form: DynamoDB and
+// other clients' decoders would fail on it. Jason, Phoenix's parser, refuses it too.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+class LoneSurrogateError extends Error {}
+
 export function parseUntrustedJson(text: string, maxDepth: number): JsonParseResult {
   const depth = maxNestingDepth(text);
   if (depth > maxDepth) return { ok: false, message: `JSON nesting deeper than ${maxDepth}` };
   try {
-    const value: unknown = JSON.parse(text, (key, nested: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : nested));
+    const value: unknown = JSON.parse(text, (key, nested: unknown) => {
+      if (LONE_SURROGATE.test(key) || (typeof nested === 'string' && LONE_SURROGATE.test(nested))) throw new LoneSurrogateError();
+      return FORBIDDEN_KEYS.has(key) ? undefined : nested;
+    });
     return { ok: true, value };
   } catch (error) {
+    if (error instanceof LoneSurrogateError) return { ok: false, message: 'frame holds a lone UTF-16 surrogate (not valid Unicode)' };
     return { ok: false, message: `frame is not valid JSON: ${(error as Error).message}` };
   }
 }
