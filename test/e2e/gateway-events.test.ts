@@ -1,0 +1,338 @@
+/**
+ * What the handlers receive: events shaped as API Gateway sends them, and route
+ * selection on `action` with `$default` as fallback. The formatter is checked directly,
+ * and end to end: every handler the gateway builds is wrapped in a recorder (the real
+ * handler still runs), so the events real sockets produce can be inspected.
+ */
+import type { IncomingMessage } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from '../../local-gateway/event-formatter.js';
+import type { RouteHandlers } from '../../local-gateway/route-handlers.js';
+import { ROUTE_KEYS } from '../../lambdas/core/protocol/constants.js';
+import type { GatewayEvent } from '../../lambdas/handlers/api-gateway-event.js';
+import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+
+interface Invocation {
+  readonly handler: string;
+  readonly event: GatewayEvent;
+}
+
+const recorder = vi.hoisted(() => {
+  const invocations: Invocation[] = [];
+  const waiters = new Set<{ predicate: (i: Invocation) => boolean; resolve: (i: Invocation) => void }>();
+  return {
+    invocations,
+    record(invocation: Invocation) {
+      invocations.push(invocation);
+      for (const waiter of waiters) {
+        if (waiter.predicate(invocation)) {
+          waiters.delete(waiter);
+          waiter.resolve(invocation);
+        }
+      }
+    },
+    /** The first recorded invocation matching, waiting for it if needed. */
+    find(predicate: (i: Invocation) => boolean, timeoutMs = 5000): Promise<Invocation> {
+      const found = invocations.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching handler invocation within ${timeoutMs} ms; recorded: ${invocations.map((i) => i.handler).join(', ')}`));
+        }, timeoutMs);
+        const waiter = {
+          predicate,
+          resolve: (i: Invocation) => {
+            clearTimeout(timer);
+            resolve(i);
+          },
+        };
+        waiters.add(waiter);
+      });
+    },
+  };
+});
+
+vi.mock('../../local-gateway/route-handlers.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../local-gateway/route-handlers.js')>();
+  return {
+    ...original,
+    buildRouteHandlers: (...args: Parameters<typeof original.buildRouteHandlers>): RouteHandlers => {
+      const handlers = original.buildRouteHandlers(...args);
+      const wrap = (name: Exclude<keyof RouteHandlers, 'fanoutWorker'>) => async (event: GatewayEvent) => {
+        recorder.record({ handler: name, event: structuredClone(event) });
+        return handlers[name](event);
+      };
+      return {
+        ...handlers,
+        $connect: wrap('$connect'),
+        $disconnect: wrap('$disconnect'),
+        join: wrap('join'),
+        leave: wrap('leave'),
+        push: wrap('push'),
+        ping: wrap('ping'),
+        $default: wrap('$default'),
+      };
+    },
+  };
+});
+
+let gateway: RunningGateway;
+const clients: WsClient[] = [];
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+});
+
+afterEach(async () => {
+  await closeAll(clients.splice(0));
+});
+
+afterAll(async () => {
+  await gateway?.end();
+});
+
+async function connect(path = ''): Promise<{ client: WsClient; id: string }> {
+  const client = await openClient(gateway.url, { path });
+  clients.push(client);
+  return { client, id: connectionIdOf(gateway, client) };
+}
+
+const ofConnection = (id: string, handler: string) => (i: Invocation) => i.event.requestContext.connectionId === id && i.handler === handler;
+
+describe('event formatter', () => {
+  const identity: GatewayIdentity = { apiId: 'abc123', stage: 'prod', domainName: 'abc123.execute-api.us-east-1.amazonaws.com' };
+  const facts = { connectionId: 'L0SM9cOFvHcCIhw=', connectedAt: 1_700_000_000_000, sourceIp: '203.0.113.7', userAgent: 'wscat' };
+
+  it('builds $connect with headers as sent, multi-value headers and query, and the full request context', () => {
+    // Prepare
+    const request = {
+      url: '/prod?token=t0k&tag=a&tag=b',
+      rawHeaders: ['Host', 'abc123.execute-api.us-east-1.amazonaws.com', 'X-Multi', 'one', 'X-Multi', 'two', 'Sec-WebSocket-Version', '13'],
+    } as unknown as IncomingMessage;
+
+    // Act
+    const event = connectEvent(identity, facts, request);
+
+    // Assess
+    expect(event.headers).toEqual({ Host: identity.domainName, 'X-Multi': 'one,two', 'Sec-WebSocket-Version': '13' });
+    expect(event.multiValueHeaders).toEqual({ Host: [identity.domainName], 'X-Multi': ['one', 'two'], 'Sec-WebSocket-Version': ['13'] });
+    expect(event.queryStringParameters).toEqual({ token: 't0k', tag: 'b' });
+    expect((event as unknown as Record<string, unknown>).multiValueQueryStringParameters).toEqual({ token: ['t0k'], tag: ['a', 'b'] });
+    expect(event.isBase64Encoded).toBe(false);
+    expect(event.body).toBeUndefined();
+    expect(event.requestContext).toEqual({
+      routeKey: '$connect',
+      eventType: 'CONNECT',
+      connectionId: facts.connectionId,
+      domainName: identity.domainName,
+      stage: 'prod',
+      apiId: 'abc123',
+      connectedAt: facts.connectedAt,
+      requestTimeEpoch: expect.any(Number),
+      requestId: expect.any(String),
+      extendedRequestId: expect.any(String),
+      messageDirection: 'IN',
+      identity: { sourceIp: '203.0.113.7', userAgent: 'wscat' },
+    });
+  });
+
+  it('leaves queryStringParameters out of $connect when the URL has no query', () => {
+    // Act
+    const event = connectEvent(identity, facts, { url: '/', rawHeaders: [] } as unknown as IncomingMessage);
+
+    // Assess
+    expect(event).not.toHaveProperty('queryStringParameters');
+  });
+
+  it('builds a message event with the route key (join, not $join), a messageId and the body, and no headers', () => {
+    // Act
+    const first = messageEvent(identity, facts, 'join', '{"action":"join","topic":"room:lobby"}', false);
+    const second = messageEvent(identity, facts, 'join', '{}', false);
+
+    // Assess
+    expect(first.requestContext).toMatchObject({ routeKey: 'join', eventType: 'MESSAGE', connectionId: facts.connectionId, messageDirection: 'IN', messageId: expect.any(String) });
+    expect(first.body).toBe('{"action":"join","topic":"room:lobby"}');
+    expect(first.isBase64Encoded).toBe(false);
+    expect(first).not.toHaveProperty('headers');
+    expect(first).not.toHaveProperty('queryStringParameters');
+    expect(first.requestContext.messageId).not.toBe(second.requestContext.messageId);
+    expect(first.requestContext.requestId).not.toBe(second.requestContext.requestId);
+  });
+
+  it('builds $disconnect with disconnectStatusCode and disconnectReason', () => {
+    // Act
+    const event = disconnectEvent(identity, facts, 1001, 'Going away');
+
+    // Assess
+    expect(event.requestContext).toMatchObject({
+      routeKey: '$disconnect',
+      eventType: 'DISCONNECT',
+      connectionId: facts.connectionId,
+      disconnectStatusCode: 1001,
+      disconnectReason: 'Going away',
+      connectedAt: facts.connectedAt,
+    });
+    expect(event.body).toBeUndefined();
+  });
+
+  it.each([
+    ['{"action":"join","topic":"room:lobby"}', 'join'],
+    ['{"action":"leave","topic":"room:lobby"}', 'leave'],
+    ['{"action":"push","topic":"room:lobby","event":"e"}', 'push'],
+    ['{"action":"ping"}', 'ping'],
+    ['  {"action":"ping"}  ', 'ping'],
+    ['not json', '$default'],
+    ['', '$default'],
+    ['[null,"1","room:lobby","phx_join",{}]', '$default'],
+    ['{"topic":"room:lobby"}', '$default'],
+    ['{"action":"dance"}', '$default'],
+    ['{"action":"JOIN"}', '$default'],
+    ['{"action":42}', '$default'],
+    ['{"action":"$connect"}', '$default'],
+    ['{"action":"$disconnect"}', '$default'],
+    ['{"action":"$default"}', '$default'],
+    ['"join"', '$default'],
+    ['null', '$default'],
+  ])('selects the route of %j as %s', (body, route) => {
+    // Act and assess
+    expect(selectRoute(body, new Set<string>(ROUTE_KEYS))).toBe(route);
+  });
+});
+
+describe('events the handlers receive from real sockets', () => {
+  it('$connect carries the handshake headers, the query, and the connection facts', async () => {
+    // Act
+    const client = await openClient(gateway.url, { path: '/prod?room=lobby&tag=a&tag=b', headers: { 'X-Custom': 'yes' } });
+    clients.push(client);
+    const id = connectionIdOf(gateway, client);
+
+    // Assess
+    const { event } = await recorder.find(ofConnection(id, '$connect'));
+    expect(event.headers).toMatchObject({
+      Host: `127.0.0.1:${gateway.port}`,
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': expect.any(String),
+      'User-Agent': client.userAgent,
+      'X-Custom': 'yes',
+    });
+    expect(event.multiValueHeaders).toMatchObject({ 'X-Custom': ['yes'], Host: [`127.0.0.1:${gateway.port}`] });
+    expect(event.queryStringParameters).toEqual({ room: 'lobby', tag: 'b' });
+    expect((event as unknown as Record<string, unknown>).multiValueQueryStringParameters).toEqual({ room: ['lobby'], tag: ['a', 'b'] });
+    expect(event.requestContext).toMatchObject({
+      routeKey: '$connect',
+      eventType: 'CONNECT',
+      connectionId: id,
+      domainName: `127.0.0.1:${gateway.port}`,
+      stage: 'local',
+      apiId: expect.any(String),
+      connectedAt: expect.any(Number),
+      requestTimeEpoch: expect.any(Number),
+      identity: { sourceIp: '127.0.0.1', userAgent: client.userAgent },
+    });
+    expect(event.requestContext.requestTimeEpoch).toBeGreaterThanOrEqual(event.requestContext.connectedAt);
+    expect(id).toMatch(/^[A-Za-z0-9]{15}=$/);
+  });
+
+  it('a message event has routeKey "join", eventType MESSAGE, a fresh messageId and the frame as body', async () => {
+    // Prepare
+    const { client, id } = await connect();
+    const connected = await recorder.find(ofConnection(id, '$connect'));
+    const topic = uniqueTopic();
+    const first = JSON.stringify({ action: 'join', topic, ref: 'j1' });
+    const second = JSON.stringify({ action: 'ping', ref: 'p1' });
+
+    // Act
+    client.send(first);
+    await client.reply('j1');
+    client.send(second);
+    await client.reply('p1');
+
+    // Assess
+    const join = await recorder.find(ofConnection(id, 'join'));
+    const ping = await recorder.find(ofConnection(id, 'ping'));
+    expect(join.event.body).toBe(first);
+    expect(join.event.isBase64Encoded).toBe(false);
+    expect(join.event.requestContext).toMatchObject({
+      routeKey: 'join',
+      eventType: 'MESSAGE',
+      connectionId: id,
+      messageId: expect.any(String),
+      connectedAt: connected.event.requestContext.connectedAt,
+      domainName: `127.0.0.1:${gateway.port}`,
+      stage: 'local',
+    });
+    expect(join.event).not.toHaveProperty('headers');
+    expect(ping.event.requestContext.routeKey).toBe('ping');
+    expect(ping.event.requestContext.messageId).not.toBe(join.event.requestContext.messageId);
+  });
+
+  it('$disconnect carries the close code and reason the client sent', async () => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    await client.close(4000, 'bye now');
+
+    // Assess
+    const { event } = await recorder.find(ofConnection(id, '$disconnect'));
+    expect(event.requestContext).toMatchObject({ routeKey: '$disconnect', eventType: 'DISCONNECT', connectionId: id, disconnectStatusCode: 4000, disconnectReason: 'bye now' });
+    expect(event.body).toBeUndefined();
+  });
+
+  it('$disconnect runs with 1006 when the client vanishes without a close frame', async () => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    client.socket.terminate();
+
+    // Assess
+    const { event } = await recorder.find(ofConnection(id, '$disconnect'));
+    expect(event.requestContext.disconnectStatusCode).toBe(1006);
+  });
+
+  it.each([
+    { body: '{"action":"ping","ref":"x"}', route: 'ping', reply: { ref: 'x', payload: { status: 'ok', response: {} } } },
+    { body: '{"action":"leave","topic":"room:none","ref":"x"}', route: 'leave', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
+    { body: '{"action":"push","topic":"room:none","event":"e","ref":"x"}', route: 'push', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
+    { body: 'not json at all', route: '$default', reply: { ref: null, topic: null, payload: { status: 'error', response: { reason: 'invalid_frame' } } } },
+    { body: '[1,2]', route: '$default', reply: [null, null, null, 'phx_reply', { status: 'error', response: { reason: 'invalid_frame' } }] },
+    { body: '{"topic":"room:lobby","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'invalid_frame' } } } },
+    { body: '{"action":"dance","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'unknown_action' } } } },
+    { body: '{"action":"$connect","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'unknown_action' } } } },
+    { body: '[null,"7","phoenix","heartbeat",{}]', route: '$default', reply: [null, '7', 'phoenix', 'phx_reply', { status: 'ok', response: {} }] },
+  ])('routes $body to $route, which answers', async ({ body, route, reply }) => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    client.send(body);
+
+    // Assess
+    const answer = await client.next(() => true);
+    expect(answer).toMatchObject(reply);
+    const invocation = await recorder.find((i) => i.event.requestContext.connectionId === id && i.event.requestContext.eventType === 'MESSAGE');
+    expect(invocation.handler).toBe(route);
+    expect(invocation.event.requestContext.routeKey).toBe(route);
+    expect(invocation.event.body).toBe(body);
+  });
+
+  it('hands a binary frame to $default base64-encoded', async () => {
+    // Prepare
+    const { client, id } = await connect();
+    const frame = Buffer.from('{"action":"ping","ref":"bin"}');
+
+    // Act
+    client.socket.send(frame);
+
+    // Assess: routed to $default (binary frames are not selected on action), which still decodes it
+    expect(await client.reply('bin')).toMatchObject({ payload: { status: 'ok' } });
+    const invocation = await recorder.find((i) => i.event.requestContext.connectionId === id && i.event.requestContext.eventType === 'MESSAGE');
+    expect(invocation.handler).toBe('$default');
+    expect(invocation.event.isBase64Encoded).toBe(true);
+    expect(invocation.event.body).toBe(frame.toString('base64'));
+  });
+});
