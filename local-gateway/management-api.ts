@@ -36,11 +36,12 @@ export async function handleManagementRequest(request: IncomingMessage, response
       return;
     }
     case 'GET': {
+      // The wire names are camelCase (the SDK maps connectedAt to ConnectedAt, and so on).
       response.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
         }),
       );
       return;
