@@ -26,6 +26,8 @@ export interface CloseInfo {
 export interface OpenClientOptions extends ClientOptions {
   /** Path and query appended to the gateway URL, e.g. `/prod` or `/socket/websocket?vsn=2.0.0`. */
   readonly path?: string;
+  /** Subprotocols to request (Sec-WebSocket-Protocol). */
+  readonly protocols?: string | string[];
 }
 
 interface Waiter {
@@ -205,9 +207,9 @@ export function eventOf(message: unknown): string | undefined {
 
 /** Opens a client and resolves once the handshake succeeded; rejects on any failure. */
 export function openClient(baseUrl: string, options: OpenClientOptions = {}): Promise<WsClient> {
-  const { path = '', headers = {}, ...rest } = options;
+  const { path = '', headers = {}, protocols = [], ...rest } = options;
   const userAgent = (headers['User-Agent'] as string | undefined) ?? `topicast-e2e/${randomUUID()}`;
-  const socket = new WebSocket(`${baseUrl}${path}`, { ...rest, headers: { 'User-Agent': userAgent, ...headers } });
+  const socket = new WebSocket(`${baseUrl}${path}`, protocols, { ...rest, headers: { 'User-Agent': userAgent, ...headers } });
   const client = new WsClient(socket, userAgent);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -241,8 +243,8 @@ export interface HandshakeFailure {
 
 /** Opens a connection that must be refused; resolves with the HTTP status and body. */
 export function expectHandshakeFailure(baseUrl: string, options: OpenClientOptions = {}): Promise<HandshakeFailure> {
-  const { path = '', ...rest } = options;
-  const socket = new WebSocket(`${baseUrl}${path}`, rest);
+  const { path = '', protocols = [], ...rest } = options;
+  const socket = new WebSocket(`${baseUrl}${path}`, protocols, rest);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.terminate();
