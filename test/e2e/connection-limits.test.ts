@@ -1,0 +1,207 @@
+/**
+ * API Gateway's connection rules as the emulator enforces them: sockets on any path,
+ * a 128 KB message limit (close 1009), `$disconnect` on every kind of close, and the idle
+ * (1001 after no client message) and maximum-age (1001 whatever the activity) timeouts.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { TestTable } from '../support/dynalite.js';
+import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { itemsOfConnection, queryPartition } from '../support/table-items.js';
+import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+
+const IDLE_MS = 300;
+const MAX_MS = 1500;
+let gateway: RunningGateway;
+let timed: RunningGateway;
+let table: TestTable;
+const clients: WsClient[] = [];
+
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  // Shares the first gateway's DynamoDB: only the timeouts differ.
+  timed = await startTestGateway({ dynamoEndpoint: gateway.dynamoEndpoint, idleTimeoutMs: IDLE_MS, maxConnectionMs: MAX_MS });
+  table = gatewayTable(gateway);
+});
+
+afterEach(async () => {
+  await closeAll(clients.splice(0));
+});
+
+afterAll(async () => {
+  await table?.stop();
+  await timed?.end();
+  await gateway?.end();
+});
+
+async function connect(on: RunningGateway = gateway, path = ''): Promise<{ client: WsClient; id: string }> {
+  const client = await openClient(on.url, { path });
+  clients.push(client);
+  return { client, id: connectionIdOf(on, client) };
+}
+
+/** A client joined to `topic` that will witness others' leaves. */
+async function witnessOn(topic: string, on: RunningGateway = gateway): Promise<WsClient> {
+  const { client } = await connect(on);
+  await client.join(topic);
+  return client;
+}
+
+const leaveOf = (id: string) => (m: any) => m.event === 'presence_diff' && m.payload.leaves[id] !== undefined;
+
+describe('paths', () => {
+  it.each(['', '/', '/prod', '/local', '/socket/websocket', '/any/deep/path?x=1'])('accepts a native connection on %j', async (path) => {
+    // Act
+    const { client } = await connect(gateway, path);
+
+    // Assess
+    expect(await client.ping()).toMatchObject({ topic: null, payload: { status: 'ok' } });
+  });
+
+  it('accepts /socket/websocket?vsn=2.0.0 and speaks Phoenix V2 arrays on it', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client } = await connect(gateway, '/socket/websocket?vsn=2.0.0');
+
+    // Act
+    client.send(['1', '1', topic, 'phx_join', {}]);
+    client.send([null, '2', 'phoenix', 'heartbeat', {}]);
+
+    // Assess
+    expect(await client.next((m) => Array.isArray(m) && m[1] === '1')).toEqual(['1', '1', topic, 'phx_reply', { status: 'ok', response: {} }]);
+    expect(await client.next((m) => Array.isArray(m) && m[3] === 'presence_state')).toEqual(['1', null, topic, 'presence_state', expect.any(Object)]);
+    expect(await client.next((m) => Array.isArray(m) && m[1] === '2')).toEqual([null, '2', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
+  });
+});
+
+describe('128 KB message limit', () => {
+  it('closes the socket with 1009 on a message over 128 KB, and $disconnect cleans up', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const witness = await witnessOn(topic);
+    const { client, id } = await connect();
+    await client.join(topic);
+    expect(await queryPartition(table, `c#${id}`)).not.toEqual([]);
+
+    // Act
+    client.send('x'.repeat(128 * 1024 + 1));
+
+    // Assess: the client sees 1009 Message Too Big
+    expect((await client.closed).code).toBe(1009);
+
+    // Assess: $disconnect ran, so the witness hears the leave and the items are gone
+    await witness.next(leaveOf(id));
+    expect(await itemsOfConnection(table, id)).toEqual([]);
+  });
+
+  it('accepts a message of exactly 128 KB (and refuses its payload by the 32 KB payload limit)', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client } = await connect();
+    await client.join(topic);
+    const envelope = JSON.stringify({ action: 'push', topic, event: 'big', payload: { data: '' }, ref: 'big' });
+    const frame = envelope.replace('"data":""', `"data":"${'x'.repeat(128 * 1024 - envelope.length)}"`);
+    expect(Buffer.byteLength(frame)).toBe(128 * 1024);
+
+    // Act
+    client.send(frame);
+
+    // Assess
+    expect(await client.reply('big')).toMatchObject({ payload: { status: 'error', response: { reason: 'payload_too_large' } } });
+    expect(client.isOpen).toBe(true);
+  });
+});
+
+describe('$disconnect on close', () => {
+  it.each([
+    ['a normal close', (client: WsClient) => client.close(1000)],
+    ['a close without status', (client: WsClient) => client.socket.close()],
+    ['a vanished client (no close frame)', (client: WsClient) => client.socket.terminate()],
+  ])('removes every item of the connection after %s', async (_name, close) => {
+    // Prepare
+    const [first, second] = [uniqueTopic(), uniqueTopic()];
+    const witness = await witnessOn(first);
+    const { client, id } = await connect();
+    await client.join(first);
+    await client.join(second);
+    await client.request({ action: 'push', topic: second, event: 'e' });
+    expect((await queryPartition(table, `c#${id}`)).map((item) => String(item.sk).slice(0, 2)).sort()).toEqual(['c', 'r#', 's#', 's#']);
+
+    // Act
+    await close(client);
+
+    // Assess
+    await witness.next(leaveOf(id));
+    expect(await queryPartition(table, `c#${id}`)).toEqual([]);
+    expect(await queryPartition(table, `t#${second}#0`)).toEqual([]);
+    expect(await itemsOfConnection(table, id)).toEqual([]);
+  });
+});
+
+describe('timeouts', () => {
+  it('closes an idle connection with 1001 and runs $disconnect', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const witness = await witnessOn(topic);
+    const { client: idle, id } = await connect(timed);
+    await idle.join(topic);
+
+    // Act: nothing; the idle timer runs from the last client message
+
+    // Assess
+    expect(await idle.closed).toEqual({ code: 1001, reason: 'Going away' });
+    await witness.next(leaveOf(id));
+    expect(await itemsOfConnection(table, id)).toEqual([]);
+  });
+
+  it('keeps an active connection open past the idle timeout, then closes it at the maximum age', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const witness = await witnessOn(topic);
+    const { client: active, id } = await connect(timed);
+    const openedAt = Date.now();
+    await active.join(topic);
+
+    // Act: a client message every third of the idle timeout
+    let pongs = 0;
+    while (active.isOpen) {
+      try {
+        await active.ping(IDLE_MS);
+        pongs += 1;
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 3));
+    }
+    const lifetime = Date.now() - openedAt;
+
+    // Assess: it outlived several idle timeouts, and was closed as over age
+    expect(lifetime).toBeGreaterThanOrEqual(MAX_MS);
+    expect(pongs).toBeGreaterThan(3);
+    expect(await active.closed).toEqual({ code: 1001, reason: 'Going away' });
+    await witness.next(leaveOf(id));
+  });
+
+  it('counts messages to the client as activity too, as API Gateway does (idle is direction agnostic)', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const pusher = await witnessOn(topic);
+    const { client: listener } = await connect(timed);
+    const openedAt = Date.now();
+    await listener.join(topic);
+
+    // Act: after its join, the listener only receives, a broadcast every quarter of the idle timeout
+    let ticks = 0;
+    while (listener.isOpen) {
+      await pusher.request({ action: 'push', topic, event: 'tick', payload: { n: ticks } });
+      ticks += 1;
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 4));
+    }
+    const lifetime = Date.now() - openedAt;
+
+    // Assess: it lived until the maximum age, not the idle timeout
+    expect(await listener.closed).toEqual({ code: 1001, reason: 'Going away' });
+    expect(lifetime).toBeGreaterThanOrEqual(MAX_MS);
+    expect(listener.messages.filter((m: any) => m.event === 'tick').length).toBeGreaterThan(3);
+  });
+});
