@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { messageEvent } from '../support/gateway-events.js';
 import { asNative, errorReplyFor, eventsNamed, okReplyFor, type PresenceDiffPayload, type PresencePayload } from '../support/messages.js';
-import { getItem, queryPartition } from '../support/table-items.js';
+import { getItem, queryPartition, storedJson } from '../support/table-items.js';
 import { connectionId, createHarness, responseMessages, TEST_ENDPOINT, type Harness, type HarnessOptions } from '../support/topicast-harness.js';
 import { createPingHandler } from '../../lambdas/handlers/ping.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
@@ -74,9 +74,10 @@ describe('channels', () => {
       // Assess
       const connectionSide = await getItem(table, { pk: `c#${alice}`, sk: `s#${topic}` });
       const topicSide = await getItem(table, { pk: `t#${topic}#0`, sk: alice });
-      expect(connectionSide).toMatchObject({ topic, shard: 0, presenceKey: alice, meta: { name: 'alice' } });
-      expect(topicSide).toMatchObject({ endpoint: TEST_ENDPOINT, format: 'native', presenceKey: alice, meta: { name: 'alice' } });
-      expect(topicSide?.meta).toEqual(connectionSide?.meta);
+      expect(connectionSide).toMatchObject({ topic, shard: 0, presenceKey: alice });
+      expect(topicSide).toMatchObject({ endpoint: TEST_ENDPOINT, format: 'native', presenceKey: alice });
+      expect(storedJson(connectionSide?.meta)).toEqual({ name: 'alice', phx_ref: expect.any(String) });
+      expect(storedJson(topicSide?.meta)).toEqual(storedJson(connectionSide?.meta));
     });
 
     it('sends presence_state with everyone and a presence_diff of the join to the others only', async () => {
@@ -171,6 +172,29 @@ describe('channels', () => {
       expect(responseMessages(tooLarge)).toEqual([errorReplyFor(topic, '1', 'payload_too_large')]);
       expect(responseMessages(notObject)).toEqual([errorReplyFor(topic, '2', 'invalid_frame')]);
       expect(await queryPartition(table, `t#${topic}#0`)).toEqual([]);
+    });
+
+    // The meta is client JSON: any number JSON allows must round-trip, not fail the join with
+    // internal_error because DynamoDB numbers are narrower (38 digits, 1e-130..1e126) than JSON's.
+    it.each([
+      ['an integer above 2^53', '{"id":12345678901234567890}', { id: 12345678901234567890 }],
+      ['a number above DynamoDB range', '{"n":1e200}', { n: 1e200 }],
+      ['a number below DynamoDB range', '{"n":1e-200}', { n: 1e-200 }],
+    ])('keeps a presence meta holding %s', async (_name, metaJson, expected) => {
+      // Prepare
+      const { h, ids } = await withClients(1);
+      const [alice] = ids as [string];
+      const topic = uniqueTopic();
+
+      // Act
+      const response = await h.send(alice, `{"action":"join","topic":"${topic}","ref":"1","payload":{"meta":${metaJson}}}`);
+
+      // Assess
+      expect(responseMessages(response)).toEqual([]);
+      const messages = asNative(h.sender.messagesFor(alice));
+      expect(messages[0]).toEqual(okReplyFor(topic, '1'));
+      expect(presenceOf(messages[1])[alice]?.metas).toEqual([{ ...expected, phx_ref: expect.any(String) }]);
+      expect(h.logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
     });
 
     it('refuses a join from a connection that never connected', async () => {

@@ -49,3 +49,11 @@ export async function itemsOfConnection(table: TestTable, connectionId: string):
   const all = await scanTable(table);
   return all.filter((item) => item.pk === `c#${connectionId}` || (String(item.pk).startsWith('t#') && item.sk === connectionId));
 }
+
+/**
+ * The value of an attribute holding client or issuer JSON (presence meta, identity), whether
+ * the store wrote it as a DynamoDB map or as JSON text: tests assert what is kept, not how.
+ */
+export function storedJson(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
