@@ -6,6 +6,7 @@ export interface PooledConnection {
   readonly connectionId: string;
   readonly socket: WebSocket;
   readonly connectedAt: number;
+  /** Last message in either direction; API Gateway's idle timeout runs from it. */
   lastActiveAt: number;
   readonly sourceIp: string;
   readonly userAgent: string;

@@ -3,8 +3,8 @@
  * `$connect` before completing the handshake (a non-2xx status fails it with that
  * status), selects routes on `action`, returns two-way route responses, runs
  * `$disconnect` on every close, and enforces API Gateway's limits: 128 KB messages
- * (close 1009), 10 minutes idle, 2 hours per connection. The Management API is served on
- * the same port.
+ * (close 1009), 10 minutes without a message in either direction, 2 hours per
+ * connection. The Management API is served on the same port.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -139,7 +139,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   function attach(ws: WebSocket, facts: { connectionId: string; connectedAt: number; sourceIp: string; userAgent: string }): void {
     const connection: PooledConnection = { ...facts, socket: ws, lastActiveAt: Date.now() };
     pool.add(connection);
-    let idleTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), idleTimeoutMs);
+    // Idle means no message in either direction: what the Management API posts counts too.
+    let idleTimer = setTimeout(checkIdle, idleTimeoutMs);
+    function checkIdle(): void {
+      const idleFor = Date.now() - connection.lastActiveAt;
+      if (idleFor >= idleTimeoutMs) closeAs(GOING_AWAY, 'Going away');
+      else idleTimer = setTimeout(checkIdle, idleTimeoutMs - idleFor);
+    }
     const ageTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), maxConnectionMs);
     function closeAs(code: number, reason: string): void {
       closeReasons.set(facts.connectionId, { code, reason });
@@ -148,8 +154,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       connection.lastActiveAt = Date.now();
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => closeAs(GOING_AWAY, 'Going away'), idleTimeoutMs);
       const text = rawToBuffer(data);
       const body = isBinary ? text.toString('base64') : text.toString('utf8');
       const routeKey = isBinary ? '$default' : selectRoute(body, routeKeys);
@@ -158,7 +162,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
         .timed(routeKey, facts.connectionId, () => invoke(handler, messageEvent(identity, facts, routeKey, body, isBinary)))
         .then((result) => {
           // Two-way route: the integration's body is the reply (all message routes are two-way).
-          if (typeof result.body === 'string' && result.body.length > 0 && ws.readyState === ws.OPEN) ws.send(result.body);
+          if (typeof result.body === 'string' && result.body.length > 0 && ws.readyState === ws.OPEN) {
+            connection.lastActiveAt = Date.now();
+            ws.send(result.body);
+          }
         });
     });
 

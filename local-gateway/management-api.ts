@@ -31,6 +31,7 @@ export async function handleManagementRequest(request: IncomingMessage, response
   switch (request.method) {
     case 'POST': {
       if (body.length > MAX_MESSAGE_BYTES) return sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
+      connection.lastActiveAt = Date.now();
       connection.socket.send(body.toString('utf8'));
       response.writeHead(200, { 'content-type': 'application/json' }).end();
       return;
