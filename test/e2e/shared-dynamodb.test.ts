@@ -1,0 +1,137 @@
+/**
+ * Several gateways on one DynamoDB, as several API Gateway stages or a fleet of local
+ * gateways would be: each connection records the endpoint of the gateway that owns its
+ * socket, so pushes, presence and leaves cross gateways.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { TestTable } from '../support/dynalite.js';
+import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { getItem, itemsOfConnection } from '../support/table-items.js';
+import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+
+let gatewayA: RunningGateway;
+let gatewayB: RunningGateway;
+let table: TestTable;
+const clients: WsClient[] = [];
+
+beforeAll(async () => {
+  gatewayA = await startTestGateway();
+  gatewayB = await startTestGateway({ dynamoEndpoint: gatewayA.dynamoEndpoint });
+  table = gatewayTable(gatewayA);
+});
+
+afterEach(async () => {
+  await closeAll(clients.splice(0));
+});
+
+afterAll(async () => {
+  await table?.stop();
+  // B first: A hosts the DynamoDB that B's $disconnect handlers still need.
+  await gatewayB?.end();
+  await gatewayA?.end();
+});
+
+async function connect(gateway: RunningGateway): Promise<{ client: WsClient; id: string }> {
+  const client = await openClient(gateway.url);
+  clients.push(client);
+  return { client, id: connectionIdOf(gateway, client) };
+}
+
+describe('two gateways sharing one DynamoDB', () => {
+  it('uses one table: B found the table A created', () => {
+    expect(gatewayB.dynamoEndpoint).toBe(gatewayA.dynamoEndpoint);
+    expect(gatewayB.tableName).toBe(gatewayA.tableName);
+    expect(gatewayB.managementEndpoint).not.toBe(gatewayA.managementEndpoint);
+  });
+
+  it('records with each connection the endpoint of the gateway that owns its socket', async () => {
+    // Prepare and act
+    const { id: onA } = await connect(gatewayA);
+    const { id: onB } = await connect(gatewayB);
+
+    // Assess
+    expect(await getItem(table, { pk: `c#${onA}`, sk: 'c' })).toMatchObject({ endpoint: gatewayA.managementEndpoint });
+    expect(await getItem(table, { pk: `c#${onB}`, sk: 'c' })).toMatchObject({ endpoint: gatewayB.managementEndpoint });
+  });
+
+  it('lists a member on A in the presence_state of a joiner on B, and tells A of the join', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client: alice, id: aliceId } = await connect(gatewayA);
+    const { client: bob, id: bobId } = await connect(gatewayB);
+    await alice.join(topic, { meta: { at: 'A' } });
+
+    // Act
+    await bob.join(topic, { meta: { at: 'B' } });
+
+    // Assess
+    const state = await bob.nextEvent('presence_state');
+    expect(state.payload).toEqual({
+      [aliceId]: { metas: [{ at: 'A', phx_ref: expect.any(String) }] },
+      [bobId]: { metas: [{ at: 'B', phx_ref: expect.any(String) }] },
+    });
+    const diff = await alice.nextEvent('presence_diff');
+    expect(diff.payload).toEqual({ joins: { [bobId]: { metas: [{ at: 'B', phx_ref: expect.any(String) }] } }, leaves: {} });
+  });
+
+  it('delivers a push on B to the client on A, and a push on A to the client on B', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client: alice } = await connect(gatewayA);
+    const { client: bob } = await connect(gatewayB);
+    await alice.join(topic);
+    await bob.join(topic);
+
+    // Act
+    const fromB = await bob.request({ action: 'push', topic, event: 'shout', payload: { from: 'B' } });
+    const fromA = await alice.request({ action: 'push', topic, event: 'shout', payload: { from: 'A' } });
+
+    // Assess
+    expect(fromB).toMatchObject({ payload: { status: 'ok' } });
+    expect(fromA).toMatchObject({ payload: { status: 'ok' } });
+    for (const client of [alice, bob]) {
+      expect(await client.nextEvent('shout', (m) => m.payload.from === 'B')).toEqual({ topic, event: 'shout', payload: { from: 'B' } });
+      expect(await client.nextEvent('shout', (m) => m.payload.from === 'A')).toEqual({ topic, event: 'shout', payload: { from: 'A' } });
+    }
+  });
+
+  it('reaches several clients on each gateway, with self:false excluding only the sender', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const onA = await Promise.all([connect(gatewayA), connect(gatewayA), connect(gatewayA)]);
+    const onB = await Promise.all([connect(gatewayB), connect(gatewayB), connect(gatewayB)]);
+    const everyone = [...onA, ...onB].map(({ client }) => client);
+    for (const client of everyone) await client.join(topic);
+    const sender = onB[0]!.client;
+    const senderMark = sender.mark();
+
+    // Act
+    await sender.request({ action: 'push', topic, event: 'news', payload: { n: 1 }, self: false });
+
+    // Assess
+    for (const client of everyone.filter((c) => c !== sender)) {
+      expect(await client.nextEvent('news')).toEqual({ topic, event: 'news', payload: { n: 1 } });
+    }
+    await sender.ping();
+    expect(sender.framesSince(senderMark).filter((m: any) => m.event === 'news')).toEqual([]);
+  });
+
+  it('announces the leave of a client on B that disconnects to the client on A', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client: alice } = await connect(gatewayA);
+    const { client: bob, id: bobId } = await connect(gatewayB);
+    await alice.join(topic);
+    await bob.join(topic);
+    await alice.nextEvent('presence_diff', (m) => m.payload.joins[bobId] !== undefined);
+
+    // Act
+    await bob.close();
+
+    // Assess
+    const diff = await alice.nextEvent('presence_diff', (m) => m.payload.leaves[bobId] !== undefined);
+    expect(diff.payload.joins).toEqual({});
+    expect(await itemsOfConnection(table, bobId)).toEqual([]);
+  });
+});
