@@ -1,0 +1,352 @@
+/**
+ * The hot-path Management API sender against real local HTTP servers: signing (checked
+ * by an independent SigV4 verifier that also accepts the AWS SDK's own requests), status
+ * mapping, 429 retries, timeouts, keep-alive reuse and id encoding.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { describe, it, expect, afterEach } from 'vitest';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SdkMessageSender } from '../../lambdas/adapters/management-api/sdk-message-sender.js';
+import { cachedCredentials, type SigningCredentials } from '../../lambdas/adapters/management-api/credentials.js';
+import { NodeHttpTransport } from '../../lambdas/adapters/management-api/post-transport.js';
+import { SignedHttpMessageSender, type SignedHttpSenderOptions } from '../../lambdas/adapters/management-api/signed-http-sender.js';
+import { DEFAULT_FANOUT } from '../../lambdas/core/config.js';
+import type { Subscriber } from '../../lambdas/core/ports.js';
+import { deliverToSubscribers } from '../../lambdas/core/use-cases/deliver.js';
+
+// The SDK's Node 22 notice says nothing about what is tested here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const CREDENTIALS: SigningCredentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test/secret+key', sessionToken: 'session-token==' };
+
+interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+  readonly socket: Socket;
+}
+
+interface TestServer {
+  readonly endpoint: string;
+  readonly received: Received[];
+  /** Sockets the server accepted. */
+  readonly sockets: Set<Socket>;
+  close(): Promise<void>;
+}
+
+type Reply = (request: Received, response: ServerResponse, index: number) => void;
+
+const servers: TestServer[] = [];
+const senders: { destroy(): void }[] = [];
+
+afterEach(async () => {
+  for (const sender of senders.splice(0)) sender.destroy();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function startServer(reply: Reply = (_request, response) => response.writeHead(200).end()): Promise<TestServer> {
+  const received: Received[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), socket: request.socket };
+      received.push(entry);
+      reply(entry, response, received.length - 1);
+    });
+  });
+  server.on('connection', (socket: Socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const testServer: TestServer = {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
+    received,
+    sockets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  servers.push(testServer);
+  return testServer;
+}
+
+function tunedSender(overrides: Partial<SignedHttpSenderOptions> = {}): SignedHttpMessageSender {
+  const sender = new SignedHttpMessageSender({
+    credentials: cachedCredentials(async () => CREDENTIALS),
+    region: 'eu-west-1',
+    timeoutMs: 2000,
+    maxAttempts: 4,
+    sleep: async () => undefined,
+    ...overrides,
+  });
+  senders.push(sender);
+  return sender;
+}
+
+/** An independent SigV4 check written from the AWS documentation, not from either signer. */
+function verifySigV4(request: Received, secretAccessKey: string): { valid: boolean; region: string; service: string; signedHeaders: string[] } {
+  const auth = String(request.headers.authorization ?? '');
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+  if (!match) return { valid: false, region: '', service: '', signedHeaders: [] };
+  const [, , date, region, service, signedHeaderList, signature] = match as unknown as string[];
+  const signedHeaders = (signedHeaderList as string).split(';');
+  const strictEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  // Each path segment is URI-encoded twice; the request line carries it encoded once.
+  const canonicalUri = (request.url.split('?')[0] as string).split('/').map(strictEncode).join('/');
+  const canonicalHeaders = signedHeaders.map((name) => `${name}:${String(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const payloadHash = createHash('sha256').update(request.body).digest('hex');
+  const canonicalRequest = [request.method, canonicalUri, '', canonicalHeaders, signedHeaderList, payloadHash].join('\n');
+  const amzDate = String(request.headers['x-amz-date']);
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date as string), region as string), service as string), 'aws4_request');
+  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return { valid: expected === signature, region: region as string, service: service as string, signedHeaders };
+}
+
+const TRICKY_ID = 'a=b+c/d==';
+
+describe('signed Management API sender', () => {
+  it('signs each post with SigV4 for execute-api in the configured region, as the AWS SDK does', async () => {
+    // Prepare
+    const server = await startServer();
+    const sdk = new SdkMessageSender(
+      (endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: 'eu-west-1', credentials: CREDENTIALS }),
+      2000,
+    );
+
+    // Act
+    const ours = await tunedSender().send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
+    const theirs = await sdk.send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
+
+    // Assess: the verifier accepts the SDK's request, so it checks what AWS checks; it accepts ours too
+    expect([ours, theirs]).toEqual(['delivered', 'delivered']);
+    const [mine, sdkRequest] = server.received as [Received, Received];
+    expect(verifySigV4(sdkRequest, CREDENTIALS.secretAccessKey).valid).toBe(true);
+    const check = verifySigV4(mine, CREDENTIALS.secretAccessKey);
+    expect(check).toMatchObject({ valid: true, region: 'eu-west-1', service: 'execute-api' });
+    expect(check.signedHeaders).toEqual(['host', 'x-amz-date', 'x-amz-security-token']);
+    expect(mine.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
+    expect(mine.method).toBe('POST');
+    expect(mine.url).toBe(sdkRequest.url);
+    expect(mine.body).toBe('{"n":1}');
+  });
+
+  it('rejects a request whose body was changed after signing (the verifier is not a rubber stamp)', async () => {
+    // Prepare
+    const server = await startServer();
+    await tunedSender().send({ endpoint: server.endpoint, connectionId: 'abc=', data: 'original' });
+
+    // Act
+    const tampered = { ...(server.received[0] as Received), body: 'tampered' };
+
+    // Assess
+    expect(verifySigV4(tampered, CREDENTIALS.secretAccessKey).valid).toBe(false);
+    expect(verifySigV4(server.received[0] as Received, 'wrong-secret').valid).toBe(false);
+  });
+
+  it('URL-encodes connection ids with =, + and / into one path segment', async () => {
+    // Prepare
+    const server = await startServer();
+
+    // Act
+    await tunedSender().send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
+
+    // Assess
+    const { url } = server.received[0] as Received;
+    expect(url).toBe('/prod/@connections/a%3Db%2Bc%2Fd%3D%3D');
+    expect(decodeURIComponent(url.split('/').pop() as string)).toBe(TRICKY_ID);
+  });
+
+  it('sends UTF-8 bodies with the right content length', async () => {
+    // Prepare
+    const server = await startServer();
+    const data = JSON.stringify({ text: 'héllo wörld ✓ 🚀' });
+
+    // Act
+    const outcome = await tunedSender().send({ endpoint: server.endpoint, connectionId: 'id1', data });
+
+    // Assess
+    expect(outcome).toBe('delivered');
+    expect((server.received[0] as Received).body).toBe(data);
+    expect((server.received[0] as Received).headers['content-length']).toBe(String(Buffer.byteLength(data)));
+    expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
+  });
+
+  it('answers gone on 410 and failed on other errors, without retrying them', async () => {
+    // Prepare
+    const server = await startServer((request, response) => {
+      const status = request.url.endsWith('/gone') ? 410 : request.url.endsWith('/forbidden') ? 403 : 500;
+      response.writeHead(status, { 'x-amzn-errortype': status === 410 ? 'GoneException' : 'InternalServerErrorException' }).end('{"message":null}');
+    });
+    const sender = tunedSender();
+
+    // Act
+    const outcomes = await Promise.all(['gone', 'forbidden', 'broken'].map((id) => sender.send({ endpoint: server.endpoint, connectionId: id, data: 'x' })));
+
+    // Assess
+    expect(outcomes).toEqual(['gone', 'failed', 'failed']);
+    expect(server.received).toHaveLength(3);
+  });
+
+  it('retries a 429 with growing, jittered backoff, then delivers', async () => {
+    // Prepare
+    const server = await startServer((_request, response, index) => {
+      if (index < 2) response.writeHead(429, { 'x-amzn-errortype': 'LimitExceededException' }).end('{"message":"Rate exceeded"}');
+      else response.writeHead(200).end();
+    });
+    const waits: number[] = [];
+    const sender = tunedSender({ baseBackoffMs: 100, maxBackoffMs: 2000, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
+
+    // Act
+    const outcome = await sender.send({ endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
+
+    // Assess
+    expect(outcome).toBe('delivered');
+    expect(server.received).toHaveLength(3);
+    expect(waits).toEqual([50, 100]);
+    // Every attempt is signed afresh.
+    for (const request of server.received) expect(verifySigV4(request, CREDENTIALS.secretAccessKey).valid).toBe(true);
+  });
+
+  it('gives up after maxAttempts throttled attempts', async () => {
+    // Prepare
+    const server = await startServer((_request, response) => response.writeHead(429, { 'x-amzn-errortype': 'LimitExceededException' }).end());
+    const waits: number[] = [];
+    const sender = tunedSender({ maxAttempts: 4, baseBackoffMs: 100, maxBackoffMs: 300, random: () => 1, sleep: async (ms) => void waits.push(ms) });
+
+    // Act
+    const outcome = await sender.send({ endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
+
+    // Assess: capped exponential backoff between the four attempts
+    expect(outcome).toBe('failed');
+    expect(server.received).toHaveLength(4);
+    expect(waits).toEqual([100, 200, 300]);
+  });
+
+  it('fails a post the server never answers once the timeout passes, and keeps working', async () => {
+    // Prepare
+    const server = await startServer((request, response) => {
+      if (request.url.endsWith('/hang')) return; // never answers
+      response.writeHead(200).end();
+    });
+    const sender = tunedSender({ timeoutMs: 150 });
+
+    // Act
+    const started = Date.now();
+    const hung = await sender.send({ endpoint: server.endpoint, connectionId: 'hang', data: 'x' });
+    const elapsed = Date.now() - started;
+    const next = await sender.send({ endpoint: server.endpoint, connectionId: 'fine', data: 'x' });
+
+    // Assess
+    expect(hung).toBe('failed');
+    expect(elapsed).toBeGreaterThanOrEqual(100);
+    expect(next).toBe('delivered');
+  });
+
+  it('reuses one socket for many sequential posts', async () => {
+    // Prepare
+    const server = await startServer();
+    const sender = tunedSender();
+
+    // Act
+    for (let i = 0; i < 50; i += 1) expect(await sender.send({ endpoint: server.endpoint, connectionId: `c${i}`, data: 'x' })).toBe('delivered');
+
+    // Assess
+    expect(server.received).toHaveLength(50);
+    expect(server.sockets.size).toBe(1);
+    expect(new Set(server.received.map((r) => r.socket)).size).toBe(1);
+  });
+
+  it('keeps at most maxSockets connections under a concurrent fan-out, and reuses them', async () => {
+    // Prepare
+    const server = await startServer();
+    const sender = tunedSender({ maxSockets: 8 });
+    const subscribers: Subscriber[] = Array.from({ length: 400 }, (_, i) => ({ connectionId: `c${i}=`, endpoint: server.endpoint, format: 'native', joinRef: null }));
+
+    // Act
+    const report = await deliverToSubscribers(sender, { ...DEFAULT_FANOUT, concurrency: 32 }, subscribers, { topic: 'room:x', event: 'e', payload: {}, ref: null, joinRef: null });
+
+    // Assess
+    expect(report).toEqual({ delivered: 400, failed: 0, gone: [] });
+    expect(server.sockets.size).toBeLessThanOrEqual(8);
+  });
+
+  it('resends a post whose reused socket the server had closed, on a new socket', async () => {
+    // Prepare: the server drops the connection when a second request arrives on it
+    const perSocket = new Map<Socket, number>();
+    const server = await startServer((request, response) => {
+      const count = (perSocket.get(request.socket) ?? 0) + 1;
+      perSocket.set(request.socket, count);
+      if (count === 2) request.socket.destroy();
+      else response.writeHead(200).end();
+    });
+    const sender = tunedSender();
+
+    // Act
+    const first = await sender.send({ endpoint: server.endpoint, connectionId: 'one', data: 'x' });
+    const second = await sender.send({ endpoint: server.endpoint, connectionId: 'two', data: 'x' });
+
+    // Assess
+    expect([first, second]).toEqual(['delivered', 'delivered']);
+    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['one', 'two', 'two']);
+    expect(server.sockets.size).toBe(2);
+  });
+
+  it('reads chunked and connection-close responses', async () => {
+    // Prepare
+    const server = await startServer((request, response) => {
+      if (request.url.endsWith('/chunked')) {
+        response.writeHead(410, { 'transfer-encoding': 'chunked', 'x-amzn-errortype': 'GoneException' });
+        response.write('{"message"');
+        response.end(':null}');
+      } else {
+        response.writeHead(200, { connection: 'close' }).end('{}');
+      }
+    });
+    const sender = tunedSender();
+
+    // Act
+    const outcomes = [];
+    for (const id of ['chunked', 'closing', 'chunked', 'closing']) outcomes.push(await sender.send({ endpoint: server.endpoint, connectionId: id, data: 'x' }));
+
+    // Assess
+    expect(outcomes).toEqual(['gone', 'delivered', 'gone', 'delivered']);
+  });
+
+  it('works the same over the node:http transport', async () => {
+    // Prepare
+    const server = await startServer((request, response, index) => {
+      if (request.url.endsWith('/gone')) response.writeHead(410).end();
+      else if (index === 1) response.writeHead(429).end();
+      else response.writeHead(200).end();
+    });
+    const sender = tunedSender({ transport: new NodeHttpTransport({ maxSockets: 4 }) });
+
+    // Act
+    const delivered = await sender.send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
+    const retried = await sender.send({ endpoint: server.endpoint, connectionId: 'again', data: 'x' });
+    const gone = await sender.send({ endpoint: server.endpoint, connectionId: 'gone', data: 'x' });
+
+    // Assess
+    expect([delivered, retried, gone]).toEqual(['delivered', 'delivered', 'gone']);
+    expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
+    expect(server.sockets.size).toBe(1);
+  });
+
+  it('fails fast when nothing listens', async () => {
+    // Prepare
+    const server = await startServer();
+    const endpoint = server.endpoint;
+    await server.close();
+    servers.length = 0;
+
+    // Act & Assess
+    expect(await tunedSender().send({ endpoint, connectionId: 'x', data: 'x' })).toBe('failed');
+  });
+});
