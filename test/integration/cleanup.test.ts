@@ -150,6 +150,23 @@ describe('cleanup', () => {
       expect(await queryPartition(table, `c#${bob}`)).toHaveLength(3);
     });
 
+    it('removes more items than one BatchWriteItem takes (25)', async () => {
+      // Prepare: 1 connection item + 30 topics on each side = 61 deletes
+      const { h, ids } = await withClients(1);
+      const [alice] = ids as [string];
+      const topics = Array.from({ length: 30 }, () => uniqueTopic('many'));
+      for (const topic of topics) await h.send(alice, { action: 'join', topic });
+      expect(await queryPartition(table, `c#${alice}`)).toHaveLength(31);
+
+      // Act
+      const response = await h.disconnect(alice);
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(await itemsOfConnection(table, alice)).toEqual([]);
+      expect(h.logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
+    });
+
     it('is harmless for a connection that is unknown or already cleaned up', async () => {
       // Prepare
       const { h, ids } = await withClients(1);
