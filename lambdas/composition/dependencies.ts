@@ -2,10 +2,11 @@
  * What the handlers are built from. The Lambda composition (environment.ts) and the local
  * gateway each produce these; handlers never read process.env themselves.
  */
-import type { JoinAuthorizationHook } from '../core/authorization.js';
+import type { AsyncJoinAuthorizationHook } from '../core/authorization.js';
 import type { TopicastConfig } from '../core/config.js';
 import type { Clock, FanoutDispatcher, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
+import { authorizeJoin as customAuthorizeJoin } from '../custom/authorize.js';
 import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 
 export interface BaseDependencies {
@@ -25,7 +26,8 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly sender: MessageSender;
   readonly broadcaster: Broadcaster;
   readonly ids: IdGenerator;
-  readonly authorizeHook?: JoinAuthorizationHook | undefined;
+  /** Custom join policy; defaults to the `authorizeJoin` export of lambdas/custom/authorize.ts. */
+  readonly authorizeHook?: AsyncJoinAuthorizationHook | undefined;
 }
 
 export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster'> {
@@ -40,7 +42,9 @@ export function assembleMessaging(parts: MessagingParts): MessagingDependencies 
     logger: parts.logger,
     dispatcher: parts.dispatcher,
   });
-  return { ...parts, broadcaster };
+  // The user's hook module is imported here, the one place both the Lambda functions and
+  // the local gateway assemble their dependencies, so it runs the same in both.
+  return { ...parts, authorizeHook: parts.authorizeHook ?? customAuthorizeJoin, broadcaster };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

@@ -18,6 +18,9 @@ export interface JoinRequest {
 /** Custom policy code; return a decision or `undefined` to keep the rules' verdict. */
 export type JoinAuthorizationHook = (request: JoinRequest) => AuthorizationDecision | undefined;
 
+/** A hook that may look something up first (a table, an API); see lambdas/custom/authorize.ts. */
+export type AsyncJoinAuthorizationHook = (request: JoinRequest) => AuthorizationDecision | undefined | Promise<AuthorizationDecision | undefined>;
+
 const ALLOW: AuthorizationDecision = { allowed: true };
 const USER_TOPIC = /^user:([^:]+)(?::.*)?$/s;
 
@@ -25,6 +28,21 @@ export function authorizeJoin(request: JoinRequest, rules: readonly TopicRule[],
   const decision = builtInDecision(request) ?? ruleDecision(request, rules) ?? ALLOW;
   if (!decision.allowed || !hook) return decision;
   return hook(request) ?? decision;
+}
+
+/**
+ * As `authorizeJoin`, with a hook that may be async. The hook runs only when the rules
+ * allowed the join, so it can never re-allow what they refused. Anything but an explicit
+ * `allowed: true` from it is a refusal.
+ */
+export async function authorizeJoinAsync(request: JoinRequest, rules: readonly TopicRule[], hook?: AsyncJoinAuthorizationHook): Promise<AuthorizationDecision> {
+  const decision = authorizeJoin(request, rules);
+  if (!decision.allowed || !hook) return decision;
+  const verdict = await hook(request);
+  if (verdict === undefined || verdict === null) return decision;
+  if (verdict.allowed === true) return ALLOW;
+  const message = 'message' in verdict && typeof verdict.message === 'string' && verdict.message.length > 0 ? verdict.message : `${request.topic} was refused`;
+  return { allowed: false, message };
 }
 
 function builtInDecision({ topic, identity }: JoinRequest): AuthorizationDecision | undefined {

@@ -1,4 +1,4 @@
-import { authorizeJoin, type JoinAuthorizationHook } from '../authorization.js';
+import { authorizeJoinAsync, type AsyncJoinAuthorizationHook } from '../authorization.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
@@ -17,7 +17,7 @@ export interface JoinTopicDependencies {
   readonly config: TopicastConfig;
   readonly ids: IdGenerator;
   readonly clock: Clock;
-  readonly authorizeHook?: JoinAuthorizationHook | undefined;
+  readonly authorizeHook?: AsyncJoinAuthorizationHook | undefined;
 }
 
 /**
@@ -33,7 +33,7 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   if (!connection) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
   const identity = connection.identity;
 
-  const decision = authorizeJoin({ topic, identity, payload: command.payload }, config.topicRules, deps.authorizeHook);
+  const decision = await authorizeJoinAsync({ topic, identity, payload: command.payload }, config.topicRules, deps.authorizeHook);
   if (!decision.allowed) throw new ProtocolError(REASONS.unauthorized, decision.message);
 
   const rejoin = topics.includes(topic);
