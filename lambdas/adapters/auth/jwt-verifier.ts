@@ -87,5 +87,6 @@ function refusalMessage(error: unknown): string {
   if (error instanceof errors.JWTClaimValidationFailed) return `token claim ${error.claim} is not valid: ${error.reason}`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'token signature is not valid';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'no key of the JWKS matches the token';
   return 'token is not valid';
 }
