@@ -104,6 +104,36 @@ describe('scaling', () => {
     });
   });
 
+  describe('several gateways on one table', () => {
+    it('reaches each subscriber through the gateway that owns its connection', async () => {
+      // Prepare: two gateways (as two local gateways, or two regions' APIs) share the table
+      const east = createHarness(table, { endpoint: 'https://east.example.com/prod' });
+      const west = createHarness(table, { endpoint: 'https://west.example.com/prod' });
+      const [e1, w1] = [connectionId('east'), connectionId('west')];
+      expect((await east.connect(e1)).statusCode).toBe(200);
+      expect((await west.connect(w1)).statusCode).toBe(200);
+      const topic = uniqueTopic('room');
+      await joinAll(east, [e1], topic);
+      await joinAll(west, [w1], topic);
+      east.sender.clear();
+
+      // Act
+      await east.send(e1, { action: 'push', topic, event: 'shout', payload: { from: 'east' } });
+
+      // Assess: one push on the east gateway posts to each connection's own endpoint
+      const deliveries = east.sender.attempts.map(({ connectionId: id, endpoint }) => ({ id, endpoint }));
+      expect(deliveries).toEqual(
+        expect.arrayContaining([
+          { id: e1, endpoint: 'https://east.example.com/prod' },
+          { id: w1, endpoint: 'https://west.example.com/prod' },
+        ]),
+      );
+      expect(deliveries).toHaveLength(2);
+      // The join on west announced w1 to e1 through the east endpoint.
+      expect(west.sender.attempts.filter((d) => d.connectionId === e1).map((d) => d.endpoint)).toEqual(['https://east.example.com/prod']);
+    });
+  });
+
   describe('fan-out workers', () => {
     const options: HarnessOptions = { fanoutWorker: true, config: { fanout: { workerThreshold: 3, workerBatchSize: 2 }, presenceDisabled: ['quiet:*'] } };
 

@@ -48,10 +48,14 @@ export interface HarnessOptions {
   readonly authorizeHook?: JoinAuthorizationHook;
   /** Hand big fan-outs to the fan-out worker handler, invoked in-process. @default false */
   readonly fanoutWorker?: boolean;
+  /** Management API endpoint of this gateway; give harnesses sharing a table different ones. @default TEST_ENDPOINT */
+  readonly endpoint?: string;
 }
 
 export interface Harness {
   readonly config: TopicastConfig;
+  /** Management API endpoint that reaches connections made through this harness. */
+  readonly endpoint: string;
   readonly deps: MessagingDependencies;
   readonly sender: RecordingSender;
   readonly logger: Logger & { readonly entries: LogEntry[] };
@@ -70,6 +74,7 @@ export interface Harness {
 
 export function createHarness(table: TestTable, options: HarnessOptions = {}): Harness {
   const config = resolveConfig(options.config);
+  const endpoint = options.endpoint ?? TEST_ENDPOINT;
   const sender = new RecordingSender();
   const logger = recordingLogger();
   const dispatched: FanoutBatch[] = [];
@@ -93,7 +98,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     store: new DynamoRealtimeStore(table.documentClient, table.tableName),
     clock: options.clock ?? systemClock,
     ids: randomIds,
-    endpointFor: () => TEST_ENDPOINT,
+    endpointFor: () => endpoint,
     sender,
     verifier: options.verifier,
     authorizeHook: options.authorizeHook,
@@ -107,7 +112,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     leave: createLeaveHandler(() => deps),
     push: createPushHandler(() => deps),
     // The ping route is deployed without table or Management API access: build it so.
-    ping: createPingHandler(() => ({ config, logger, endpointFor: () => TEST_ENDPOINT })),
+    ping: createPingHandler(() => ({ config, logger, endpointFor: () => endpoint })),
     default: createDefaultHandler(() => deps),
     disconnect: createDisconnectHandler(() => deps),
   };
@@ -133,6 +138,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
 
   return {
     config,
+    endpoint,
     deps,
     sender,
     logger,
