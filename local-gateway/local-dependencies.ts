@@ -3,18 +3,17 @@
  * endpoints. Built from an options object, not process.env, so several gateways can run
  * in one process (tests) with different settings.
  */
-import { Agent } from 'node:http';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { SdkMessageSender } from '../lambdas/adapters/management-api/sdk-message-sender.js';
+import { SignedHttpMessageSender } from '../lambdas/adapters/management-api/signed-http-sender.js';
 import { assembleMessaging, type MessagingDependencies } from '../lambdas/composition/dependencies.js';
 import { verifierFromEnvironment } from '../lambdas/composition/environment/connect.js';
 import type { Environment } from '../lambdas/composition/environment/shared.js';
 import { randomIds, systemClock } from '../lambdas/composition/system.js';
 import type { TopicastConfig } from '../lambdas/core/config.js';
-import type { FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
+import type { FanoutDispatcher, Logger, MessageSender } from '../lambdas/core/ports.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 
 export interface LocalDependencyOptions {
@@ -27,8 +26,6 @@ export interface LocalDependencyOptions {
 }
 
 export function localDependencies(options: LocalDependencyOptions): MessagingDependencies {
-  // The real Management API client, over keep-alive HTTP to whichever gateway owns a socket.
-  const requestHandler = new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: options.config.fanout.concurrency }) });
   return assembleMessaging({
     config: options.config,
     logger: options.logger,
@@ -37,10 +34,26 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
     ids: randomIds,
     verifier: verifierFromEnvironment(options.env),
     endpointFor: (context) => `http://${context.domainName}/${context.stage}`,
-    sender: new SdkMessageSender(
-      (endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler }),
-      options.config.fanout.postTimeoutMs,
-    ),
+    sender: localSender(options.config, options.env),
     dispatcher: options.dispatcher,
+  });
+}
+
+/**
+ * The deployed hot path (signed posts over a lean keep-alive pool) to whichever gateway
+ * owns a socket. TOPICAST_LOCAL_SENDER=sdk switches to the AWS SDK client with default
+ * settings, the reference `npm run bench` measures against.
+ */
+function localSender(config: TopicastConfig, env: Environment): MessageSender {
+  const { concurrency, postTimeoutMs, maxAttempts } = config.fanout;
+  if (env.TOPICAST_LOCAL_SENDER === 'sdk') {
+    return new SdkMessageSender((endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), postTimeoutMs);
+  }
+  return new SignedHttpMessageSender({
+    credentials: () => Promise.resolve(LOCAL_CREDENTIALS),
+    region: LOCAL_REGION,
+    timeoutMs: postTimeoutMs,
+    maxAttempts,
+    maxSockets: concurrency,
   });
 }
