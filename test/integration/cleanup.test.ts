@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Presence } from 'phoenix';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { asNative, eventsNamed, okReplyFor, type PresenceDiffPayload, type PresencePayload } from '../support/messages.js';
 import { getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
@@ -93,7 +94,35 @@ describe('cleanup', () => {
       expect((await queryPartition(table, `t#${topic}#0`)).map((item) => item.sk).sort()).toEqual([alice, carol].sort());
       const aliceDiffs = eventsNamed(h.sender.messagesFor(alice), 'presence_diff').map((m) => m.payload as PresenceDiffPayload);
       expect(aliceDiffs.some((diff) => Object.keys(diff.leaves).includes(stale))).toBe(true);
-      expect(asNative(h.sender.messagesFor(carol)).map((m) => m.event)).toContain('presence_diff');
+    });
+
+    // DESIGN.md: the joiner receives its reply, then presence_state; the handler posts them
+    // "so the client sees the reply first". A stale subscriber met while announcing the join
+    // must not reach the joiner as a leave before that reply, nor stay in its presence.
+    it('gives the joiner its reply first and no stale presence when a subscriber is found gone during the join', async () => {
+      // Prepare
+      const { h, ids } = await withClients(3);
+      const [alice, stale, carol] = ids as [string, string, string];
+      const topic = uniqueTopic();
+      await join(h, alice, topic);
+      await join(h, stale, topic);
+      h.sender.markGone(stale);
+      h.sender.clear();
+
+      // Act
+      await h.send(carol, { action: 'join', topic, ref: '1' });
+
+      // Assess: the first thing carol hears on the topic is her reply
+      const carolMessages = asNative(h.sender.messagesFor(carol));
+      expect(carolMessages[0]).toEqual(okReplyFor(topic, '1'));
+
+      // Assess: applying what carol received, in order, leaves alice and carol present
+      let state: object = {};
+      for (const message of carolMessages) {
+        if (message.event === 'presence_state') state = Presence.syncState(state, message.payload as object);
+        if (message.event === 'presence_diff') state = Presence.syncDiff(state, message.payload as PresenceDiffPayload);
+      }
+      expect(Object.keys(state).sort()).toEqual([alice, carol].sort());
     });
 
     it('keeps a subscriber whose delivery failed for another reason than 410', async () => {
