@@ -20,6 +20,7 @@ import type {
   SubscriberProjection,
   SubscriptionRecord,
 } from '../../core/ports.js';
+import { mapWithConcurrency } from '../../core/concurrency.js';
 import { shardOf } from '../../core/topics.js';
 import { keys, SORT_KEY_PREFIX } from './table-schema.js';
 import { batchDelete } from './batch-delete.js';
@@ -29,6 +30,8 @@ type Item = Record<string, unknown>;
 // Fan-out reads only what delivery needs; presence also reads keys and metas.
 const FANOUT_PROJECTION = 'sk, endpoint, format, joinRef';
 const PRESENCE_PROJECTION = `${FANOUT_PROJECTION}, presenceKey, meta, expiresAt`;
+// Connection-partition Queries in flight while reaping many gone connections.
+const REMOVAL_QUERY_CONCURRENCY = 16;
 
 export class DynamoRealtimeStore implements RealtimeStore {
   public constructor(
@@ -126,20 +129,35 @@ export class DynamoRealtimeStore implements RealtimeStore {
   }
 
   public async removeConnection(connectionId: string, shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]> {
-    const removed: SubscriptionRecord[] = [];
-    const deletes: Item[] = [];
+    return this.removeConnections([connectionId], shardsOf);
+  }
+
+  public async removeConnections(connectionIds: readonly string[], shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]> {
+    // One Query per connection (a bounded number in flight), then every delete in shared
+    // 25-item BatchWriteItem calls: 500 gone connections with one topic each cost 500
+    // Queries and 40 batches, not 500 of each.
+    const found = await mapWithConcurrency(connectionIds, REMOVAL_QUERY_CONCURRENCY, (connectionId) => this.connectionItems(connectionId, shardsOf));
+    // Topic-side items go first: while the connection items remain, $disconnect can still find them.
+    await batchDelete(this.client, this.tableName, [...found.flatMap((f) => f.topicKeys), ...found.flatMap((f) => f.connectionKeys)]);
+    return found.flatMap((f) => f.removed);
+  }
+
+  /** The keys of a connection's items on both sides, and the subscriptions they hold. */
+  private async connectionItems(connectionId: string, shardsOf: (topic: string) => number): Promise<{ topicKeys: Item[]; connectionKeys: Item[]; removed: SubscriptionRecord[] }> {
+    const subscriptions: SubscriptionRecord[] = [];
+    const topicKeys: Item[] = [];
+    const connectionKeys: Item[] = [];
     let endpoint = '';
     for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint')) {
       const sk = String(item.sk);
-      deletes.push({ pk: item.pk, sk });
+      connectionKeys.push({ pk: item.pk, sk });
       if (sk === SORT_KEY_PREFIX.connection) endpoint = String(item.endpoint ?? '');
       if (!sk.startsWith(SORT_KEY_PREFIX.topic)) continue;
       const topic = String(item.topic);
-      deletes.unshift(keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId));
-      removed.push(toSubscription(topic, { ...item, sk: connectionId }));
+      topicKeys.push(keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId));
+      subscriptions.push(toSubscription(topic, { ...item, sk: connectionId }));
     }
-    await batchDelete(this.client, this.tableName, deletes);
-    return removed.map((record) => ({ ...record, endpoint }));
+    return { topicKeys, connectionKeys, removed: subscriptions.map((record) => ({ ...record, endpoint })) };
   }
 
   public async countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number> {
