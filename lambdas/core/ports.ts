@@ -54,6 +54,11 @@ export interface RealtimeStore {
   listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]>;
   /** Deletes a connection and all its subscriptions; returns the subscriptions removed. */
   removeConnection(connectionId: string, shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
+  /**
+   * Deletes many connections and all their subscriptions (the ones a broadcast found gone),
+   * sharing write batches between them; returns the subscriptions removed.
+   */
+  removeConnections(connectionIds: readonly string[], shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
   /** Counts one push in the connection's current rate window; returns the count so far. */
   countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number>;
 }

@@ -55,10 +55,9 @@ export class Broadcaster {
   public async reap(connectionIds: readonly string[], depth = 0): Promise<void> {
     if (connectionIds.length === 0) return;
     const { store, config } = this.deps;
-    const removed = await Promise.all(
-      connectionIds.map((connectionId) => store.removeConnection(connectionId, (topic) => shardCountFor(topic, config))),
-    );
-    await this.announceLeaves(removed.flat(), depth + 1);
+    // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
+    const removed = await store.removeConnections(connectionIds, (topic) => shardCountFor(topic, config));
+    await this.announceLeaves(removed, depth + 1);
   }
 
   /** Sends `presence_diff` leaves for removed subscriptions, grouped per topic. */
