@@ -1,5 +1,5 @@
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
-import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
+import { fanoutWorkerDependenciesFromEnvironment } from '../composition/environment/fanout-worker.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
 import type { FanoutBatch } from '../core/ports.js';
 import type { DeliveryReport } from '../core/use-cases/deliver.js';
@@ -13,4 +13,4 @@ export const createFanoutWorkerHandler = (dependencies: () => MessagingDependenc
     return report;
   };
 
-export const handler = createFanoutWorkerHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));
+export const handler = createFanoutWorkerHandler(once(() => fanoutWorkerDependenciesFromEnvironment(), IN_LAMBDA));

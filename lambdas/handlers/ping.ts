@@ -1,5 +1,6 @@
 import { once, type BaseDependencies } from '../composition/dependencies.js';
-import { configFromEnvironment, IN_LAMBDA } from '../composition/environment/shared.js';
+// settings.js, not shared.js: ping must not bundle the DynamoDB client.
+import { configFromEnvironment, IN_LAMBDA } from '../composition/environment/settings.js';
 import { jsonLogger } from '../composition/system.js';
 import type { GatewayRequestContext } from './api-gateway-event.js';
 import { heartbeat } from '../core/use-cases/heartbeat.js';
