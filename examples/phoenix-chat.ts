@@ -27,7 +27,7 @@ socket.connect();
 const channel = socket.channel(topic, { meta: { name } });
 const presence = new Presence(channel);
 presence.onSync(() => {
-  const online = presence.list((_key, { metas }) => metas.map((meta) => String((meta as { name?: string }).name)).join('+'));
+  const online = presence.list((_key, { metas }) => metas.map((meta: Record<string, unknown>) => String((meta as { name?: string }).name)).join('+'));
   console.log(`* online: ${online.join(', ')}`);
 });
 channel.on('shout', (payload: { from?: string; body?: string }) => console.log(`${payload.from}: ${payload.body}`));

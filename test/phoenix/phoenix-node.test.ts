@@ -132,8 +132,12 @@ describe('phoenix client through the local gateway', () => {
     const rejoined = new Promise<void>((resolve) => {
       rejoinedResolve = resolve;
     });
-    flaky.on('presence_state', () => dropped && rejoinedResolve());
-    const bothPresent = waitFor<void>((resolve) => presence.onSync(() => presenceNames(presence).length === 2 && resolve()), 'two present');
+    flaky.on('presence_state', () => {
+      if (dropped) rejoinedResolve();
+    });
+    const bothPresent = waitFor<void>((resolve) => presence.onSync(() => {
+      if (presenceNames(presence).length === 2) resolve();
+    }), 'two present');
     await join(flaky);
     await bothPresent;
     const flakyKeys = presence.list((key) => key).filter((key) => presence.list((k, { metas }) => (k === key ? (metas[0] as { name: string }).name : null)).includes('flaky'));
@@ -141,7 +145,9 @@ describe('phoenix client through the local gateway', () => {
     // Act: the socket dies without a close handshake, as on a network failure
     const events: string[] = [];
     const leaveAndJoinSeen = waitFor<void>((resolve) => {
-      const check = () => events.some((e) => e.startsWith('leave:')) && events.some((e) => e.startsWith('join:')) && resolve();
+      const check = () => {
+        if (events.some((e) => e.startsWith('leave:')) && events.some((e) => e.startsWith('join:'))) resolve();
+      };
       presence.onLeave((key) => {
         events.push(`leave:${key}`);
         check();
@@ -152,7 +158,8 @@ describe('phoenix client through the local gateway', () => {
       });
     }, 'a leave and a join of the reconnecting client');
     dropped = true;
-    (flakySocket.conn as unknown as WebSocket).terminate();
+    // `conn` is the live transport (undocumented in @types/phoenix, public in the client).
+    (flakySocket as unknown as { conn: WebSocket }).conn.terminate();
 
     // Assess: the client reconnects by itself and rejoins; watchers saw the old key leave
     await rejoined;
@@ -182,7 +189,9 @@ describe('phoenix client through the local gateway', () => {
     // Assess
     expect(await fromNative).toEqual({ from: 'native' });
     await waitFor<void>((resolve) => {
-      const check = () => frames.some((f) => JSON.stringify(f) === JSON.stringify({ topic: 'room:mixed', event: 'note', payload: { from: 'phoenix' } })) && resolve();
+      const check = () => {
+        if (frames.some((f) => JSON.stringify(f) === JSON.stringify({ topic: 'room:mixed', event: 'note', payload: { from: 'phoenix' } }))) resolve();
+      };
       check();
       native.on('message', check);
     }, 'phoenix broadcast at native client');
