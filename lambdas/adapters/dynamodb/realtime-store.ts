@@ -50,7 +50,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
           format: connection.format,
           connectedAt: connection.connectedAt,
           expiresAt: connection.expiresAt,
-          ...(connection.identity ? { identity: connection.identity } : {}),
+          ...(connection.identity ? { identity: JSON.stringify(connection.identity) } : {}),
         },
       }),
     );
@@ -77,7 +77,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
   public async putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null> {
     const { connectionId, topic } = subscription;
     const shard = shardOf(connectionId, shards);
-    const presence = subscription.presenceKey !== null && subscription.meta !== null ? { presenceKey: subscription.presenceKey, meta: subscription.meta } : {};
+    const presence = subscription.presenceKey !== null && subscription.meta !== null ? { presenceKey: subscription.presenceKey, meta: JSON.stringify(subscription.meta) } : {};
     // Connection side first: $disconnect finds it and cleans both sides even if we stop here.
     await this.client.send(
       new PutCommand({
@@ -211,7 +211,7 @@ function toConnection(connectionId: string, item: Item): ConnectionRecord {
     connectionId,
     endpoint: String(item.endpoint),
     format: toFormat(item.format),
-    identity: (item.identity as Identity | undefined) ?? null,
+    identity: fromJsonText<Identity>(item.identity),
     connectedAt: Number(item.connectedAt),
     expiresAt: Number(item.expiresAt),
   };
@@ -225,9 +225,20 @@ function toSubscription(topic: string, item: Item): SubscriptionRecord {
     format: toFormat(item.format),
     joinRef: typeof item.joinRef === 'string' ? item.joinRef : null,
     presenceKey: typeof item.presenceKey === 'string' ? item.presenceKey : null,
-    meta: (item.meta as PresenceMeta | undefined) ?? null,
+    meta: fromJsonText<PresenceMeta>(item.meta),
     expiresAt: Number(item.expiresAt ?? 0),
   };
+}
+
+/**
+ * Metas and token claims are stored as JSON text: a DynamoDB number holds 38 digits within
+ * 1E-130..1E+126, so a valid JSON number such as 1e200 or 2^64 cannot be a map attribute.
+ * Items written as maps by earlier versions are still read.
+ */
+function fromJsonText<T>(value: unknown): T | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return JSON.parse(value) as T;
+  return value as T;
 }
 
 function toFormat(value: unknown): WireFormat {

@@ -19,6 +19,8 @@ export interface BroadcastOptions {
   readonly withSubscriberJoinRef?: boolean;
   /** Subscribers already read by the caller, to save a second Query. */
   readonly subscribers?: readonly Subscriber[];
+  /** Report gone connections without reaping them; the caller reaps when its replies are out. */
+  readonly deferReap?: boolean;
 }
 
 export interface BroadcastReport extends DeliveryReport {
@@ -51,17 +53,20 @@ export class Broadcaster {
     return report;
   }
 
-  /** Removes connections whose sockets are gone and tells their topics they left. */
-  public async reap(connectionIds: readonly string[], depth = 0): Promise<void> {
+  /**
+   * Removes connections whose sockets are gone and tells their topics they left.
+   * `excludeConnectionId` keeps the leave from a connection that never saw the stale one.
+   */
+  public async reap(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null): Promise<void> {
     if (connectionIds.length === 0) return;
     const { store, config } = this.deps;
     // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
     const removed = await store.removeConnections(connectionIds, (topic) => shardCountFor(topic, config));
-    await this.announceLeaves(removed, depth + 1);
+    await this.announceLeaves(removed, depth + 1, excludeConnectionId);
   }
 
   /** Sends `presence_diff` leaves for removed subscriptions, grouped per topic. */
-  public async announceLeaves(subscriptions: readonly SubscriptionRecord[], depth = 0): Promise<void> {
+  public async announceLeaves(subscriptions: readonly SubscriptionRecord[], depth = 0, excludeConnectionId: string | null = null): Promise<void> {
     const leavesByTopic = new Map<string, PresenceEntry[]>();
     for (const { topic, presenceKey, meta } of subscriptions) {
       if (presenceKey === null || meta === null || !presenceEnabledFor(topic, this.deps.config)) continue;
@@ -71,7 +76,7 @@ export class Broadcaster {
     }
     await Promise.all(
       [...leavesByTopic].map(([topic, leaves]) =>
-        this.broadcastAt(topic, presenceDiffMessage(topic, diffOf([], leaves)), { withSubscriberJoinRef: true }, depth),
+        this.broadcastAt(topic, presenceDiffMessage(topic, diffOf([], leaves)), { withSubscriberJoinRef: true, excludeConnectionId }, depth),
       ),
     );
   }
@@ -95,7 +100,7 @@ export class Broadcaster {
 
     const report = await deliverToSubscribers(this.deps.sender, config.fanout, recipients, message, { withSubscriberJoinRef });
     if (report.failed > 0) logger.warn('some deliveries failed', { topic, failed: report.failed });
-    if (report.gone.length > 0 && depth < MAX_REAP_DEPTH) {
+    if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
       await this.reap(report.gone, depth);
     }
     return { ...report, subscribers: recipients.length, dispatchedBatches: 0 };

@@ -60,14 +60,19 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
 
   const members: SubscriptionRecord[] = [];
   for await (const page of store.listSubscribers(topic, shards, 'presence')) members.push(...page);
-  const state = stateOf(members.flatMap(presenceEntryOf));
   const leaves = replaced ? presenceEntryOf(replaced) : [];
   const diff = diffOf([{ key: subscription.presenceKey, meta: subscription.meta }], leaves);
-  await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
+  // Reaping is deferred: the stale connections this finds must not reach the joiner as
+  // leaves before its reply, nor stay in its presence_state.
+  const { gone } = await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
     excludeConnectionId: requester.connectionId,
     withSubscriberJoinRef: true,
     subscribers: members,
+    deferReap: true,
   });
+  const goneIds = new Set(gone);
+  const state = stateOf(members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf));
+  await broadcaster.reap(gone, 0, requester.connectionId);
   const presenceState: OutboundMessage = { topic, event: PRESENCE_EVENTS.state, payload: state, ref: null, joinRef: command.joinRef };
   return [reply, presenceState];
 }
