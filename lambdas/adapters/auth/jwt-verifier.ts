@@ -60,6 +60,8 @@ export class JwtVerifier implements TokenVerifier {
         return (await jwtVerify(token, this.jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
       }
     } catch (error) {
+      // The secret or the JWKS could not be read: our failure, not the client's (500, not 401).
+      if (isKeySourceFailure(error)) throw error;
       throw new ConnectRefusedError(401, refusalMessage(error), { cause: error });
     }
     throw new ConnectRefusedError(401, `token algorithm ${String(alg)} is not accepted`);
@@ -78,6 +80,16 @@ export class JwtVerifier implements TokenVerifier {
     );
     return this.secretKey;
   }
+}
+
+/**
+ * Errors that say nothing about the token: Secrets Manager failing, the JWKS endpoint down,
+ * slow, or answering something that is not a key set. Every token problem is a JOSEError
+ * subclass; jose throws a bare JOSEError only when fetching a JWKS.
+ */
+function isKeySourceFailure(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.constructor === errors.JOSEError;
 }
 
 function refusalMessage(error: unknown): string {
