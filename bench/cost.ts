@@ -1,0 +1,113 @@
+/**
+ * The cost model: US dollars per million delivered messages, from AWS list prices and
+ * what the benchmark measured (CPU per delivery, DynamoDB capacity units per push).
+ * Pure functions, so docs/performance.md can show the arithmetic.
+ */
+
+/** List prices (us-east-1, on demand), as of PRICES_DATE. */
+export const PRICES_DATE = '2026-11-22';
+export const PRICES = {
+  /** API Gateway WebSocket: per message (metered in 32 KB units), and per connection minute. */
+  apiGatewayMessage: 1.0 / 1e6,
+  apiGatewayConnectionMinute: 0.25 / 1e6,
+  lambdaRequest: 0.2 / 1e6,
+  /** Lambda arm64, per GB-second. */
+  lambdaArmGbSecond: 0.0000133334,
+  dynamoReadUnit: 0.125 / 1e6,
+  dynamoWriteUnit: 0.625 / 1e6,
+  /** AppSync Events: per operation (the publish and each delivery), per connection minute. */
+  appSyncOperation: 1.0 / 1e6,
+  appSyncConnectionMinute: 0.08 / 1e6,
+  /** Ably: per message (the publish and each delivery). */
+  ablyMessage: 2.5 / 1e6,
+} as const;
+
+export interface CostAssumptions {
+  /** Memory of the route and worker functions (the construct's default). */
+  readonly memoryMb: number;
+  /** Billed duration of a push without its fan-out: three DynamoDB round trips and the handler. */
+  readonly pushBaseMs: number;
+  /** Billed duration of a worker without its fan-out (decode, reap nothing). */
+  readonly workerBaseMs: number;
+  /** Management API round trip from Lambda in the same Region. */
+  readonly managementRttMs: number;
+  /** Posts in flight per invocation (fanout.concurrency). */
+  readonly concurrency: number;
+  /** Subscribers above which workers take over, and per worker. */
+  readonly workerThreshold: number;
+  readonly workerBatchSize: number;
+  /** Lambda gives one full vCPU at this memory size; less memory, a proportional share. */
+  readonly fullVcpuMb: number;
+}
+
+export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
+  memoryMb: 256,
+  pushBaseMs: 30,
+  workerBaseMs: 10,
+  managementRttMs: 10,
+  concurrency: 64,
+  workerThreshold: 1000,
+  workerBatchSize: 500,
+  fullVcpuMb: 1769,
+};
+
+export interface PushMeasurements {
+  /** CPU one delivery costs on the fan-out path (measured). */
+  readonly cpuUsPerDelivery: number;
+  /** DynamoDB capacity units one push consumed at this fan-out (measured against dynalite). */
+  readonly readUnitsPerPush: number;
+  readonly writeUnitsPerPush: number;
+}
+
+export interface PushCost {
+  readonly fanout: number;
+  readonly apiGateway: number;
+  readonly lambdaRequests: number;
+  readonly lambdaCompute: number;
+  readonly dynamo: number;
+  readonly total: number;
+  /** Billed duration of the invocation(s) that fan out, in ms (per worker above the threshold). */
+  readonly fanoutMs: number;
+  readonly invocations: number;
+}
+
+/** Wall time to post `count` messages from one invocation: CPU-bound or round-trip-bound, whichever is slower. */
+export function fanoutMs(count: number, cpuUsPerDelivery: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS): number {
+  const vcpu = Math.min(1, a.memoryMb / a.fullVcpuMb);
+  const cpuMs = (count * cpuUsPerDelivery) / 1000 / vcpu;
+  const ioMs = Math.ceil(count / a.concurrency) * a.managementRttMs;
+  return Math.max(cpuMs, ioMs);
+}
+
+/** What one push to `fanout` subscribers costs, in USD. */
+export function pushCost(fanout: number, m: PushMeasurements, a: CostAssumptions = DEFAULT_ASSUMPTIONS): PushCost {
+  const gb = a.memoryMb / 1024;
+  // The push frame in, its reply out, and one message per subscriber (all under 32 KB).
+  const apiGateway = (fanout + 2) * PRICES.apiGatewayMessage;
+  let invocations = 1;
+  let gbSeconds: number;
+  let perInvocationMs: number;
+  if (fanout <= a.workerThreshold) {
+    perInvocationMs = fanoutMs(fanout, m.cpuUsPerDelivery, a);
+    gbSeconds = ((a.pushBaseMs + perInvocationMs) / 1000) * gb;
+  } else {
+    const workers = Math.ceil(fanout / a.workerBatchSize);
+    invocations += workers;
+    perInvocationMs = fanoutMs(Math.min(fanout, a.workerBatchSize), m.cpuUsPerDelivery, a);
+    // The pusher hands over (one async Invoke per batch, ~25 ms each, 50 in flight).
+    const dispatchMs = Math.ceil(workers / 50) * 25;
+    gbSeconds = ((a.pushBaseMs + dispatchMs) / 1000) * gb + workers * ((a.workerBaseMs + perInvocationMs) / 1000) * gb;
+  }
+  const lambdaRequests = invocations * PRICES.lambdaRequest;
+  const lambdaCompute = gbSeconds * PRICES.lambdaArmGbSecond;
+  const dynamo = m.readUnitsPerPush * PRICES.dynamoReadUnit + m.writeUnitsPerPush * PRICES.dynamoWriteUnit;
+  return { fanout, apiGateway, lambdaRequests, lambdaCompute, dynamo, total: apiGateway + lambdaRequests + lambdaCompute + dynamo, fanoutMs: perInvocationMs, invocations };
+}
+
+export const perMillionDeliveries = (cost: PushCost): number => (cost.total / cost.fanout) * 1e6;
+
+/** AppSync Events and Ably count the publish and each delivery. */
+export const appSyncEventsPerMillion = (fanout: number): number => ((fanout + 1) / fanout) * PRICES.appSyncOperation * 1e6;
+export const ablyPerMillion = (fanout: number): number => ((fanout + 1) / fanout) * PRICES.ablyMessage * 1e6;
+
+export const round = (value: number, digits = 3): number => Number(value.toPrecision(digits));
