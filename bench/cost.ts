@@ -111,3 +111,63 @@ export const appSyncEventsPerMillion = (fanout: number): number => ((fanout + 1)
 export const ablyPerMillion = (fanout: number): number => ((fanout + 1) / fanout) * PRICES.ablyMessage * 1e6;
 
 export const round = (value: number, digits = 3): number => Number(value.toPrecision(digits));
+
+export interface PaperModelInput {
+  readonly subscribers: number;
+  readonly memoryMb: number;
+  /** The account's callback throttle (requests per second) and its token-bucket burst. */
+  readonly quotaRps: number;
+  readonly burst: number;
+  readonly cpuUsPerDelivery: number;
+  /** Strongly consistent read units of the subscriber Query, per subscriber (measured). */
+  readonly readUnitsPerSubscriber: number;
+  readonly writeUnitsPerPush: number;
+  /** Time from an async Invoke to the worker running (warm). */
+  readonly invokeStartMs: number;
+}
+
+export interface PaperModel {
+  readonly subscribers: number;
+  readonly memory_mb: number;
+  readonly quota_rps: number;
+  readonly workers: number;
+  readonly dispatch_ms: number;
+  readonly worker_fanout_ms: number;
+  /** Posts per second all workers would make together if nothing throttled them. */
+  readonly demand_rps: number;
+  /** The fastest the throttle lets `subscribers` posts through: the burst, then the steady rate. */
+  readonly throttle_floor_ms: number;
+  readonly expected_last_delivery_ms: number;
+  /** Demand over the quota: above 1, posts meet 429s and retry with backoff. */
+  readonly overload: number;
+  readonly read_units_per_push: number;
+  readonly cost_usd_per_push: number;
+  readonly cost_usd_per_million: number;
+}
+
+/** A big topic on AWS, on paper: workers, throttle, expected latency and cost of one push. */
+export function paperModel(input: PaperModelInput, base: CostAssumptions = DEFAULT_ASSUMPTIONS): PaperModel {
+  const a = { ...base, memoryMb: input.memoryMb };
+  const workers = Math.ceil(input.subscribers / a.workerBatchSize);
+  const dispatchMs = Math.ceil(workers / 50) * 25;
+  const workerFanoutMs = fanoutMs(a.workerBatchSize, input.cpuUsPerDelivery, a);
+  const demandRps = (workers * a.workerBatchSize) / (workerFanoutMs / 1000);
+  const throttleFloorMs = (Math.max(0, input.subscribers - input.burst) / input.quotaRps) * 1000;
+  const readUnits = input.readUnitsPerSubscriber * input.subscribers + 1;
+  const cost = pushCost(input.subscribers, { cpuUsPerDelivery: input.cpuUsPerDelivery, readUnitsPerPush: readUnits, writeUnitsPerPush: input.writeUnitsPerPush }, a);
+  return {
+    subscribers: input.subscribers,
+    memory_mb: input.memoryMb,
+    quota_rps: input.quotaRps,
+    workers,
+    dispatch_ms: dispatchMs,
+    worker_fanout_ms: round(workerFanoutMs),
+    demand_rps: Math.round(demandRps),
+    throttle_floor_ms: Math.round(throttleFloorMs),
+    expected_last_delivery_ms: Math.round(a.pushBaseMs + dispatchMs + input.invokeStartMs + Math.max(workerFanoutMs, throttleFloorMs)),
+    overload: round(demandRps / input.quotaRps, 2),
+    read_units_per_push: round(readUnits),
+    cost_usd_per_push: round(cost.total),
+    cost_usd_per_million: round(perMillionDeliveries(cost)),
+  };
+}

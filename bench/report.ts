@@ -2,7 +2,7 @@
  * Renders the benchmark results: the markdown block between the markers of
  * docs/performance.md (reruns replace it) and a hand-written SVG chart.
  */
-import type { CostAssumptions } from './cost.js';
+import type { CostAssumptions, PaperModel } from './cost.js';
 
 export const START_MARKER = '<!-- bench:results:start -->';
 export const END_MARKER = '<!-- bench:results:end -->';
@@ -37,6 +37,7 @@ export interface BenchResults {
   cost_ably_usd_per_million_deliveries: ByFanout;
   connection_minutes_usd_per_million: { api_gateway: number; appsync_events: number };
   cost_assumptions: CostAssumptions & { prices_date: string; prices_usd: Record<string, number> };
+  paper_model: PaperModel[];
   bundle_kb: Record<string, number>;
   init_ms: Record<string, number>;
   bundle_packages_kb: Record<string, Record<string, number>>;
@@ -156,7 +157,17 @@ export function renderMarkdown(r: BenchResults): string {
       `With the SDK default sender the same fan-out-1000 push would cost ${usd(r.cost_sdk_default_usd_per_million_deliveries.fanout_1000)} per million deliveries. ` +
       `Connection minutes are extra on every service: $${r.connection_minutes_usd_per_million.api_gateway.toFixed(2)} per million on API Gateway, ` +
       `$${r.connection_minutes_usd_per_million.appsync_events.toFixed(2)} on AppSync Events.`,
+    '',
+    '#### Big topics on AWS, on paper (from the CPU and read units measured above)',
+    '',
+    '| subscribers | memory (MB) | callback quota (rps) | workers | one worker\'s 500 posts (ms) | demand ÷ quota | throttle floor (ms) | expected last delivery (ms) | read units per push | $ per push | $ per million deliveries |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
+  for (const p of r.paper_model) {
+    lines.push(
+      `| ${p.subscribers} | ${p.memory_mb} | ${p.quota_rps} | ${p.workers} | ${p.worker_fanout_ms} | ${p.overload} | ${p.throttle_floor_ms} | ${p.expected_last_delivery_ms} | ${p.read_units_per_push} | ${usd(p.cost_usd_per_push)} | ${usd(p.cost_usd_per_million)} |`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
-import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
+import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, paperModel, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
 import type { ChildMessage, DynamoCounters, ParentMessage } from './gateway-child.js';
 import { renderChart, renderMarkdown, replaceBetweenMarkers, type BenchResults } from './report.js';
 
@@ -29,7 +29,7 @@ const SAMPLES: Record<'tuned' | 'sdk' | 'floor', Record<number, number>> = QUICK
   ? { tuned: { 1: 10, 10: 10, 100: 8, 1000: 4 }, sdk: { 1: 5, 10: 5, 100: 4, 1000: 2 }, floor: { 1: 10, 10: 10, 100: 8, 1000: 4 } }
   : { tuned: { 1: 40, 10: 40, 100: 30, 1000: 15, 5000: 6 }, sdk: { 1: 20, 10: 20, 100: 12, 1000: 5, 5000: 2 }, floor: { 1: 40, 10: 40, 100: 30, 1000: 20, 5000: 10 } };
 const CPU_DELIVERIES = QUICK ? 1000 : 3000;
-const CPU_ROUNDS = QUICK ? 1 : 2;
+const CPU_ROUNDS = QUICK ? 1 : 3;
 const CPU_MODES = ['sdk-default', 'tuned', 'smithy-signer', 'signed-node-http', 'sdk-keepalive'] as const;
 const PUSH_TIMEOUT_MS = 60_000;
 const TOPIC = 'bench:fanout';
@@ -361,6 +361,18 @@ async function main(): Promise<void> {
   );
   const sdkCost1000 = pushCost(1000, { cpuUsPerDelivery: cpu['sdk-default'], readUnitsPerPush: measured(1000).read_units_per_push, writeUnitsPerPush: measured(1000).write_units_per_push });
   const costKey = (fanout: number) => `fanout_${fanout}`;
+  // Read units per subscriber from the largest measured Query (the fixed part is the GetItem).
+  const largestRow = topicast.tuned[topicast.tuned.length - 1] as GatewayRow;
+  const readUnitsPerSubscriber = (largestRow.read_units_per_push - 1) / largestRow.subscribers;
+  const paper = [
+    { subscribers: 10_000, memoryMb: 256, quotaRps: 10_000 },
+    { subscribers: 10_000, memoryMb: 1769, quotaRps: 10_000 },
+    { subscribers: 100_000, memoryMb: 256, quotaRps: 10_000 },
+    { subscribers: 100_000, memoryMb: 1769, quotaRps: 10_000 },
+    { subscribers: 100_000, memoryMb: 1769, quotaRps: 100_000 },
+  ].map((scenario) =>
+    paperModel({ ...scenario, burst: 5000, cpuUsPerDelivery: cpu.tuned, readUnitsPerSubscriber, writeUnitsPerPush: largestRow.write_units_per_push, invokeStartMs: 50 }),
+  );
 
   const results: BenchResults = {
     generated_at: new Date().toISOString(),
@@ -401,6 +413,7 @@ async function main(): Promise<void> {
     cost_ably_usd_per_million_deliveries: Object.fromEntries([1, 10, 100, 1000].map((f) => [costKey(f), round(ablyPerMillion(f))])),
     connection_minutes_usd_per_million: { api_gateway: PRICES.apiGatewayConnectionMinute * 1e6, appsync_events: PRICES.appSyncConnectionMinute * 1e6 },
     cost_assumptions: { ...DEFAULT_ASSUMPTIONS, prices_date: PRICES_DATE, prices_usd: PRICES },
+    paper_model: paper,
     bundle_kb: bundles.bundle_kb,
     init_ms: bundles.init_ms,
     bundle_packages_kb: Object.fromEntries(
