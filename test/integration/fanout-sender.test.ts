@@ -4,13 +4,18 @@
  * mapping, 429 retries, timeouts, keep-alive reuse and id encoding.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { describe, it, expect, afterEach } from 'vitest';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SdkMessageSender } from '../../lambdas/adapters/management-api/sdk-message-sender.js';
 import { cachedCredentials, type SigningCredentials } from '../../lambdas/adapters/management-api/credentials.js';
-import { NodeHttpTransport } from '../../lambdas/adapters/management-api/post-transport.js';
+import { LeanHttpTransport, NodeHttpTransport } from '../../lambdas/adapters/management-api/post-transport.js';
 import { SignedHttpMessageSender, type SignedHttpSenderOptions } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { DEFAULT_FANOUT } from '../../lambdas/core/config.js';
 import type { Subscriber } from '../../lambdas/core/ports.js';
@@ -47,10 +52,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function startServer(reply: Reply = (_request, response) => response.writeHead(200).end()): Promise<TestServer> {
+async function startServer(reply: Reply = (_request, response) => response.writeHead(200).end(), tls?: { key: string; cert: string }): Promise<TestServer> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -58,11 +63,12 @@ async function startServer(reply: Reply = (_request, response) => response.write
       received.push(entry);
       reply(entry, response, received.length - 1);
     });
-  });
-  server.on('connection', (socket: Socket) => sockets.add(socket));
+  };
+  const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle);
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const testServer: TestServer = {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
     received,
     sockets,
     close: () =>
@@ -337,6 +343,33 @@ describe('signed Management API sender', () => {
     expect([delivered, retried, gone]).toEqual(['delivered', 'delivered', 'gone']);
     expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
     expect(server.sockets.size).toBe(1);
+  });
+
+  it('posts over TLS, verifies the certificate, and keeps one TLS connection', async () => {
+    // Prepare: a self-signed certificate for 127.0.0.1
+    const dir = mkdtempSync(join(tmpdir(), 'topicast-tls-'));
+    let tls: { key: string; cert: string };
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const server = await startServer(undefined, tls);
+    const trusting = tunedSender({ transport: new LeanHttpTransport({ maxSockets: 4, ca: tls.cert }) });
+    const untrusting = tunedSender();
+
+    // Act
+    const outcomes = [];
+    for (let i = 0; i < 5; i += 1) outcomes.push(await trusting.send({ endpoint: server.endpoint, connectionId: `c${i}=`, data: 'x' }));
+    const refused = await untrusting.send({ endpoint: server.endpoint, connectionId: 'c', data: 'x' });
+
+    // Assess
+    expect(outcomes).toEqual(Array(5).fill('delivered'));
+    expect(refused).toBe('failed');
+    expect(server.received).toHaveLength(5);
+    expect(server.sockets.size).toBe(1);
+    expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
   });
 
   it('fails fast when nothing listens', async () => {

@@ -12,7 +12,7 @@
  * (bodies are read and discarded). `Connection: close` and idle sockets that the server
  * closed are handled by opening a new socket.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 
 export interface Origin {
@@ -41,6 +41,8 @@ export interface Http1PoolOptions {
   readonly maxSockets?: number;
   /** Idle sockets are closed after this long. @default 30000 */
   readonly idleTimeoutMs?: number;
+  /** Extra trust for TLS (a private CA, tests). Certificates are always verified. */
+  readonly ca?: string | Buffer;
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -49,10 +51,12 @@ export class Http1Pool {
   private readonly origins = new Map<string, OriginPool>();
   private readonly maxSockets: number;
   private readonly idleTimeoutMs: number;
+  private readonly ca: string | Buffer | undefined;
 
   public constructor(options: Http1PoolOptions = {}) {
     this.maxSockets = options.maxSockets ?? 64;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.ca = options.ca;
   }
 
   /**
@@ -63,7 +67,7 @@ export class Http1Pool {
     const key = `${origin.secure ? 's' : 'p'}:${origin.hostname}:${origin.port}`;
     let pool = this.origins.get(key);
     if (!pool) {
-      pool = new OriginPool(origin, this.maxSockets, this.idleTimeoutMs);
+      pool = new OriginPool(origin, this.maxSockets, this.idleTimeoutMs, this.ca);
       this.origins.set(key, pool);
     }
     return pool.exchange(head, body, signal);
@@ -109,6 +113,7 @@ class OriginPool {
     public readonly origin: Origin,
     private readonly maxSockets: number,
     public readonly idleTimeoutMs: number,
+    public readonly ca: string | Buffer | undefined,
   ) {}
 
   public exchange(head: string, body: string, signal: AbortSignal): Promise<ExchangeResult> {
@@ -192,7 +197,15 @@ class Connection {
   public constructor(private readonly pool: OriginPool) {
     const { origin } = pool;
     this.socket = origin.secure
-      ? tlsConnect({ host: origin.hostname, port: origin.port, servername: origin.hostname, ALPNProtocols: ['http/1.1'], session: pool.tlsSession })
+      ? tlsConnect({
+          host: origin.hostname,
+          port: origin.port,
+          // SNI carries host names only (RFC 6066).
+          ...(isIP(origin.hostname) ? {} : { servername: origin.hostname }),
+          ALPNProtocols: ['http/1.1'],
+          session: pool.tlsSession,
+          ...(pool.ca ? { ca: pool.ca } : {}),
+        })
       : netConnect({ host: origin.hostname, port: origin.port });
     if (origin.secure) this.socket.on('session', (session: Buffer) => (pool.tlsSession = session));
     this.socket.setNoDelay(true);

@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Http1Pool, TransportError, type Origin } from './http1-pool.js';
+import { Http1Pool, TransportError, type Http1PoolOptions, type Origin } from './http1-pool.js';
 
 export { TransportError } from './http1-pool.js';
 
@@ -24,7 +24,7 @@ export interface PostTransport {
 export class LeanHttpTransport implements PostTransport {
   public readonly pool: Http1Pool;
 
-  public constructor(options: { maxSockets?: number; idleTimeoutMs?: number } = {}) {
+  public constructor(options: Http1PoolOptions = {}) {
     this.pool = new Http1Pool(options);
   }
 

@@ -113,7 +113,8 @@ export class SignedHttpMessageSender implements MessageSender {
       const secure = url.protocol === 'https:';
       target = {
         secure,
-        hostname: url.hostname,
+        // IPv6 literals come bracketed in URLs, bare in socket calls.
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port ? Number(url.port) : secure ? 443 : 80,
         host: url.host,
         basePath: url.pathname.replace(/\/+$/, ''),
