@@ -79,7 +79,14 @@ export const ESM_REQUIRE_BANNER =
 
 export const DEFAULTS = {
   stageName: 'prod',
-  memorySize: 256,
+  /**
+   * Functions that fan out (every one allowed to post to connections). Lambda's CPU grows
+   * with memory: at 1024 MB an inline 1000-subscriber fan-out takes about a quarter of the
+   * CPU time it takes at 256 MB, for about the same GB-seconds (docs/performance.md).
+   */
+  memorySize: 1024,
+  /** `$connect` and `ping` never fan out: one PutItem and a JWT check, or nothing at all. */
+  lightMemorySize: 256,
   /**
    * Message routes answer the client synchronously, and API Gateway gives up on a
    * WebSocket integration after 29 s. 10 s covers an inline fan-out up to

@@ -58,8 +58,10 @@ export interface RealtimeApiProps {
    */
   readonly throttle?: apigwv2.ThrottleSettings;
   /**
-   * Memory of every function, in MB (CPU scales with it).
-   * @default 256
+   * Memory, in MB, of the functions that fan out (join, leave, push, $default,
+   * $disconnect, the fan-out worker); CPU scales with it. `$connect` and `ping`, which
+   * never fan out, get 256 MB.
+   * @default 1024
    */
   readonly memorySize?: number;
   /**
@@ -269,10 +271,10 @@ export class RealtimeApi extends Construct {
       });
     const manageConnectionsArns = MANAGE_CONNECTIONS_METHODS.map((method) => connectionsArn(this.webSocketApi.apiId, method));
 
-    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>) =>
+    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, fansOut: boolean) =>
       this.createFunction(name, {
         timeout,
-        memorySize: props.memorySize ?? DEFAULTS.memorySize,
+        memorySize: fansOut ? (props.memorySize ?? DEFAULTS.memorySize) : DEFAULTS.lightMemorySize,
         logRetention,
         removalPolicy,
         environment: { ...environment, [ENV.config]: config },
@@ -280,7 +282,7 @@ export class RealtimeApi extends Construct {
 
     this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
       [ENV.tableName]: this.table.tableName,
-    });
+    }, true);
 
     const routeTimeout = props.routeTimeout ?? DEFAULTS.routeTimeout;
     const functions = {} as Record<RouteKey, nodejs.NodejsFunction>;
@@ -295,7 +297,7 @@ export class RealtimeApi extends Construct {
         if (props.tokenIssuer !== undefined) environment[ENV.tokenIssuer] = props.tokenIssuer;
         if (props.tokenAudience !== undefined) environment[ENV.tokenAudience] = props.tokenAudience;
       }
-      functions[routeKey] = make(routeKey, routeTimeout, environment);
+      functions[routeKey] = make(routeKey, routeTimeout, environment, permissions.manageConnections);
     }
     this.functions = functions;
 

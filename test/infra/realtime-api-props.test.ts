@@ -91,7 +91,8 @@ describe('RealtimeApi with custom props', () => {
     });
     const functions = template.findResources('AWS::Lambda::Function');
     for (const [id, f] of Object.entries(functions)) {
-      expect(f.Properties.MemorySize, id).toBe(512);
+      const light = id === logicalIdOf(api.functions.$connect) || id === logicalIdOf(api.functions.ping);
+      expect(f.Properties.MemorySize, id).toBe(light ? 256 : 512);
       expect(f.Properties.Timeout, id).toBe(id === logicalIdOf(api.fanoutWorker) ? 60 : 20);
     }
     for (const [id, g] of Object.entries(template.findResources('AWS::Logs::LogGroup'))) {

@@ -99,10 +99,15 @@ describe('functions', () => {
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       const major = Number(/^nodejs(\d+)\.x$/.exec(f.Properties.Runtime as string)?.[1]);
       expect(major, id).toBeGreaterThanOrEqual(22);
-      expect(f.Properties.MemorySize, id).toBe(256);
       expect(f.Properties.Handler, id).toBe('index.handler');
       expect(f.Properties.LoggingConfig?.LogGroup?.Ref, `${id} has its own log group`).toBeDefined();
     }
+    // Functions that fan out get CPU (memory); $connect and ping never fan out.
+    for (const name of ['join', 'leave', 'push', '$default', '$disconnect', 'fanout-worker'] as const) {
+      expect(resources[logicalIdOf(fn(name))]!.Properties.MemorySize, name).toBe(1024);
+    }
+    expect(resources[logicalIdOf(fn('$connect'))]!.Properties.MemorySize).toBe(256);
+    expect(resources[logicalIdOf(fn('ping'))]!.Properties.MemorySize).toBe(256);
     expect(resources[logicalIdOf(fn('join'))]!.Properties.Timeout).toBe(10);
     expect(resources[logicalIdOf(fn('fanout-worker'))]!.Properties.Timeout).toBe(60);
     // A retried async fan-out would deliver the broadcast twice.
