@@ -38,6 +38,8 @@ export async function sweepExpiredItems(client: DynamoDBDocumentClient, tableNam
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   await broadcaster.reap(expiredConnections);
-  await batchDelete(client, tableName, expiredKeys.filter(({ pk }) => !expiredConnections.some((id) => pk === `c#${id}`)));
+  // Items of a reaped connection are already gone with it.
+  const reapedPartitions = new Set(expiredConnections.map((id) => `c#${id}`));
+  await batchDelete(client, tableName, expiredKeys.filter(({ pk }) => !reapedPartitions.has(String(pk))));
   return { connections: expiredConnections.length, items: expiredKeys.length };
 }
