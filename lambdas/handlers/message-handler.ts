@@ -34,7 +34,9 @@ export function createMessageHandler<D extends FrameDependencies>(dependencies: 
 
 async function respond(sender: MessageSender | undefined, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
   const frames = outcome.messages.map((message) => encodeMessage(message, outcome.format));
-  if (frames.length === 1 || !sender) return { statusCode: 200, body: frames.join('\n') };
+  if (frames.length === 1) return { statusCode: 200, body: frames[0] };
+  // Only routes built without a sender (ping) reach here with one frame; anything else is a wiring bug.
+  if (!sender) throw new Error(`${frames.length} frames to send but this route has no Management API sender`);
   for (const data of frames) await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data });
   return { statusCode: 200 };
 }
