@@ -3,7 +3,7 @@ import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { messageEvent } from '../support/gateway-events.js';
 import { asNative, errorReplyFor, eventsNamed, okReplyFor, type PresenceDiffPayload, type PresencePayload } from '../support/messages.js';
 import { getItem, queryPartition, storedJson } from '../support/table-items.js';
-import { connectionId, createHarness, responseMessages, TEST_ENDPOINT, type Harness, type HarnessOptions } from '../support/topicast-harness.js';
+import { connectionId, createHarness, responseMessages, withConnectedClients, TEST_ENDPOINT, type Harness, type HarnessOptions } from '../support/topicast-harness.js';
 import { createPingHandler } from '../../lambdas/handlers/ping.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
 import { silentLogger } from '../../lambdas/composition/system.js';
@@ -20,13 +20,7 @@ afterAll(async () => {
   await table?.stop();
 });
 
-/** A harness with `count` connected native clients. */
-async function withClients(count: number, options: HarnessOptions = {}): Promise<{ h: Harness; ids: string[] }> {
-  const h = createHarness(table, options);
-  const ids = Array.from({ length: count }, (_, i) => connectionId(`c${i}`));
-  for (const id of ids) expect((await h.connect(id)).statusCode).toBe(200);
-  return { h, ids };
-}
+const withClients = (count: number, options: HarnessOptions = {}) => withConnectedClients(table, count, options);
 
 async function joinAll(h: Harness, ids: readonly string[], topic: string): Promise<void> {
   for (const id of ids) {

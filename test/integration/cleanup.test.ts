@@ -3,7 +3,7 @@ import { Presence } from 'phoenix';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { asNative, eventsNamed, okReplyFor, type PresenceDiffPayload, type PresencePayload } from '../support/messages.js';
 import { getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
-import { connectionId, createHarness, responseMessages, type Harness, type HarnessOptions } from '../support/topicast-harness.js';
+import { connectionId, responseMessages, withConnectedClients, type Harness, type HarnessOptions } from '../support/topicast-harness.js';
 
 let table: TestTable;
 let topicCounter = 0;
@@ -17,12 +17,7 @@ afterAll(async () => {
   await table?.stop();
 });
 
-async function withClients(count: number, options: HarnessOptions = {}): Promise<{ h: Harness; ids: string[] }> {
-  const h = createHarness(table, options);
-  const ids = Array.from({ length: count }, (_, i) => connectionId(`c${i}`));
-  for (const id of ids) expect((await h.connect(id)).statusCode).toBe(200);
-  return { h, ids };
-}
+const withClients = (count: number, options: HarnessOptions = {}) => withConnectedClients(table, count, options);
 
 /** Joins and returns the meta the joiner was given (from its own presence_state). */
 async function join(h: Harness, id: string, topic: string, meta: Record<string, unknown> = {}): Promise<PresencePayload[string]['metas'][number] | undefined> {

@@ -5,16 +5,13 @@
  * construct and the local gateway use.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb } from '../../local-gateway/dynamodb.js';
 
-export const TEST_REGION = 'us-east-1';
+export const TEST_REGION = LOCAL_REGION;
 /** dynalite and LocalStack accept any credentials; SigV4 still needs some to sign with. */
-export const TEST_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const TEST_CREDENTIALS = LOCAL_CREDENTIALS;
 
 export interface TestTable {
   /** HTTP endpoint of the DynamoDB the table lives in. */
@@ -35,55 +32,28 @@ export interface TestTableOptions {
   readonly tableNamePrefix?: string | undefined;
 }
 
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
-
-// dynalite is CommonJS without type declarations: load it through require, typed here.
-const require = createRequire(import.meta.url);
-
 export async function startTestTable(options: TestTableOptions = {}): Promise<TestTable> {
-  const external = options.endpoint ?? process.env.DYNAMODB_ENDPOINT;
-  const server = external ? undefined : await startDynalite();
-  const endpoint = external ?? `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  // The local gateway's own DynamoDB starter: embedded dynalite, or the given endpoint.
+  const dynamo = await startDynamoDb({ endpoint: options.endpoint ?? process.env.DYNAMODB_ENDPOINT });
   const tableName = `${options.tableNamePrefix ?? 'topicast-test'}-${randomUUID().slice(0, 8)}`;
-
-  const client = new DynamoDBClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 3 });
-  const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+    await ensureTable(dynamo.client, tableName);
   } catch (error) {
-    client.destroy();
-    if (server) await closeServer(server);
+    await dynamo.end();
     throw error;
   }
-
   return {
-    endpoint,
+    endpoint: dynamo.endpoint,
     tableName,
-    embedded: server !== undefined,
-    client,
-    documentClient,
+    embedded: dynamo.embedded,
+    client: dynamo.client,
+    documentClient: dynamo.documentClient,
     async stop() {
       try {
-        if (!server) await client.send(new DeleteTableCommand({ TableName: tableName }));
+        if (!dynamo.embedded) await dynamo.client.send(new DeleteTableCommand({ TableName: tableName }));
       } finally {
-        client.destroy();
-        if (server) await closeServer(server);
+        await dynamo.end();
       }
     },
   };
-}
-
-async function startDynalite(): Promise<Server> {
-  const dynalite = require('dynalite') as DynaliteFactory;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return server;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -157,7 +157,18 @@ export function connectionId(label = 'conn'): string {
   return `${label}-${randomBytes(9).toString('base64url')}=`;
 }
 
-/** Frames of a route response body (several are newline-separated), parsed as JSON. */
+/** A harness with `count` native clients connected (ids `c0-…`, `c1-…`, …). */
+export async function withConnectedClients(table: TestTable, count: number, options: HarnessOptions = {}): Promise<{ h: Harness; ids: string[] }> {
+  const h = createHarness(table, options);
+  const ids = Array.from({ length: count }, (_, i) => connectionId(`c${i}`));
+  for (const id of ids) {
+    const { statusCode } = await h.connect(id);
+    if (statusCode !== 200) throw new Error(`connect of ${id} answered ${statusCode}`);
+  }
+  return { h, ids };
+}
+
+/** Frames of a route response body (a two-way route returns one frame), parsed as JSON. */
 export function responseMessages(response: GatewayResponse): unknown[] {
   if (!response.body) return [];
   return response.body.split('\n').map((line) => JSON.parse(line) as unknown);
