@@ -10,8 +10,8 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { cachedCredentials } from '../lambdas/adapters/management-api/credentials.js';
 import { SdkMessageSender } from '../lambdas/adapters/management-api/sdk-message-sender.js';
-import { NodeHttpTransport } from '../lambdas/adapters/management-api/post-transport.js';
-import { smithySigner } from '../lambdas/adapters/management-api/smithy-signer.js';
+import { NodeHttpTransport } from './reference/node-http-transport.js';
+import { smithySigner } from './reference/smithy-signer.js';
 import { SignedHttpMessageSender } from '../lambdas/adapters/management-api/signed-http-sender.js';
 import { DEFAULT_FANOUT } from '../lambdas/core/config.js';
 import type { MessageSender, Subscriber } from '../lambdas/core/ports.js';

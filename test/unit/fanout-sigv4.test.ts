@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { cachedCredentials, credentialsFromVariables, type SigningCredentials } from '../../lambdas/adapters/management-api/credentials.js';
 import { regionOfHost } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { canonicalPath, LeanSigV4 } from '../../lambdas/adapters/management-api/sigv4.js';
-import { SmithySigV4 } from '../../lambdas/adapters/management-api/smithy-signer.js';
+import { SmithySigV4 } from '../../bench/reference/smithy-signer.js';
 
 const KEYS: SigningCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const SESSION: SigningCredentials = { ...KEYS, sessionToken: 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+token=' };

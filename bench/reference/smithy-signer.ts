@@ -1,12 +1,12 @@
 /**
  * The SDK's own SigV4 signer behind the RequestSigner interface: the reference the lean
  * signer is tested against, and the alternative measured beside it in `npm run bench`.
- * Not imported by any Lambda entrypoint.
+ * Benchmark and test reference only: no Lambda imports it.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { CredentialProvider } from './credentials.js';
-import type { RequestSigner, SignerFactory } from './sigv4.js';
+import type { CredentialProvider } from '../../lambdas/adapters/management-api/credentials.js';
+import type { RequestSigner, SignerFactory } from '../../lambdas/adapters/management-api/sigv4.js';
 
 export const smithySigner: SignerFactory = (service, region, credentials) => new SmithySigV4(service, region, credentials);
 
