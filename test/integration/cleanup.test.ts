@@ -19,6 +19,19 @@ afterAll(async () => {
 
 const withClients = (count: number, options: HarnessOptions = {}) => withConnectedClients(table, count, options);
 
+/** alice and `stale` are on a topic, `stale`'s socket is gone (410), and carol joins it. */
+async function joinBesideStaleSubscriber(): Promise<{ h: Harness; alice: string; stale: string; carol: string; topic: string }> {
+  const { h, ids } = await withClients(3);
+  const [alice, stale, carol] = ids as [string, string, string];
+  const topic = uniqueTopic();
+  await join(h, alice, topic);
+  await join(h, stale, topic);
+  h.sender.markGone(stale);
+  h.sender.clear();
+  await h.send(carol, { action: 'join', topic, ref: '1' });
+  return { h, alice, stale, carol, topic };
+}
+
 /** Joins and returns the meta the joiner was given (from its own presence_state). */
 async function join(h: Harness, id: string, topic: string, meta: Record<string, unknown> = {}): Promise<PresencePayload[string]['metas'][number] | undefined> {
   const before = h.sender.framesFor(id).length;
@@ -72,17 +85,8 @@ describe('cleanup', () => {
     });
 
     it('removes a subscriber found gone while announcing a join', async () => {
-      // Prepare
-      const { h, ids } = await withClients(3);
-      const [alice, stale, carol] = ids as [string, string, string];
-      const topic = uniqueTopic();
-      await join(h, alice, topic);
-      await join(h, stale, topic);
-      h.sender.markGone(stale);
-      h.sender.clear();
-
-      // Act
-      await h.send(carol, { action: 'join', topic, ref: '1' });
+      // Prepare and Act: carol joins a topic where `stale` answers 410
+      const { h, alice, stale, carol, topic } = await joinBesideStaleSubscriber();
 
       // Assess
       expect(await queryPartition(table, `c#${stale}`)).toEqual([]);
@@ -95,17 +99,8 @@ describe('cleanup', () => {
     // "so the client sees the reply first". A stale subscriber met while announcing the join
     // must not reach the joiner as a leave before that reply, nor stay in its presence.
     it('gives the joiner its reply first and no stale presence when a subscriber is found gone during the join', async () => {
-      // Prepare
-      const { h, ids } = await withClients(3);
-      const [alice, stale, carol] = ids as [string, string, string];
-      const topic = uniqueTopic();
-      await join(h, alice, topic);
-      await join(h, stale, topic);
-      h.sender.markGone(stale);
-      h.sender.clear();
-
-      // Act
-      await h.send(carol, { action: 'join', topic, ref: '1' });
+      // Prepare and Act: carol joins a topic where `stale` answers 410
+      const { h, alice, carol, topic } = await joinBesideStaleSubscriber();
 
       // Assess: the first thing carol hears on the topic is her reply
       const carolMessages = asNative(h.sender.messagesFor(carol));

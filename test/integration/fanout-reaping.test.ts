@@ -6,20 +6,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { eventsNamed, type PresenceDiffPayload } from '../support/messages.js';
 import { itemsOfConnection, queryPartition } from '../support/table-items.js';
+import { recordRequests, type RequestLog } from '../support/request-log.js';
 import { connectionId, createHarness, type Harness } from '../support/topicast-harness.js';
 
 let table: TestTable;
-let requests: string[] = [];
+let requests: RequestLog;
 
 beforeAll(async () => {
   table = await startTestTable();
-  table.documentClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String((context as { commandName?: string }).commandName));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countFanoutRequests' },
-  );
+  requests = recordRequests(table.documentClient);
 });
 
 afterAll(async () => {
@@ -27,7 +22,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  requests = [];
+  requests.clear();
 });
 
 async function subscribed(h: Harness, count: number, topic: string, label: string): Promise<string[]> {
@@ -39,7 +34,7 @@ async function subscribed(h: Harness, count: number, topic: string, label: strin
   return ids;
 }
 
-const count = (name: string) => requests.filter((request) => request === name).length;
+const count = (name: string) => requests.count(name);
 
 describe('reaping gone subscribers after a fan-out', () => {
   it('removes 60 gone connections with one Query each and shared 25-item batches, and announces their leaves once', async () => {
@@ -50,11 +45,11 @@ describe('reaping gone subscribers after a fan-out', () => {
     const gone = await subscribed(h, 60, topic, 'gone');
     h.sender.markGone(...gone);
     h.sender.clear();
-    requests = [];
+    requests.clear();
 
     // Act
     const response = await h.send(live[0] as string, { action: 'push', topic, event: 'shout', payload: {}, ref: '1' });
-    const during = [...requests];
+    const during = [...requests.names];
 
     // Assess: every item of every gone connection is deleted, the live ones stay
     expect(response.statusCode).toBe(200);
@@ -81,7 +76,7 @@ describe('reaping gone subscribers after a fan-out', () => {
     const live = await subscribed(h, 4, topic, 'live');
     const gone = await subscribed(h, 30, topic, 'gone');
     h.sender.markGone(...gone);
-    requests = [];
+    requests.clear();
 
     // Act
     await h.send(live[0] as string, { action: 'push', topic, event: 'shout', payload: {}, ref: '1' });
