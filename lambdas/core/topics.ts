@@ -22,9 +22,14 @@ export function assertValidPushEvent(event: unknown): asserts event is string {
     throw new ProtocolError(REASONS.invalidEvent, `event must be 1 to ${MAX_EVENT_LENGTH} characters`);
   }
   if (CONTROL_CHARACTERS.test(event)) throw new ProtocolError(REASONS.invalidEvent, 'event must not contain control characters');
-  if (RESERVED_EVENT_PREFIXES.some((prefix) => event.startsWith(prefix))) {
+  if (isReservedEvent(event)) {
     throw new ProtocolError(REASONS.reservedEvent, `events starting with ${RESERVED_EVENT_PREFIXES.join(' or ')} are reserved for the server`);
   }
+}
+
+/** Events only the server may send (`phx_*`, `presence_*`). */
+export function isReservedEvent(event: string): boolean {
+  return RESERVED_EVENT_PREFIXES.some((prefix) => event.startsWith(prefix));
 }
 
 /** FNV-1a: a stable, fast string hash so a connection always lands on the same shard. */

@@ -8,7 +8,7 @@ import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
 import type { Environment } from './settings.js';
 
-export { configFromEnvironment, endpointFromEnvironment, IN_LAMBDA, splitList, type Environment } from './settings.js';
+export { configFromEnvironment, endpointFromEnvironment, IN_LAMBDA, type Environment } from './settings.js';
 
 export function documentClient(env: Environment = process.env): DynamoDBDocumentClient {
   // DYNAMODB_ENDPOINT points the same code at LocalStack, DynamoDB Local or dynalite.

@@ -5,7 +5,7 @@
 import type { Limits } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { assertValidPushEvent, assertValidTopic, MAX_TOPIC_LENGTH } from '../topics.js';
-import { ACTIONS, CHANNEL_EVENTS, PHOENIX_TOPIC, REASONS, RESERVED_EVENT_PREFIXES, type Action } from './constants.js';
+import { ACTIONS, CHANNEL_EVENTS, PHOENIX_TOPIC, REASONS, type Action } from './constants.js';
 import type { Command, JsonObject, OutboundMessage, ReplyContext, WireFormat } from './messages.js';
 import { isPlainObject, jsonByteLength, parseUntrustedJson } from './safe-json.js';
 
@@ -148,5 +148,3 @@ function failure(context: ReplyContext, error: ProtocolError): DecodeResult {
 function truncate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
-
-export const isReservedEvent = (event: string): boolean => RESERVED_EVENT_PREFIXES.some((prefix) => event.startsWith(prefix));

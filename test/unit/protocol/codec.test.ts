@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../lambdas/core/config.js';
-import { decodeFrame, encodeMessage, isReservedEvent, type DecodeResult } from '../../../lambdas/core/protocol/codec.js';
+import { decodeFrame, encodeMessage, type DecodeResult } from '../../../lambdas/core/protocol/codec.js';
+import { isReservedEvent } from '../../../lambdas/core/topics.js';
 import { REASONS, type Reason } from '../../../lambdas/core/protocol/constants.js';
 import { errorReply, okReply, type Command, type ReplyContext } from '../../../lambdas/core/protocol/messages.js';
 
