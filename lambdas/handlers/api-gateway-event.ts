@@ -35,7 +35,18 @@ export interface GatewayResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type GatewayHandler = (event: GatewayEvent) => Promise<GatewayResponse>;
+/**
+ * The part of the Lambda context topicast reads. Lambda passes the full object; the local
+ * gateway builds one per invocation with the function's own timeout, so deadlines behave alike.
+ */
+export interface LambdaContextLike {
+  readonly awsRequestId: string;
+  readonly functionName: string;
+  /** Milliseconds left before Lambda (or the emulator) stops this invocation. */
+  getRemainingTimeInMillis(): number;
+}
+
+export type GatewayHandler = (event: GatewayEvent, context?: LambdaContextLike) => Promise<GatewayResponse>;
 
 /** API Gateway passes header names as the client sent them; HTTP says they are case-insensitive. */
 export function lowerCaseHeaders(headers: GatewayEvent['headers']): Record<string, string | undefined> {
