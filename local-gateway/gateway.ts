@@ -22,6 +22,7 @@ import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayI
 import { localDependencies } from './local-dependencies.js';
 import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
 import { handleManagementRequest, isManagementRequest, MAX_MESSAGE_BYTES } from './management-api.js';
+import { serveHttp, type HttpRoute } from './http-routes.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
@@ -94,14 +95,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const pool = new ConnectionPool();
   const closeReasons = new Map<string, { code: number; reason: string }>();
+  const httpRoutes: HttpRoute[] = [
+    {
+      name: 'management api',
+      matches: (request) => isManagementRequest(request.url),
+      handle: (request, response) => handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }),
+    },
+  ];
   const server: Server = createServer((request, response) => {
-    if (isManagementRequest(request.url)) {
-      handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }).catch((error: unknown) => {
-        log.logger.error('management api failed', { error: String(error) });
-        if (!response.headersSent) response.writeHead(500).end();
-      });
-      return;
-    }
+    const served = serveHttp(httpRoutes, request, response, (route, error) => log.logger.error(`${route} failed`, { error: String(error) }));
+    if (served) return;
     response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local gateway: connect with a WebSocket client\n');
   });
   // ws closes with 1009 when a message exceeds maxPayload, as API Gateway does over 128 KB.
