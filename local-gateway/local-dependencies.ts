@@ -5,6 +5,7 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { SdkMessageSender } from '../lambdas/adapters/management-api/sdk-message-sender.js';
 import { SignedHttpMessageSender } from '../lambdas/adapters/management-api/signed-http-sender.js';
@@ -12,6 +13,7 @@ import { assembleMessaging, type MessagingDependencies } from '../lambdas/compos
 import { verifierFromEnvironment } from '../lambdas/composition/environment/connect.js';
 import type { Environment } from '../lambdas/composition/environment/shared.js';
 import { randomIds, systemClock } from '../lambdas/composition/system.js';
+import type { InstalledChannel } from '../lambdas/core/channels/registry.js';
 import type { TopicastConfig } from '../lambdas/core/config.js';
 import type { FanoutDispatcher, Logger, MessageSender } from '../lambdas/core/ports.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
@@ -23,6 +25,8 @@ export interface LocalDependencyOptions {
   readonly env: Environment;
   readonly logger: Logger;
   readonly dispatcher: FanoutDispatcher;
+  /** `--channel` modules. @default [] */
+  readonly channelModules?: readonly InstalledChannel[];
 }
 
 export function localDependencies(options: LocalDependencyOptions): MessagingDependencies {
@@ -36,6 +40,8 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
     endpointFor: (context) => `http://${context.domainName}/${context.stage}`,
     sender: localSender(options.config, options.env),
     dispatcher: options.dispatcher,
+    channelModules: options.channelModules ?? [],
+    kv: new DynamoChannelKv(options.documentClient, options.tableName, systemClock),
   });
 }
 

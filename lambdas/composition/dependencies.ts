@@ -2,11 +2,12 @@
  * What the handlers are built from. The Lambda composition (environment.ts) and the local
  * gateway each produce these; handlers never read process.env themselves.
  */
-import type { AsyncJoinAuthorizationHook } from '../core/authorization.js';
+import { ChannelRuntime } from '../core/channels/channel-runtime.js';
+import type { ChannelKv } from '../core/channels/definition.js';
+import { ChannelRegistry, type InstalledChannel } from '../core/channels/registry.js';
 import type { TopicastConfig } from '../core/config.js';
 import type { Clock, FanoutDispatcher, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
-import { authorizeJoin as customAuthorizeJoin } from '../custom/authorize.js';
 import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 
 export interface BaseDependencies {
@@ -26,25 +27,38 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly sender: MessageSender;
   readonly broadcaster: Broadcaster;
   readonly ids: IdGenerator;
-  /** Custom join policy; defaults to the `authorizeJoin` export of lambdas/custom/authorize.ts. */
-  readonly authorizeHook?: AsyncJoinAuthorizationHook | undefined;
+  /** The installed channel modules, with the key-value store they get as `socket.kv`. */
+  readonly channels: ChannelRuntime;
 }
 
-export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster'> {
+export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels'> {
   readonly dispatcher?: FanoutDispatcher | undefined;
+  /** Channel modules: `--channel` files locally, the construct's `channels` deployed. @default [] */
+  readonly channelModules?: readonly InstalledChannel[];
+  readonly kv: ChannelKv;
 }
 
-export function assembleMessaging(parts: MessagingParts): MessagingDependencies {
-  const broadcaster = new Broadcaster({
+export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: MessagingParts): MessagingDependencies {
+  // The broadcaster runs the modules' `leave`, and the modules broadcast through it.
+  const broadcaster: Broadcaster = new Broadcaster({
     store: parts.store,
     sender: parts.sender,
     config: parts.config,
     logger: parts.logger,
-    dispatcher: parts.dispatcher,
+    dispatcher,
+    onLeave: (subscriptions, reason) => channels.leave(subscriptions, reason),
   });
-  // The user's hook module is imported here, the one place both the Lambda functions and
-  // the local gateway assemble their dependencies, so it runs the same in both.
-  return { ...parts, authorizeHook: parts.authorizeHook ?? customAuthorizeJoin, broadcaster };
+  const channels = new ChannelRuntime({
+    registry: new ChannelRegistry(channelModules ?? []),
+    kv,
+    logger: parts.logger,
+    broadcast: async (topic, message, exclude) => {
+      await broadcaster.broadcast(topic, message, { excludeConnectionId: exclude });
+    },
+    timeoutMs: parts.config.limits.channelTimeoutMs,
+    maxAssignsBytes: parts.config.limits.maxAssignsBytes,
+  });
+  return { ...parts, broadcaster, channels };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

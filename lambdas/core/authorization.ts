@@ -1,7 +1,7 @@
 /**
  * Who may join which topic. Built-in rule: `user:<sub>` and `user:<sub>:*` belong to that
- * sub alone. Configured rules add claim requirements per topic pattern; a custom hook,
- * when given, runs last and may refuse anything the rules allowed.
+ * sub alone. Configured rules add claim requirements per topic pattern. Anything beyond
+ * belongs to the topic's channel module (`join`), which runs only when these allowed.
  */
 import type { TopicRule } from './config.js';
 import type { Identity } from './identity.js';
@@ -15,34 +15,12 @@ export interface JoinRequest {
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
-/** Custom policy code; return a decision or `undefined` to keep the rules' verdict. */
-export type JoinAuthorizationHook = (request: JoinRequest) => AuthorizationDecision | undefined;
-
-/** A hook that may look something up first (a table, an API); see lambdas/custom/authorize.ts. */
-export type AsyncJoinAuthorizationHook = (request: JoinRequest) => AuthorizationDecision | undefined | Promise<AuthorizationDecision | undefined>;
-
 const ALLOW: AuthorizationDecision = { allowed: true };
 const USER_TOPIC = /^user:([^:]+)(?::.*)?$/s;
 
-export function authorizeJoin(request: JoinRequest, rules: readonly TopicRule[], hook?: JoinAuthorizationHook): AuthorizationDecision {
-  const decision = builtInDecision(request) ?? ruleDecision(request, rules) ?? ALLOW;
-  if (!decision.allowed || !hook) return decision;
-  return hook(request) ?? decision;
-}
-
-/**
- * As `authorizeJoin`, with a hook that may be async. The hook runs only when the rules
- * allowed the join, so it can never re-allow what they refused. Anything but an explicit
- * `allowed: true` from it is a refusal.
- */
-export async function authorizeJoinAsync(request: JoinRequest, rules: readonly TopicRule[], hook?: AsyncJoinAuthorizationHook): Promise<AuthorizationDecision> {
-  const decision = authorizeJoin(request, rules);
-  if (!decision.allowed || !hook) return decision;
-  const verdict = await hook(request);
-  if (verdict === undefined || verdict === null) return decision;
-  if (verdict.allowed === true) return ALLOW;
-  const message = 'message' in verdict && typeof verdict.message === 'string' && verdict.message.length > 0 ? verdict.message : `${request.topic} was refused`;
-  return { allowed: false, message };
+/** The built-in rule, then the configured rules. A channel module's `join` decides after them. */
+export function authorizeJoin(request: JoinRequest, rules: readonly TopicRule[]): AuthorizationDecision {
+  return builtInDecision(request) ?? ruleDecision(request, rules) ?? ALLOW;
 }
 
 function builtInDecision({ topic, identity }: JoinRequest): AuthorizationDecision | undefined {

@@ -35,6 +35,10 @@ export interface Limits {
   readonly rateLimitWindowSeconds: number;
   /** Deepest JSON nesting accepted in a frame. @default 32 */
   readonly maxJsonDepth: number;
+  /** Largest `socket.assigns` a channel module's join may store, in bytes of JSON. @default 4096 */
+  readonly maxAssignsBytes: number;
+  /** Time a channel module's callback may take before the client gets `internal_error`. @default 5000 */
+  readonly channelTimeoutMs: number;
 }
 
 export interface FanoutSettings {
@@ -75,6 +79,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxPushesPerWindow: 100,
   rateLimitWindowSeconds: 10,
   maxJsonDepth: 32,
+  maxAssignsBytes: 4096,
+  // Below the 10 s route timeout, so the client still gets its internal_error reply.
+  channelTimeoutMs: 5000,
 };
 
 export const DEFAULT_FANOUT: FanoutSettings = {

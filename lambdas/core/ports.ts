@@ -5,6 +5,7 @@
 import type { Identity } from './identity.js';
 import type { PresenceMeta } from './presence.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
+import type { JsonObject } from './channels/definition.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -31,6 +32,19 @@ export interface SubscriptionRecord extends Subscriber {
   readonly presenceKey: string | null;
   readonly meta: PresenceMeta | null;
   readonly expiresAt: number;
+  /** Kept on the connection side when a channel module handles the topic. */
+  readonly channel?: ChannelState | null;
+}
+
+/** What a channel module's callbacks see of a join after it: its assigns and the user. */
+export interface ChannelState {
+  readonly assigns: JsonObject;
+  readonly user: Identity | null;
+}
+
+/** A join as push reads it back: one consistent GetItem of the connection-side item. */
+export interface JoinedTopic {
+  readonly channel: ChannelState | null;
 }
 
 export interface ConnectionState {
@@ -45,7 +59,8 @@ export interface RealtimeStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
   /** The connection and its joined topics, read consistently in one request. */
   getConnectionState(connectionId: string): Promise<ConnectionState>;
-  isSubscribed(connectionId: string, topic: string): Promise<boolean>;
+  /** The connection's join of the topic, or null when it has not joined. */
+  readJoin(connectionId: string, topic: string): Promise<JoinedTopic | null>;
   /** Creates or replaces a subscription; returns the one it replaced. */
   putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null>;
   /** Removes a subscription; returns it, or null when the connection had not joined. */

@@ -342,17 +342,20 @@ describe('connect', () => {
       expect(responseMessages(userJoin)).toEqual([errorReplyFor('admin:panel', '2', 'unauthorized')]);
     });
 
-    it('runs a custom authorization hook after the rules', async () => {
+    it("runs the topic's channel module join after the rules, with the module's own reason", async () => {
       // Prepare
-      const h = harness({ auth: 'optional' }, { authorizeHook: ({ topic }) => (topic.startsWith('closed:') ? { allowed: false, message: 'closed' } : undefined) });
-      const id = connectionId('hook');
+      const closed = { topic: 'closed:*', join: () => ({ error: { reason: 'closed', message: 'closed for maintenance' } }) };
+      const h = harness({ auth: 'optional' }, { channels: [closed] });
+      const id = connectionId('module');
       await h.connect(id);
 
       // Act
       const refused = await h.send(id, { action: 'join', topic: 'closed:x', ref: '1' });
 
       // Assess
-      expect(responseMessages(refused)).toEqual([errorReplyFor('closed:x', '1', 'unauthorized')]);
+      expect(responseMessages(refused)).toEqual([
+        { topic: 'closed:x', event: 'phx_reply', ref: '1', payload: { status: 'error', response: { reason: 'closed', message: 'closed for maintenance' } } },
+      ]);
     });
   });
 

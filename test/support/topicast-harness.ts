@@ -4,9 +4,11 @@
  * Gateway-shaped events and read what each connection was sent.
  */
 import { randomBytes } from 'node:crypto';
-import type { JoinAuthorizationHook } from '../../lambdas/core/authorization.js';
+import type { ChannelDefinition } from '../../lambdas/core/channels/definition.js';
+import { installChannel } from '../../lambdas/core/channels/registry.js';
 import { resolveConfig, type TopicastConfig, type TopicastConfigInput } from '../../lambdas/core/config.js';
 import type { Clock, FanoutBatch, FanoutDispatcher, Logger, TokenVerifier } from '../../lambdas/core/ports.js';
+import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
 import { randomIds, systemClock } from '../../lambdas/composition/system.js';
@@ -45,7 +47,8 @@ export interface HarnessOptions {
   readonly config?: TopicastConfigInput;
   readonly verifier?: TokenVerifier;
   readonly clock?: Clock;
-  readonly authorizeHook?: JoinAuthorizationHook;
+  /** Channel modules, as `--channel` files would install them. @default [] */
+  readonly channels?: readonly ChannelDefinition[];
   /** Hand big fan-outs to the fan-out worker handler, invoked in-process. @default false */
   readonly fanoutWorker?: boolean;
   /** Management API endpoint of this gateway; give harnesses sharing a table different ones. @default TEST_ENDPOINT */
@@ -101,7 +104,8 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     endpointFor: () => endpoint,
     sender,
     verifier: options.verifier,
-    authorizeHook: options.authorizeHook,
+    channelModules: (options.channels ?? []).map((definition, index) => installChannel(definition, `test-module-${index}`)),
+    kv: new DynamoChannelKv(table.documentClient, table.tableName, options.clock ?? systemClock),
     dispatcher,
   });
   worker = createFanoutWorkerHandler(() => deps);

@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { authorizeJoin, type AuthorizationDecision, type JoinAuthorizationHook } from '../../lambdas/core/authorization.js';
+import { authorizeJoin, type AuthorizationDecision } from '../../lambdas/core/authorization.js';
 import type { TopicRule } from '../../lambdas/core/config.js';
 import type { Identity } from '../../lambdas/core/identity.js';
 import { presenceKeyOf } from '../../lambdas/core/identity.js';
 
 const user = (sub: string, claims: Record<string, unknown> = {}): Identity => ({ sub, claims: { sub, ...claims } });
-const decide = (topic: string, identity: Identity | null, rules: readonly TopicRule[] = [], hook?: JoinAuthorizationHook): AuthorizationDecision =>
-  authorizeJoin({ topic, identity, payload: {} }, rules, hook);
+const decide = (topic: string, identity: Identity | null, rules: readonly TopicRule[] = []): AuthorizationDecision =>
+  authorizeJoin({ topic, identity, payload: {} }, rules);
 
 describe('authorization', () => {
   describe('user topics', () => {
@@ -151,56 +151,6 @@ describe('authorization', () => {
     it('allows anonymous connections by default', () => {
       // Act & Assess
       expect(decide('members:lounge', null, [{ pattern: 'members:*' }]).allowed).toBe(true);
-    });
-  });
-
-  describe('hook', () => {
-    it('may refuse what the rules allowed', () => {
-      // Prepare
-      const hook: JoinAuthorizationHook = ({ topic }) => (topic === 'room:closed' ? { allowed: false, message: 'closed for maintenance' } : undefined);
-
-      // Act & Assess
-      expect(decide('room:closed', user('bob'), [], hook)).toEqual({ allowed: false, message: 'closed for maintenance' });
-      expect(decide('room:open', user('bob'), [], hook).allowed).toBe(true);
-    });
-
-    it('keeps the rules verdict when it returns undefined', () => {
-      // Act & Assess
-      expect(decide('room:lobby', null, [], () => undefined).allowed).toBe(true);
-    });
-
-    it('sees the topic, identity and join payload', () => {
-      // Prepare
-      const seen: unknown[] = [];
-      const hook: JoinAuthorizationHook = (request) => {
-        seen.push(request);
-        return undefined;
-      };
-
-      // Act
-      authorizeJoin({ topic: 'room:1', identity: user('bob'), payload: { invite: 'x' } }, [], hook);
-
-      // Assess
-      expect(seen).toEqual([{ topic: 'room:1', identity: user('bob'), payload: { invite: 'x' } }]);
-    });
-
-    it('cannot turn a refusal into an allow: it is not even called', () => {
-      // Prepare
-      let calls = 0;
-      const allowAll: JoinAuthorizationHook = () => {
-        calls += 1;
-        return { allowed: true };
-      };
-      const rules: TopicRule[] = [{ pattern: 'admin:*', claims: { role: ['admin'] } }];
-
-      // Act
-      const userTopic = decide('user:alice', user('bob'), rules, allowAll);
-      const claimTopic = decide('admin:panel', user('bob'), rules, allowAll);
-      const anonymous = decide('admin:panel', null, rules, allowAll);
-
-      // Assess
-      expect([userTopic.allowed, claimTopic.allowed, anonymous.allowed]).toEqual([false, false, false]);
-      expect(calls).toBe(0);
     });
   });
 

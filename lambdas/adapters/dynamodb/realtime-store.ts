@@ -14,7 +14,9 @@ import type { Identity } from '../../core/identity.js';
 import type { PresenceMeta } from '../../core/presence.js';
 import type { WireFormat } from '../../core/protocol/messages.js';
 import type {
+  ChannelState,
   ConnectionRecord,
+  JoinedTopic,
   ConnectionState,
   RealtimeStore,
   SubscriberProjection,
@@ -67,11 +69,11 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return { connection, topics };
   }
 
-  public async isSubscribed(connectionId: string, topic: string): Promise<boolean> {
+  public async readJoin(connectionId: string, topic: string): Promise<JoinedTopic | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ProjectionExpression: 'pk', ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ...withNames('pk, channel'), ConsistentRead: true }),
     );
-    return Item !== undefined;
+    return Item === undefined ? null : { channel: fromJsonText<ChannelState>(Item.channel) };
   }
 
   public async putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null> {
@@ -82,7 +84,14 @@ export class DynamoRealtimeStore implements RealtimeStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.connectionTopic(connectionId, topic), topic, shard, expiresAt: subscription.expiresAt, ...presence },
+        Item: {
+          ...keys.connectionTopic(connectionId, topic),
+          topic,
+          shard,
+          expiresAt: subscription.expiresAt,
+          ...presence,
+          ...(subscription.channel ? { channel: JSON.stringify(subscription.channel) } : {}),
+        },
       }),
     );
     const { Attributes } = await this.client.send(
@@ -108,7 +117,8 @@ export class DynamoRealtimeStore implements RealtimeStore {
       this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ReturnValues: 'ALL_OLD' })),
     ]);
     const old = topicSide.Attributes ?? (connectionSide.Attributes ? { ...connectionSide.Attributes, sk: connectionId } : undefined);
-    return old ? toSubscription(topic, old) : null;
+    // Channel state lives on the connection side only.
+    return old ? toSubscription(topic, { ...old, channel: connectionSide.Attributes?.channel }) : null;
   }
 
   public async *listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]> {
@@ -148,7 +158,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const topicKeys: Item[] = [];
     const connectionKeys: Item[] = [];
     let endpoint = '';
-    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint')) {
+    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint, channel')) {
       const sk = String(item.sk);
       connectionKeys.push({ pk: item.pk, sk });
       if (sk === SORT_KEY_PREFIX.connection) endpoint = String(item.endpoint ?? '');
@@ -227,6 +237,7 @@ function toSubscription(topic: string, item: Item): SubscriptionRecord {
     presenceKey: typeof item.presenceKey === 'string' ? item.presenceKey : null,
     meta: fromJsonText<PresenceMeta>(item.meta),
     expiresAt: Number(item.expiresAt ?? 0),
+    channel: fromJsonText<ChannelState>(item.channel),
   };
 }
 

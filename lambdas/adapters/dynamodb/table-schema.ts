@@ -8,6 +8,7 @@
  *   pk = c#<connectionId>  sk = s#<topic>    a topic it joined (for disconnect and counting)
  *   pk = c#<connectionId>  sk = r#<window>   its push counter for one rate-limit window
  *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out)
+ *   pk = kv#<key>          sk = kv           a channel module's key-value item (socket.kv)
  * Both sides of a subscription are written (connection side first), because dynalite has
  * no transactions and a GSI would be eventually consistent for `$disconnect`.
  */
@@ -28,9 +29,13 @@ export const keys = {
   connectionTopic: (connectionId: string, topic: string) => ({ pk: `c#${connectionId}`, sk: `s#${topic}` }),
   rateWindow: (connectionId: string, windowStart: number) => ({ pk: `c#${connectionId}`, sk: `r#${windowStart}` }),
   topicSubscriber: (topic: string, shard: number, connectionId: string) => ({ pk: topicPartition(topic, shard), sk: connectionId }),
+  channelKv: (key: string) => ({ pk: `${CHANNEL_KV_PREFIX}${key}`, sk: 'kv' }),
   connectionPartition: (connectionId: string) => `c#${connectionId}`,
   topicPartition,
 } as const;
+
+/** Partition-key prefix of channel key-value items; IAM confines module storage to it (dynamodb:LeadingKeys). */
+export const CHANNEL_KV_PREFIX = 'kv#';
 
 export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
 

@@ -1,19 +1,28 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { cachedCredentials, credentialsFromVariables, type CredentialProvider } from '../../adapters/management-api/credentials.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
+import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
+import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
+import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
 import type { MessagingParts } from '../dependencies.js';
+import { installedChannels } from '../installed-channels.js';
 import { jsonLogger, randomIds, systemClock } from '../system.js';
-import { configFromEnvironment, endpointFromEnvironment, storeFromEnvironment, type Environment } from './shared.js';
+import { configFromEnvironment, documentClient, endpointFromEnvironment, type Environment } from './shared.js';
 
 /** Everything a messaging function needs but the fan-out dispatcher (which needs the Lambda client). */
 export function messagingPartsFromEnvironment(env: Environment = process.env): MessagingParts {
   const config = configFromEnvironment(env);
+  // One client (one connection pool) for the store and the channels' key-value items.
+  const client = documentClient(env);
+  const tableName = env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
   return {
     config,
     logger: jsonLogger(),
-    store: storeFromEnvironment(env),
+    store: new DynamoRealtimeStore(client, tableName),
     clock: systemClock,
     ids: randomIds,
+    channelModules: installedChannels(),
+    kv: new DynamoChannelKv(client, tableName, systemClock),
     endpointFor: endpointFromEnvironment(env),
     // The fan-out hot path: SigV4-signed posts over a lean keep-alive pool, one socket per
     // post in flight (docs/performance.md). The region comes from each endpoint's host.

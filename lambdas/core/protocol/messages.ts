@@ -64,6 +64,11 @@ export function okReply(context: ReplyContext, response: JsonObject = {}): Outbo
   };
 }
 
+/** An error reply whose response channel code wrote: its own `reason` and any other fields. */
+export function channelErrorReply(context: ReplyContext, response: JsonObject): OutboundMessage {
+  return { topic: context.topic, event: CHANNEL_EVENTS.reply, ref: context.ref, joinRef: context.joinRef, payload: { status: REPLY_STATUS.error, response } };
+}
+
 export function errorReply(context: ReplyContext, reason: Reason, message: string): OutboundMessage {
   return {
     topic: context.topic,

@@ -4,6 +4,7 @@
  * hands big topics to fan-out workers, and reaps every connection that answered 410 —
  * the stale subscriber, never the sender.
  */
+import type { LeaveReason } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { chunk } from '../concurrency.js';
 import { diffOf, type PresenceEntry } from '../presence.js';
@@ -34,6 +35,8 @@ export interface BroadcasterDependencies {
   readonly config: TopicastConfig;
   readonly logger: Logger;
   readonly dispatcher?: FanoutDispatcher | undefined;
+  /** Channel modules' `leave`, run for every subscription that ends (leave, disconnect, reaping). */
+  readonly onLeave?: ((subscriptions: readonly SubscriptionRecord[], reason: LeaveReason) => Promise<void>) | undefined;
 }
 
 // Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
@@ -62,11 +65,11 @@ export class Broadcaster {
     const { store, config } = this.deps;
     // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
     const removed = await store.removeConnections(connectionIds, (topic) => shardCountFor(topic, config));
-    await this.announceLeaves(removed, depth + 1, excludeConnectionId);
+    await this.announceLeaves(removed, 'gone', depth + 1, excludeConnectionId);
   }
 
-  /** Sends `presence_diff` leaves for removed subscriptions, grouped per topic. */
-  public async announceLeaves(subscriptions: readonly SubscriptionRecord[], depth = 0, excludeConnectionId: string | null = null): Promise<void> {
+  /** Runs channel `leave` callbacks and sends `presence_diff` leaves for removed subscriptions, grouped per topic. */
+  public async announceLeaves(subscriptions: readonly SubscriptionRecord[], reason: LeaveReason, depth = 0, excludeConnectionId: string | null = null): Promise<void> {
     const leavesByTopic = new Map<string, PresenceEntry[]>();
     for (const { topic, presenceKey, meta } of subscriptions) {
       if (presenceKey === null || meta === null || !presenceEnabledFor(topic, this.deps.config)) continue;
@@ -74,11 +77,12 @@ export class Broadcaster {
       leaves.push({ key: presenceKey, meta });
       leavesByTopic.set(topic, leaves);
     }
-    await Promise.all(
-      [...leavesByTopic].map(([topic, leaves]) =>
+    await Promise.all([
+      this.deps.onLeave?.(subscriptions, reason),
+      ...[...leavesByTopic].map(([topic, leaves]) =>
         this.broadcastAt(topic, presenceDiffMessage(topic, diffOf([], leaves)), { withSubscriberJoinRef: true, excludeConnectionId }, depth),
       ),
-    );
+    ]);
   }
 
   private async broadcastAt(topic: string, message: OutboundMessage, options: BroadcastOptions, depth: number): Promise<BroadcastReport> {

@@ -12,6 +12,6 @@ export interface DisconnectClientDependencies {
 /** Removes the connection with one Query plus batched deletes, then announces its leaves. */
 export async function disconnectClient(deps: DisconnectClientDependencies, connectionId: string): Promise<number> {
   const removed = await deps.store.removeConnection(connectionId, (topic) => shardCountFor(topic, deps.config));
-  await deps.broadcaster.announceLeaves(removed);
+  await deps.broadcaster.announceLeaves(removed, 'disconnect');
   return removed.length;
 }

@@ -1,10 +1,12 @@
-import { authorizeJoinAsync, type AsyncJoinAuthorizationHook } from '../authorization.js';
+import { authorizeJoin } from '../authorization.js';
+import type { ChannelRuntime } from '../channels/channel-runtime.js';
+import type { JsonObject } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
 import { buildMeta, diffOf, stateOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
-import { okReply, type JoinCommand, type JsonObject, type OutboundMessage } from '../protocol/messages.js';
+import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import type { Clock, IdGenerator, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
@@ -17,7 +19,7 @@ export interface JoinTopicDependencies {
   readonly config: TopicastConfig;
   readonly ids: IdGenerator;
   readonly clock: Clock;
-  readonly authorizeHook?: AsyncJoinAuthorizationHook | undefined;
+  readonly channels: ChannelRuntime;
 }
 
 /**
@@ -33,13 +35,18 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   if (!connection) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
   const identity = connection.identity;
 
-  const decision = await authorizeJoinAsync({ topic, identity, payload: command.payload }, config.topicRules, deps.authorizeHook);
+  const decision = authorizeJoin({ topic, identity, payload: command.payload }, config.topicRules);
   if (!decision.allowed) throw new ProtocolError(REASONS.unauthorized, decision.message);
 
   const rejoin = topics.includes(topic);
   if (!rejoin && topics.length >= config.limits.maxTopicsPerConnection) {
     throw new ProtocolError(REASONS.tooManyTopics, `a connection may join at most ${config.limits.maxTopicsPerConnection} topics`);
   }
+
+  // The topic's channel module decides last, after the built-in rules and limits.
+  const admitted = await deps.channels.join({ connectionId: requester.connectionId, topic, params: command.payload as JsonObject, user: identity });
+  if (admitted.status === 'failed') throw new ProtocolError(REASONS.internalError, 'the channel could not handle this join; try again');
+  if (admitted.status === 'error') return [channelErrorReply(command, admitted.response)];
 
   const presenceOn = presenceEnabledFor(topic, config);
   const shards = shardCountFor(topic, config);
@@ -52,11 +59,12 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     presenceKey: presenceOn ? presenceKeyOf(identity, requester.connectionId) : null,
     meta: presenceOn ? buildMeta(userMeta, deps.ids.phxRef()) : null,
     expiresAt: connection.expiresAt,
+    channel: admitted.state,
   };
   const replaced = await store.putSubscription(subscription, shards);
 
-  const reply = okReply(command);
-  if (!presenceOn || subscription.presenceKey === null || subscription.meta === null) return [reply];
+  const reply = okReply(command, admitted.response);
+  if (!presenceOn || subscription.presenceKey === null || subscription.meta === null) return [reply, ...admitted.pushes];
 
   const members: SubscriptionRecord[] = [];
   for await (const page of store.listSubscribers(topic, shards, 'presence')) members.push(...page);
@@ -74,10 +82,10 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   const state = stateOf(members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf));
   await broadcaster.reap(gone, 0, requester.connectionId);
   const presenceState: OutboundMessage = { topic, event: PRESENCE_EVENTS.state, payload: state, ref: null, joinRef: command.joinRef };
-  return [reply, presenceState];
+  return [reply, presenceState, ...admitted.pushes];
 }
 
-function readMeta(payload: JsonObject, maxBytes: number): JsonObject {
+function readMeta(payload: FramePayload, maxBytes: number): FramePayload {
   const meta = payload.meta;
   if (meta === undefined || meta === null) return {};
   if (!isPlainObject(meta)) throw new ProtocolError(REASONS.invalidFrame, 'join payload "meta" must be a JSON object');

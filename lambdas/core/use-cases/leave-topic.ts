@@ -17,7 +17,7 @@ export interface LeaveTopicDependencies {
 export async function leaveTopic(deps: LeaveTopicDependencies, requester: Requester, command: LeaveCommand): Promise<OutboundMessage[]> {
   const removed = await deps.store.deleteSubscription(requester.connectionId, command.topic, shardCountFor(command.topic, deps.config));
   if (!removed) throw new ProtocolError(REASONS.notJoined, `not joined to ${command.topic}`);
-  await deps.broadcaster.announceLeaves([removed]);
+  await deps.broadcaster.announceLeaves([removed], 'leave');
   const messages: OutboundMessage[] = [okReply(command)];
   if (command.format === 'phoenix') {
     messages.push({ topic: command.topic, event: CHANNEL_EVENTS.close, payload: {}, ref: command.joinRef, joinRef: command.joinRef });

@@ -1,7 +1,8 @@
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { REASONS } from '../protocol/constants.js';
-import { okReply, type OutboundMessage, type PushCommand } from '../protocol/messages.js';
+import type { OutboundMessage, PushCommand } from '../protocol/messages.js';
+import { replyTo, type ChannelRuntime } from '../channels/channel-runtime.js';
 import type { Clock, RealtimeStore } from '../ports.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { Requester } from './requester.js';
@@ -11,9 +12,10 @@ export interface PushEventDependencies {
   readonly broadcaster: Broadcaster;
   readonly config: TopicastConfig;
   readonly clock: Clock;
+  readonly channels: ChannelRuntime;
 }
 
-/** Broadcasts a client event to the topic's subscribers (the sender too unless `self: false`). */
+/** Runs a client event through the topic's `handleIn`; without a module, broadcasts it (the sender too unless `self: false`). */
 export async function pushEvent(deps: PushEventDependencies, requester: Requester, command: PushCommand): Promise<OutboundMessage[]> {
   const { store, config, clock } = deps;
   const windowSeconds = config.limits.rateLimitWindowSeconds;
@@ -21,14 +23,20 @@ export async function pushEvent(deps: PushEventDependencies, requester: Requeste
   const windowStart = nowSeconds - (nowSeconds % windowSeconds);
   // Both reads are independent: run them together to keep one round trip of latency.
   const [joined, pushesInWindow] = await Promise.all([
-    store.isSubscribed(requester.connectionId, command.topic),
+    store.readJoin(requester.connectionId, command.topic),
     store.countPush(requester.connectionId, windowStart, windowStart + windowSeconds * 2),
   ]);
   if (!joined) throw new ProtocolError(REASONS.notJoined, `join ${command.topic} before pushing to it`);
   if (pushesInWindow > config.limits.maxPushesPerWindow) {
     throw new ProtocolError(REASONS.rateLimited, `at most ${config.limits.maxPushesPerWindow} pushes per ${windowSeconds} s`);
   }
-  const broadcast: OutboundMessage = { topic: command.topic, event: command.event, payload: command.payload, ref: null, joinRef: null };
-  await deps.broadcaster.broadcast(command.topic, broadcast, { excludeConnectionId: command.self ? null : requester.connectionId });
-  return [okReply(command)];
+  const { reply, pushes } = await deps.channels.handleIn({
+    connectionId: requester.connectionId,
+    topic: command.topic,
+    event: command.event,
+    payload: command.payload,
+    self: command.self,
+    state: joined.channel,
+  });
+  return [...pushes, ...replyTo(command, reply)];
 }
