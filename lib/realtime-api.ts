@@ -17,7 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
-import { TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
+import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
+import { CHANNEL_FUNCTIONS, channelEntry, channelProblems } from './channel-entries.js';
 import {
   ARCHITECTURE,
   DEFAULTS,
@@ -161,9 +162,21 @@ export interface RealtimeApiProps {
    * @default - the runtime's default (7500 s: API Gateway's 2 h cap plus a margin)
    */
   readonly connectionTtlSeconds?: number;
+  /**
+   * Channel module files (paths relative to the CDK app's working directory, or absolute),
+   * bundled into every function that runs channel code; the same files `npm start --
+   * --channel` loads. Those functions may also read and write the table's `kv#` items
+   * (`socket.kv`); grant them whatever else your modules call, e.g.
+   * `api.functions.join.addToRolePolicy(...)`.
+   * @default [] - no modules: joins follow the built-in rules, pushes are broadcast as sent
+   */
+  readonly channels?: readonly string[];
 }
 
 export type RealtimeFunctionName = RouteKey | 'fanout-worker';
+
+/** What `socket.kv` does to the table (see lambdas/adapters/dynamodb/channel-kv.ts). */
+const CHANNEL_KV_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
 
@@ -190,7 +203,7 @@ export class RealtimeApi extends Construct {
   constructor(scope: Construct, id: string, props: RealtimeApiProps = {}) {
     super(scope, id);
 
-    const errors = validateProps(props);
+    const errors = [...validateProps(props), ...channelProblems(props.channels)];
     if (errors.length > 0) throw new Error(`Invalid RealtimeApi props (${this.node.path}):\n- ${errors.join('\n- ')}`);
 
     const stageName = props.stageName ?? DEFAULTS.stageName;
@@ -278,6 +291,7 @@ export class RealtimeApi extends Construct {
         logRetention,
         removalPolicy,
         environment: { ...environment, [ENV.config]: config },
+        channels: props.channels ?? [],
       });
 
     this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
@@ -324,6 +338,7 @@ export class RealtimeApi extends Construct {
       logRetention: logs.RetentionDays;
       removalPolicy: RemovalPolicy;
       environment: Record<string, string>;
+      channels: readonly string[];
     },
   ): nodejs.NodejsFunction {
     const id = FUNCTION_IDS[name];
@@ -344,7 +359,7 @@ export class RealtimeApi extends Construct {
       }),
     );
     const fn = new nodejs.NodejsFunction(this, id, {
-      entry: handlerEntry(name),
+      entry: this.runsChannels(name, options.channels) ? channelEntry(name, options.channels) : handlerEntry(name),
       handler: 'handler',
       description: name === 'fanout-worker' ? 'topicast fan-out worker' : `topicast ${name} route`,
       runtime: RUNTIME,
@@ -372,7 +387,21 @@ export class RealtimeApi extends Construct {
     });
     // The role's policy must exist before the function can log or be invoked.
     fn.node.addDependency(role);
+    if (this.runsChannels(name, options.channels)) {
+      // socket.kv: its own items only, by partition-key prefix.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: CHANNEL_KV_ACTIONS.map((action) => `dynamodb:${action}`),
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CHANNEL_KV_PREFIX}*`] } },
+        }),
+      );
+    }
     return fn;
+  }
+
+  private runsChannels(name: RealtimeFunctionName, channels: readonly string[]): boolean {
+    return channels.length > 0 && CHANNEL_FUNCTIONS.includes(name);
   }
 
   private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[RealtimeFunctionName], manageConnectionsArns: string[]) {

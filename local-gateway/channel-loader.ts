@@ -6,10 +6,10 @@
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChannelDefinition } from '../lambdas/core/channels/definition.js';
-import { installChannel, type InstalledChannel } from '../lambdas/core/channels/registry.js';
+import { ChannelRegistry, installChannel, type InstalledChannel } from '../lambdas/core/channels/registry.js';
 
 export async function loadChannelModules(paths: readonly string[], cwd = process.cwd()): Promise<InstalledChannel[]> {
-  return Promise.all(
+  const modules = await Promise.all(
     paths.map(async (path) => {
       const file = resolve(cwd, path);
       let loaded: { default?: unknown };
@@ -22,4 +22,7 @@ export async function loadChannelModules(paths: readonly string[], cwd = process
       return installChannel(loaded.default as ChannelDefinition, relative(cwd, file) || file);
     }),
   );
+  // Validates them together (shapes, two modules on one pattern) before the gateway starts.
+  new ChannelRegistry(modules);
+  return modules;
 }

@@ -5,6 +5,7 @@
  *   --stage NAME   stage name in events and Management API paths (default local)
  *   --quiet        no per-request log lines
  *   --config FILE  JSON settings (same shape as TOPICAST_CONFIG)
+ *   --channel FILE a channel module (repeatable); the same file the construct's `channels` bundles
  * Environment: DYNAMODB_ENDPOINT, TOPICAST_AUTH, TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL,
  * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME.
  */
@@ -24,12 +25,13 @@ const { values } = parseArgs({
     stage: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     config: { type: 'string' },
+    channel: { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm start -- [--port N] [--data-dir DIR] [--stage NAME] [--quiet] [--config FILE]\n');
+  process.stdout.write('usage: npm start -- [--port N] [--data-dir DIR] [--stage NAME] [--quiet] [--config FILE] [--channel FILE ...]\n');
   process.exit(0);
 }
 
@@ -47,6 +49,7 @@ try {
     quiet: values.quiet,
     ...(values.stage ? { stage: values.stage } : {}),
     ...(config ? { config } : {}),
+    channels: values.channel ?? [],
   });
   process.stdout.write(`topicast local gateway listening on ${gateway.url}\n`);
   const stop = () => {

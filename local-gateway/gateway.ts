@@ -19,6 +19,7 @@ import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/h
 import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
 import { ensureTable, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
 import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
+import { loadChannelModules } from './channel-loader.js';
 import { localDependencies } from './local-dependencies.js';
 import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
 import { handleManagementRequest, isManagementRequest, MAX_MESSAGE_BYTES } from './management-api.js';
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   readonly sweepIntervalMs?: number;
   /** Where log lines go. @default stdout */
   readonly write?: (line: string) => void;
+  /** Channel module files (`--channel`), relative to the working directory. @default [] */
+  readonly channels?: readonly string[];
 }
 
 export interface RunningGateway {
@@ -85,11 +88,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const log: RequestLog = createRequestLog(options.quiet === true, options.write);
   const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
 
+  // Modules first: a broken one fails the start before anything runs or listens.
+  const channelModules = await loadChannelModules(options.channels ?? []);
   const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint ?? env.DYNAMODB_ENDPOINT, dataDir: options.dataDir });
   await ensureTable(dynamo.client, tableName);
 
   const dispatcher = new LocalFanoutDispatcher(log.logger);
-  const deps = localDependencies({ config, documentClient: dynamo.documentClient, tableName, env, logger: log.logger, dispatcher });
+  const deps = localDependencies({ config, documentClient: dynamo.documentClient, tableName, env, logger: log.logger, dispatcher, channelModules });
   const handlers: RouteHandlers = buildRouteHandlers(deps);
   dispatcher.bind((batch) => log.timed('fanout-worker', batch.topic, () => handlers.fanoutWorker(batch)));
 

@@ -24,6 +24,8 @@ describe('config', () => {
         maxPushesPerWindow: 100,
         rateLimitWindowSeconds: 10,
         maxJsonDepth: 32,
+        maxAssignsBytes: 4096,
+        channelTimeoutMs: 5000,
       });
       expect(config.fanout).toEqual({ concurrency: 64, workerThreshold: 1000, workerBatchSize: 500, postTimeoutMs: 3000, maxAttempts: 4 });
     });

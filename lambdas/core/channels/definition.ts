@@ -6,8 +6,9 @@
  */
 import type { Identity } from '../identity.js';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+/** A JSON object; `undefined` members are left out when it is sent, as JSON.stringify does. */
+export type JsonObject = { [key: string]: JsonValue | undefined };
 
 /** The verified token's `sub` and all its claims, or null for an anonymous connection. */
 export type ChannelUser = Identity;
@@ -24,7 +25,7 @@ export type HandleInResult = { readonly reply: { readonly ok: JsonObject } | { r
 /** An error response: `reason` is the stable code clients branch on; anything else is yours. */
 export interface ChannelErrorResponse {
   readonly reason: string;
-  readonly [key: string]: JsonValue;
+  readonly [key: string]: JsonValue | undefined;
 }
 
 /**
@@ -76,6 +77,6 @@ export interface ChannelDefinition {
 }
 
 /** An identity helper that only gives a module its types. */
-export function defineChannel<T extends ChannelDefinition>(definition: T): T {
+export function defineChannel(definition: ChannelDefinition): ChannelDefinition {
   return definition;
 }

@@ -23,11 +23,13 @@ export class ChannelRegistry {
     const problems = channels.flatMap(problemsOf);
     const seen = new Map<string, string>();
     for (const { name, definition } of channels) {
+      if (typeof definition?.topic !== 'string') continue;
       const other = seen.get(definition.topic);
       if (other !== undefined) problems.push(`${name} and ${other} both define topic ${definition.topic}`);
       seen.set(definition.topic, name);
     }
     if (problems.length > 0) throw new Error(`invalid channel modules:\n- ${problems.join('\n- ')}`);
+    // Most literal characters first (room:lobby over room:*), then fewer wildcards, then install order.
     this.ordered = channels
       .map((channel, index) => ({ channel, index, literals: channel.definition.topic.replace(/\*/g, '').length, wildcards: wildcardsOf(channel.definition.topic) }))
       .sort((a, b) => b.literals - a.literals || a.wildcards - b.wildcards || a.index - b.index)
