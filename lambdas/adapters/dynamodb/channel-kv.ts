@@ -6,9 +6,9 @@
  * because DynamoDB deletes expired items only eventually (and dynalite never).
  *
  * Lists (`append`) live in one item: an append is one UpdateItem with `list_append`, safe
- * under concurrent appends. The item may hold up to `keep` plus a tenth more entries; the
- * excess is cut once it reaches that, by a second write conditional on the length just
- * seen (a racing append makes it fail harmlessly; the next append trims). Reads return
+ * under concurrent appends. The item may hold up to `keep` plus a tenth more entries; once
+ * it reaches that, a second write puts back the newest `keep`, conditional on the length
+ * just seen (a racing append makes it fail harmlessly; a later append trims). Reads return
  * the newest `keep`. So a steady stream of appends costs 1.1 writes each on average.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -60,18 +60,18 @@ export class DynamoChannelKv implements ChannelKv {
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    const length = Array.isArray(Attributes?.entries) ? Attributes.entries.length : 0;
-    if (length < keep + Math.ceil(keep / 10)) return;
-    const excess = length - keep;
+    const entries: unknown[] = Array.isArray(Attributes?.entries) ? Attributes.entries : [];
+    if (entries.length < keep + Math.ceil(keep / 10)) return;
     try {
+      // The newest `keep` as just read, written back only if nothing was appended since.
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key,
-          UpdateExpression: `REMOVE ${Array.from({ length: excess }, (_, i) => `#entries[${i}]`).join(', ')}`,
+          UpdateExpression: 'SET #entries = :kept',
           ConditionExpression: 'size(#entries) = :length',
           ExpressionAttributeNames: { '#entries': 'entries' },
-          ExpressionAttributeValues: { ':length': length },
+          ExpressionAttributeValues: { ':kept': entries.slice(-keep), ':length': entries.length },
         }),
       );
     } catch (error) {
