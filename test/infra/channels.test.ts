@@ -1,0 +1,93 @@
+/**
+ * The construct's `channels` prop: the same module files `npm start -- --channel` loads
+ * are bundled (real esbuild, offline) into the functions that run channel code, and those
+ * functions may touch only the table's kv# items beyond their usual grants.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL_FUNCTIONS } from '../../lib/channel-entries.js';
+import { RealtimeApi } from '../../lib/realtime-api.js';
+import { TopicastStack } from '../../lib/topicast-stack.js';
+import { logicalIdOf, newApp, statementsOf } from './helpers.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+type FunctionName = (typeof CHANNEL_FUNCTIONS)[number] | '$connect' | 'ping';
+
+let stack: TopicastStack;
+let template: Template;
+let assemblyDir: string;
+
+beforeAll(() => {
+  const app = newApp();
+  stack = new TopicastStack(app, 'Channels', { realtime: { channels: ['examples/chat/room.ts', 'examples/chat/inbox.ts'] } });
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+});
+
+const fn = (name: FunctionName) => (name === 'fanout-worker' ? stack.realtime.fanoutWorker : stack.realtime.functions[name]);
+const bundleOf = (name: FunctionName) => {
+  const resources = template.toJSON().Resources as Resources;
+  const key = resources[logicalIdOf(fn(name))]!.Properties.Code.S3Key as string;
+  return readFileSync(join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');
+};
+const kvStatements = (name: FunctionName) =>
+  statementsOf(template, fn(name))
+    .statements.filter((s) => JSON.stringify(s.conditions ?? {}).includes('dynamodb:LeadingKeys'))
+    .map((s) => ({ ...s, actions: [...s.actions].sort() }));
+
+describe('RealtimeApi channels prop', () => {
+  it('bundles the modules into every function that runs channel code, installed before the handler', () => {
+    for (const name of CHANNEL_FUNCTIONS) {
+      const code = bundleOf(name);
+      // Strings only the example modules contain, and the source names they are logged under.
+      expect(code, name).toContain('chat:history:');
+      expect(code, name).toContain('message_too_long');
+      expect(code, name).toContain('chat:inbox:');
+      expect(code, name).toContain('examples/chat/room.ts');
+      expect(code, name).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{\s*handler\b/);
+    }
+  });
+
+  it('leaves them out of $connect and ping, which run no channel code', () => {
+    for (const name of ['$connect', 'ping'] as const) expect(bundleOf(name), name).not.toContain('chat:history:');
+  });
+
+  it('lets exactly those functions read and write kv# items, and nothing else of the table through that grant', () => {
+    for (const name of CHANNEL_FUNCTIONS) {
+      expect(kvStatements(name), name).toEqual([
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [{ 'Fn::GetAtt': [logicalIdOf(stack.realtime.table), 'Arn'] }],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['kv#*'] } },
+        },
+      ]);
+    }
+    for (const name of ['$connect', 'ping'] as const) expect(kvStatements(name), name).toEqual([]);
+  });
+});
+
+describe('RealtimeApi without channels', () => {
+  it('grants no kv# access and bundles the handler files as they are', () => {
+    // Prepare
+    const plain = new Stack(newApp({ bundling: false }), 'Plain');
+    const api = new RealtimeApi(plain, 'Api');
+
+    // Act
+    const plainTemplate = Template.fromStack(plain);
+
+    // Assess
+    const statements = statementsOf(plainTemplate, api.functions.join).statements;
+    expect(statements.some((s) => JSON.stringify(s.conditions ?? {}).includes('LeadingKeys'))).toBe(false);
+  });
+
+  it('refuses at synth, all at once, module paths that do not exist, are listed twice or are not scripts', () => {
+    // Act & Assess
+    expect(() => new RealtimeApi(new Stack(newApp({ bundling: false }), 'Bad'), 'Api', { channels: ['missing/room.ts', 'README.md', 'examples/chat/room.ts', 'examples/chat/room.ts'] })).toThrow(
+      /channel module missing\/room\.ts does not exist[\s\S]*channel module README\.md must be a \.ts, \.mts, \.js, \.mjs file[\s\S]*channel module examples\/chat\/room\.ts is listed twice/,
+    );
+  });
+});
