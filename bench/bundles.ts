@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { CHANNEL_FUNCTIONS, channelEntry } from '../lib/channel-entries.js';
 import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, HANDLER_FILES, handlerEntry } from '../lib/realtime-api-defaults.js';
 
 export type FunctionName = keyof typeof HANDLER_FILES;
@@ -21,12 +22,20 @@ export interface BundleFigures {
   readonly packages: Record<string, Record<string, number>>;
 }
 
-export async function bundleFunctions(outDir: string): Promise<Record<string, { file: string; bytes: number; metafile: Metafile }>> {
+export interface BundleOptions {
+  /** Functions to bundle. @default all */
+  readonly names?: readonly FunctionName[];
+  /** Channel modules, bundled into the functions that run them as the construct's `channels` prop does. @default [] */
+  readonly channels?: readonly string[];
+}
+
+export async function bundleFunctions(outDir: string, options: BundleOptions = {}): Promise<Record<string, { file: string; bytes: number; metafile: Metafile }>> {
   const out: Record<string, { file: string; bytes: number; metafile: Metafile }> = {};
-  for (const name of Object.keys(HANDLER_FILES) as FunctionName[]) {
+  const channels = options.channels ?? [];
+  for (const name of options.names ?? (Object.keys(HANDLER_FILES) as FunctionName[])) {
     const file = join(outDir, name.replace('$', ''), 'index.mjs');
     const result = await build({
-      entryPoints: [handlerEntry(name)],
+      entryPoints: [channels.length > 0 && CHANNEL_FUNCTIONS.includes(name) ? channelEntry(name, channels) : handlerEntry(name)],
       outfile: file,
       bundle: true,
       platform: 'node',

@@ -10,6 +10,7 @@
  *   tokenAudience     required `aud` claim of tokens
  *   allowedOrigins    comma-separated Origin values (default: any origin)
  *   presenceDisabled  comma-separated topic patterns without presence, e.g. broadcast:*
+ *   channels          comma-separated channel module files, e.g. examples/chat/room.ts,examples/chat/inbox.ts
  *   removalPolicy     retain | destroy (default retain)
  *
  * The stack is environment-agnostic unless CDK_DEPLOY_ACCOUNT/CDK_DEPLOY_REGION are set,
@@ -50,6 +51,7 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     tokenAudience: context('tokenAudience'),
     allowedOrigins: list('allowedOrigins'),
     presenceDisabled: list('presenceDisabled'),
+    channels: list('channels'),
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
   },
 });

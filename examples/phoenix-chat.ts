@@ -1,6 +1,7 @@
 /**
  * A chat in the terminal with the official `phoenix` client, unchanged.
  *   npm start                                  # in one terminal: the local gateway
+ *   (or npm start -- --channel examples/chat/room.ts: validated, stamped messages with history)
  *   npx tsx examples/phoenix-chat.ts alice     # in a second
  *   npx tsx examples/phoenix-chat.ts bob       # in a third; type lines and press Enter
  * Against a deployed stack: TOPICAST_URL=wss://{api}.execute-api.{region}.amazonaws.com/prod
@@ -24,7 +25,8 @@ const socket = new Socket(url, {
 socket.onError(() => console.error('! connection error (is `npm start` running?)'));
 socket.connect();
 
-const channel = socket.channel(topic, { meta: { name } });
+// `name` is for the chat module (examples/chat/room.ts), `meta` for presence.
+const channel = socket.channel(topic, { name, meta: { name } });
 const presence = new Presence(channel);
 presence.onSync(() => {
   const online = presence.list((_key, { metas }) => metas.map((meta: Record<string, unknown>) => String((meta as { name?: string }).name)).join('+'));
@@ -34,7 +36,11 @@ channel.on('shout', (payload: { from?: string; body?: string }) => console.log(`
 
 channel
   .join()
-  .receive('ok', () => console.log(`* joined ${topic} as ${name}; type a message and press Enter`))
+  .receive('ok', (response: { history?: { from: string; body: string }[] }) => {
+    // With examples/chat/room.ts loaded, the join response carries the last messages.
+    for (const message of response.history ?? []) console.log(`${message.from}: ${message.body}`);
+    console.log(`* joined ${topic} as ${name}; type a message and press Enter`);
+  })
   .receive('error', (reason: unknown) => {
     console.error('! join refused', reason);
     process.exit(1);

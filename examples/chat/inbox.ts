@@ -32,8 +32,7 @@ export default defineChannel({
     if (typeof to !== 'string' || to.length === 0 || to.includes(':')) return { reply: { error: { reason: 'invalid_recipient' } } };
     if (typeof body !== 'string' || body.trim().length === 0 || body.length > MAX_LENGTH) return { reply: { error: { reason: 'invalid_message', max: MAX_LENGTH } } };
     const message = { from, body, at: new Date().toISOString() };
-    await socket.kv.append(inboxKey(to), message, { keep: KEEP, ttlSeconds: TTL_SECONDS });
-    await socket.publish(`user:${to}`, 'dm', message);
+    await Promise.all([socket.kv.append(inboxKey(to), message, { keep: KEEP, ttlSeconds: TTL_SECONDS }), socket.publish(`user:${to}`, 'dm', message)]);
     return { reply: { ok: { at: message.at } } };
   },
 });

@@ -39,8 +39,11 @@ export default defineChannel({
     if (typeof body !== 'string' || body.trim().length === 0) return { reply: { error: { reason: 'empty_message' } } };
     if (body.length > MAX_MESSAGE_LENGTH) return { reply: { error: { reason: 'message_too_long', max: MAX_MESSAGE_LENGTH } } };
     const message: ChatMessage = { from: String(socket.assigns.name), body, at: new Date().toISOString() };
-    await socket.kv.append(historyKey(socket.topic), message, { keep: HISTORY_LENGTH, ttlSeconds: HISTORY_TTL_SECONDS });
-    await socket.broadcast('shout', message);
+    // Independent writes: keeping and broadcasting together cost one round trip, not two.
+    await Promise.all([
+      socket.kv.append(historyKey(socket.topic), message, { keep: HISTORY_LENGTH, ttlSeconds: HISTORY_TTL_SECONDS }),
+      socket.broadcast('shout', message),
+    ]);
     return { reply: { ok: { at: message.at } } };
   },
 });

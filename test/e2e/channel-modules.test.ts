@@ -109,8 +109,6 @@ describe('channel modules in the local gateway', () => {
     await seeder.request({ action: 'push', topic, event: 'shout', payload: { body: 'before you came' } });
     const socket = phoenixSocket();
     const channel = socket.channel(topic, { name: 'Phil' });
-    const shouts: unknown[] = [];
-    channel.on('shout', (payload) => shouts.push(payload));
 
     // Act
     const joined = await receive(channel.join());
