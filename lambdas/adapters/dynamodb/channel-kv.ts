@@ -9,7 +9,8 @@
  * under concurrent appends. The item may hold up to `keep` plus a tenth more entries; once
  * it reaches that, a second write puts back the newest `keep`, conditional on the length
  * just seen (a racing append makes it fail harmlessly; a later append trims). Reads return
- * the newest `keep`. So a steady stream of appends costs 1.1 writes each on average.
+ * the newest `keep`. So a steady stream of appends costs 1 + 10/keep writes each on average
+ * (1.2 for keep = 50).
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChannelKv, JsonValue } from '../../core/channels/definition.js';
