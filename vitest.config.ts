@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The SDK warns on every import that its 2027 releases need Node 22; the gateway's
+    // CLI silences it the same way (local-gateway/cli.ts). Deployed functions run Node 24.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,5 +1,5 @@
 /**
- * The `phoenix` client in a real browser (Debian's Chromium driven by playwright-core):
+ * The `phoenix` client in a real browser (Chromium from test/support/browser.ts, driven by playwright-core):
  * two tabs join one topic through the local gateway, see each other in Presence, and
  * chat. The page uses the browser's own WebSocket wrapped by apiGatewayTransport.
  */
@@ -7,11 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchBrowser } from '../support/browser.js';
 
 let gateway: RunningGateway;
 let pageServer: Server;
@@ -56,11 +55,7 @@ beforeAll(async () => {
   pageServer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
   await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
   pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Flags keep Chromium off the network this machine does not have.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

@@ -1,0 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const VITEST = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../support/fixtures/summary/vitest.config.ts', import.meta.url));
+
+describe('summary line', () => {
+  it('counts a suite that fails in a hook or on import as failed, beside failed tests', () => {
+    // Act: three files: a failing beforeAll, a failing import, one passing and one failing test
+    const run = spawnSync(process.execPath, [VITEST, 'run', '--config', FIXTURES], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+
+    // Assess
+    expect(run.status).toBe(1);
+    const line = run.stdout.split('\n').find((text) => text.startsWith('tests: '));
+    expect(line).toBe('tests: 1 passed, 3 failed, 1 skipped (2 failed outside a test: import, collection or hook)');
+  });
+});
