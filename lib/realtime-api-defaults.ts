@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { resolveConfig, type AuthMode, type TopicastConfigInput } from '../lambdas/core/config.js';
+import { ConfigError, resolveConfig, type AuthMode, type TopicastConfigInput } from '../lambdas/core/config.js';
 
 /** The API Gateway route keys of the WebSocket API, in creation order. */
 export const ROUTE_KEYS = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'] as const;
@@ -178,22 +178,13 @@ export function validateProps(props: {
     if (value === undefined || Token.isUnresolved(value)) continue;
     if (!Number.isFinite(value) || value < 0) errors.push(`throttle.${name} must be a non-negative number, got ${value}`);
   }
-  for (const origin of props.allowedOrigins ?? []) {
-    if (typeof origin !== 'string' || origin.length === 0 || /\s/.test(origin)) {
-      errors.push(`allowedOrigins entries must be non-empty strings without spaces, got '${String(origin)}'`);
-    }
-  }
-  for (const [name, patterns] of [['presenceDisabled', props.presenceDisabled]] as const) {
-    for (const pattern of patterns ?? []) {
-      if (typeof pattern !== 'string' || pattern.length === 0) errors.push(`${name} entries must be non-empty topic patterns`);
-    }
-  }
-  // The runtime's own validation (auth mode, positive integer limits, shard counts), so the
-  // stack refuses at synth what the Lambdas would refuse at their first cold start.
+  // The runtime's own schema (types, ranges, unknown keys: lambdas/core/config-schema.ts),
+  // so the stack refuses at synth what the Lambdas would refuse at their first cold start.
   try {
     resolveConfig(buildRuntimeConfig(props));
   } catch (error) {
-    errors.push((error as Error).message);
+    if (error instanceof ConfigError) errors.push(...error.problems);
+    else throw error;
   }
   return errors;
 }

@@ -1,7 +1,12 @@
 /**
  * Runtime settings of topicast. Pure data with documented defaults; the composition
  * root fills it from the environment (locally) or from construct props (deployed).
+ * Input is checked against the schema in config-schema.ts before it is merged.
  */
+import { API_GATEWAY_LIMITS, ENVELOPE_RESERVE_BYTES } from './api-gateway-limits.js';
+import { validateConfigInput } from './config-schema.js';
+
+export { ConfigError } from './config-schema.js';
 
 export type AuthMode = 'none' | 'optional' | 'required';
 
@@ -23,7 +28,11 @@ export interface TopicSharding {
 }
 
 export interface Limits {
-  /** Largest serialized push/join payload, in bytes. @default 32768 */
+  /**
+   * Largest serialized (compact JSON, UTF-8) push/join payload, in bytes. The default
+   * leaves room for the frame's envelope (topic, event, refs) within API Gateway's 32 KB
+   * frame, so a maximal push still fits in one frame (docs/protocol.md). @default 28672
+   */
   readonly maxPayloadBytes: number;
   /** Largest presence meta object, in bytes. @default 1024 */
   readonly maxMetaBytes: number;
@@ -66,14 +75,15 @@ export interface TopicastConfig {
   readonly fanout: FanoutSettings;
   /**
    * Seconds a connection item lives. API Gateway closes every connection after 2 hours;
-   * the margin lets `$disconnect` find its items before TTL deletion races it.
+   * the margin lets `$disconnect` find its items before TTL deletion races it. At least
+   * 7260 (2 h + 1 min): a shorter TTL would delete live connections.
    * @default 7500
    */
   readonly connectionTtlSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxPayloadBytes: 32 * 1024,
+  maxPayloadBytes: API_GATEWAY_LIMITS.frameBytes - ENVELOPE_RESERVE_BYTES,
   maxMetaBytes: 1024,
   maxTopicsPerConnection: 100,
   maxPushesPerWindow: 100,
@@ -115,32 +125,19 @@ export interface TopicastConfigInput {
   readonly connectionTtlSeconds?: number;
 }
 
-const AUTH_MODES: readonly AuthMode[] = ['none', 'optional', 'required'];
-
-/** Merges user input over the defaults and rejects settings that cannot work. */
+/** Merges user input over the defaults; input that cannot work throws a {@link ConfigError}. */
 export function resolveConfig(input: TopicastConfigInput = {}, base: TopicastConfig = DEFAULT_CONFIG): TopicastConfig {
-  const config: TopicastConfig = {
-    auth: input.auth ?? base.auth,
-    allowedOrigins: input.allowedOrigins ?? base.allowedOrigins,
-    limits: { ...base.limits, ...stripUndefined(input.limits) },
-    presenceDisabled: input.presenceDisabled ?? base.presenceDisabled,
-    topicRules: input.topicRules ?? base.topicRules,
-    sharding: input.sharding ?? base.sharding,
-    fanout: { ...base.fanout, ...stripUndefined(input.fanout) },
-    connectionTtlSeconds: input.connectionTtlSeconds ?? base.connectionTtlSeconds,
+  const valid = validateConfigInput(input);
+  return {
+    auth: valid.auth ?? base.auth,
+    allowedOrigins: valid.allowedOrigins ?? base.allowedOrigins,
+    limits: { ...base.limits, ...stripUndefined(valid.limits) },
+    presenceDisabled: valid.presenceDisabled ?? base.presenceDisabled,
+    topicRules: valid.topicRules ?? base.topicRules,
+    sharding: valid.sharding ?? base.sharding,
+    fanout: { ...base.fanout, ...stripUndefined(valid.fanout) },
+    connectionTtlSeconds: valid.connectionTtlSeconds ?? base.connectionTtlSeconds,
   };
-  if (!AUTH_MODES.includes(config.auth)) {
-    throw new Error(`auth must be one of ${AUTH_MODES.join(', ')}, got ${String(config.auth)}`);
-  }
-  for (const [name, value] of Object.entries({ ...config.limits, ...config.fanout })) {
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  for (const { pattern, shards } of config.sharding) {
-    if (!Number.isInteger(shards) || shards < 1 || shards > 100) {
-      throw new Error(`sharding for ${pattern} must be an integer from 1 to 100, got ${String(shards)}`);
-    }
-  }
-  return config;
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {

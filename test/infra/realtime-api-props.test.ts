@@ -132,7 +132,10 @@ describe('RealtimeApi prop validation', () => {
     ['a zero limit', { limits: { maxPayloadBytes: 0 } }, /maxPayloadBytes/],
     ['too many shards', { sharding: [{ pattern: 'big:*', shards: 1000 }] }, /sharding/],
     ['a negative throttle', { throttle: { rateLimit: -1 } }, /throttle\.rateLimit/],
-    ['an empty origin', { allowedOrigins: [''] }, /allowedOrigins/],
+    ['an empty origin', { allowedOrigins: [''] }, /allowedOrigins\.0 must be a non-empty origin/],
+    ['a connection TTL given as a string', { connectionTtlSeconds: '7500' as never }, /connectionTtlSeconds must be an integer from 7260/],
+    ['a connection TTL shorter than API Gateway’s 2 h', { connectionTtlSeconds: 3600 }, /connectionTtlSeconds must be an integer from 7260/],
+    ['a limit of the wrong type', { limits: { maxTopicsPerConnection: '5' as never } }, /limits\.maxTopicsPerConnection must be an integer/],
   ])('rejects %s', (_name, props, message) => {
     expect(build(props)).toThrow(message);
   });

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { DEFAULT_CONFIG, DEFAULT_FANOUT, DEFAULT_LIMITS, resolveConfig } from '../../lambdas/core/config.js';
+import { ConfigError, DEFAULT_CONFIG, DEFAULT_FANOUT, DEFAULT_LIMITS, resolveConfig } from '../../lambdas/core/config.js';
+import { configFromEnvironment } from '../../lambdas/composition/environment/settings.js';
 
 describe('config', () => {
   describe('resolveConfig', () => {
@@ -18,7 +19,7 @@ describe('config', () => {
         connectionTtlSeconds: 7500,
       });
       expect(config.limits).toEqual({
-        maxPayloadBytes: 32768,
+        maxPayloadBytes: 28672,
         maxMetaBytes: 1024,
         maxTopicsPerConnection: 100,
         maxPushesPerWindow: 100,
@@ -92,7 +93,7 @@ describe('config', () => {
       ['maxMetaBytes', '10'],
     ])('rejects limit %s = %s', (name, value) => {
       // Act & Assess
-      expect(() => resolveConfig({ limits: { [name]: value } as never })).toThrow(new RegExp(`${name} must be a positive integer`));
+      expect(() => resolveConfig({ limits: { [name]: value } as never })).toThrow(new RegExp(`limits\\.${name} must be an integer`));
     });
 
     it.each([
@@ -103,12 +104,12 @@ describe('config', () => {
       ['maxAttempts', 0],
     ])('rejects fan-out setting %s = %s', (name, value) => {
       // Act & Assess
-      expect(() => resolveConfig({ fanout: { [name]: value } as never })).toThrow(new RegExp(`${name} must be a positive integer`));
+      expect(() => resolveConfig({ fanout: { [name]: value } as never })).toThrow(new RegExp(`fanout\\.${name} must be an integer`));
     });
 
     it.each([0, 101, 2.5, -1])('rejects %s shards', (shards) => {
       // Act & Assess
-      expect(() => resolveConfig({ sharding: [{ pattern: 'big:*', shards }] })).toThrow(/sharding for big:\* must be an integer from 1 to 100/);
+      expect(() => resolveConfig({ sharding: [{ pattern: 'big:*', shards }] })).toThrow(/sharding\.0\.shards must be an integer from 1 to 100/);
     });
 
     it.each([1, 4, 100])('accepts %s shards', (shards) => {
@@ -116,4 +117,54 @@ describe('config', () => {
       expect(resolveConfig({ sharding: [{ pattern: 'big:*', shards }] }).sharding).toEqual([{ pattern: 'big:*', shards }]);
     });
   });
+
+  describe('validation (valibot schema)', () => {
+    it.each([
+      ['a string', '7500'],
+      ['a negative number', -7500],
+      ['less than 2 h and a margin', 7200],
+      ['a fraction', 7500.5],
+    ])('refuses connectionTtlSeconds as %s, naming the field', (_name, value) => {
+      // Act & Assess
+      expect(() => resolveConfig({ connectionTtlSeconds: value as never })).toThrow(/^invalid topicast config: connectionTtlSeconds must be an integer from 7260 to 604800/);
+    });
+
+    it('accepts a connection TTL just above 2 h and a minute', () => {
+      expect(resolveConfig({ connectionTtlSeconds: 7260 }).connectionTtlSeconds).toBe(7260);
+    });
+
+    it('refuses an unknown setting, so a misspelt key is not silently ignored', () => {
+      expect(() => resolveConfig({ limits: { maxPayloadByte: 10 } } as never)).toThrow('limits.maxPayloadByte is not a setting');
+    });
+
+    it('reports every problem at once, each with its path', () => {
+      // Act
+      const error = catchError(() => resolveConfig({ limits: { maxMetaBytes: '10' }, topicRules: [{ pattern: 'a:*', allowAnonymous: 'no' }] } as never));
+
+      // Assess
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'limits.maxMetaBytes must be an integer of at least 1, got "10"',
+        'topicRules.0.allowAnonymous must be true or false, got "no"',
+      ]);
+    });
+
+    it('refuses a payload limit API Gateway could never carry', () => {
+      expect(() => resolveConfig({ limits: { maxPayloadBytes: 200_000 } })).toThrow(/limits\.maxPayloadBytes must be an integer from 1 to 126976/);
+    });
+
+    it('refuses TOPICAST_CONFIG with a wrong type and TOPICAST_AUTH with an unknown mode', () => {
+      expect(() => configFromEnvironment({ TOPICAST_CONFIG: '{"connectionTtlSeconds":"7500"}' })).toThrow(/connectionTtlSeconds must be an integer/);
+      expect(() => configFromEnvironment({ TOPICAST_AUTH: 'sometimes' })).toThrow(/auth must be one of none, optional, required, got "sometimes"/);
+    });
+  });
 });
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
