@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_TIMEOUT_SECONDS } from './function-timeouts.js';
+import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import { ConfigError, resolveConfig, type AuthMode, type TopicastConfigInput } from '../lambdas/core/config.js';
 
 /** The API Gateway route keys of the WebSocket API, in creation order. */
@@ -87,15 +89,9 @@ export const DEFAULTS = {
   memorySize: 1024,
   /** `$connect` and `ping` never fan out: one PutItem and a JWT check, or nothing at all. */
   lightMemorySize: 256,
-  /**
-   * Message routes answer the client synchronously, and API Gateway gives up on a
-   * WebSocket integration after 29 s. 10 s covers an inline fan-out up to
-   * `fanout.workerThreshold` subscribers (1000 at 64 posts in flight) with retries;
-   * larger fan-outs are handed to the worker.
-   */
-  routeTimeout: Duration.seconds(10),
-  /** The worker posts up to `fanout.workerBatchSize` messages with retries on 429. */
-  fanoutWorkerTimeout: Duration.seconds(60),
+  /** See function-timeouts.ts (shared with the local gateway, which enforces them). */
+  routeTimeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS.route),
+  fanoutWorkerTimeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS.fanoutWorker),
   logRetention: logs.RetentionDays.ONE_WEEK,
   removalPolicy: RemovalPolicy.RETAIN,
   deletionProtection: false,
@@ -105,7 +101,7 @@ export const DEFAULTS = {
 } as const;
 
 /** API Gateway's hard limit on a WebSocket integration (the client's reply would be lost after it). */
-export const MAX_ROUTE_TIMEOUT = Duration.seconds(29);
+export const MAX_ROUTE_TIMEOUT = Duration.seconds(API_GATEWAY_LIMITS.integrationTimeoutSeconds);
 
 /** The subset of construct props that becomes the runtime's `TOPICAST_CONFIG`. */
 export type ConfigProps = TopicastConfigInput;

@@ -12,15 +12,15 @@ export interface PooledConnection {
   readonly userAgent: string;
 }
 
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** API Gateway ids look like `L0SM9cOFvHcCIhw=`: 15 base64 letters and a pad. */
-export function newConnectionId(): string {
-  const bytes = randomBytes(15);
-  let id = '';
-  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
-  return `${id}=`;
+/**
+ * API Gateway's connection, request and message ids (`Ti835f_GEowCETQ=`) are 11 bytes in
+ * URL-safe base64 with its padding: 15 characters from A-Z a-z 0-9 - _ and a final `=`.
+ */
+export function apiGatewayId(): string {
+  return `${randomBytes(11).toString('base64url')}=`;
 }
+
+export const newConnectionId = apiGatewayId;
 
 export class ConnectionPool {
   private readonly connections = new Map<string, PooledConnection>();

@@ -2,9 +2,10 @@
  * The local API Gateway WebSocket emulator. It accepts WebSockets on any path, runs
  * `$connect` before completing the handshake (a non-2xx status fails it with that
  * status), selects routes on `action`, returns two-way route responses, runs
- * `$disconnect` on every close, and enforces API Gateway's limits: 128 KB messages
- * (close 1009), 10 minutes without a message in either direction, 2 hours per
- * connection. The Management API is served on the same port.
+ * `$disconnect` on every close, and enforces API Gateway's limits: 32 KB frames and
+ * 128 KB messages (close 1009), no binary frames (close 1003), 10 minutes without a
+ * message in either direction, 2 hours per connection, each function's timeout and the
+ * 29 s integration timeout. The Management API is served on the same port.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,17 +14,21 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DEFAULT_TABLE_NAME } from '../lambdas/adapters/dynamodb/table-schema.js';
 import type { MessagingDependencies } from '../lambdas/composition/dependencies.js';
 import { configFromEnvironment, type Environment } from '../lambdas/composition/environment/shared.js';
+import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import { resolveConfig, type TopicastConfigInput } from '../lambdas/core/config.js';
 import { ROUTE_KEYS } from '../lambdas/core/protocol/constants.js';
 import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
+import { DEFAULT_TIMEOUT_SECONDS } from '../lib/function-timeouts.js';
 import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
 import { ensureTable, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
 import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
 import { loadChannelModules } from './channel-loader.js';
 import { localDependencies } from './local-dependencies.js';
 import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
-import { handleManagementRequest, isManagementRequest, MAX_MESSAGE_BYTES } from './management-api.js';
+import { FrameWatcher } from './frame-watcher.js';
+import { handleManagementRequest, isManagementRequest } from './management-api.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
+import { invokeLocally } from './lambda-invoker.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
@@ -53,10 +58,25 @@ export interface GatewayOptions {
   readonly maxConnectionMs?: number;
   /** How often expired items are swept (dynalite has no TTL). @default 30000 */
   readonly sweepIntervalMs?: number;
+  /**
+   * Function and integration timeouts, in milliseconds. The function defaults are the
+   * construct's (lib/function-timeouts.ts).
+   * @default { route: 10000, fanoutWorker: 60000, integration: 29000 }
+   */
+  readonly timeoutsMs?: Partial<LocalTimeouts>;
   /** Where log lines go. @default stdout */
   readonly write?: (line: string) => void;
   /** Channel module files (`--channel`), relative to the working directory. @default [] */
   readonly channels?: readonly string[];
+}
+
+export interface LocalTimeouts {
+  /** Timeout of every route function ($connect, $disconnect, join, ...). */
+  readonly route: number;
+  /** Timeout of the fan-out worker. */
+  readonly fanoutWorker: number;
+  /** API Gateway's integration timeout: the client's answer when a route takes longer. */
+  readonly integration: number;
 }
 
 export interface RunningGateway {
@@ -78,6 +98,14 @@ export interface RunningGateway {
 // API Gateway closes idle and over-age connections with 1001 "Going away".
 const GOING_AWAY = 1001;
 
+/** What API Gateway makes of one route integration. */
+type Integration =
+  | { readonly kind: 'response'; readonly statusCode: number; readonly response: GatewayResponse | undefined; readonly requestId: string }
+  /** A function error (thrown, or the function's timeout): the client sees "Internal server error". */
+  | { readonly kind: 'function-error'; readonly statusCode: 500; readonly requestId: string }
+  /** The 29 s integration timeout: the client sees "Endpoint request timed out". */
+  | { readonly kind: 'integration-timeout'; readonly statusCode: 504; readonly requestId: string };
+
 export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
   const env = options.env ?? process.env;
   const host = options.host ?? '127.0.0.1';
@@ -87,6 +115,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const maxConnectionMs = options.maxConnectionMs ?? 2 * 60 * 60 * 1000;
   const log: RequestLog = createRequestLog(options.quiet === true, options.write);
   const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
+  const timeouts: LocalTimeouts = {
+    route: DEFAULT_TIMEOUT_SECONDS.route * 1000,
+    fanoutWorker: DEFAULT_TIMEOUT_SECONDS.fanoutWorker * 1000,
+    integration: API_GATEWAY_LIMITS.integrationTimeoutSeconds * 1000,
+    ...options.timeoutsMs,
+  };
 
   // Modules first: a broken one fails the start before anything runs or listens.
   const channelModules = await loadChannelModules(options.channels ?? []);
@@ -96,7 +130,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const dispatcher = new LocalFanoutDispatcher(log.logger);
   const deps = localDependencies({ config, documentClient: dynamo.documentClient, tableName, env, logger: log.logger, dispatcher, channelModules });
   const handlers: RouteHandlers = buildRouteHandlers(deps);
-  dispatcher.bind((batch) => log.timed('fanout-worker', batch.topic, () => handlers.fanoutWorker(batch)));
+  // An asynchronous invoke: nobody waits for the result, a failure is only logged (on AWS
+  // it goes to the worker's on-failure destination).
+  const fanoutWorker = { name: 'topicast-fanout-worker', timeoutMs: timeouts.fanoutWorker, handler: handlers.fanoutWorker };
+  dispatcher.bind((batch) =>
+    log.timed('fanout-worker', batch.topic, async () => {
+      const invocation = await invokeLocally(fanoutWorker, batch, log.logger);
+      if (invocation.status === 'failed') log.logger.error('fan-out worker failed', { topic: batch.topic, requestId: invocation.requestId, error: invocation.error.message });
+      return invocation;
+    }),
+  );
 
   const pool = new ConnectionPool();
   const closeReasons = new Map<string, { code: number; reason: string }>();
@@ -112,8 +155,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     if (served) return;
     response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local gateway: connect with a WebSocket client\n');
   });
-  // ws closes with 1009 when a message exceeds maxPayload, as API Gateway does over 128 KB.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (_protocols, request) => pendingSubprotocol(request) });
+  // ws closes with 1009 when a message exceeds maxPayload, as API Gateway does over 128 KB
+  // (the 32 KB frame limit is the FrameWatcher's). API Gateway negotiates no compression.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: API_GATEWAY_LIMITS.messageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (_protocols, request) => pendingSubprotocol(request),
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -135,18 +184,31 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       userAgent: request.headers['user-agent'] ?? '',
     };
     socket.on('error', () => undefined);
-    const response = await log.timed('$connect', facts.connectionId, () => invoke(handlers.$connect, connectEvent(identity, facts, request)));
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      rejectHandshake(socket, response);
+    const outcome = await log.timed('$connect', facts.connectionId, () => integrate('$connect', connectEvent(identity, facts, request)));
+    if (outcome.kind !== 'response') {
+      rejectHandshake(socket, { statusCode: outcome.statusCode, body: outcome.kind === 'integration-timeout' ? 'Endpoint request timed out' : 'Internal server error' });
       return;
     }
-    (request as IncomingMessage & { topicastSubprotocol?: string }).topicastSubprotocol = headerValue(response, 'sec-websocket-protocol');
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, facts));
+    if (outcome.statusCode < 200 || outcome.statusCode > 299) {
+      rejectHandshake(socket, { statusCode: outcome.statusCode, body: outcome.response?.body ?? '' });
+      return;
+    }
+    (request as IncomingMessage & { topicastSubprotocol?: string }).topicastSubprotocol = headerValue(outcome.response, 'sec-websocket-protocol');
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws, socket, facts));
   }
 
-  function attach(ws: WebSocket, facts: { connectionId: string; connectedAt: number; sourceIp: string; userAgent: string }): void {
+  function attach(ws: WebSocket, socket: Duplex, facts: { connectionId: string; connectedAt: number; sourceIp: string; userAgent: string }): void {
     const connection: PooledConnection = { ...facts, socket: ws, lastActiveAt: Date.now() };
     pool.add(connection);
+    // Ahead of ws's own listener, so a refused frame is seen before ws can deliver it.
+    const frames = new FrameWatcher();
+    let refused = false;
+    socket.prependListener('data', (chunk: Buffer) => {
+      const violation = frames.feed(chunk);
+      if (!violation) return;
+      refused = true;
+      closeAs(violation.code, violation.reason);
+    });
     // Idle means no message in either direction: what the Management API posts counts too.
     let idleTimer = setTimeout(checkIdle, idleTimeoutMs);
     function checkIdle(): void {
@@ -161,20 +223,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Binary frames never get here: the FrameWatcher closes the connection with 1003 first.
+      if (refused || isBinary) return;
       connection.lastActiveAt = Date.now();
-      const text = rawToBuffer(data);
-      const body = isBinary ? text.toString('base64') : text.toString('utf8');
-      const routeKey = isBinary ? '$default' : selectRoute(body, routeKeys);
-      const handler = handlers[routeKey as keyof RouteHandlers] as GatewayHandler;
-      void log
-        .timed(routeKey, facts.connectionId, () => invoke(handler, messageEvent(identity, facts, routeKey, body, isBinary)))
-        .then((result) => {
-          // Two-way route: the integration's body is the reply (all message routes are two-way).
-          if (typeof result.body === 'string' && result.body.length > 0 && ws.readyState === ws.OPEN) {
-            connection.lastActiveAt = Date.now();
-            ws.send(result.body);
-          }
-        });
+      const body = rawToBuffer(data).toString('utf8');
+      const routeKey = selectRoute(body, routeKeys);
+      const event = messageEvent(identity, facts, routeKey, body, false);
+      void log.timed(routeKey, facts.connectionId, () => integrate(routeKey, event)).then((outcome) => {
+        // Two-way route: the integration's body is the reply (all message routes are two-way);
+        // a failed integration answers with API Gateway's own error frame.
+        const reply = outcome.kind === 'response' ? outcome.response?.body : errorFrame(outcome, facts.connectionId);
+        if (typeof reply === 'string' && reply.length > 0 && ws.readyState === ws.OPEN) {
+          connection.lastActiveAt = Date.now();
+          ws.send(reply);
+        }
+      });
     });
 
     ws.on('close', (code: number, reason: Buffer) => {
@@ -185,22 +248,48 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       closeReasons.delete(facts.connectionId);
       const status = recorded?.code ?? code;
       const why = recorded?.reason ?? reason.toString('utf8');
-      void log.timed('$disconnect', facts.connectionId, () => invoke(handlers.$disconnect, disconnectEvent(identity, facts, status, why)));
+      void log.timed('$disconnect', facts.connectionId, () => integrate('$disconnect', disconnectEvent(identity, facts, status, why)));
     });
-    ws.on('error', () => undefined);
+    ws.on('error', (error: Error & { code?: string }) => {
+      // ws closes with 1009 over 128 KB but drops the socket before the client's close
+      // frame arrives, which would report 1006; API Gateway reports the code it closed with.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') closeReasons.set(facts.connectionId, { code: 1009, reason: 'Message too big' });
+    });
   }
 
-  async function invoke(handler: GatewayHandler, event: GatewayEvent): Promise<GatewayResponse> {
+  /**
+   * One route integration as API Gateway runs it: the function with its own timeout, inside
+   * the 29 s integration timeout. Whatever the handler does (throw, hang, return nothing),
+   * the gateway answers as API Gateway would and keeps serving.
+   */
+  async function integrate(routeKey: string, event: GatewayEvent): Promise<Integration> {
+    const handler = handlers[routeKey as keyof RouteHandlers] as GatewayHandler;
+    const fn = { name: `topicast-${routeKey.replace('$', '')}`, timeoutMs: timeouts.route, handler };
+    const requestId = event.requestContext.requestId ?? '';
+    let timer: NodeJS.Timeout | undefined;
+    const integrationTimeout = new Promise<Integration>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'integration-timeout', statusCode: 504, requestId }), timeouts.integration);
+    });
+    const invoked = invokeLocally(fn, event, log.logger).then((invocation): Integration => {
+      if (invocation.status === 'failed') {
+        log.logger.error('function error', { routeKey, connectionId: event.requestContext.connectionId, error: invocation.error.message });
+        return { kind: 'function-error', statusCode: 500, requestId };
+      }
+      const response = invocation.result as GatewayResponse | undefined | null;
+      // A result without a statusCode (even none at all) is a successful integration.
+      const statusCode = typeof response?.statusCode === 'number' ? response.statusCode : 200;
+      return { kind: 'response', statusCode, response: response ?? undefined, requestId };
+    });
     try {
-      return await handler(event);
-    } catch (error) {
-      // A Lambda that throws makes API Gateway answer 500 / "Internal server error".
-      log.logger.error('handler threw', { routeKey: event.requestContext.routeKey, error: String(error) });
-      return { statusCode: 500, body: JSON.stringify({ message: 'Internal server error', connectionId: event.requestContext.connectionId }) };
+      const outcome = await Promise.race([invoked, integrationTimeout]);
+      if (outcome.kind === 'integration-timeout') log.logger.error('integration timed out', { routeKey, connectionId: event.requestContext.connectionId, afterMs: timeouts.integration });
+      return outcome;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(dynamo.documentClient, tableName, deps.broadcaster, nowSeconds);
+  const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(dynamo.documentClient, tableName, nowSeconds);
   const sweepTimer = setInterval(() => {
     sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error: String(error) }));
   }, options.sweepIntervalMs ?? 30_000);
@@ -241,12 +330,26 @@ function pendingSubprotocol(request: IncomingMessage): string | false {
   return (request as IncomingMessage & { topicastSubprotocol?: string }).topicastSubprotocol ?? false;
 }
 
-function headerValue(response: GatewayResponse, name: string): string | undefined {
-  const entry = Object.entries(response.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1];
+function headerValue(response: GatewayResponse | undefined, name: string): string | undefined {
+  const entry = Object.entries(response?.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return typeof entry?.[1] === 'string' ? entry[1] : undefined;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+/** The frame API Gateway sends a client whose message's integration failed. */
+function errorFrame(outcome: Exclude<Integration, { kind: 'response' }>, connectionId: string): string {
+  const message = outcome.kind === 'integration-timeout' ? 'Endpoint request timed out' : 'Internal server error';
+  return JSON.stringify({ message, connectionId, requestId: outcome.requestId });
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  504: 'Gateway Timeout',
+};
 
 /** The handshake fails with the status `$connect` returned, as API Gateway does. */
 function rejectHandshake(socket: Duplex, response: GatewayResponse): void {

@@ -5,9 +5,10 @@
  * raise GoneException; messages over 128 KB answer 413, as API Gateway does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import type { ConnectionPool } from './connection-pool.js';
 
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+const MAX_MESSAGE_BYTES = API_GATEWAY_LIMITS.messageBytes;
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)\/?$/;
 
 export interface ManagementApiHooks {
@@ -23,16 +24,17 @@ export async function handleManagementRequest(request: IncomingMessage, response
   const match = CONNECTIONS_PATH.exec(new URL(request.url ?? '/', 'http://local').pathname);
   if (!match) return sendError(response, 404, 'NotFoundException', 'Not Found');
   const connectionId = decodeURIComponent(match[1] as string);
-  const body = await readBody(request, MAX_MESSAGE_BYTES + 1);
+  const body = await readBody(request, MAX_MESSAGE_BYTES);
   const connection = pool.get(connectionId);
   if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
     return sendError(response, 410, 'GoneException', null);
   }
   switch (request.method) {
     case 'POST': {
-      if (body.length > MAX_MESSAGE_BYTES) return sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
+      // Refused whole, never truncated: nothing reaches the client.
+      if (body.tooLarge) return sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
       connection.lastActiveAt = Date.now();
-      connection.socket.send(body.toString('utf8'));
+      connection.socket.send(body.data.toString('utf8'));
       response.writeHead(200, { 'content-type': 'application/json' }).end();
       return;
     }
@@ -62,16 +64,17 @@ function sendError(response: ServerResponse, status: number, type: string, messa
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ message }));
 }
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body, or only the fact that it is over `limit` (it is drained, never held). */
+function readBody(request: IncomingMessage, limit: number): Promise<{ data: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      // Keep reading to drain the socket, but never hold more than the limit.
       if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => resolve({ data: Buffer.concat(chunks), tooLarge: size > limit }));
     request.on('error', reject);
   });
 }

@@ -2,7 +2,7 @@
 import type { MessagingDependencies } from '../lambdas/composition/dependencies.js';
 import type { FanoutBatch } from '../lambdas/core/ports.js';
 import type { DeliveryReport } from '../lambdas/core/use-cases/deliver.js';
-import type { GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
+import type { GatewayHandler, LambdaContextLike } from '../lambdas/handlers/api-gateway-event.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createDefaultHandler } from '../lambdas/handlers/default.js';
 import { createDisconnectHandler } from '../lambdas/handlers/disconnect.js';
@@ -20,7 +20,7 @@ export interface RouteHandlers {
   readonly push: GatewayHandler;
   readonly ping: GatewayHandler;
   readonly $default: GatewayHandler;
-  readonly fanoutWorker: (batch: FanoutBatch) => Promise<DeliveryReport>;
+  readonly fanoutWorker: (batch: FanoutBatch, context?: LambdaContextLike) => Promise<DeliveryReport>;
 }
 
 export function buildRouteHandlers(deps: MessagingDependencies): RouteHandlers {

@@ -1,23 +1,24 @@
 /**
  * dynalite never expires items, while DynamoDB deletes them after `expiresAt`. The sweeper
  * stands in for DynamoDB's TTL: it finds expired items (a Scan, acceptable here because it
- * runs in the background of a local gateway, never on a request path), reaps expired
- * connections through the same cleanup as a 410 (so presence leaves go out), and deletes
- * the other expired items.
+ * runs in the background of a local gateway, never on a request path) and deletes them,
+ * one by one and silently, as TTL does: no presence leave is sent and nothing else is
+ * touched, so whatever relies on TTL behaves locally as it will on AWS.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDelete } from '../lambdas/adapters/dynamodb/batch-delete.js';
 import { SORT_KEY_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
-import type { Broadcaster } from '../lambdas/core/use-cases/broadcaster.js';
 
 export interface SweepReport {
+  /** Connection items among the deleted ones. */
   readonly connections: number;
+  /** Every deleted item, connection items included. */
   readonly items: number;
 }
 
-export async function sweepExpiredItems(client: DynamoDBDocumentClient, tableName: string, broadcaster: Broadcaster, nowSeconds: number): Promise<SweepReport> {
-  const expiredConnections: string[] = [];
+export async function sweepExpiredItems(client: DynamoDBDocumentClient, tableName: string, nowSeconds: number): Promise<SweepReport> {
   const expiredKeys: Record<string, unknown>[] = [];
+  let connections = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await client.send(
@@ -31,15 +32,11 @@ export async function sweepExpiredItems(client: DynamoDBDocumentClient, tableNam
       }),
     );
     for (const item of page.Items ?? []) {
-      const pk = String(item.pk);
-      if (item.sk === SORT_KEY_PREFIX.connection && pk.startsWith('c#')) expiredConnections.push(pk.slice(2));
-      else expiredKeys.push({ pk, sk: item.sk });
+      if (item.sk === SORT_KEY_PREFIX.connection && String(item.pk).startsWith('c#')) connections += 1;
+      expiredKeys.push({ pk: item.pk, sk: item.sk });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  await broadcaster.reap(expiredConnections);
-  // Items of a reaped connection are already gone with it.
-  const reapedPartitions = new Set(expiredConnections.map((id) => `c#${id}`));
-  await batchDelete(client, tableName, expiredKeys.filter(({ pk }) => !reapedPartitions.has(String(pk))));
-  return { connections: expiredConnections.length, items: expiredKeys.length };
+  await batchDelete(client, tableName, expiredKeys);
+  return { connections, items: expiredKeys.length };
 }

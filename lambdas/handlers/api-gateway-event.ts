@@ -10,6 +10,8 @@ export interface GatewayRequestContext {
   readonly stage: string;
   readonly apiId: string;
   readonly connectedAt: number;
+  /** `28/Nov/2026:20:01:02 +0000` */
+  readonly requestTime?: string;
   readonly requestTimeEpoch: number;
   readonly requestId?: string;
   readonly messageId?: string;

@@ -1,8 +1,10 @@
 /**
  * What `$disconnect` misses is caught twice: a subscriber whose socket is gone answers
  * 410 to a broadcast and is reaped on the spot (its leaves announced), and every item
- * carries `expiresAt`, which the local gateway's sweeper honours as DynamoDB's TTL does.
+ * carries `expiresAt`, which the local gateway's sweeper honours as DynamoDB's TTL does:
+ * silently, item by item.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
@@ -10,16 +12,15 @@ import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../
 import { getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
-const SHORT_TTL_SECONDS = 60;
 let gateway: RunningGateway;
-/** Shares the first gateway's DynamoDB; its connections expire after a minute. */
-let shortLived: RunningGateway;
+/** A second gateway on the first one's DynamoDB. */
+let other: RunningGateway;
 let table: TestTable;
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
   gateway = await startTestGateway();
-  shortLived = await startTestGateway({ dynamoEndpoint: gateway.dynamoEndpoint, config: { connectionTtlSeconds: SHORT_TTL_SECONDS } });
+  other = await startTestGateway({ dynamoEndpoint: gateway.dynamoEndpoint });
   table = gatewayTable(gateway);
 });
 
@@ -29,7 +30,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await table?.stop();
-  await shortLived?.end();
+  await other?.end();
   await gateway?.end();
 });
 
@@ -138,42 +139,49 @@ describe('TTL', () => {
     }
   });
 
-  it('sweeps an expired connection: its items go and the remaining clients hear it leave', async () => {
-    // Prepare: alice and bob on the long-TTL gateway, shorty on the one-minute gateway
+  it('sweeps an expired connection silently, as DynamoDB TTL does: its items go and nobody hears a leave', async () => {
+    // Prepare: alice and bob on one gateway, shorty on the other, all in one topic
     const topic = uniqueTopic();
     const { client: alice } = await connect();
     const { client: bob } = await connect();
-    const { client: shorty, id: shortyId } = await connect(shortLived);
+    const { client: shorty, id: shortyId } = await connect(other);
     await alice.join(topic);
     await bob.join(topic);
     await shorty.join(topic, { meta: { name: 'shorty' } });
-    const shortyMeta = (await shorty.nextEvent('presence_state')).payload[shortyId].metas[0];
-    const afterShortTtl = Math.floor(Date.now() / 1000) + SHORT_TTL_SECONDS + 60;
+    await alice.nextEvent('presence_diff', (m) => m.payload.joins[shortyId]);
+    await bob.nextEvent('presence_diff', (m) => m.payload.joins[shortyId]);
+    // Prepare: shorty's items expired a second ago (TTL is per item)
+    const now = Math.floor(Date.now() / 1000);
+    for (const item of await itemsOfConnection(table, shortyId)) {
+      await table.documentClient.send(
+        new UpdateCommand({ TableName: table.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': now - 1 } }),
+      );
+    }
+    const aliceMark = alice.mark();
+    const bobMark = bob.mark();
 
     // Act
-    const report = await gateway.sweep(afterShortTtl);
+    const report = await gateway.sweep(now);
 
     // Assess: only shorty expired; its items are gone
     expect(report.connections).toBe(1);
     expect(await itemsOfConnection(table, shortyId)).toEqual([]);
 
-    // Assess: the others hear shorty leave
-    const leave = { topic, event: 'presence_diff', payload: { joins: {}, leaves: { [shortyId]: { metas: [shortyMeta] } } } };
-    expect(await alice.nextEvent('presence_diff', (m) => m.payload.leaves[shortyId])).toEqual(leave);
-    expect(await bob.nextEvent('presence_diff', (m) => m.payload.leaves[shortyId])).toEqual(leave);
-
-    // Assess: shorty's socket is still open (TTL deletes items, not sockets) but gets no broadcasts
+    // Assess: shorty's socket is still open (TTL deletes items, not sockets) but gets no broadcasts,
+    // and the others heard no presence leave: only the shout
     const shortyMark = shorty.mark();
     await alice.request({ action: 'push', topic, event: 'shout' });
     await bob.nextEvent('shout');
     const pong = await shorty.ping();
     expect(shorty.framesSince(shortyMark)).toEqual([pong]);
+    expect(alice.framesSince(aliceMark).map((frame) => (frame as { event: string }).event)).not.toContain('presence_diff');
+    expect(bob.framesSince(bobMark).map((frame) => (frame as { event: string }).event)).toEqual(['shout']);
   });
 
   it('a sweep far in the future expires everyone and leaves the table empty', async () => {
     // Prepare
     const topic = uniqueTopic();
-    const connected = await Promise.all([connect(), connect(), connect(shortLived)]);
+    const connected = await Promise.all([connect(), connect(), connect(other)]);
     for (const { client } of connected) await client.join(topic);
     await connected[0]!.client.request({ action: 'push', topic, event: 'e' });
     expect((await scanTable(table)).length).toBeGreaterThan(0);

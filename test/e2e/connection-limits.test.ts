@@ -1,6 +1,6 @@
 /**
  * API Gateway's connection rules as the emulator enforces them: sockets on any path,
- * a 128 KB message limit (close 1009), `$disconnect` on every kind of close, and the idle
+ * a 32 KB frame and 128 KB message limit (close 1009), `$disconnect` on every kind of close, and the idle
  * (1001 after no client message) and maximum-age (1001 whatever the activity) timeouts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -74,8 +74,26 @@ describe('paths', () => {
   });
 });
 
-describe('128 KB message limit', () => {
-  it('closes the socket with 1009 on a message over 128 KB, and $disconnect cleans up', async () => {
+describe('32 KB frame and 128 KB message limits', () => {
+  const KB = 1024;
+
+  /** A push frame of exactly `bytes` bytes (ASCII), to be refused for its payload if it arrives. */
+  function pushFrameOf(bytes: number, topic: string, ref: string): string {
+    const envelope = JSON.stringify({ action: 'push', topic, event: 'big', payload: { data: '' }, ref });
+    const frame = envelope.replace('"data":""', `"data":"${'x'.repeat(bytes - envelope.length)}"`);
+    expect(Buffer.byteLength(frame)).toBe(bytes);
+    return frame;
+  }
+
+  /** Sends one message as several frames of at most `frameBytes` (a browser never does; ws can). */
+  function sendFragmented(client: WsClient, message: string, frameBytes: number): void {
+    for (let offset = 0; offset < message.length; offset += frameBytes) {
+      const chunk = message.slice(offset, offset + frameBytes);
+      client.socket.send(chunk, { fin: offset + frameBytes >= message.length });
+    }
+  }
+
+  it('closes the socket with 1009 on a single frame over 32 KB, and $disconnect cleans up', async () => {
     // Prepare
     const topic = uniqueTopic();
     const witness = await witnessOn(topic);
@@ -83,10 +101,10 @@ describe('128 KB message limit', () => {
     await client.join(topic);
     expect(await queryPartition(table, `c#${id}`)).not.toEqual([]);
 
-    // Act
-    client.send('x'.repeat(128 * 1024 + 1));
+    // Act: 32 KB + 1 byte in one frame, well under the 128 KB message limit
+    client.send(pushFrameOf(32 * KB + 1, topic, 'big'));
 
-    // Assess: the client sees 1009 Message Too Big
+    // Assess: the client sees 1009 Message Too Big and no reply
     expect((await client.closed).code).toBe(1009);
 
     // Assess: $disconnect ran, so the witness hears the leave and the items are gone
@@ -94,21 +112,67 @@ describe('128 KB message limit', () => {
     expect(await itemsOfConnection(table, id)).toEqual([]);
   });
 
-  it('accepts a message of exactly 128 KB (and refuses its payload by the 32 KB payload limit)', async () => {
+  it('accepts a frame of exactly 32 KB (refused by the payload limit, connection open)', async () => {
     // Prepare
     const topic = uniqueTopic();
     const { client } = await connect();
     await client.join(topic);
-    const envelope = JSON.stringify({ action: 'push', topic, event: 'big', payload: { data: '' }, ref: 'big' });
-    const frame = envelope.replace('"data":""', `"data":"${'x'.repeat(128 * 1024 - envelope.length)}"`);
-    expect(Buffer.byteLength(frame)).toBe(128 * 1024);
+
+    // Act
+    client.send(pushFrameOf(32 * KB, topic, 'edge'));
+
+    // Assess
+    expect(await client.reply('edge')).toMatchObject({ payload: { status: 'error', response: { reason: 'payload_too_large' } } });
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('carries a maximal push (payload at the default limit, longest topic, event and ref) in one frame', async () => {
+    // Prepare: a 255-character topic of 3-byte characters, a 64-character event, a 255-character ref
+    const topic = `room:${'€'.repeat(250)}`;
+    const { client } = await connect();
+    await client.join(topic);
+    const payload = { d: 'x'.repeat(28 * KB - '{"d":""}'.length) };
+    const frame = JSON.stringify({ action: 'push', topic, event: '€'.repeat(64), payload, ref: 'r'.repeat(255) });
+    expect(Buffer.byteLength(frame)).toBeGreaterThan(29 * KB);
+    expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(32 * KB);
 
     // Act
     client.send(frame);
 
-    // Assess
-    expect(await client.reply('big')).toMatchObject({ payload: { status: 'error', response: { reason: 'payload_too_large' } } });
+    // Assess: accepted and broadcast back to the sender, the socket still open
+    expect(await client.reply('r'.repeat(255))).toMatchObject({ payload: { status: 'ok' } });
+    expect(await client.next((m) => m.event === '€'.repeat(64))).toMatchObject({ topic, payload });
     expect(client.isOpen).toBe(true);
+  });
+
+  it('accepts a 128 KB message sent in frames of 32 KB', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client } = await connect();
+    await client.join(topic);
+
+    // Act
+    sendFragmented(client, pushFrameOf(128 * KB, topic, 'fragmented'), 32 * KB);
+
+    // Assess
+    expect(await client.reply('fragmented')).toMatchObject({ payload: { status: 'error', response: { reason: 'payload_too_large' } } });
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('closes the socket with 1009 on a message over 128 KB, even in frames of 32 KB', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const witness = await witnessOn(topic);
+    const { client, id } = await connect();
+    await client.join(topic);
+
+    // Act
+    sendFragmented(client, pushFrameOf(128 * KB + 1, topic, 'huge'), 32 * KB);
+
+    // Assess
+    expect((await client.closed).code).toBe(1009);
+    await witness.next(leaveOf(id));
+    expect(await itemsOfConnection(table, id)).toEqual([]);
   });
 });
 

@@ -7,7 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from '../../local-gateway/event-formatter.js';
+import { apiGatewayId } from '../../local-gateway/connection-pool.js';
+import { connectEvent, disconnectEvent, messageEvent, requestTime, selectRoute, type GatewayIdentity } from '../../local-gateway/event-formatter.js';
 import type { RouteHandlers } from '../../local-gateway/route-handlers.js';
 import { ROUTE_KEYS } from '../../lambdas/core/protocol/constants.js';
 import type { GatewayEvent } from '../../lambdas/handlers/api-gateway-event.js';
@@ -100,25 +101,50 @@ async function connect(path = ''): Promise<{ client: WsClient; id: string }> {
   return { client, id: connectionIdOf(gateway, client) };
 }
 
+/** API Gateway's ids, e.g. `Ti835f_GEowCETQ=`: base64url of 11 bytes, padded. */
+const AWS_ID = /^[A-Za-z0-9_-]{14}[AEIMQUYcgkosw048]=$/;
+
 const ofConnection = (id: string, handler: string) => (i: Invocation) => i.event.requestContext.connectionId === id && i.handler === handler;
 
 describe('event formatter', () => {
   const identity: GatewayIdentity = { apiId: 'abc123', stage: 'prod', domainName: 'abc123.execute-api.us-east-1.amazonaws.com' };
   const facts = { connectionId: 'L0SM9cOFvHcCIhw=', connectedAt: 1_700_000_000_000, sourceIp: '203.0.113.7', userAgent: 'wscat' };
 
-  it('builds $connect with headers as sent, multi-value headers and query, and the full request context', () => {
+  it('builds $connect with headers as API Gateway forwards them, multi-value headers and query, and the full request context', () => {
     // Prepare
     const request = {
       url: '/prod?token=t0k&tag=a&tag=b',
-      rawHeaders: ['Host', 'abc123.execute-api.us-east-1.amazonaws.com', 'X-Multi', 'one', 'X-Multi', 'two', 'Sec-WebSocket-Version', '13'],
+      rawHeaders: [
+        'Host', 'abc123.execute-api.us-east-1.amazonaws.com',
+        'Connection', 'Upgrade',
+        'Upgrade', 'websocket',
+        'X-Multi', 'one',
+        'X-Multi', 'two',
+        'Sec-WebSocket-Version', '13',
+      ],
+      socket: { localPort: 3001 },
     } as unknown as IncomingMessage;
 
     // Act
     const event = connectEvent(identity, facts, request);
 
-    // Assess
-    expect(event.headers).toEqual({ Host: identity.domainName, 'X-Multi': 'one,two', 'Sec-WebSocket-Version': '13' });
-    expect(event.multiValueHeaders).toEqual({ Host: [identity.domainName], 'X-Multi': ['one', 'two'], 'Sec-WebSocket-Version': ['13'] });
+    // Assess: Connection and Upgrade are consumed; the edge's X-Forwarded-* and trace id are added
+    const added = {
+      'X-Amzn-Trace-Id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+      'X-Forwarded-For': '203.0.113.7',
+      'X-Forwarded-Port': '3001',
+      'X-Forwarded-Proto': 'http',
+    };
+    expect(event.headers).toEqual({ Host: identity.domainName, 'X-Multi': 'one,two', 'Sec-WebSocket-Version': '13', ...added });
+    expect(event.multiValueHeaders).toEqual({
+      Host: [identity.domainName],
+      'X-Multi': ['one', 'two'],
+      'Sec-WebSocket-Version': ['13'],
+      'X-Amzn-Trace-Id': [added['X-Amzn-Trace-Id']],
+      'X-Forwarded-For': ['203.0.113.7'],
+      'X-Forwarded-Port': ['3001'],
+      'X-Forwarded-Proto': ['http'],
+    });
     expect(event.queryStringParameters).toEqual({ token: 't0k', tag: 'b' });
     expect((event as unknown as Record<string, unknown>).multiValueQueryStringParameters).toEqual({ token: ['t0k'], tag: ['a', 'b'] });
     expect(event.isBase64Encoded).toBe(false);
@@ -131,17 +157,42 @@ describe('event formatter', () => {
       stage: 'prod',
       apiId: 'abc123',
       connectedAt: facts.connectedAt,
+      requestTime: expect.stringMatching(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/),
       requestTimeEpoch: expect.any(Number),
-      requestId: expect.any(String),
-      extendedRequestId: expect.any(String),
+      requestId: expect.stringMatching(AWS_ID),
+      extendedRequestId: event.requestContext.requestId,
       messageDirection: 'IN',
       identity: { sourceIp: '203.0.113.7', userAgent: 'wscat' },
     });
   });
 
+  it('appends the address it saw to a client-sent X-Forwarded-For, and never passes a forged X-Forwarded-Port', () => {
+    // Act
+    const request = { url: '/', rawHeaders: ['X-Forwarded-For', '10.0.0.1', 'X-Forwarded-Port', '1'], socket: { localPort: 443, encrypted: true } };
+    const event = connectEvent(identity, facts, request as unknown as IncomingMessage);
+
+    // Assess
+    expect(event.headers).toMatchObject({ 'X-Forwarded-For': '10.0.0.1, 203.0.113.7', 'X-Forwarded-Port': '443', 'X-Forwarded-Proto': 'https' });
+  });
+
+  it('formats requestTime as API Gateway does (CLF, UTC)', () => {
+    expect(requestTime(Date.UTC(2026, 10, 28, 20, 1, 2))).toBe('28/Nov/2026:20:01:02 +0000');
+    expect(requestTime(Date.UTC(2019, 0, 5, 3, 9, 7))).toBe('05/Jan/2019:03:09:07 +0000');
+  });
+
+  it('makes ids shaped like API Gateway’s: 15 URL-safe base64 characters and a pad', () => {
+    // Act: enough ids that - and _ both appear (each shows in 1 of 64 characters)
+    const ids = Array.from({ length: 200 }, () => apiGatewayId());
+
+    // Assess
+    for (const id of ids) expect(id).toMatch(AWS_ID);
+    expect(ids.join('')).toMatch(/-/);
+    expect(ids.join('')).toMatch(/_/);
+  });
+
   it('leaves queryStringParameters out of $connect when the URL has no query', () => {
     // Act
-    const event = connectEvent(identity, facts, { url: '/', rawHeaders: [] } as unknown as IncomingMessage);
+    const event = connectEvent(identity, facts, { url: '/', rawHeaders: [], socket: {} } as unknown as IncomingMessage);
 
     // Assess
     expect(event).not.toHaveProperty('queryStringParameters');
@@ -217,7 +268,12 @@ describe('events the handlers receive from real sockets', () => {
       'Sec-WebSocket-Key': expect.any(String),
       'User-Agent': client.userAgent,
       'X-Custom': 'yes',
+      'X-Forwarded-For': '127.0.0.1',
+      'X-Forwarded-Port': String(gateway.port),
+      'X-Forwarded-Proto': 'http',
     });
+    expect(Object.keys(event.headers ?? {}).map((name) => name.toLowerCase())).not.toContain('connection');
+    expect(Object.keys(event.headers ?? {}).map((name) => name.toLowerCase())).not.toContain('upgrade');
     expect(event.multiValueHeaders).toMatchObject({ 'X-Custom': ['yes'], Host: [`127.0.0.1:${gateway.port}`] });
     expect(event.queryStringParameters).toEqual({ room: 'lobby', tag: 'b' });
     expect((event as unknown as Record<string, unknown>).multiValueQueryStringParameters).toEqual({ room: ['lobby'], tag: ['a', 'b'] });
@@ -233,7 +289,8 @@ describe('events the handlers receive from real sockets', () => {
       identity: { sourceIp: '127.0.0.1', userAgent: client.userAgent },
     });
     expect(event.requestContext.requestTimeEpoch).toBeGreaterThanOrEqual(event.requestContext.connectedAt);
-    expect(id).toMatch(/^[A-Za-z0-9]{15}=$/);
+    expect(event.requestContext.requestId).toBe(event.requestContext.extendedRequestId);
+    expect(id).toMatch(AWS_ID);
   });
 
   it('a message event has routeKey "join", eventType MESSAGE, a fresh messageId and the frame as body', async () => {
@@ -295,6 +352,27 @@ describe('events the handlers receive from real sockets', () => {
   });
 
   it.each([
+    { name: 'a frame over 32 KB', send: (client: WsClient) => client.send('x'.repeat(32 * 1024 + 1)) },
+    {
+      name: 'a message over 128 KB in 32 KB frames',
+      send: (client: WsClient) => {
+        for (let i = 0; i < 5; i += 1) client.socket.send('x'.repeat(i < 4 ? 32 * 1024 : 1), { fin: i === 4 });
+      },
+    },
+  ])('$disconnect reports 1009, not 1006, after API Gateway closes the socket for $name', async ({ send }) => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    send(client);
+
+    // Assess
+    expect((await client.closed).code).toBe(1009);
+    const { event } = await recorder.find(ofConnection(id, '$disconnect'));
+    expect(event.requestContext.disconnectStatusCode).toBe(1009);
+  });
+
+  it.each([
     { body: '{"action":"ping","ref":"x"}', route: 'ping', reply: { ref: 'x', payload: { status: 'ok', response: {} } } },
     { body: '{"action":"leave","topic":"room:none","ref":"x"}', route: 'leave', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
     { body: '{"action":"push","topic":"room:none","event":"e","ref":"x"}', route: 'push', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
@@ -320,19 +398,17 @@ describe('events the handlers receive from real sockets', () => {
     expect(invocation.event.body).toBe(body);
   });
 
-  it('hands a binary frame to $default base64-encoded', async () => {
+  it('closes the connection with 1003 on a binary frame, as API Gateway does, and reports 1003 to $disconnect', async () => {
     // Prepare
     const { client, id } = await connect();
-    const frame = Buffer.from('{"action":"ping","ref":"bin"}');
 
     // Act
-    client.socket.send(frame);
+    client.socket.send(Buffer.from('{"action":"ping","ref":"bin"}'));
 
-    // Assess: routed to $default (binary frames are not selected on action), which still decodes it
-    expect(await client.reply('bin')).toMatchObject({ payload: { status: 'ok' } });
-    const invocation = await recorder.find((i) => i.event.requestContext.connectionId === id && i.event.requestContext.eventType === 'MESSAGE');
-    expect(invocation.handler).toBe('$default');
-    expect(invocation.event.isBase64Encoded).toBe(true);
-    expect(invocation.event.body).toBe(frame.toString('base64'));
+    // Assess: no handler saw the frame; the close code reached the client and $disconnect
+    expect(await client.closed).toMatchObject({ code: 1003 });
+    const { event } = await recorder.find(ofConnection(id, '$disconnect'));
+    expect(event.requestContext.disconnectStatusCode).toBe(1003);
+    expect(recorder.invocations.filter((i) => i.event.requestContext.connectionId === id && i.event.requestContext.eventType === 'MESSAGE')).toEqual([]);
   });
 });

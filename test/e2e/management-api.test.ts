@@ -54,6 +54,21 @@ describe('Management API through the AWS SDK', () => {
     expect(gateway.managementEndpoint).toBe(`http://127.0.0.1:${gateway.port}/local`);
   });
 
+  it.each([128 * 1024 + 1, 200 * 1024, 1024 * 1024])('refuses a raw %i-byte POST whole with 413 PayloadTooLargeException: never truncated, nothing delivered', async (bytes) => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    const response = await fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body: 'y'.repeat(bytes) });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(response.headers.get('x-amzn-errortype')).toBe('PayloadTooLargeException');
+    await response.arrayBuffer();
+    await withStage.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'after' }));
+    expect((await client.nextFrame(() => true)).text).toBe('after');
+  });
+
   it.each([
     ['with the stage path', () => withStage],
     ['without the stage path', () => withoutStage],
@@ -93,6 +108,21 @@ describe('Management API through the AWS SDK', () => {
     expect(client.isOpen).toBe(true);
     await withStage.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'x'.repeat(128 * 1024) }));
     expect((await client.nextFrame(() => true)).text).toHaveLength(128 * 1024);
+  });
+
+  it.each([128 * 1024 + 1, 200 * 1024, 1024 * 1024])('refuses a raw %i-byte POST whole with 413 PayloadTooLargeException: never truncated, nothing delivered', async (bytes) => {
+    // Prepare
+    const { client, id } = await connect();
+
+    // Act
+    const response = await fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body: 'y'.repeat(bytes) });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(response.headers.get('x-amzn-errortype')).toBe('PayloadTooLargeException');
+    await response.arrayBuffer();
+    await withStage.send(new PostToConnectionCommand({ ConnectionId: id, Data: 'after' }));
+    expect((await client.nextFrame(() => true)).text).toBe('after');
   });
 
   it.each([
