@@ -35,6 +35,9 @@ const LIMIT_ENTRIES = {
   maxPushesPerWindow: integer(1),
   rateLimitWindowSeconds: integer(1),
   maxJsonDepth: integer(1),
+  maxAssignsBytes: integer(1),
+  // A channel callback must end within the route's own timeout (29 s at most).
+  channelTimeoutMs: integer(1, API_GATEWAY_LIMITS.integrationTimeoutSeconds * 1000),
 } satisfies Record<keyof Limits, v.GenericSchema>;
 
 const FANOUT_ENTRIES = {
