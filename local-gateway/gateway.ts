@@ -29,6 +29,7 @@ import { FrameWatcher } from './frame-watcher.js';
 import { handleManagementRequest, isManagementRequest } from './management-api.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
+import { localServerOperations, publishRoute } from './publish-route.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
@@ -149,6 +150,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       matches: (request) => isManagementRequest(request.url),
       handle: (request, response) => handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }),
     },
+    publishRoute(deps, localServerOperations(deps, dynamo.documentClient, tableName)),
   ];
   const server: Server = createServer((request, response) => {
     const served = serveHttp(httpRoutes, request, response, (route, error) => log.logger.error(`${route} failed`, { error: String(error) }));

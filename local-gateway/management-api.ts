@@ -65,7 +65,7 @@ function sendError(response: ServerResponse, status: number, type: string, messa
 }
 
 /** The body, or only the fact that it is over `limit` (it is drained, never held). */
-function readBody(request: IncomingMessage, limit: number): Promise<{ data: Buffer; tooLarge: boolean }> {
+export function readBody(request: IncomingMessage, limit: number): Promise<{ data: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -26,6 +26,7 @@ import { mapWithConcurrency } from '../../core/concurrency.js';
 import { shardOf } from '../../core/topics.js';
 import { keys, SORT_KEY_PREFIX } from './table-schema.js';
 import { batchDelete } from './batch-delete.js';
+import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
 
@@ -42,7 +43,10 @@ export class DynamoRealtimeStore implements RealtimeStore {
   ) {}
 
   public async putConnection(connection: ConnectionRecord): Promise<void> {
-    await this.client.send(
+    const userItem = userConnectionItem(connection);
+    // The user -> connections lookup is written beside the connection, in parallel (no added latency).
+    const writeUserItem = userItem ? this.client.send(new PutCommand({ TableName: this.tableName, Item: userItem })) : undefined;
+    const writeConnection = this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
@@ -56,6 +60,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
         },
       }),
     );
+    await Promise.all([writeConnection, writeUserItem]);
   }
 
   public async getConnectionState(connectionId: string): Promise<ConnectionState> {
@@ -158,10 +163,15 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const topicKeys: Item[] = [];
     const connectionKeys: Item[] = [];
     let endpoint = '';
-    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint, channel')) {
+    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint, channel, identity')) {
       const sk = String(item.sk);
       connectionKeys.push({ pk: item.pk, sk });
-      if (sk === SORT_KEY_PREFIX.connection) endpoint = String(item.endpoint ?? '');
+      if (sk === SORT_KEY_PREFIX.connection) {
+        endpoint = String(item.endpoint ?? '');
+        // The user -> connections lookup item goes with the connection on every removal path.
+        const userKey = userConnectionKeyOf(item.identity, connectionId);
+        if (userKey) connectionKeys.push(userKey);
+      }
       if (!sk.startsWith(SORT_KEY_PREFIX.topic)) continue;
       const topic = String(item.topic);
       topicKeys.push(keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId));

@@ -9,6 +9,7 @@
  *   pk = c#<connectionId>  sk = r#<window>   its push counter for one rate-limit window
  *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out)
  *   pk = kv#<key>          sk = kv           a channel module's key-value item (socket.kv)
+ *   pk = u#<sub>           sk = c#<connId>   a connection of an authenticated user (disconnectUser)
  * Both sides of a subscription are written (connection side first), because dynalite has
  * no transactions and a GSI would be eventually consistent for `$disconnect`.
  */
@@ -30,7 +31,9 @@ export const keys = {
   rateWindow: (connectionId: string, windowStart: number) => ({ pk: `c#${connectionId}`, sk: `r#${windowStart}` }),
   topicSubscriber: (topic: string, shard: number, connectionId: string) => ({ pk: topicPartition(topic, shard), sk: connectionId }),
   channelKv: (key: string) => ({ pk: `${CHANNEL_KV_PREFIX}${key}`, sk: 'kv' }),
+  userConnection: (sub: string, connectionId: string) => ({ pk: userPartition(sub), sk: `c#${connectionId}` }),
   connectionPartition: (connectionId: string) => `c#${connectionId}`,
+  userPartition,
   topicPartition,
 } as const;
 
@@ -38,6 +41,10 @@ export const keys = {
 export const CHANNEL_KV_PREFIX = 'kv#';
 
 export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
+
+function userPartition(sub: string): string {
+  return `u#${sub}`;
+}
 
 function topicPartition(topic: string, shard: number): string {
   return `t#${topic}#${shard}`;

@@ -48,6 +48,10 @@ export const REASONS = {
   tooManyTopics: 'too_many_topics',
   rateLimited: 'rate_limited',
   internalError: 'internal_error',
+  /** Server-side publish (HTTP and SDK): a body or argument that is not JSON or has the wrong shape. */
+  invalidRequest: 'invalid_request',
+  /** Server-side publish: a batch over the 25-message limit. */
+  tooManyMessages: 'too_many_messages',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 

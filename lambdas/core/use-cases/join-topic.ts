@@ -94,7 +94,7 @@ function readMeta(payload: FramePayload, maxBytes: number): FramePayload {
   return meta;
 }
 
-function presenceEntryOf(subscription: SubscriptionRecord): PresenceEntry[] {
+export function presenceEntryOf(subscription: SubscriptionRecord): PresenceEntry[] {
   const { presenceKey, meta } = subscription;
   return presenceKey !== null && meta !== null ? [{ key: presenceKey, meta: meta as PresenceMeta }] : [];
 }

@@ -1,0 +1,40 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { JwtVerifier } from '../../adapters/auth/jwt-verifier.js';
+import { jsonLogger, systemClock } from '../system.js';
+import { configFromEnvironment, endpointFromEnvironment, storeFromEnvironment } from './shared.js';
+export function connectDependenciesFromEnvironment(env = process.env) {
+    return {
+        config: configFromEnvironment(env),
+        logger: jsonLogger(),
+        store: storeFromEnvironment(env),
+        clock: systemClock,
+        verifier: verifierFromEnvironment(env),
+        endpointFor: endpointFromEnvironment(env),
+    };
+}
+/**
+ * HS256 secret from TOPICAST_TOKEN_SECRET (local) or Secrets Manager (deployed, read once
+ * per cold start, on the first token); RS256/ES256 keys from TOPICAST_JWKS_URL.
+ */
+export function verifierFromEnvironment(env = process.env) {
+    const { TOPICAST_TOKEN_SECRET: secret, TOPICAST_TOKEN_SECRET_ARN: secretArn, TOPICAST_JWKS_URL: jwksUrl } = env;
+    const loadSecret = secret
+        ? () => Promise.resolve(secret)
+        : secretArn
+            ? () => readSecret(new SecretsManagerClient({}), secretArn)
+            : undefined;
+    if (!loadSecret && !jwksUrl)
+        return undefined;
+    return new JwtVerifier({
+        secret: loadSecret,
+        jwksUrl,
+        issuer: env.TOPICAST_TOKEN_ISSUER,
+        audience: env.TOPICAST_TOKEN_AUDIENCE,
+    });
+}
+export async function readSecret(client, secretId) {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!SecretString)
+        throw new Error(`secret ${secretId} has no string value`);
+    return SecretString;
+}

@@ -1,0 +1,66 @@
+/**
+ * Composition of the server-side operations (the `topicast/server` SDK in a user's own
+ * code, and the HTTP publish function) from explicit settings or from the environment
+ * variables `RealtimeApi.grantPublish` / `publishEnvironment` hand over. The same tuned
+ * sender, store and fan-out dispatcher as the WebSocket routes.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
+import { DynamoUserConnections } from '../../adapters/dynamodb/user-connections.js';
+import { LambdaFanoutDispatcher } from '../../adapters/fanout/lambda-fanout-dispatcher.js';
+import { cachedCredentials } from '../../adapters/management-api/credentials.js';
+import { SdkConnectionCloser } from '../../adapters/management-api/sdk-connection-closer.js';
+import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
+import { resolveConfig } from '../../core/config.js';
+import { Broadcaster } from '../../core/use-cases/broadcaster.js';
+import { ServerOperations } from '../../core/use-cases/server-operations.js';
+import { jsonLogger } from '../system.js';
+import { signingCredentials } from './messaging-parts.js';
+/** The variables a publisher reads (what `RealtimeApi.publishEnvironment` holds). */
+export const PUBLISH_ENV = {
+    tableName: 'TOPICAST_TABLE_NAME',
+    config: 'TOPICAST_CONFIG',
+    fanoutFunction: 'TOPICAST_FANOUT_FUNCTION',
+};
+/** Settings from the environment; throws a message naming what is missing. */
+export function serverSettingsFromEnvironment(env = process.env) {
+    const tableName = env[PUBLISH_ENV.tableName];
+    if (!tableName) {
+        throw new Error(`${PUBLISH_ENV.tableName} is not set: call realtimeApi.grantPublish(fn) in your CDK app (it hands the settings over), ` +
+            'or pass { tableName } explicitly');
+    }
+    let config;
+    const configText = env[PUBLISH_ENV.config];
+    if (configText) {
+        try {
+            config = JSON.parse(configText);
+        }
+        catch (error) {
+            throw new Error(`${PUBLISH_ENV.config} is not valid JSON`, { cause: error });
+        }
+    }
+    return { tableName, config, fanoutFunction: env[PUBLISH_ENV.fanoutFunction], region: env.AWS_REGION, dynamoEndpoint: env.DYNAMODB_ENDPOINT };
+}
+export function serverOperations(settings, env = process.env) {
+    const config = resolveConfig(settings.config ?? {});
+    const region = settings.region;
+    const credentials = settings.credentials;
+    const documentClient = settings.documentClient ?? DynamoDBDocumentClient.from(new DynamoDBClient({ ...(region ? { region } : {}), ...(settings.dynamoEndpoint ? { endpoint: settings.dynamoEndpoint } : {}), ...(credentials ? { credentials } : {}) }), { marshallOptions: { removeUndefinedValues: true } });
+    const store = new DynamoRealtimeStore(documentClient, settings.tableName);
+    const sender = new SignedHttpMessageSender({
+        credentials: credentials ? cachedCredentials(() => Promise.resolve(credentials)) : signingCredentials(env),
+        region: region ?? env.AWS_REGION ?? 'us-east-1',
+        timeoutMs: config.fanout.postTimeoutMs,
+        maxAttempts: config.fanout.maxAttempts,
+        maxSockets: config.fanout.concurrency,
+    });
+    const dispatcher = settings.fanoutFunction
+        ? new LambdaFanoutDispatcher(new LambdaClient({ ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }), settings.fanoutFunction)
+        : undefined;
+    const broadcaster = new Broadcaster({ store, sender, config, logger: settings.logger ?? jsonLogger(), dispatcher });
+    const closer = new SdkConnectionCloser((endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }), config.fanout.postTimeoutMs);
+    return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName) });
+}

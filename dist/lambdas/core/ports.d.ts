@@ -1,0 +1,95 @@
+/**
+ * What the use cases need from the outside world. Adapters (DynamoDB, the Management
+ * API, JWT verification) implement these and are injected by the composition root.
+ */
+import type { Identity } from './identity.js';
+import type { PresenceMeta } from './presence.js';
+import type { OutboundMessage, WireFormat } from './protocol/messages.js';
+export interface ConnectionRecord {
+    readonly connectionId: string;
+    /** Management API endpoint of the gateway that owns the socket, e.g. https://id.execute-api.region.amazonaws.com/prod. */
+    readonly endpoint: string;
+    readonly identity: Identity | null;
+    readonly format: WireFormat;
+    readonly connectedAt: number;
+    /** Epoch seconds after which DynamoDB may delete the item. */
+    readonly expiresAt: number;
+}
+/** What a broadcast needs to reach one subscriber. */
+export interface Subscriber {
+    readonly connectionId: string;
+    readonly endpoint: string;
+    readonly format: WireFormat;
+    readonly joinRef: string | null;
+}
+/** A subscriber with the presence it tracks on the topic (null when presence is off). */
+export interface SubscriptionRecord extends Subscriber {
+    readonly topic: string;
+    readonly presenceKey: string | null;
+    readonly meta: PresenceMeta | null;
+    readonly expiresAt: number;
+}
+export interface ConnectionState {
+    readonly connection: ConnectionRecord | null;
+    /** Topics this connection has joined. */
+    readonly topics: readonly string[];
+}
+export type SubscriberProjection = 'fanout' | 'presence';
+export interface RealtimeStore {
+    putConnection(connection: ConnectionRecord): Promise<void>;
+    /** The connection and its joined topics, read consistently in one request. */
+    getConnectionState(connectionId: string): Promise<ConnectionState>;
+    isSubscribed(connectionId: string, topic: string): Promise<boolean>;
+    /** Creates or replaces a subscription; returns the one it replaced. */
+    putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null>;
+    /** Removes a subscription; returns it, or null when the connection had not joined. */
+    deleteSubscription(connectionId: string, topic: string, shards: number): Promise<SubscriptionRecord | null>;
+    /** Pages of a topic's subscribers; `presence` also reads presence keys and metas. */
+    listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]>;
+    /** Deletes a connection and all its subscriptions; returns the subscriptions removed. */
+    removeConnection(connectionId: string, shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
+    /**
+     * Deletes many connections and all their subscriptions (the ones a broadcast found gone),
+     * sharing write batches between them; returns the subscriptions removed.
+     */
+    removeConnections(connectionIds: readonly string[], shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
+    /** Counts one push in the connection's current rate window; returns the count so far. */
+    countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number>;
+}
+export type DeliveryOutcome = 'delivered' | 'gone' | 'failed';
+export interface Delivery {
+    readonly endpoint: string;
+    readonly connectionId: string;
+    readonly data: string;
+}
+export interface MessageSender {
+    /** Posts one message; `gone` means the connection no longer exists (HTTP 410). */
+    send(delivery: Delivery): Promise<DeliveryOutcome>;
+}
+/** Hands batches of a large fan-out to workers that run in parallel. */
+export interface FanoutDispatcher {
+    dispatch(batches: readonly FanoutBatch[]): Promise<void>;
+}
+export interface FanoutBatch {
+    readonly topic: string;
+    readonly message: OutboundMessage;
+    readonly subscribers: readonly Subscriber[];
+    /** Presence events carry each subscription's join_ref. */
+    readonly withSubscriberJoinRef: boolean;
+}
+/** Verifies a bearer token; throws ConnectRefusedError when it must be refused. */
+export interface TokenVerifier {
+    verify(token: string): Promise<Identity>;
+}
+export interface Clock {
+    nowMs(): number;
+}
+export interface IdGenerator {
+    /** A unique ref for a presence meta. */
+    phxRef(): string;
+}
+export interface Logger {
+    info(message: string, fields?: Record<string, unknown>): void;
+    warn(message: string, fields?: Record<string, unknown>): void;
+    error(message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,46 @@
+/**
+ * Every reserved name of the wire protocol, in one place (as Phoenix keeps them in
+ * constants.js), so the codecs, the use cases and the tests cannot disagree.
+ */
+/** Native actions; API Gateway selects the route on `$request.body.action`. */
+export const ACTIONS = ['join', 'leave', 'push', 'ping'];
+/** Route keys of the WebSocket API, in the order they are declared. */
+export const ROUTE_KEYS = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'];
+/** Phoenix channel events (phoenix/assets/js/phoenix/constants.js). */
+export const CHANNEL_EVENTS = {
+    join: 'phx_join',
+    leave: 'phx_leave',
+    reply: 'phx_reply',
+    close: 'phx_close',
+    error: 'phx_error',
+    heartbeat: 'heartbeat',
+};
+export const PRESENCE_EVENTS = {
+    state: 'presence_state',
+    diff: 'presence_diff',
+};
+/** The topic Phoenix clients send heartbeats on. */
+export const PHOENIX_TOPIC = 'phoenix';
+/** The `vsn` query parameter value of the Phoenix V2 serializer. */
+export const PHOENIX_V2_VSN = '2.0.0';
+/** Clients may not push events that would impersonate the server. */
+export const RESERVED_EVENT_PREFIXES = ['phx_', 'presence_'];
+/** Stable error reasons; clients branch on these, so they never change meaning. */
+export const REASONS = {
+    invalidFrame: 'invalid_frame',
+    unknownAction: 'unknown_action',
+    invalidTopic: 'invalid_topic',
+    invalidEvent: 'invalid_event',
+    reservedEvent: 'reserved_event',
+    notJoined: 'not_joined',
+    unauthorized: 'unauthorized',
+    payloadTooLarge: 'payload_too_large',
+    tooManyTopics: 'too_many_topics',
+    rateLimited: 'rate_limited',
+    internalError: 'internal_error',
+    /** Server-side publish (HTTP and SDK): a body or argument that is not JSON or has the wrong shape. */
+    invalidRequest: 'invalid_request',
+    /** Server-side publish: a batch over the 25-message limit. */
+    tooManyMessages: 'too_many_messages',
+};
+export const REPLY_STATUS = { ok: 'ok', error: 'error' };

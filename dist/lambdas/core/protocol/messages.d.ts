@@ -1,0 +1,47 @@
+/**
+ * Format-independent messages (Phoenix's Message, Reply and Broadcast structs). The
+ * codecs turn them into native JSON objects or Phoenix V2 arrays at the edge.
+ */
+import type { Reason } from './constants.js';
+/** How a frame was written; replies and broadcasts go back in the same format. */
+export type WireFormat = 'native' | 'phoenix';
+export type JsonObject = Record<string, unknown>;
+/** Where a reply must go: the request's topic, ref and join_ref. */
+export interface ReplyContext {
+    readonly format: WireFormat;
+    readonly topic: string | null;
+    readonly ref: string | null;
+    readonly joinRef: string | null;
+}
+export interface JoinCommand extends ReplyContext {
+    readonly kind: 'join';
+    readonly topic: string;
+    readonly payload: JsonObject;
+}
+export interface LeaveCommand extends ReplyContext {
+    readonly kind: 'leave';
+    readonly topic: string;
+}
+export interface PushCommand extends ReplyContext {
+    readonly kind: 'push';
+    readonly topic: string;
+    readonly event: string;
+    readonly payload: unknown;
+    /** Whether the sender receives its own broadcast. */
+    readonly self: boolean;
+}
+/** Native `ping` or Phoenix `heartbeat`: answered without touching storage. */
+export interface HeartbeatCommand extends ReplyContext {
+    readonly kind: 'heartbeat';
+}
+export type Command = JoinCommand | LeaveCommand | PushCommand | HeartbeatCommand;
+/** A server-to-client message before encoding. */
+export interface OutboundMessage {
+    readonly topic: string | null;
+    readonly event: string;
+    readonly payload: unknown;
+    readonly ref: string | null;
+    readonly joinRef: string | null;
+}
+export declare function okReply(context: ReplyContext, response?: JsonObject): OutboundMessage;
+export declare function errorReply(context: ReplyContext, reason: Reason, message: string): OutboundMessage;

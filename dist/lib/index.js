@@ -1,0 +1,10 @@
+/**
+ * `topicast/cdk`: the constructs for your own CDK app.
+ *
+ *   import { RealtimeApi } from 'topicast/cdk';
+ *   const realtime = new RealtimeApi(this, 'Realtime', { auth: 'required' });
+ *   realtime.bindPublisher(myFunction);   // lets it `import { publish } from 'topicast/server'`
+ */
+export { RealtimeApi, ROUTE_KEYS, MESSAGE_ROUTE_KEYS } from './realtime-api.js';
+export { TopicastStack } from './topicast-stack.js';
+export { PUBLISHER_CONNECTION_METHODS, PUBLISHER_TABLE_ACTIONS } from './publish-access.js';

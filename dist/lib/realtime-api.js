@@ -1,0 +1,324 @@
+/**
+ * `RealtimeApi`: Phoenix Channels over an API Gateway WebSocket API.
+ *
+ * One Lambda per route plus a fan-out worker, one DynamoDB table (shared definition with
+ * the local gateway), a token-signing secret, and least-privilege roles written by hand.
+ * Pure defaults and validation live in `realtime-api-defaults.ts`.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
+import { ARCHITECTURE, DEFAULTS, DEPS_LOCK_FILE_PATH, ENV, ESBUILD_TARGET, ESM_REQUIRE_BANNER, FUNCTION_IDS, MANAGE_CONNECTIONS_METHODS, MESSAGE_ROUTE_KEYS, PERMISSIONS, ROUTE_KEYS, ROUTE_SELECTION_EXPRESSION, RUNTIME, buildRuntimeConfig, flattenCfnReference, handlerEntry, validateProps, } from './realtime-api-defaults.js';
+import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, publishEnvironment, publishUrlOf } from './publish-access.js';
+export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS } from './realtime-api-defaults.js';
+const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
+export class RealtimeApi extends Construct {
+    /** The WebSocket API (route selection on `$request.body.action`). */
+    webSocketApi;
+    /** The auto-deployed stage. */
+    stage;
+    /** The single table of connections and subscriptions. */
+    table;
+    /** The function behind each route, keyed by API Gateway route key. */
+    functions;
+    /** Invoked asynchronously by the route functions to spread large fan-outs. */
+    fanoutWorker;
+    /** The HS256 token signing secret (created unless given). */
+    tokenSecret;
+    /** `wss://{apiId}.execute-api.{region}.{urlSuffix}/{stage}` */
+    webSocketUrl;
+    /** `https://{apiId}.execute-api.{region}.{urlSuffix}/{stage}`, the Management API endpoint. */
+    managementEndpoint;
+    /** The stage's access log group. */
+    accessLogGroup;
+    /** The HTTP publish API (`POST /publish`, `/presence`, `/occupancy`, `/disconnect`) behind an AWS_IAM Function URL. */
+    publishFunction;
+    /** `https://{id}.lambda-url.{region}.on.aws`, without a trailing slash: POST `${publishUrl}/publish`, signed with SigV4. */
+    publishUrl;
+    /**
+     * The settings the `topicast/server` SDK reads (TOPICAST_TABLE_NAME, TOPICAST_CONFIG,
+     * TOPICAST_FANOUT_FUNCTION). `bindPublisher(fn)` adds them to a function; or pass them yourself.
+     */
+    publishEnvironment;
+    publishAccess;
+    connectionsWildcardFindings;
+    constructor(scope, id, props = {}) {
+        super(scope, id);
+        const errors = validateProps(props);
+        if (errors.length > 0)
+            throw new Error(`Invalid RealtimeApi props (${this.node.path}):\n- ${errors.join('\n- ')}`);
+        const stageName = props.stageName ?? DEFAULTS.stageName;
+        const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;
+        const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+        const stack = Stack.of(this);
+        this.table = new dynamodb.Table(this, 'Table', {
+            partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+            sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
+            timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
+            billingMode: dynamodb.BillingMode[TABLE_SCHEMA.billingMode],
+            pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+            encryption: dynamodb.TableEncryption.AWS_MANAGED,
+            deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
+            removalPolicy,
+        });
+        this.tokenSecret =
+            props.tokenSecret ??
+                new secretsmanager.Secret(this, 'TokenSecret', {
+                    description: 'topicast HS256 token signing secret (read by the $connect function only)',
+                    generateSecretString: { passwordLength: 64, excludePunctuation: true },
+                    removalPolicy,
+                });
+        this.webSocketApi = new apigwv2.WebSocketApi(this, 'Api', {
+            apiName: props.apiName ?? id,
+            description: 'topicast: Phoenix Channels over API Gateway WebSockets',
+            routeSelectionExpression: ROUTE_SELECTION_EXPRESSION,
+        });
+        this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
+        this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
+            webSocketApi: this.webSocketApi,
+            stageName,
+            autoDeploy: true,
+            throttle: {
+                burstLimit: props.throttle?.burstLimit ?? DEFAULTS.throttle.burstLimit,
+                rateLimit: props.throttle?.rateLimit ?? DEFAULTS.throttle.rateLimit,
+            },
+            accessLogSettings: {
+                destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+                format: apigw.AccessLogFormat.custom(JSON.stringify({
+                    requestId: '$context.requestId',
+                    extendedRequestId: '$context.extendedRequestId',
+                    requestTime: '$context.requestTimeEpoch',
+                    connectionId: '$context.connectionId',
+                    eventType: '$context.eventType',
+                    routeKey: '$context.routeKey',
+                    status: '$context.status',
+                    sourceIp: '$context.identity.sourceIp',
+                    userAgent: '$context.identity.userAgent',
+                    integrationStatus: '$context.integration.status',
+                    integrationLatency: '$context.integration.latency',
+                    integrationError: '$context.integration.error',
+                    error: '$context.error.message',
+                })),
+            },
+        });
+        if (props.createAccountCloudWatchRole ?? DEFAULTS.createAccountCloudWatchRole) {
+            this.addAccountCloudWatchRole();
+        }
+        this.webSocketUrl = this.stage.url;
+        this.managementEndpoint = this.stage.callbackUrl;
+        const config = JSON.stringify(buildRuntimeConfig(props));
+        // Only this API's stage, only the @connections resource: POST (send), GET (inspect), DELETE (close).
+        const connectionsArn = (apiId, method) => stack.formatArn({
+            service: 'execute-api',
+            resource: apiId,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            resourceName: `${this.stage.stageName}/${method}/@connections/*`,
+        });
+        const manageConnectionsArns = MANAGE_CONNECTIONS_METHODS.map((method) => connectionsArn(this.webSocketApi.apiId, method));
+        const make = (name, timeout, environment, fansOut) => this.createFunction(name, {
+            timeout,
+            memorySize: fansOut ? (props.memorySize ?? DEFAULTS.memorySize) : DEFAULTS.lightMemorySize,
+            logRetention,
+            removalPolicy,
+            environment: { ...environment, [ENV.config]: config },
+        });
+        this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
+            [ENV.tableName]: this.table.tableName,
+        }, true);
+        const routeTimeout = props.routeTimeout ?? DEFAULTS.routeTimeout;
+        const functions = {};
+        for (const routeKey of ROUTE_KEYS) {
+            const permissions = PERMISSIONS[routeKey];
+            const environment = {};
+            if (permissions.table.length > 0)
+                environment[ENV.tableName] = this.table.tableName;
+            if (permissions.invokeFanoutWorker)
+                environment[ENV.fanoutFunction] = this.fanoutWorker.functionName;
+            if (permissions.readTokenSecret) {
+                environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
+                if (props.jwksUrl !== undefined)
+                    environment[ENV.jwksUrl] = props.jwksUrl;
+                if (props.tokenIssuer !== undefined)
+                    environment[ENV.tokenIssuer] = props.tokenIssuer;
+                if (props.tokenAudience !== undefined)
+                    environment[ENV.tokenAudience] = props.tokenAudience;
+            }
+            functions[routeKey] = make(routeKey, routeTimeout, environment, permissions.manageConnections);
+        }
+        this.functions = functions;
+        for (const name of [...ROUTE_KEYS, 'fanout-worker']) {
+            const fn = name === 'fanout-worker' ? this.fanoutWorker : functions[name];
+            this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
+        }
+        this.publishAccess = { table: this.table, fanoutWorker: this.fanoutWorker, config, connectionsArn: (method) => connectionsArn(this.webSocketApi.apiId, method) };
+        this.publishEnvironment = publishEnvironment(this.publishAccess);
+        this.publishFunction = make('publish', routeTimeout, { ...this.publishEnvironment }, true);
+        grantPublishAccess(this.publishFunction, this.publishAccess);
+        this.publishUrl = publishUrlOf(addPublishUrl(this.publishFunction));
+        for (const routeKey of ROUTE_KEYS) {
+            this.webSocketApi.addRoute(routeKey, {
+                integration: new WebSocketLambdaIntegration(`${FUNCTION_IDS[routeKey]}Integration`, functions[routeKey]),
+                returnResponse: MESSAGE_ROUTE_KEYS.includes(routeKey),
+            });
+        }
+        this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+    }
+    /**
+     * Lets `grantee` (your own Lambda, a role) use the `topicast/server` SDK: Query and
+     * BatchWriteItem on the table, ManageConnections POST and DELETE on this stage's
+     * connections, and invoking the fan-out worker for big topics. Hand it the settings too:
+     * `publishEnvironment`, or use `bindPublisher(fn)` for both.
+     */
+    grantPublish(grantee) {
+        const grant = grantPublishAccess(grantee, this.publishAccess);
+        acknowledgeConnectionsWildcard(grantee, this.connectionsWildcardFindings);
+        return grant;
+    }
+    /** `grantPublish(fn)` plus `publishEnvironment` added to the function's environment. */
+    bindPublisher(fn) {
+        for (const [name, value] of Object.entries(this.publishEnvironment))
+            fn.addEnvironment(name, value);
+        return this.grantPublish(fn);
+    }
+    /** Lets `grantee` call the HTTP publish API (`lambda:InvokeFunctionUrl`, signed requests to `publishUrl`). */
+    grantPublishUrl(grantee) {
+        return this.publishFunction.grantInvokeUrl(grantee);
+    }
+    createFunction(name, options) {
+        const id = FUNCTION_IDS[name];
+        // An explicit log group and role: retention is set, and the role holds exactly the
+        // log-write permission on that group instead of the AWSLambdaBasicExecutionRole managed policy.
+        const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+            retention: options.logRetention,
+            removalPolicy: options.removalPolicy,
+        });
+        const role = new iam.Role(this, `${id}Role`, {
+            assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+            description: `topicast ${name} function`,
+        });
+        role.addToPrincipalPolicy(new iam.PolicyStatement({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [logGroup.logGroupArn],
+        }));
+        const fn = new nodejs.NodejsFunction(this, id, {
+            entry: handlerEntry(name),
+            handler: 'handler',
+            description: name === 'fanout-worker' ? 'topicast fan-out worker' : `topicast ${name} route`,
+            runtime: RUNTIME,
+            architecture: ARCHITECTURE,
+            memorySize: options.memorySize,
+            timeout: options.timeout,
+            role,
+            logGroup,
+            environment: options.environment,
+            depsLockFilePath: DEPS_LOCK_FILE_PATH,
+            // A retried async fan-out would re-send to every subscriber already reached;
+            // broadcasts are at most once, as in Phoenix.
+            ...(name === 'fanout-worker' ? { retryAttempts: 0 } : {}),
+            bundling: {
+                format: nodejs.OutputFormat.ESM,
+                minify: true,
+                sourceMap: false,
+                target: ESBUILD_TARGET,
+                mainFields: ['module', 'main'],
+                banner: ESM_REQUIRE_BANNER,
+                // Bundle the AWS SDK clients too: a cold start then loads only what is used.
+                externalModules: [],
+                forceDockerBundling: false,
+            },
+        });
+        // The role's policy must exist before the function can log or be invoked.
+        fn.node.addDependency(role);
+        return fn;
+    }
+    grant(fn, permissions, manageConnectionsArns) {
+        if (permissions.table.length > 0) {
+            fn.addToRolePolicy(new iam.PolicyStatement({
+                actions: permissions.table.map((action) => `dynamodb:${action}`),
+                resources: [this.table.tableArn],
+            }));
+        }
+        if (permissions.manageConnections) {
+            fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: manageConnectionsArns }));
+        }
+        if (permissions.invokeFanoutWorker) {
+            fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fanoutWorker.functionArn] }));
+        }
+        if (permissions.readTokenSecret) {
+            const secret = this.tokenSecret;
+            fn.addToRolePolicy(new iam.PolicyStatement({
+                actions: ['secretsmanager:GetSecretValue'],
+                // An imported partial ARN lacks the 6-character suffix Secrets Manager appends.
+                resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+            }));
+            if (secret.encryptionKey) {
+                fn.addToRolePolicy(new iam.PolicyStatement({
+                    actions: ['kms:Decrypt'],
+                    resources: [secret.encryptionKey.keyArn],
+                    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+                }));
+            }
+        }
+    }
+    addAccountCloudWatchRole() {
+        const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+            assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+            description: 'Lets API Gateway write access logs to CloudWatch Logs (account-level setting)',
+            managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+        });
+        // The account setting keeps pointing at this role after the stack is gone; other APIs
+        // in the account may rely on it.
+        role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+        const account = new apigw.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+        this.stage.node.addDependency(account);
+        Validations.of(role).acknowledge({
+            id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+            reason: 'The API Gateway account role serves every API in the account and region, so it uses the AWS-maintained ' +
+                'policy for log delivery rather than one scoped to this stack’s log groups.',
+        });
+    }
+    /** Findings inherent to the design, acknowledged here so that every user of the construct gets them. */
+    acknowledgeInherentFindings(connectionsArnFor) {
+        Validations.of(this.webSocketApi).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: 'WebSocket APIs can only authorize $connect; topicast verifies the JWT (query string or ' +
+                'Sec-WebSocket-Protocol) inside the $connect Lambda and rejects the handshake with 401/403. ' +
+                'Message routes are reachable only on an accepted connection. See docs/infrastructure.md.',
+        });
+        // IAM5 names each wildcard resource. The ARN is resolved with a placeholder for the API id
+        // (resolving the real Ref would lock the API's logical id) and flattened as cdk-nag does.
+        const stack = Stack.of(this);
+        const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild);
+        const findings = MANAGE_CONNECTIONS_METHODS.map((method) => `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(API_ID_PLACEHOLDER, `<${apiLogicalId}>`)}]`);
+        acknowledgeConnectionsWildcard(this.publishFunction, findings);
+        for (const name of [...ROUTE_KEYS, 'fanout-worker']) {
+            if (!PERMISSIONS[name].manageConnections)
+                continue;
+            const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
+            for (const id of findings) {
+                Validations.of(fn.role).acknowledge({
+                    id,
+                    reason: 'execute-api:ManageConnections is granted on this API and stage only; connection ids are ' +
+                        'created at runtime by API Gateway, so `@connections/*` is the narrowest resource that exists.',
+                });
+            }
+        }
+        if (this.tokenSecret instanceof secretsmanager.Secret) {
+            Validations.of(this.tokenSecret).acknowledge({
+                id: 'AwsSolutions-SMG4',
+                reason: 'The HS256 token secret is shared with the token issuer; automatic rotation would invalidate every ' +
+                    'issued token and the issuer copy. Rotate it deliberately or bring your own secret via `tokenSecret`.',
+            });
+        }
+        return findings;
+    }
+}

@@ -1,0 +1,68 @@
+/**
+ * The one path of every broadcast: a client's push, the server SDK and the HTTP publish
+ * route all end here (as Phoenix's channel and endpoint broadcasts share one path), so
+ * history, metrics and anything else a broadcast needs is added once.
+ */
+import type { OutboundMessage } from '../protocol/messages.js';
+import type { Broadcaster } from './broadcaster.js';
+
+/**
+ * What is published: a topic, an event and a payload. Unlike a reply it has no refs
+ * (Phoenix's `%Broadcast{}`); each subscriber's wire format is chosen at delivery.
+ */
+export interface Broadcast {
+  readonly topic: string;
+  readonly event: string;
+  readonly payload: unknown;
+}
+
+export interface PublishOptions {
+  /** A connection that must not receive it (a push with `self: false`). */
+  readonly excludeConnectionId?: string | null;
+}
+
+/** What happened to one broadcast; the HTTP route answers these as its `results`. */
+export interface PublishResult {
+  readonly topic: string;
+  /** Subscribers the message was posted to. */
+  readonly delivered: number;
+  /** Subscribers whose sockets were gone (410); their items have been reaped. */
+  readonly gone: number;
+  /** Posts that failed after retries (logged and counted, never silently dropped). */
+  readonly failed: number;
+  /** Subscribers handed to fan-out workers (big topics), delivered after this returns. */
+  readonly queued: number;
+}
+
+export interface PublishDependencies {
+  readonly broadcaster: Broadcaster;
+}
+
+export async function publish(deps: PublishDependencies, broadcast: Broadcast, options: PublishOptions = {}): Promise<PublishResult> {
+  const message: OutboundMessage = { topic: broadcast.topic, event: broadcast.event, payload: broadcast.payload, ref: null, joinRef: null };
+  const report = await deps.broadcaster.broadcast(broadcast.topic, message, { excludeConnectionId: options.excludeConnectionId ?? null });
+  return {
+    topic: broadcast.topic,
+    delivered: report.delivered,
+    gone: report.gone.length,
+    failed: report.failed,
+    queued: report.dispatchedBatches > 0 ? report.subscribers : 0,
+  };
+}
+
+/**
+ * Publishes several broadcasts; results come back in the order given. Broadcasts to one
+ * topic go out one after the other, so its subscribers see them in that order; different
+ * topics go out in parallel.
+ */
+export async function publishAll(deps: PublishDependencies, broadcasts: readonly Broadcast[]): Promise<PublishResult[]> {
+  const results: PublishResult[] = new Array<PublishResult>(broadcasts.length);
+  const byTopic = new Map<string, number[]>();
+  broadcasts.forEach(({ topic }, index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));
+  await Promise.all(
+    [...byTopic.values()].map(async (indexes) => {
+      for (const index of indexes) results[index] = await publish(deps, broadcasts[index] as Broadcast);
+    }),
+  );
+  return results;
+}

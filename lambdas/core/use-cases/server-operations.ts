@@ -1,0 +1,112 @@
+/**
+ * What a backend may do to topicast: publish, read presence and occupancy, close
+ * connections. One implementation behind the SDK (`topicast/server`), the HTTP publish
+ * route and the CLI, so they validate and behave alike. Every argument is checked before
+ * anything is sent: a refused batch delivers nothing.
+ */
+import type { TopicastConfig } from '../config.js';
+import { ProtocolError } from '../errors.js';
+import { stateOf, type PresenceState } from '../presence.js';
+import { REASONS } from '../protocol/constants.js';
+import { validateBroadcast, validateBroadcasts } from '../publish-request.js';
+import type { RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ConnectionCloser, UserConnectionIndex } from '../server-ports.js';
+import { shardCountFor } from '../topic-settings.js';
+import { assertValidTopic } from '../topics.js';
+import type { Broadcaster } from './broadcaster.js';
+import { presenceEntryOf } from './join-topic.js';
+import { publish, publishAll, type PublishResult } from './publish.js';
+
+export interface ServerOperationDependencies {
+  readonly store: RealtimeStore;
+  readonly broadcaster: Broadcaster;
+  readonly config: TopicastConfig;
+  readonly closer: ConnectionCloser;
+  readonly users: UserConnectionIndex;
+}
+
+export interface DisconnectResult {
+  /** Connections asked to close; API Gateway then runs `$disconnect` for each. */
+  readonly closed: number;
+  /** Connections that were already gone; their items have been removed. */
+  readonly gone: number;
+}
+
+export interface Occupancy {
+  readonly topic: string;
+  /** Connections joined to the topic. */
+  readonly subscribers: number;
+  /** Distinct presence keys (users, or connections without a token). */
+  readonly presence: number;
+}
+
+// API Gateway connection ids are short base64 strings; anything with a slash would change the Management API path.
+const MAX_ID_LENGTH = 128;
+const MAX_SUB_LENGTH = 255;
+
+export class ServerOperations {
+  public constructor(private readonly deps: ServerOperationDependencies) {}
+
+  /** Sends `event` with `payload` to every subscriber of `topic`. */
+  public async publish(topic: string, event: string, payload: unknown = {}): Promise<PublishResult> {
+    return publish(this.deps, validateBroadcast({ topic, event, payload }));
+  }
+
+  /** Up to 25 messages, all validated before any is sent; results in the order given. */
+  public async publishBatch(messages: readonly unknown[]): Promise<PublishResult[]> {
+    if (!Array.isArray(messages)) throw new ProtocolError(REASONS.invalidRequest, 'messages must be an array');
+    return publishAll(this.deps, validateBroadcasts(messages));
+  }
+
+  /** Closes one connection (API Gateway runs its `$disconnect`, which announces its leaves). */
+  public async disconnect(connectionId: string): Promise<DisconnectResult> {
+    assertIdentifier(connectionId, 'connectionId', MAX_ID_LENGTH);
+    if (connectionId.includes('/')) throw new ProtocolError(REASONS.invalidRequest, 'connectionId must not contain "/"');
+    const { connection } = await this.deps.store.getConnectionState(connectionId);
+    if (!connection) return { closed: 0, gone: 1 };
+    const outcome = await this.deps.closer.close(connection.endpoint, connectionId);
+    if (outcome === 'closed') return { closed: 1, gone: 0 };
+    await this.deps.broadcaster.reap([connectionId]);
+    return { closed: 0, gone: 1 };
+  }
+
+  /** Closes every connection opened with a token whose `sub` is `sub`. */
+  public async disconnectUser(sub: string): Promise<DisconnectResult> {
+    assertIdentifier(sub, 'sub', MAX_SUB_LENGTH);
+    const connections = await this.deps.users.list(sub);
+    const outcomes = await Promise.all(connections.map(({ endpoint, connectionId }) => this.deps.closer.close(endpoint, connectionId)));
+    const gone = connections.filter((_, index) => outcomes[index] === 'gone').map(({ connectionId }) => connectionId);
+    if (gone.length > 0) {
+      // Reaping removes each connection with its lookup item; a lookup item that outlived
+      // its connection item is removed directly.
+      await this.deps.broadcaster.reap(gone);
+      await this.deps.users.remove(sub, gone);
+    }
+    return { closed: connections.length - gone.length, gone: gone.length };
+  }
+
+  /** The topic's presence, in Phoenix's `presence_state` shape. */
+  public async presence(topic: string): Promise<PresenceState> {
+    assertValidTopic(topic);
+    return stateOf((await this.subscriptions(topic)).flatMap(presenceEntryOf));
+  }
+
+  public async occupancy(topic: string): Promise<Occupancy> {
+    assertValidTopic(topic);
+    const subscriptions = await this.subscriptions(topic);
+    const keys = new Set(subscriptions.flatMap(presenceEntryOf).map(({ key }) => key));
+    return { topic, subscribers: subscriptions.length, presence: keys.size };
+  }
+
+  private async subscriptions(topic: string): Promise<SubscriptionRecord[]> {
+    const found: SubscriptionRecord[] = [];
+    for await (const page of this.deps.store.listSubscribers(topic, shardCountFor(topic, this.deps.config), 'presence')) found.push(...page);
+    return found;
+  }
+}
+
+function assertIdentifier(value: unknown, name: string, maxLength: number): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    throw new ProtocolError(REASONS.invalidRequest, `${name} must be a string of 1 to ${maxLength} characters`);
+  }
+}
