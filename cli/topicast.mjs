@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The `topicast` bin. The CLI is TypeScript (cli/main.ts); tsx, a dependency of topicast,
-// compiles it on load, so `npx topicast ...` works from a checkout without a build step.
-import { tsImport } from 'tsx/esm/api';
+// The `topicast` bin. In a checkout, tsx (a dependency of topicast) compiles cli/main.ts
+// on load; the installed package has no TypeScript sources and runs its build (dist/).
+import { existsSync } from 'node:fs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { main } = await tsImport('./main.ts', import.meta.url);
+const { main } = existsSync(new URL('./main.ts', import.meta.url))
+  ? await (await import('tsx/esm/api')).tsImport('./main.ts', import.meta.url)
+  : await import(new URL('../dist/cli/main.js', import.meta.url).href);
 process.exitCode = await main(process.argv.slice(2));

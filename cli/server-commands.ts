@@ -1,0 +1,104 @@
+/**
+ * `topicast publish`, `topicast presence` and `topicast disconnect`: the HTTP publish API
+ * from the command line, against a local gateway (`--url`) or a deployed stack (`--stack`).
+ */
+import { parseArgs } from 'node:util';
+import type { PresenceState } from '../lambdas/core/presence.js';
+import { callPublishApi, describeRefusal, publishBaseUrl, publishTarget, type PublishApiClients } from './publish-api-client.js';
+import { UsageError } from './token.js';
+
+const TARGET_HELP = `  --url URL          a local gateway, e.g. http://127.0.0.1:3001 (unsigned)
+  --stack NAME       a deployed topicast stack (its PublishUrl output, signed with your AWS credentials)
+  --region REGION    the stack's region (default: AWS_REGION)
+`;
+
+export const SERVER_USAGE: Readonly<Record<string, string>> = {
+  publish: `usage: topicast publish --topic T --event E [--payload JSON] (--url URL | --stack NAME [--region R])
+
+Sends an event to every subscriber of a topic, as a backend would.
+
+  --topic T          e.g. room:lobby or user:alice
+  --event E          the event name (not phx_* or presence_*)
+  --payload JSON     the payload (default {})
+${TARGET_HELP}`,
+  presence: `usage: topicast presence --topic T (--url URL | --stack NAME [--region R])
+
+Prints who is present on a topic: each presence key, then its metas (one per connection).
+
+${TARGET_HELP}`,
+  disconnect: `usage: topicast disconnect (--connection ID | --user SUB) (--url URL | --stack NAME [--region R])
+
+Closes one connection, or every connection of a user (the token's sub).
+
+${TARGET_HELP}`,
+};
+
+const TARGET_OPTIONS = { url: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' } } as const;
+const OPTIONS = {
+  publish: { ...TARGET_OPTIONS, topic: { type: 'string' }, event: { type: 'string' }, payload: { type: 'string' } },
+  presence: { ...TARGET_OPTIONS, topic: { type: 'string' } },
+  disconnect: { ...TARGET_OPTIONS, connection: { type: 'string' }, user: { type: 'string' } },
+} as const;
+
+export type ServerCommand = keyof typeof OPTIONS;
+
+export function isServerCommand(command: string): command is ServerCommand {
+  return Object.hasOwn(OPTIONS, command);
+}
+
+/** Runs one command; returns what to print. Throws UsageError (exit 2) or Error (exit 1). */
+export async function serverCommand(command: ServerCommand, args: readonly string[], env: Readonly<Record<string, string | undefined>>, clients: PublishApiClients): Promise<string> {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options: OPTIONS[command], strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { path, body } = request(command, values);
+  const target = publishTarget(values, env);
+  const answer = await callPublishApi(await publishBaseUrl(target, clients), path, body, clients);
+  if (answer.status !== 200) throw new Error(describeRefusal(answer));
+  return format(command, answer.body);
+}
+
+function request(command: ServerCommand, values: Record<string, string | undefined>): { path: string; body: unknown } {
+  switch (command) {
+    case 'publish':
+      return { path: '/publish', body: { topic: required(values.topic, '--topic'), event: required(values.event, '--event'), payload: parsePayload(values.payload) } };
+    case 'presence':
+      return { path: '/presence', body: { topic: required(values.topic, '--topic') } };
+    case 'disconnect':
+      if ((values.connection === undefined) === (values.user === undefined)) throw new UsageError('pass either --connection ID or --user SUB');
+      return { path: '/disconnect', body: values.user !== undefined ? { user: values.user } : { connectionId: values.connection } };
+  }
+}
+
+function format(command: ServerCommand, body: any): string {
+  switch (command) {
+    case 'publish':
+      return (body.results as { topic: string; delivered: number; gone: number; failed: number; queued: number }[])
+        .map((r) => `${r.topic}: delivered ${r.delivered}, gone ${r.gone}, failed ${r.failed}${r.queued > 0 ? `, queued for fan-out workers ${r.queued}` : ''}`)
+        .join('\n');
+    case 'presence': {
+      const entries = Object.entries(body.presence as PresenceState);
+      if (entries.length === 0) return `nobody is present on ${String(body.topic)}`;
+      return entries.map(([key, { metas }]) => `${key}\n${metas.map((meta) => `  ${JSON.stringify(meta)}`).join('\n')}`).join('\n');
+    }
+    case 'disconnect':
+      return `closed ${body.closed}, already gone ${body.gone}`;
+  }
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined || value.length === 0) throw new UsageError(`${name} is required`);
+  return value;
+}
+
+function parsePayload(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--payload must be JSON, e.g. --payload '{"body":"hello"}', got ${text}`);
+  }
+}
