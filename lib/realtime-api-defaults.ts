@@ -4,6 +4,8 @@
  *
  * Nothing here creates a construct; the only CDK imports are enums and value types.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,8 +24,11 @@ export const MESSAGE_ROUTE_KEYS: readonly RouteKey[] = ['join', 'leave', 'push',
 /** The route selection expression: native frames carry `action`; anything else hits `$default`. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
 
-/** The handler file (under `lambdas/handlers/`) behind each route and the fan-out worker. */
-export const HANDLER_FILES: Readonly<Record<RouteKey | 'fanout-worker', string>> = {
+/** Every function of the construct: one per route, the fan-out worker and the HTTP publish function. */
+export type FunctionName = RouteKey | 'fanout-worker' | 'publish';
+
+/** The handler file (under `lambdas/handlers/`) behind each function. */
+export const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
   $connect: 'connect.ts',
   $disconnect: 'disconnect.ts',
   join: 'join.ts',
@@ -32,10 +37,11 @@ export const HANDLER_FILES: Readonly<Record<RouteKey | 'fanout-worker', string>>
   ping: 'ping.ts',
   $default: 'default.ts',
   'fanout-worker': 'fanout-worker.ts',
+  publish: 'publish.ts',
 };
 
 /** Construct-id friendly names for the functions (route keys contain `$`). */
-export const FUNCTION_IDS: Readonly<Record<RouteKey | 'fanout-worker', string>> = {
+export const FUNCTION_IDS: Readonly<Record<FunctionName, string>> = {
   $connect: 'Connect',
   $disconnect: 'Disconnect',
   join: 'Join',
@@ -44,15 +50,28 @@ export const FUNCTION_IDS: Readonly<Record<RouteKey | 'fanout-worker', string>> 
   ping: 'Ping',
   $default: 'Default',
   'fanout-worker': 'FanoutWorker',
+  publish: 'Publish',
 };
 
-/** Absolute path of a handler entry file, resolved from this module (works under tsx and vitest). */
-export function handlerEntry(name: RouteKey | 'fanout-worker'): string {
-  return fileURLToPath(new URL(`../lambdas/handlers/${HANDLER_FILES[name]}`, import.meta.url));
+// This module runs as TypeScript in a checkout (tsx, vitest) and as the compiled dist/lib/*.js
+// of the installed package, where the handlers are compiled beside it: take their extension from ours.
+const COMPILED = !import.meta.url.endsWith('.ts');
+
+/** Absolute path of a handler entry file, resolved from this module. */
+export function handlerEntry(name: FunctionName): string {
+  const file = COMPILED ? HANDLER_FILES[name].replace(/\.ts$/, '.js') : HANDLER_FILES[name];
+  return fileURLToPath(new URL(`../lambdas/handlers/${file}`, import.meta.url));
 }
 
-/** The repository's lock file, used by NodejsFunction to find the project root. */
-export const DEPS_LOCK_FILE_PATH = fileURLToPath(new URL('../package-lock.json', import.meta.url));
+/** The topicast package's root: the checkout, or node_modules/topicast (this module is in dist/lib there). */
+const PACKAGE_ROOT = fileURLToPath(new URL(COMPILED ? '../..' : '..', import.meta.url));
+
+/**
+ * What NodejsFunction takes as the project root marker. A checkout has its lock file; an
+ * installed package has none (npm never packs one), so its package.json marks the root:
+ * NodejsFunction only uses the file to find the root (and npm is the default package manager).
+ */
+export const DEPS_LOCK_FILE_PATH = [join(PACKAGE_ROOT, 'package-lock.json'), join(PACKAGE_ROOT, 'package.json')].find((file) => existsSync(file)) as string;
 
 /** Environment variable names the runtime reads (see lambdas/ composition root). */
 export const ENV = {

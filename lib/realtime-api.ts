@@ -37,8 +37,10 @@ import {
   flattenCfnReference,
   handlerEntry,
   validateProps,
+  type FunctionName,
   type RouteKey,
 } from './realtime-api-defaults.js';
+import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
 
@@ -173,7 +175,7 @@ export interface RealtimeApiProps {
   readonly channels?: readonly string[];
 }
 
-export type RealtimeFunctionName = RouteKey | 'fanout-worker';
+export type RealtimeFunctionName = FunctionName;
 
 /** What `socket.kv` does to the table (see lambdas/adapters/dynamodb/channel-kv.ts). */
 const CHANNEL_KV_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
@@ -199,6 +201,17 @@ export class RealtimeApi extends Construct {
   public readonly managementEndpoint: string;
   /** The stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
+  /** The HTTP publish API (`POST /publish`, `/presence`, `/occupancy`, `/disconnect`) behind an AWS_IAM Function URL. */
+  public readonly publishFunction: nodejs.NodejsFunction;
+  /** `https://{id}.lambda-url.{region}.on.aws`, without a trailing slash: POST `${publishUrl}/publish`, signed with SigV4. */
+  public readonly publishUrl: string;
+  /**
+   * The settings the `topicast/server` SDK reads (TOPICAST_TABLE_NAME, TOPICAST_CONFIG,
+   * TOPICAST_FANOUT_FUNCTION). `bindPublisher(fn)` adds them to a function; or pass them yourself.
+   */
+  public readonly publishEnvironment: Readonly<Record<string, string>>;
+  private readonly publishAccess: PublishAccessProps;
+  private readonly connectionsWildcardFindings: readonly string[];
 
   constructor(scope: Construct, id: string, props: RealtimeApiProps = {}) {
     super(scope, id);
@@ -320,6 +333,12 @@ export class RealtimeApi extends Construct {
       this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
     }
 
+    this.publishAccess = { table: this.table, fanoutWorker: this.fanoutWorker, config, connectionsArn: (method) => connectionsArn(this.webSocketApi.apiId, method) };
+    this.publishEnvironment = publishEnvironment(this.publishAccess);
+    this.publishFunction = make('publish', routeTimeout, { ...this.publishEnvironment }, true);
+    grantPublishAccess(this.publishFunction, this.publishAccess);
+    this.publishUrl = publishUrlOf(addPublishUrl(this.publishFunction));
+
     for (const routeKey of ROUTE_KEYS) {
       this.webSocketApi.addRoute(routeKey, {
         integration: new WebSocketLambdaIntegration(`${FUNCTION_IDS[routeKey]}Integration`, functions[routeKey]),
@@ -327,7 +346,30 @@ export class RealtimeApi extends Construct {
       });
     }
 
-    this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+    this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+  }
+
+  /**
+   * Lets `grantee` (your own Lambda, a role) use the `topicast/server` SDK: Query and
+   * BatchWriteItem on the table, ManageConnections POST and DELETE on this stage's
+   * connections, and invoking the fan-out worker for big topics. Hand it the settings too:
+   * `publishEnvironment`, or use `bindPublisher(fn)` for both.
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    const grant = grantPublishAccess(grantee, this.publishAccess);
+    acknowledgeConnectionsWildcard(grantee, this.connectionsWildcardFindings);
+    return grant;
+  }
+
+  /** `grantPublish(fn)` plus `publishEnvironment` added to the function's environment. */
+  public bindPublisher(fn: lambda.Function): iam.Grant {
+    for (const [name, value] of Object.entries(this.publishEnvironment)) fn.addEnvironment(name, value);
+    return this.grantPublish(fn);
+  }
+
+  /** Lets `grantee` call the HTTP publish API (`lambda:InvokeFunctionUrl`, signed requests to `publishUrl`). */
+  public grantPublishUrl(grantee: iam.IGrantable): iam.Grant {
+    return this.publishFunction.grantInvokeUrl(grantee);
   }
 
   private createFunction(
@@ -404,7 +446,7 @@ export class RealtimeApi extends Construct {
     return channels.length > 0 && CHANNEL_FUNCTIONS.includes(name);
   }
 
-  private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[RealtimeFunctionName], manageConnectionsArns: string[]) {
+  private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[keyof typeof PERMISSIONS], manageConnectionsArns: string[]) {
     if (permissions.table.length > 0) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -460,7 +502,7 @@ export class RealtimeApi extends Construct {
   }
 
   /** Findings inherent to the design, acknowledged here so that every user of the construct gets them. */
-  private acknowledgeInherentFindings(connectionsArnFor: (method: string) => string) {
+  private acknowledgeInherentFindings(connectionsArnFor: (method: string) => string): string[] {
     Validations.of(this.webSocketApi).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -480,6 +522,7 @@ export class RealtimeApi extends Construct {
           `<${apiLogicalId}>`,
         )}]`,
     );
+    acknowledgeConnectionsWildcard(this.publishFunction, findings);
     for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
       if (!PERMISSIONS[name].manageConnections) continue;
       const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
@@ -501,5 +544,6 @@ export class RealtimeApi extends Construct {
           'issued token and the issuer copy. Rotate it deliberately or bring your own secret via `tokenSecret`.',
       });
     }
+    return findings;
   }
 }

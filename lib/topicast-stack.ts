@@ -29,6 +29,10 @@ export class TopicastStack extends Stack {
       description: 'API Gateway Management API endpoint for POST /@connections/{id}',
       value: this.realtime.managementEndpoint,
     });
+    new CfnOutput(this, 'PublishUrl', {
+      description: 'HTTP publish API (POST {PublishUrl}/publish), IAM-signed (SigV4, service lambda)',
+      value: this.realtime.publishUrl,
+    });
     new CfnOutput(this, 'TokenSecretArn', {
       description: 'Secrets Manager secret holding the HS256 token signing secret',
       value: this.realtime.tokenSecret.secretArn,

@@ -5,7 +5,10 @@
  * the fan-out workers by the same core.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPublishHandler } from '../../lambdas/handlers/publish.js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { localServerOperations } from '../../local-gateway/publish-route.js';
+import { gatewayTable } from '../support/local-gateway.js';
 import { startTestGateway, uniqueTopic } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
@@ -127,5 +130,29 @@ describe('POST /presence, /occupancy, /disconnect', () => {
     const [key] = Object.keys(presence.body.presence);
     expect(await post('/disconnect', { connectionId: key })).toEqual({ status: 200, body: { closed: 1, gone: 0 } });
     await client.closed;
+  });
+});
+
+describe('the Lambda Function URL handler', () => {
+  it('reads a payload format 2.0 event (base64 body, rawPath) and answers JSON', async () => {
+    const topic = uniqueTopic();
+    const client = await subscriber(topic);
+    const table = gatewayTable(gateway);
+    const handler = createPublishHandler(() => ({
+      operations: localServerOperations(gateway.deps, table.documentClient, gateway.tableName),
+      limits: gateway.deps.config.limits,
+      logger: gateway.deps.logger,
+    }));
+    const body = Buffer.from(JSON.stringify({ topic, event: 'from_lambda', payload: { ok: true } })).toString('base64');
+
+    const response = await handler({ rawPath: '/publish', body, isBase64Encoded: true, requestContext: { http: { method: 'POST', path: '/publish' } } });
+    const refused = await handler({ rawPath: '/nowhere', body: '{}', requestContext: { http: { method: 'POST' } } });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(response.body).results[0]).toMatchObject({ topic, delivered: 1 });
+    expect(await client.nextEvent('from_lambda')).toEqual({ topic, event: 'from_lambda', payload: { ok: true } });
+    expect(refused.statusCode).toBe(404);
+    await table.stop();
   });
 });
