@@ -5,7 +5,7 @@
  * unchanged: pass it as the Socket's `transport`.
  *
  *   import { Socket } from 'phoenix';
- *   import { apiGatewayTransport } from 'topicast/client/phoenix-transport';
+ *   import { apiGatewayTransport } from 'topicast/client';
  *   const socket = new Socket('wss://abc.execute-api.eu-west-1.amazonaws.com/prod', {
  *     transport: apiGatewayTransport(WebSocket),   // in Node: apiGatewayTransport(WebSocket from 'ws')
  *   });
