@@ -6,7 +6,7 @@
 import type { Limits } from './config.js';
 import { ProtocolError } from './errors.js';
 import { encodeMessage } from './protocol/codec.js';
-import { REASONS } from './protocol/constants.js';
+import { PUBLISH_REASONS, REASONS } from './protocol/constants.js';
 import { isPlainObject, parseUntrustedJson } from './protocol/safe-json.js';
 import { assertValidPushEvent, assertValidTopic } from './topics.js';
 import type { Broadcast } from './use-cases/publish.js';
@@ -25,7 +25,7 @@ const utf8 = new TextEncoder();
 export function validateBroadcast(value: unknown, where = ''): Broadcast {
   const prefix = where ? `${where}: ` : '';
   try {
-    if (!isPlainObject(value)) throw new ProtocolError(REASONS.invalidRequest, 'a message is a JSON object with "topic", "event" and "payload"');
+    if (!isPlainObject(value)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'a message is a JSON object with "topic", "event" and "payload"');
     assertValidTopic(value.topic);
     // Server events follow the client rules: `phx_*` and `presence_*` would corrupt clients' channel and presence state.
     assertValidPushEvent(value.event);
@@ -40,28 +40,19 @@ export function validateBroadcast(value: unknown, where = ''): Broadcast {
 
 /** Checks a batch: 1 to 25 messages, each valid. */
 export function validateBroadcasts(values: readonly unknown[]): Broadcast[] {
-  if (values.length === 0) throw new ProtocolError(REASONS.invalidRequest, '"messages" must hold at least one message');
+  if (values.length === 0) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, '"messages" must hold at least one message');
   if (values.length > MAX_PUBLISH_BATCH) {
-    throw new ProtocolError(REASONS.tooManyMessages, `a batch holds at most ${MAX_PUBLISH_BATCH} messages, got ${values.length}`);
+    throw new ProtocolError(PUBLISH_REASONS.tooManyMessages, `a batch holds at most ${MAX_PUBLISH_BATCH} messages, got ${values.length}`);
   }
   return values.map((value, index) => validateBroadcast(value, `messages[${index}]`));
 }
 
-/** An HTTP publish body: `{"topic","event","payload"}` or `{"messages":[...]}`. */
-export function parsePublishBody(body: string, limits: Pick<Limits, 'maxJsonDepth'>): Broadcast[] {
-  const value = parseJsonObject(body, limits);
-  if (value.messages === undefined) return [validateBroadcast(value)];
-  if (!Array.isArray(value.messages)) throw new ProtocolError(REASONS.invalidRequest, '"messages" must be an array of messages');
-  if (value.topic !== undefined) throw new ProtocolError(REASONS.invalidRequest, 'send either one message or "messages", not both');
-  return validateBroadcasts(value.messages);
-}
-
 /** A JSON object body, depth-limited as client frames are. */
 export function parseJsonObject(body: string, limits: Pick<Limits, 'maxJsonDepth'>): Record<string, unknown> {
-  if (body.trim().length === 0) throw new ProtocolError(REASONS.invalidRequest, 'the body is empty; send a JSON object');
+  if (body.trim().length === 0) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'the body is empty; send a JSON object');
   const parsed = parseUntrustedJson(body, limits.maxJsonDepth);
-  if (!parsed.ok) throw new ProtocolError(REASONS.invalidRequest, `the body is refused: ${parsed.message}`);
-  if (!isPlainObject(parsed.value)) throw new ProtocolError(REASONS.invalidRequest, 'the body must be a JSON object');
+  if (!parsed.ok) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, `the body is refused: ${parsed.message}`);
+  if (!isPlainObject(parsed.value)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'the body must be a JSON object');
   return parsed.value;
 }
 
@@ -72,7 +63,7 @@ function assertEncodable(broadcast: Broadcast): void {
     largest = Math.max(utf8.encode(encodeMessage(message, 'native')).length, utf8.encode(encodeMessage(message, 'phoenix')).length);
   } catch (error) {
     // The SDK takes JavaScript values: a BigInt or a cycle cannot become JSON.
-    throw new ProtocolError(REASONS.invalidRequest, `the payload cannot be serialized as JSON (${(error as Error).message})`);
+    throw new ProtocolError(PUBLISH_REASONS.invalidRequest, `the payload cannot be serialized as JSON (${(error as Error).message})`);
   }
   if (largest > MAX_BROADCAST_BYTES) {
     throw new ProtocolError(REASONS.payloadTooLarge, `the encoded message is ${largest} bytes; the Management API takes at most ${MAX_BROADCAST_BYTES}`);

@@ -9,7 +9,7 @@
  */
 import type { Limits } from '../core/config.js';
 import { ProtocolError } from '../core/errors.js';
-import { REASONS } from '../core/protocol/constants.js';
+import { PUBLISH_REASONS, REASONS } from '../core/protocol/constants.js';
 import { parseJsonObject } from '../core/publish-request.js';
 import type { Logger } from '../core/ports.js';
 import type { ServerOperations } from '../core/use-cases/server-operations.js';
@@ -34,15 +34,15 @@ type Operation = (operations: ServerOperations, body: Record<string, unknown>) =
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   '/publish': async (operations, body) => {
     if (body.messages === undefined) return { results: [await operations.publish(body.topic as string, body.event as string, body.payload)] };
-    if (!Array.isArray(body.messages)) throw new ProtocolError(REASONS.invalidRequest, '"messages" must be an array of messages');
-    if (body.topic !== undefined || body.event !== undefined) throw new ProtocolError(REASONS.invalidRequest, 'send either one message or "messages", not both');
+    if (!Array.isArray(body.messages)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, '"messages" must be an array of messages');
+    if (body.topic !== undefined || body.event !== undefined) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'send either one message or "messages", not both');
     return { results: await operations.publishBatch(body.messages) };
   },
   '/presence': async (operations, body) => ({ topic: body.topic, presence: await operations.presence(body.topic as string) }),
   '/occupancy': (operations, body) => operations.occupancy(body.topic as string),
   '/disconnect': (operations, body) => {
     if ((body.connectionId === undefined) === (body.user === undefined)) {
-      throw new ProtocolError(REASONS.invalidRequest, 'send either "connectionId" or "user"');
+      throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'send either "connectionId" or "user"');
     }
     return body.user !== undefined ? operations.disconnectUser(body.user as string) : operations.disconnect(body.connectionId as string);
   },

@@ -48,11 +48,15 @@ export const REASONS = {
   tooManyTopics: 'too_many_topics',
   rateLimited: 'rate_limited',
   internalError: 'internal_error',
-  /** Server-side publish (HTTP and SDK): a body or argument that is not JSON or has the wrong shape. */
+} as const;
+
+/** Reasons only server-side publish (HTTP and SDK) gives, beside the ones above; never sent on a socket. */
+export const PUBLISH_REASONS = {
+  /** A body or argument that is not JSON or has the wrong shape. */
   invalidRequest: 'invalid_request',
-  /** Server-side publish: a batch over the 25-message limit. */
+  /** A batch over the 25-message limit. */
   tooManyMessages: 'too_many_messages',
 } as const;
-export type Reason = (typeof REASONS)[keyof typeof REASONS];
+export type Reason = (typeof REASONS)[keyof typeof REASONS] | (typeof PUBLISH_REASONS)[keyof typeof PUBLISH_REASONS];
 
 export const REPLY_STATUS = { ok: 'ok', error: 'error' } as const;

@@ -7,7 +7,7 @@
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { stateOf, type PresenceState } from '../presence.js';
-import { REASONS } from '../protocol/constants.js';
+import { PUBLISH_REASONS } from '../protocol/constants.js';
 import { validateBroadcast, validateBroadcasts } from '../publish-request.js';
 import type { RealtimeStore, SubscriptionRecord } from '../ports.js';
 import type { ConnectionCloser, UserConnectionIndex } from '../server-ports.js';
@@ -54,14 +54,14 @@ export class ServerOperations {
 
   /** Up to 25 messages, all validated before any is sent; results in the order given. */
   public async publishBatch(messages: readonly unknown[]): Promise<PublishResult[]> {
-    if (!Array.isArray(messages)) throw new ProtocolError(REASONS.invalidRequest, 'messages must be an array');
+    if (!Array.isArray(messages)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'messages must be an array');
     return publishAll(this.deps, validateBroadcasts(messages));
   }
 
   /** Closes one connection (API Gateway runs its `$disconnect`, which announces its leaves). */
   public async disconnect(connectionId: string): Promise<DisconnectResult> {
     assertIdentifier(connectionId, 'connectionId', MAX_ID_LENGTH);
-    if (connectionId.includes('/')) throw new ProtocolError(REASONS.invalidRequest, 'connectionId must not contain "/"');
+    if (connectionId.includes('/')) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'connectionId must not contain "/"');
     const { connection } = await this.deps.store.getConnectionState(connectionId);
     if (!connection) return { closed: 0, gone: 1 };
     const outcome = await this.deps.closer.close(connection.endpoint, connectionId);
@@ -107,6 +107,6 @@ export class ServerOperations {
 
 function assertIdentifier(value: unknown, name: string, maxLength: number): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-    throw new ProtocolError(REASONS.invalidRequest, `${name} must be a string of 1 to ${maxLength} characters`);
+    throw new ProtocolError(PUBLISH_REASONS.invalidRequest, `${name} must be a string of 1 to ${maxLength} characters`);
   }
 }
