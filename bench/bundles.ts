@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { CHANNEL_FUNCTIONS, channelEntry } from '../lib/channel-entries.js';
+import { channelEntry, runsChannelCode } from '../lib/channel-entries.js';
 import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, HANDLER_FILES, handlerEntry } from '../lib/realtime-api-defaults.js';
 
 export type FunctionName = keyof typeof HANDLER_FILES;
@@ -35,7 +35,7 @@ export async function bundleFunctions(outDir: string, options: BundleOptions = {
   for (const name of options.names ?? (Object.keys(HANDLER_FILES) as FunctionName[])) {
     const file = join(outDir, name.replace('$', ''), 'index.mjs');
     const result = await build({
-      entryPoints: [channels.length > 0 && CHANNEL_FUNCTIONS.includes(name) ? channelEntry(name, channels) : handlerEntry(name)],
+      entryPoints: [channels.length > 0 && runsChannelCode(name) ? channelEntry(name, channels) : handlerEntry(name)],
       outfile: file,
       bundle: true,
       platform: 'node',

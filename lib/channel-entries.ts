@@ -11,12 +11,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { DEPS_LOCK_FILE_PATH, handlerEntry, type RouteKey } from './realtime-api-defaults.js';
+import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type RouteKey } from './realtime-api-defaults.js';
 
 export type ChannelFunctionName = RouteKey | 'fanout-worker';
 
 /** Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, reaping in fan-out). */
 export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker'];
+
+/** Whether a function runs channel callbacks (the HTTP publish function does not). */
+export function runsChannelCode(name: FunctionName): name is ChannelFunctionName {
+  return (CHANNEL_FUNCTIONS as readonly string[]).includes(name);
+}
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 

@@ -18,7 +18,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
-import { CHANNEL_FUNCTIONS, channelEntry, channelProblems } from './channel-entries.js';
+import { channelEntry, channelProblems, runsChannelCode } from './channel-entries.js';
 import {
   ARCHITECTURE,
   DEFAULTS,
@@ -401,7 +401,7 @@ export class RealtimeApi extends Construct {
       }),
     );
     const fn = new nodejs.NodejsFunction(this, id, {
-      entry: this.runsChannels(name, options.channels) ? channelEntry(name, options.channels) : handlerEntry(name),
+      entry: options.channels.length > 0 && runsChannelCode(name) ? channelEntry(name, options.channels) : handlerEntry(name),
       handler: 'handler',
       description: name === 'fanout-worker' ? 'topicast fan-out worker' : `topicast ${name} route`,
       runtime: RUNTIME,
@@ -443,7 +443,7 @@ export class RealtimeApi extends Construct {
   }
 
   private runsChannels(name: RealtimeFunctionName, channels: readonly string[]): boolean {
-    return channels.length > 0 && CHANNEL_FUNCTIONS.includes(name);
+    return channels.length > 0 && runsChannelCode(name);
   }
 
   private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[keyof typeof PERMISSIONS], manageConnectionsArns: string[]) {

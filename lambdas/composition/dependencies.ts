@@ -8,6 +8,7 @@ import { ChannelRegistry, type InstalledChannel } from '../core/channels/registr
 import type { TopicastConfig } from '../core/config.js';
 import type { Clock, FanoutDispatcher, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
+import { publish } from '../core/use-cases/publish.js';
 import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 
 export interface BaseDependencies {
@@ -52,8 +53,9 @@ export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: 
     registry: new ChannelRegistry(channelModules ?? []),
     kv,
     logger: parts.logger,
-    broadcast: async (topic, message, exclude) => {
-      await broadcaster.broadcast(topic, message, { excludeConnectionId: exclude });
+    // A push's built-in broadcast and every module broadcast take the one publish() path.
+    broadcast: async (topic, { event, payload }, exclude) => {
+      await publish({ broadcaster }, { topic, event, payload }, { excludeConnectionId: exclude });
     },
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,

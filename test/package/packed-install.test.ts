@@ -48,7 +48,7 @@ describe('the packed tarball', () => {
   it('holds the build, the bin and the docs, and no sources, tests or lock file', () => {
     const size = statSync(tarball).size;
     console.info(`packed tarball: ${(size / 1024).toFixed(1)} KiB, ${packedFiles.length} files`);
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/client/phoenix-transport.js', 'dist/lambdas/handlers/publish.js', 'cli/topicast.mjs', 'README.md', 'package.json']) {
+    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/client/phoenix-transport.js', 'dist/channel/index.js', 'dist/channel/index.d.ts', 'dist/lambdas/handlers/publish.js', 'cli/topicast.mjs', 'README.md', 'package.json']) {
       expect(packedFiles, file).toContain(file);
     }
     expect(packedFiles.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
@@ -61,13 +61,16 @@ describe('the packed tarball', () => {
 });
 
 describe('a fresh CDK app with the tarball installed', () => {
-  it('type-checks against topicast/cdk, topicast/server and topicast/client', async () => {
+  it('type-checks against topicast/cdk, topicast/server, topicast/client and topicast/channel', async () => {
     writeFileSync(
       join(app, 'check-types.ts'),
       `import { App, Stack } from 'aws-cdk-lib';
 import { RealtimeApi, type RealtimeApiProps } from 'topicast/cdk';
 import { publish, publishBatch, disconnectUser, presence, occupancy, TopicastServer, type PublishResult } from 'topicast/server';
 import { apiGatewayTransport } from 'topicast/client';
+import { defineChannel } from 'topicast/channel';
+const room = defineChannel({ topic: 'room:*', async join() { return { ok: {} }; } });
+void room;
 const props: RealtimeApiProps = { auth: 'required', presenceDisabled: ['broadcast:*'] };
 const api: RealtimeApi = new RealtimeApi(new Stack(new App(), 'S'), 'R', props);
 const url: string = api.publishUrl;

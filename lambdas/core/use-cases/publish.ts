@@ -1,7 +1,8 @@
 /**
- * The one path of every broadcast: a client's push, the server SDK and the HTTP publish
- * route all end here (as Phoenix's channel and endpoint broadcasts share one path), so
- * history, metrics and anything else a broadcast needs is added once.
+ * The one path of every broadcast: a client's push, a channel module's broadcast, the
+ * server SDK and the HTTP publish route all end here (as Phoenix's channel and endpoint
+ * broadcasts share one path), so history, metrics and anything else a broadcast needs is
+ * added once.
  */
 import type { OutboundMessage } from '../protocol/messages.js';
 import type { Broadcaster } from './broadcaster.js';
