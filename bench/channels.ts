@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     ids: randomIds,
     endpointFor: () => 'http://bench.local/bench',
-    sender: { send: async () => 'delivered' },
+    sender: { send: async () => ({ outcome: 'delivered', status: 200, retries: 0 }) },
     kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
     channelModules: [installChannel(quietModule, 'bench quiet module'), installChannel(room, 'examples/chat/room.ts')],
   });

@@ -51,7 +51,7 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
  * settings, the reference `npm run bench` measures against.
  */
 function localSender(config: TopicastConfig, env: Environment): MessageSender {
-  const { concurrency, postTimeoutMs, maxAttempts } = config.fanout;
+  const { concurrency, postTimeoutMs, maxAttempts, retryBaseDelayMs, retryMaxDelayMs } = config.fanout;
   if (env.TOPICAST_LOCAL_SENDER === 'sdk') {
     return new SdkMessageSender((endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), postTimeoutMs);
   }
@@ -60,6 +60,8 @@ function localSender(config: TopicastConfig, env: Environment): MessageSender {
     region: LOCAL_REGION,
     timeoutMs: postTimeoutMs,
     maxAttempts,
+    baseBackoffMs: retryBaseDelayMs,
+    maxBackoffMs: retryMaxDelayMs,
     maxSockets: concurrency,
   });
 }

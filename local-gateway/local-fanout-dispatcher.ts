@@ -3,7 +3,7 @@
  * returns once the batches are handed over, and each batch runs the real worker handler
  * on its own, in this process.
  */
-import type { FanoutBatch, FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
+import type { DispatchResult, FanoutBatch, FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
 
 export class LocalFanoutDispatcher implements FanoutDispatcher {
   private worker: ((batch: FanoutBatch) => Promise<unknown>) | undefined;
@@ -16,7 +16,7 @@ export class LocalFanoutDispatcher implements FanoutDispatcher {
     this.worker = worker;
   }
 
-  public async dispatch(batches: readonly FanoutBatch[]): Promise<void> {
+  public async dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult> {
     const worker = this.worker;
     if (!worker) throw new Error('fan-out worker is not bound');
     for (const batch of batches) {
@@ -27,6 +27,7 @@ export class LocalFanoutDispatcher implements FanoutDispatcher {
       this.inFlight.add(tracked);
       void tracked.finally(() => this.inFlight.delete(tracked));
     }
+    return { dispatched: batches.length, failed: [] };
   }
 
   /** Waits for every batch handed over so far (used on shutdown). */

@@ -48,14 +48,15 @@ export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: 
     logger: parts.logger,
     dispatcher,
     onLeave: (subscriptions, reason) => channels.leave(subscriptions, reason),
+    clock: parts.clock,
   });
   const channels = new ChannelRuntime({
     registry: new ChannelRegistry(channelModules ?? []),
     kv,
     logger: parts.logger,
     // A push's built-in broadcast and every module broadcast take the one publish() path.
-    broadcast: async (topic, { event, payload }, exclude) => {
-      await publish({ broadcaster }, { topic, event, payload }, { excludeConnectionId: exclude });
+    broadcast: async (topic, { event, payload }, exclude, deadlineMs) => {
+      await publish({ broadcaster }, { topic, event, payload }, { excludeConnectionId: exclude, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
     },
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,

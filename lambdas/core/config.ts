@@ -57,10 +57,26 @@ export interface FanoutSettings {
   readonly workerThreshold: number;
   /** Subscribers handed to one fan-out worker. @default 500 */
   readonly workerBatchSize: number;
-  /** Timeout of one management-API post, in milliseconds. @default 3000 */
+  /**
+   * Timeout of one management-API post attempt, in milliseconds, counted from when its
+   * request is written (not while it waits for a free socket). @default 3000
+   */
   readonly postTimeoutMs: number;
-  /** Attempts for a throttled (429) post, including the first. @default 4 */
+  /**
+   * Attempts for a post that provably was not delivered (429, 500/502/503/504, a
+   * connection that could not be opened), including the first. @default 4
+   */
   readonly maxAttempts: number;
+  /** Full-jitter backoff: the wait before retry n is random() × min(retryMaxDelayMs, retryBaseDelayMs × 2^(n-1)), at least Retry-After. @default 100 */
+  readonly retryBaseDelayMs: number;
+  /** @default 2000 */
+  readonly retryMaxDelayMs: number;
+  /**
+   * Time kept back from the end of an invocation, in milliseconds: inline posts stop this
+   * long (plus one post timeout) before the function's deadline, so what is left can be
+   * handed to fan-out workers, gone connections reaped and the client answered. @default 1000
+   */
+  readonly deadlineMarginMs: number;
 }
 
 export interface TopicastConfig {
@@ -100,6 +116,9 @@ export const DEFAULT_FANOUT: FanoutSettings = {
   workerBatchSize: 500,
   postTimeoutMs: 3000,
   maxAttempts: 4,
+  retryBaseDelayMs: 100,
+  retryMaxDelayMs: 2000,
+  deadlineMarginMs: 1000,
 };
 
 export const DEFAULT_CONFIG: TopicastConfig = {

@@ -78,22 +78,50 @@ export interface RealtimeStore {
   countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number>;
 }
 
-export type DeliveryOutcome = 'delivered' | 'gone' | 'failed';
+/**
+ * - `delivered`: 2xx.
+ * - `gone`: 410, the connection no longer exists.
+ * - `failed`: refused for good, or failed after the request may have reached API Gateway
+ *   (a timeout, a reset after the write): never sent again, as delivery is at most once.
+ * - `unsent`: provably never delivered and not retried before the deadline (no attempt
+ *   could finish in time, or the last answer said it was not delivered): safe to hand on.
+ */
+export type DeliveryOutcome = 'delivered' | 'gone' | 'failed' | 'unsent';
 
 export interface Delivery {
   readonly endpoint: string;
   readonly connectionId: string;
   readonly data: string;
+  /** Epoch milliseconds by which every attempt must be over; none starts that could not finish. */
+  readonly deadlineMs?: number;
+}
+
+export interface DeliveryResult {
+  readonly outcome: DeliveryOutcome;
+  /** HTTP status of the last answer; null when none came (timeout, network error, no attempt). */
+  readonly status: number | null;
+  /** Attempts made after the first (429, transient 5xx, a socket that never connected). */
+  readonly retries: number;
+  /** Why it failed or went unsent, for logs: `http 502`, `timeout: …`, `deadline`. */
+  readonly reason?: string;
 }
 
 export interface MessageSender {
-  /** Posts one message; `gone` means the connection no longer exists (HTTP 410). */
-  send(delivery: Delivery): Promise<DeliveryOutcome>;
+  /** Posts one message, retrying only what cannot have been delivered. Never throws. */
+  send(delivery: Delivery): Promise<DeliveryResult>;
 }
 
 /** Hands batches of a large fan-out to workers that run in parallel. */
 export interface FanoutDispatcher {
-  dispatch(batches: readonly FanoutBatch[]): Promise<void>;
+  /** Hands every batch over independently; one failed hand-over does not stop the others. */
+  dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult>;
+}
+
+export interface DispatchResult {
+  /** Batches the workers accepted. */
+  readonly dispatched: number;
+  /** Batches that could not be handed over, with why (their subscribers miss the message). */
+  readonly failed: readonly { readonly batch: FanoutBatch; readonly error: string }[];
 }
 
 export interface FanoutBatch {

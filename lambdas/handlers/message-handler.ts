@@ -12,7 +12,7 @@ import type { Logger, MessageSender } from '../core/ports.js';
 import type { TopicastConfig } from '../core/config.js';
 import { handleFrame, type FrameOutcome } from '../core/use-cases/handle-frame.js';
 import type { Requester } from '../core/use-cases/requester.js';
-import { bodyText, type GatewayEvent, type GatewayHandler, type GatewayRequestContext, type GatewayResponse } from './api-gateway-event.js';
+import { bodyText, type GatewayEvent, type GatewayHandler, type GatewayRequestContext, type GatewayResponse, type LambdaContextLike } from './api-gateway-event.js';
 
 interface FrameDependencies {
   readonly config: TopicastConfig;
@@ -24,20 +24,34 @@ interface FrameDependencies {
 export type CommandRun<D> = (deps: D, requester: Requester, command: Command) => Promise<OutboundMessage[]>;
 
 export function createMessageHandler<D extends FrameDependencies>(dependencies: () => D, run: CommandRun<D>): GatewayHandler {
-  return async (event: GatewayEvent): Promise<GatewayResponse> => {
+  return async (event: GatewayEvent, context?: LambdaContextLike): Promise<GatewayResponse> => {
     const deps = dependencies();
-    const requester: Requester = { connectionId: event.requestContext.connectionId, endpoint: deps.endpointFor(event.requestContext) };
+    const requester: Requester = {
+      connectionId: event.requestContext.connectionId,
+      endpoint: deps.endpointFor(event.requestContext),
+      ...(context ? { deadlineMs: Date.now() + context.getRemainingTimeInMillis() } : {}),
+    };
     const outcome = await handleFrame(deps, requester, bodyText(event), (who, command) => run(deps, who, command));
-    return respond(deps.sender, requester, outcome);
+    return respond(deps, requester, outcome);
   };
 }
 
-async function respond(sender: MessageSender | undefined, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
+async function respond(deps: FrameDependencies, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
   const frames = outcome.messages.map((message) => encodeMessage(message, outcome.format));
   if (frames.length === 1) return { statusCode: 200, body: frames[0] };
   // Only routes built without a sender (ping) reach here with one frame; anything else is a wiring bug.
+  const { sender, logger } = deps;
   if (!sender) throw new Error(`${frames.length} frames to send but this route has no Management API sender`);
-  for (const data of frames) await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data });
+  // In order, one at a time: the client must see its reply before the presence_state.
+  const { deadlineMs } = requester;
+  for (const [index, data] of frames.entries()) {
+    const result = await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    // 410: the client left meanwhile, and $disconnect cleans up.
+    if (result.outcome === 'gone') break;
+    if (result.outcome === 'delivered') continue;
+    const message = outcome.messages[index] as OutboundMessage;
+    logger.warn('post failed', { connectionId: requester.connectionId, topic: message.topic, event: message.event, status: result.status, reason: result.reason ?? null, endpoint: requester.endpoint });
+  }
   return { statusCode: 200 };
 }
 

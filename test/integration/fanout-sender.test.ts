@@ -19,7 +19,7 @@ import { LeanHttpTransport } from '../../lambdas/adapters/management-api/post-tr
 import { NodeHttpTransport } from '../../bench/reference/node-http-transport.js';
 import { SignedHttpMessageSender, type SignedHttpSenderOptions } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { DEFAULT_FANOUT } from '../../lambdas/core/config.js';
-import type { Subscriber } from '../../lambdas/core/ports.js';
+import type { Delivery, DeliveryOutcome, MessageSender, Subscriber } from '../../lambdas/core/ports.js';
 import { deliverToSubscribers } from '../../lambdas/core/use-cases/deliver.js';
 
 // The SDK's Node 22 notice says nothing about what is tested here.
@@ -53,7 +53,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function startServer(reply: Reply = (_request, response) => response.writeHead(200).end(), tls?: { key: string; cert: string }): Promise<TestServer> {
+async function startServer(reply: Reply = (_request, response) => response.writeHead(200).end(), tls?: { key: string; cert: string }, port = 0): Promise<TestServer> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
   const handle = (request: IncomingMessage, response: ServerResponse) => {
@@ -67,7 +67,7 @@ async function startServer(reply: Reply = (_request, response) => response.write
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   const testServer: TestServer = {
     endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}/prod`,
     received,
@@ -118,6 +118,10 @@ function verifySigV4(request: Received, secretAccessKey: string): { valid: boole
 
 const TRICKY_ID = 'a=b+c/d==';
 
+async function outcomeOf(sender: MessageSender, delivery: Delivery): Promise<DeliveryOutcome> {
+  return (await sender.send(delivery)).outcome;
+}
+
 describe('signed Management API sender', () => {
   it('signs each post with SigV4 for execute-api in the configured region, as the AWS SDK does', async () => {
     // Prepare
@@ -128,8 +132,8 @@ describe('signed Management API sender', () => {
     );
 
     // Act
-    const ours = await tunedSender().send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
-    const theirs = await sdk.send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
+    const ours = await outcomeOf(tunedSender(), { endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
+    const theirs = await outcomeOf(sdk, { endpoint: server.endpoint, connectionId: TRICKY_ID, data: '{"n":1}' });
 
     // Assess: the verifier accepts the SDK's request, so it checks what AWS checks; it accepts ours too
     expect([ours, theirs]).toEqual(['delivered', 'delivered']);
@@ -147,7 +151,7 @@ describe('signed Management API sender', () => {
   it('rejects a request whose body was changed after signing (the verifier is not a rubber stamp)', async () => {
     // Prepare
     const server = await startServer();
-    await tunedSender().send({ endpoint: server.endpoint, connectionId: 'abc=', data: 'original' });
+    await outcomeOf(tunedSender(), { endpoint: server.endpoint, connectionId: 'abc=', data: 'original' });
 
     // Act
     const tampered = { ...(server.received[0] as Received), body: 'tampered' };
@@ -162,7 +166,7 @@ describe('signed Management API sender', () => {
     const server = await startServer();
 
     // Act
-    await tunedSender().send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
+    await outcomeOf(tunedSender(), { endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
 
     // Assess
     const { url } = server.received[0] as Received;
@@ -176,7 +180,7 @@ describe('signed Management API sender', () => {
     const data = JSON.stringify({ text: 'héllo wörld ✓ 🚀' });
 
     // Act
-    const outcome = await tunedSender().send({ endpoint: server.endpoint, connectionId: 'id1', data });
+    const outcome = await outcomeOf(tunedSender(), { endpoint: server.endpoint, connectionId: 'id1', data });
 
     // Assess
     expect(outcome).toBe('delivered');
@@ -185,16 +189,16 @@ describe('signed Management API sender', () => {
     expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
   });
 
-  it('answers gone on 410 and failed on other errors, without retrying them', async () => {
+  it('answers gone on 410 and failed on errors that are not transient, without retrying them', async () => {
     // Prepare
     const server = await startServer((request, response) => {
-      const status = request.url.endsWith('/gone') ? 410 : request.url.endsWith('/forbidden') ? 403 : 500;
-      response.writeHead(status, { 'x-amzn-errortype': status === 410 ? 'GoneException' : 'InternalServerErrorException' }).end('{"message":null}');
+      const status = request.url.endsWith('/gone') ? 410 : request.url.endsWith('/forbidden') ? 403 : 400;
+      response.writeHead(status, { 'x-amzn-errortype': status === 410 ? 'GoneException' : 'BadRequestException' }).end('{"message":null}');
     });
     const sender = tunedSender();
 
     // Act
-    const outcomes = await Promise.all(['gone', 'forbidden', 'broken'].map((id) => sender.send({ endpoint: server.endpoint, connectionId: id, data: 'x' })));
+    const outcomes = await Promise.all(['gone', 'forbidden', 'broken'].map((id) => outcomeOf(sender, { endpoint: server.endpoint, connectionId: id, data: 'x' })));
 
     // Assess
     expect(outcomes).toEqual(['gone', 'failed', 'failed']);
@@ -211,7 +215,7 @@ describe('signed Management API sender', () => {
     const sender = tunedSender({ baseBackoffMs: 100, maxBackoffMs: 2000, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
 
     // Act
-    const outcome = await sender.send({ endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
+    const outcome = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
 
     // Assess
     expect(outcome).toBe('delivered');
@@ -228,7 +232,7 @@ describe('signed Management API sender', () => {
     const sender = tunedSender({ maxAttempts: 4, baseBackoffMs: 100, maxBackoffMs: 300, random: () => 1, sleep: async (ms) => void waits.push(ms) });
 
     // Act
-    const outcome = await sender.send({ endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
+    const outcome = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'busy', data: 'x' });
 
     // Assess: capped exponential backoff between the four attempts
     expect(outcome).toBe('failed');
@@ -246,9 +250,9 @@ describe('signed Management API sender', () => {
 
     // Act
     const started = Date.now();
-    const hung = await sender.send({ endpoint: server.endpoint, connectionId: 'hang', data: 'x' });
+    const hung = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'hang', data: 'x' });
     const elapsed = Date.now() - started;
-    const next = await sender.send({ endpoint: server.endpoint, connectionId: 'fine', data: 'x' });
+    const next = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'fine', data: 'x' });
 
     // Assess
     expect(hung).toBe('failed');
@@ -262,7 +266,7 @@ describe('signed Management API sender', () => {
     const sender = tunedSender();
 
     // Act
-    for (let i = 0; i < 50; i += 1) expect(await sender.send({ endpoint: server.endpoint, connectionId: `c${i}`, data: 'x' })).toBe('delivered');
+    for (let i = 0; i < 50; i += 1) expect(await outcomeOf(sender, { endpoint: server.endpoint, connectionId: `c${i}`, data: 'x' })).toBe('delivered');
 
     // Assess
     expect(server.received).toHaveLength(50);
@@ -280,12 +284,12 @@ describe('signed Management API sender', () => {
     const report = await deliverToSubscribers(sender, { ...DEFAULT_FANOUT, concurrency: 32 }, subscribers, { topic: 'room:x', event: 'e', payload: {}, ref: null, joinRef: null });
 
     // Assess
-    expect(report).toEqual({ delivered: 400, failed: 0, gone: [] });
+    expect(report).toEqual({ delivered: 400, failed: 0, retried: 0, gone: [], unsent: [] });
     expect(server.sockets.size).toBeLessThanOrEqual(8);
   });
 
-  it('resends a post whose reused socket the server had closed, on a new socket', async () => {
-    // Prepare: the server drops the connection when a second request arrives on it
+  it('never resends a post whose socket died after the request was written (it may have been delivered)', async () => {
+    // Prepare: the server reads the second request on a socket, then drops the connection
     const perSocket = new Map<Socket, number>();
     const server = await startServer((request, response) => {
       const count = (perSocket.get(request.socket) ?? 0) + 1;
@@ -298,11 +302,51 @@ describe('signed Management API sender', () => {
     // Act
     const first = await sender.send({ endpoint: server.endpoint, connectionId: 'one', data: 'x' });
     const second = await sender.send({ endpoint: server.endpoint, connectionId: 'two', data: 'x' });
+    const third = await sender.send({ endpoint: server.endpoint, connectionId: 'three', data: 'x' });
+
+    // Assess: 'two' reached the server once and is reported failed, not sent again
+    expect([first.outcome, second.outcome, third.outcome]).toEqual(['delivered', 'failed', 'delivered']);
+    expect(second).toMatchObject({ status: null, retries: 0 });
+    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['one', 'two', 'three']);
+  });
+
+  it('puts no request on a keep-alive socket the server closed while idle: a new socket carries it, once', async () => {
+    // Prepare: the server closes the idle keep-alive socket after the first post
+    const server = await startServer();
+    const sender = tunedSender();
+    expect(await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'before', data: 'x' })).toBe('delivered');
+    for (const socket of server.sockets) socket.end();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    const after = await sender.send({ endpoint: server.endpoint, connectionId: 'after', data: 'x' });
 
     // Assess
-    expect([first, second]).toEqual(['delivered', 'delivered']);
-    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['one', 'two', 'two']);
+    expect(after).toMatchObject({ outcome: 'delivered', retries: 0 });
+    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['before', 'after']);
     expect(server.sockets.size).toBe(2);
+  });
+
+  it('retries a connection that was refused (nothing was written) once the server is up', async () => {
+    // Prepare: a free port with nothing listening; the server starts there during the backoff
+    const probe = await startServer();
+    const port = Number(new URL(probe.endpoint).port);
+    await probe.close();
+    servers.length = 0;
+    let started: TestServer | undefined;
+    const sender = tunedSender({
+      sleep: async () => {
+        if (started) return;
+        started = await startServer(undefined, undefined, port);
+      },
+    });
+
+    // Act
+    const result = await sender.send({ endpoint: `http://127.0.0.1:${port}/prod`, connectionId: 'late', data: 'x' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'delivered', retries: 1 });
+    expect(started?.received).toHaveLength(1);
   });
 
   it('reads chunked and connection-close responses', async () => {
@@ -320,7 +364,7 @@ describe('signed Management API sender', () => {
 
     // Act
     const outcomes = [];
-    for (const id of ['chunked', 'closing', 'chunked', 'closing']) outcomes.push(await sender.send({ endpoint: server.endpoint, connectionId: id, data: 'x' }));
+    for (const id of ['chunked', 'closing', 'chunked', 'closing']) outcomes.push(await outcomeOf(sender, { endpoint: server.endpoint, connectionId: id, data: 'x' }));
 
     // Assess
     expect(outcomes).toEqual(['gone', 'delivered', 'gone', 'delivered']);
@@ -336,9 +380,9 @@ describe('signed Management API sender', () => {
     const sender = tunedSender({ transport: new NodeHttpTransport({ maxSockets: 4 }) });
 
     // Act
-    const delivered = await sender.send({ endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
-    const retried = await sender.send({ endpoint: server.endpoint, connectionId: 'again', data: 'x' });
-    const gone = await sender.send({ endpoint: server.endpoint, connectionId: 'gone', data: 'x' });
+    const delivered = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: TRICKY_ID, data: 'x' });
+    const retried = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'again', data: 'x' });
+    const gone = await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'gone', data: 'x' });
 
     // Assess
     expect([delivered, retried, gone]).toEqual(['delivered', 'delivered', 'gone']);
@@ -362,8 +406,8 @@ describe('signed Management API sender', () => {
 
     // Act
     const outcomes = [];
-    for (let i = 0; i < 5; i += 1) outcomes.push(await trusting.send({ endpoint: server.endpoint, connectionId: `c${i}=`, data: 'x' }));
-    const refused = await untrusting.send({ endpoint: server.endpoint, connectionId: 'c', data: 'x' });
+    for (let i = 0; i < 5; i += 1) outcomes.push(await outcomeOf(trusting, { endpoint: server.endpoint, connectionId: `c${i}=`, data: 'x' }));
+    const refused = await outcomeOf(untrusting, { endpoint: server.endpoint, connectionId: 'c', data: 'x' });
 
     // Assess
     expect(outcomes).toEqual(Array(5).fill('delivered'));
@@ -373,14 +417,171 @@ describe('signed Management API sender', () => {
     expect(verifySigV4(server.received[0] as Received, CREDENTIALS.secretAccessKey).valid).toBe(true);
   });
 
-  it('fails fast when nothing listens', async () => {
+  it('gives up on a host that refuses every connection after maxAttempts, as failed', async () => {
     // Prepare
     const server = await startServer();
     const endpoint = server.endpoint;
     await server.close();
     servers.length = 0;
 
-    // Act & Assess
-    expect(await tunedSender().send({ endpoint, connectionId: 'x', data: 'x' })).toBe('failed');
+    // Act
+    const result = await tunedSender({ maxAttempts: 3 }).send({ endpoint, connectionId: 'x', data: 'x' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed', status: null, retries: 2 });
+    expect(result.reason).toMatch(/unsent: .*after 3 attempts/);
+  });
+});
+
+/** A stable pseudo-random choice per (connection, attempt): the same faults whatever the arrival order. */
+function faultFor(connectionId: string, attempt: number, percent: number): boolean {
+  return createHash('sha256').update(`${connectionId}#${attempt}`).digest().readUInt32BE(0) % 100 < percent;
+}
+
+function subscribersOf(endpoint: string, count: number): Subscriber[] {
+  return Array.from({ length: count }, (_, i) => ({ connectionId: `c${i}=`, endpoint, format: 'native', joinRef: null }));
+}
+
+const TICK = { topic: 'room:faults', event: 'tick', payload: { n: 1 }, ref: null, joinRef: null };
+
+describe('delivery under faults: at most once, nothing lost that could be retried', () => {
+  it('sends nothing twice when 10% of posts are reset after the server read them', async () => {
+    // Prepare: the server reads each request, then resets the socket for a stable 10% of them
+    const seen = new Map<string, number>();
+    const server = await startServer((request, response) => {
+      const id = decodeURIComponent(request.url.split('/').pop() as string);
+      const attempt = (seen.get(id) ?? 0) + 1;
+      seen.set(id, attempt);
+      if (faultFor(id, attempt, 10)) request.socket.resetAndDestroy();
+      else response.writeHead(200).end();
+    });
+    const sender = tunedSender({ maxSockets: 32 });
+    const subscribers = subscribersOf(server.endpoint, 4000);
+
+    // Act
+    const report = await deliverToSubscribers(sender, { ...DEFAULT_FANOUT, concurrency: 32 }, subscribers, TICK);
+
+    // Assess: every post reached the server exactly once; the reset ones are failed, not resent
+    const resets = [...seen.keys()].filter((id) => faultFor(id, 1, 10)).length;
+    expect(seen.size).toBe(4000);
+    expect(Math.max(...seen.values())).toBe(1);
+    expect(server.received).toHaveLength(4000);
+    expect(resets).toBeGreaterThan(300);
+    expect(report).toMatchObject({ delivered: 4000 - resets, failed: resets, retried: 0, unsent: [] });
+  });
+
+  it('loses nothing when 10% of posts are answered 502 or 503, retrying only those', async () => {
+    // Prepare
+    const attempts = new Map<string, number>();
+    const deliveredTo = new Map<string, number>();
+    const server = await startServer((request, response) => {
+      const id = decodeURIComponent(request.url.split('/').pop() as string);
+      const attempt = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, attempt);
+      if (faultFor(id, attempt, 10)) {
+        response.writeHead(attempt % 2 === 0 ? 503 : 502, { 'x-amzn-errortype': 'InternalServerErrorException' }).end('{"message":null}');
+        return;
+      }
+      deliveredTo.set(id, (deliveredTo.get(id) ?? 0) + 1);
+      response.writeHead(200).end();
+    });
+    const sender = tunedSender({ maxSockets: 32, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 20)) });
+    const subscribers = subscribersOf(server.endpoint, 4000);
+
+    // Act
+    const report = await deliverToSubscribers(sender, { ...DEFAULT_FANOUT, concurrency: 32 }, subscribers, TICK);
+
+    // Assess: all 4000 delivered, each once; the retries are exactly the refused attempts
+    const refused = [...attempts.values()].reduce((sum, n) => sum + n - 1, 0);
+    expect(report).toMatchObject({ delivered: 4000, failed: 0, unsent: [], retried: refused });
+    expect(deliveredTo.size).toBe(4000);
+    expect(Math.max(...deliveredTo.values())).toBe(1);
+    expect(refused).toBeGreaterThan(300);
+  });
+
+  it('retries 429 and every transient 5xx, and no other status', async () => {
+    // Prepare: each id answers its status once, then 200
+    const statuses = [429, 500, 502, 503, 504, 400, 403, 413];
+    const server = await startServer((request, response, index) => {
+      const id = request.url.split('/').pop() as string;
+      const first = server.received.findIndex((r) => r.url.endsWith(`/${id}`)) === index;
+      response.writeHead(first ? Number(id) : 200).end();
+    });
+    const sender = tunedSender();
+
+    // Act
+    const results = await Promise.all(statuses.map((status) => sender.send({ endpoint: server.endpoint, connectionId: String(status), data: 'x' })));
+
+    // Assess
+    expect(results.map((r) => r.outcome)).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'delivered', 'failed', 'failed', 'failed']);
+    expect(results.map((r) => r.retries)).toEqual([1, 1, 1, 1, 1, 0, 0, 0]);
+    expect(results.slice(5).map((r) => r.status)).toEqual([400, 403, 413]);
+  });
+
+  it('waits at least what Retry-After asks (seconds or an HTTP date)', async () => {
+    // Prepare
+    const server = await startServer((_request, response, index) => {
+      if (index === 0) response.writeHead(429, { 'retry-after': '2' }).end();
+      else if (index === 2) response.writeHead(503, { 'retry-after': new Date(Date.now() + 5000).toUTCString() }).end();
+      else response.writeHead(200).end();
+    });
+    const waits: number[] = [];
+    const sender = tunedSender({ baseBackoffMs: 100, random: () => 1, sleep: async (ms) => void waits.push(ms) });
+
+    // Act
+    const throttled = await sender.send({ endpoint: server.endpoint, connectionId: 'a', data: 'x' });
+    const unavailable = await sender.send({ endpoint: server.endpoint, connectionId: 'b', data: 'x' });
+
+    // Assess
+    expect([throttled.outcome, unavailable.outcome]).toEqual(['delivered', 'delivered']);
+    expect(waits[0]).toBe(2000);
+    expect(waits[1]).toBeGreaterThan(3000);
+    expect(waits[1]).toBeLessThanOrEqual(5000);
+  });
+
+  it('does not retry past the deadline: a post it cannot finish in time comes back unsent, unattempted or unretried', async () => {
+    // Prepare
+    const server = await startServer((_request, response) => response.writeHead(429, { 'retry-after': '10' }).end());
+    const sender = tunedSender({ timeoutMs: 1000 });
+
+    // Act
+    const tooLate = await sender.send({ endpoint: server.endpoint, connectionId: 'late', data: 'x', deadlineMs: Date.now() + 500 });
+    const throttled = await sender.send({ endpoint: server.endpoint, connectionId: 'busy', data: 'x', deadlineMs: Date.now() + 5000 });
+
+    // Assess: the first never went out; the second was refused once and Retry-After outlives the deadline
+    expect(tooLate).toMatchObject({ outcome: 'unsent', retries: 0, reason: 'deadline' });
+    expect(throttled).toMatchObject({ outcome: 'unsent', status: 429, retries: 0 });
+    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['busy']);
+  });
+
+  it('counts the post timeout from the write, not from the wait for a free socket', async () => {
+    // Prepare: one socket, a server that answers after 60 ms, a timeout of 200 ms, 12 posts at once
+    const server = await startServer((_request, response) => void setTimeout(() => response.writeHead(200).end(), 60));
+    const sender = tunedSender({ maxSockets: 1, timeoutMs: 200 });
+
+    // Act: the last post waits about 11 × 60 ms for the socket, far beyond its timeout
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => sender.send({ endpoint: server.endpoint, connectionId: `q${i}`, data: 'x' })));
+
+    // Assess
+    expect(results.map((r) => r.outcome)).toEqual(Array(12).fill('delivered'));
+    expect(server.sockets.size).toBe(1);
+  });
+
+  it('gives a queued post back unsent when no socket frees up before its deadline', async () => {
+    // Prepare: one socket held by a post the server answers late
+    const server = await startServer((request, response) => {
+      if (request.url.endsWith('/slow')) setTimeout(() => response.writeHead(200).end(), 400);
+      else response.writeHead(200).end();
+    });
+    const sender = tunedSender({ maxSockets: 1, timeoutMs: 1000 });
+
+    // Act
+    const slow = sender.send({ endpoint: server.endpoint, connectionId: 'slow', data: 'x' });
+    const queued = await sender.send({ endpoint: server.endpoint, connectionId: 'queued', data: 'x', deadlineMs: Date.now() + 1100 });
+
+    // Assess: the queued post was never written
+    expect(queued).toMatchObject({ outcome: 'unsent' });
+    expect((await slow).outcome).toBe('delivered');
+    expect(server.received.map((r) => r.url.split('/').pop())).toEqual(['slow']);
   });
 });

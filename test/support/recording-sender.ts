@@ -4,7 +4,7 @@
  * This is the only collaborator integration tests fake; the real client is exercised by
  * the end-to-end tests through the local gateway.
  */
-import type { Delivery, DeliveryOutcome, MessageSender } from '../../lambdas/core/ports.js';
+import type { Delivery, DeliveryOutcome, DeliveryResult, MessageSender } from '../../lambdas/core/ports.js';
 
 export interface RecordedDelivery extends Delivery {
   readonly outcome: DeliveryOutcome;
@@ -15,14 +15,15 @@ export class RecordingSender implements MessageSender {
   private readonly goneIds = new Set<string>();
   private readonly failingIds = new Set<string>();
 
-  public async send(delivery: Delivery): Promise<DeliveryOutcome> {
+  public async send(delivery: Delivery): Promise<DeliveryResult> {
     const outcome: DeliveryOutcome = this.goneIds.has(delivery.connectionId)
       ? 'gone'
       : this.failingIds.has(delivery.connectionId)
         ? 'failed'
         : 'delivered';
     this.recorded.push({ ...delivery, outcome });
-    return outcome;
+    const status = { delivered: 200, gone: 410, failed: 500, unsent: null }[outcome];
+    return outcome === 'failed' ? { outcome, status, retries: 0, reason: 'marked failing' } : { outcome, status, retries: 0 };
   }
 
   /** From now on, posts to these connections answer 410 Gone. */

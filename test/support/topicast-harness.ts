@@ -91,6 +91,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
           // Lambda passes the batch as JSON: round-trip it so nothing relies on shared objects.
           const reports = await Promise.all(batches.map((batch) => (worker as NonNullable<typeof worker>)(JSON.parse(JSON.stringify(batch)) as FanoutBatch)));
           workerReports.push(...reports);
+          return { dispatched: batches.length, failed: [] };
         },
       }
     : undefined;

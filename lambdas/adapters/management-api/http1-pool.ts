@@ -11,6 +11,15 @@
  * proxies. Responses may use Content-Length, chunked encoding or close-delimited bodies
  * (bodies are read and discarded). `Connection: close` and idle sockets that the server
  * closed are handled by opening a new socket.
+ *
+ * At most once: a request is never resent here. A failure says whether the request
+ * provably never left (`unsent`: the socket never connected, or no socket was free before
+ * `writeBy`), so the caller may send it again; any failure after the request was written
+ * (`timeout`, `network`, `protocol`) may follow a delivery and must not be resent.
+ *
+ * Overload queues instead of failing: a request waits for a free socket without a time
+ * limit of its own (only `writeBy`, the caller's deadline, bounds the wait), and its
+ * timeout starts when it is written.
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -23,13 +32,28 @@ export interface Origin {
 
 export interface ExchangeResult {
   readonly status: number;
+  /** The response's `Retry-After`, in milliseconds from now, when it had a valid one. */
+  readonly retryAfterMs?: number;
 }
 
-/** Why an exchange failed; `stale` means a reused socket died before any response byte, so the request never reached the server. */
+export interface ExchangeOptions {
+  /** How long the exchange may take once the request is written, in milliseconds. */
+  readonly timeoutMs: number;
+  /** Epoch milliseconds after which the request must not be written any more (it fails `unsent`). */
+  readonly writeBy?: number;
+}
+
+/**
+ * Why an exchange failed. `unsent`: the request was provably never written (the socket
+ * never connected, or `writeBy` passed while it waited for one), so sending it again cannot
+ * duplicate it. Every other kind may come after the server received the request.
+ */
+export type TransportErrorKind = 'unsent' | 'timeout' | 'network' | 'protocol';
+
 export class TransportError extends Error {
   public constructor(
     message: string,
-    public readonly kind: 'stale' | 'timeout' | 'network' | 'protocol',
+    public readonly kind: TransportErrorKind,
   ) {
     super(message);
     this.name = 'TransportError';
@@ -63,14 +87,14 @@ export class Http1Pool {
    * Sends `head` (request line and headers, ending with an empty line) and `body`, and
    * resolves with the response status. Rejects with a TransportError.
    */
-  public exchange(origin: Origin, head: string, body: string, signal: AbortSignal): Promise<ExchangeResult> {
+  public exchange(origin: Origin, head: string, body: string, options: ExchangeOptions): Promise<ExchangeResult> {
     const key = `${origin.secure ? 's' : 'p'}:${origin.hostname}:${origin.port}`;
     let pool = this.origins.get(key);
     if (!pool) {
       pool = new OriginPool(origin, this.maxSockets, this.idleTimeoutMs, this.ca);
       this.origins.set(key, pool);
     }
-    return pool.exchange(head, body, signal);
+    return pool.exchange(head, body, options);
   }
 
   /** Sockets currently open, over all origins (tests and diagnostics). */
@@ -96,9 +120,11 @@ export class Http1Pool {
 interface Pending {
   readonly head: string;
   readonly body: string;
-  readonly signal: AbortSignal;
+  readonly options: ExchangeOptions;
   resolve(result: ExchangeResult): void;
   reject(error: TransportError): void;
+  /** Clears the wait-for-a-socket timer. */
+  stopWaiting?: () => void;
 }
 
 class OriginPool {
@@ -116,38 +142,37 @@ class OriginPool {
     public readonly ca: string | Buffer | undefined,
   ) {}
 
-  public exchange(head: string, body: string, signal: AbortSignal): Promise<ExchangeResult> {
+  public exchange(head: string, body: string, options: ExchangeOptions): Promise<ExchangeResult> {
     return new Promise<ExchangeResult>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(new TransportError('aborted before sending', 'timeout'));
+      const pending: Pending = { head, body, options, resolve, reject };
+      if (isPastWriteBy(pending)) {
+        reject(new TransportError('the deadline passed before the request could be written', 'unsent'));
         return;
       }
-      const pending: Pending = { head, body, signal, resolve, reject };
       const connection = this.idle.pop() ?? (this.open < this.maxSockets ? this.connect() : undefined);
       if (connection) {
         connection.start(pending);
         return;
       }
-      // Every socket is busy: wait for one, unless the deadline comes first.
+      // Every socket is busy: queue (overload slows down rather than fails), bounded only by
+      // the caller's deadline; the request's own timeout starts when it is written.
       this.waiting.push(pending);
-      signal.addEventListener(
-        'abort',
-        () => {
+      if (options.writeBy !== undefined) {
+        const timer = setTimeout(() => {
           const index = this.waiting.indexOf(pending);
           if (index < 0) return;
           this.waiting.splice(index, 1);
-          reject(new TransportError('timed out waiting for a socket', 'timeout'));
-        },
-        { once: true },
-      );
+          reject(new TransportError('no socket was free before the deadline', 'unsent'));
+        }, Math.max(0, options.writeBy - Date.now()));
+        pending.stopWaiting = () => clearTimeout(timer);
+      }
     });
   }
 
   /** A connection finished an exchange and can take another. */
   public release(connection: Connection): void {
-    const next = this.waiting.shift();
+    const next = this.nextWaiting();
     if (next) {
-      if (next.signal.aborted) return this.release(connection);
       connection.start(next);
       return;
     }
@@ -159,14 +184,27 @@ class OriginPool {
     this.open -= 1;
     const index = this.idle.indexOf(connection);
     if (index >= 0) this.idle.splice(index, 1);
-    const next = this.waiting.shift();
+    const next = this.nextWaiting();
     if (next) this.connect().start(next);
+  }
+
+  /** The oldest waiting request that may still be written. */
+  private nextWaiting(): Pending | undefined {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      next.stopWaiting?.();
+      if (!isPastWriteBy(next)) return next;
+      next.reject(new TransportError('the deadline passed before the request could be written', 'unsent'));
+    }
+    return undefined;
   }
 
   public destroy(): void {
     for (const connection of [...this.idle]) connection.close();
     this.idle.length = 0;
-    for (const pending of this.waiting.splice(0)) pending.reject(new TransportError('pool destroyed', 'network'));
+    for (const pending of this.waiting.splice(0)) {
+      pending.stopWaiting?.();
+      pending.reject(new TransportError('pool destroyed before the request was written', 'unsent'));
+    }
   }
 
   private connect(): Connection {
@@ -176,23 +214,26 @@ class OriginPool {
   }
 }
 
+function isPastWriteBy(pending: Pending): boolean {
+  return pending.options.writeBy !== undefined && Date.now() > pending.options.writeBy;
+}
+
 type ParseState = 'head' | 'length' | 'chunked' | 'until-close' | 'done';
 
 class Connection {
   private readonly socket: Socket;
   private current: Pending | undefined;
-  private exchanges = 0;
   private closed = false;
+  /** Until the socket connects (TLS: completes its handshake) nothing written has left. */
+  private connected = false;
+  private timer: NodeJS.Timeout | undefined;
   // Response parsing state (latin1: one char per byte).
   private buffer = '';
   private state: ParseState = 'head';
   private status = 0;
+  private retryAfterMs: number | undefined;
   private remaining = 0;
   private keepAlive = true;
-  private received = false;
-  private readonly onAbort = () => {
-    this.fail(new TransportError('timed out', 'timeout'));
-  };
 
   public constructor(private readonly pool: OriginPool) {
     const { origin } = pool;
@@ -208,6 +249,11 @@ class Connection {
         })
       : netConnect({ host: origin.hostname, port: origin.port });
     if (origin.secure) this.socket.on('session', (session: Buffer) => (pool.tlsSession = session));
+    this.socket.once(origin.secure ? 'secureConnect' : 'connect', () => (this.connected = true));
+    // A server that closes an idle keep-alive socket: drop it now, before a request is put on it.
+    this.socket.on('end', () => {
+      if (!this.current) this.close();
+    });
     this.socket.setNoDelay(true);
     this.socket.setEncoding('latin1');
     this.socket.on('data', (chunk: string) => this.onData(chunk));
@@ -220,10 +266,11 @@ class Connection {
     this.current = pending;
     this.buffer = '';
     this.state = 'head';
-    this.received = false;
     this.keepAlive = true;
+    this.retryAfterMs = undefined;
     this.socket.setTimeout(0);
-    pending.signal.addEventListener('abort', this.onAbort, { once: true });
+    // The timeout counts from the write, never from the wait for a socket.
+    this.timer = setTimeout(() => this.fail(new TransportError(`no response within ${pending.options.timeoutMs} ms`, 'timeout')), pending.options.timeoutMs);
     this.socket.write(pending.head + pending.body);
   }
 
@@ -241,7 +288,6 @@ class Connection {
       this.close();
       return;
     }
-    this.received = true;
     this.buffer += chunk;
     try {
       this.parse();
@@ -269,6 +315,7 @@ class Connection {
           // 1xx interim responses precede the real one.
           if (status < 200) continue;
           this.status = status;
+          if (status >= 400) this.retryAfterMs = retryAfterOf(head);
           this.keepAlive = !/\r\nconnection:[ \t]*close/.test(head) && !head.startsWith('http/1.0');
           if (/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) {
             this.state = 'chunked';
@@ -329,9 +376,8 @@ class Connection {
   private finish(): void {
     const pending = this.current as Pending;
     this.current = undefined;
-    this.exchanges += 1;
-    pending.signal.removeEventListener('abort', this.onAbort);
-    pending.resolve({ status: this.status });
+    clearTimeout(this.timer);
+    pending.resolve(this.retryAfterMs === undefined ? { status: this.status } : { status: this.status, retryAfterMs: this.retryAfterMs });
     if (!this.keepAlive) {
       this.close();
       return;
@@ -343,10 +389,8 @@ class Connection {
   private fail(error: TransportError): void {
     const pending = this.current;
     this.current = undefined;
-    if (pending) {
-      pending.signal.removeEventListener('abort', this.onAbort);
-      pending.reject(error);
-    }
+    clearTimeout(this.timer);
+    if (pending) pending.reject(error);
     this.close();
   }
 
@@ -357,12 +401,21 @@ class Connection {
       return;
     }
     if (this.current) {
-      // A reused socket that died before any response byte was closed by the server
-      // while idle: the request was never processed, so it is safe to send again.
-      const stale = this.exchanges > 0 && !this.received;
-      this.fail(new TransportError(error?.message ?? 'socket closed', stale ? 'stale' : 'network'));
+      // Only a socket that never connected provably carried nothing. A socket that dies
+      // after the write, even before any response byte, may have delivered the request
+      // (a reset after the server read it): resending it could duplicate the message.
+      this.fail(new TransportError(error?.message ?? 'socket closed', this.connected ? 'network' : 'unsent'));
       return;
     }
     this.close();
   }
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds from now. */
+function retryAfterOf(lowerCaseHead: string): number | undefined {
+  const value = /\r\nretry-after:[ \t]*([^\r]*)/.exec(lowerCaseHead)?.[1]?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -2,9 +2,9 @@
  * How a signed Management API post travels: the lean HTTP/1.1 pool. The conventional
  * node:http transport it is measured against lives in bench/reference.
  */
-import { Http1Pool, type Http1PoolOptions, type Origin } from './http1-pool.js';
+import { Http1Pool, type ExchangeOptions, type ExchangeResult, type Http1PoolOptions, type Origin } from './http1-pool.js';
 
-export { TransportError } from './http1-pool.js';
+export { TransportError, type ExchangeOptions, type ExchangeResult } from './http1-pool.js';
 
 export interface PostTarget extends Origin {
   /** The Host header: hostname plus a non-default port. */
@@ -12,8 +12,11 @@ export interface PostTarget extends Origin {
 }
 
 export interface PostTransport {
-  /** Resolves with the response status; rejects with a TransportError (`stale`: safe to resend). */
-  post(target: PostTarget, path: string, headers: Readonly<Record<string, string>>, body: string, signal: AbortSignal): Promise<number>;
+  /**
+   * Resolves with the response status (and Retry-After); rejects with a TransportError
+   * (`unsent`: provably never written, safe to send again; any other kind is not).
+   */
+  post(target: PostTarget, path: string, headers: Readonly<Record<string, string>>, body: string, options: ExchangeOptions): Promise<ExchangeResult>;
   destroy(): void;
 }
 
@@ -25,12 +28,11 @@ export class LeanHttpTransport implements PostTransport {
     this.pool = new Http1Pool(options);
   }
 
-  public async post(target: PostTarget, path: string, headers: Readonly<Record<string, string>>, body: string, signal: AbortSignal): Promise<number> {
+  public post(target: PostTarget, path: string, headers: Readonly<Record<string, string>>, body: string, options: ExchangeOptions): Promise<ExchangeResult> {
     let head = `POST ${path} HTTP/1.1\r\n`;
     for (const name in headers) head += `${name}: ${headers[name] as string}\r\n`;
     head += `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
-    const { status } = await this.pool.exchange(target, head, body, signal);
-    return status;
+    return this.pool.exchange(target, head, body, options);
   }
 
   public destroy(): void {

@@ -3,7 +3,7 @@
  * endpoint (each connection records the gateway that owns it) by an injected factory.
  */
 import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { Delivery, DeliveryOutcome, MessageSender } from '../../core/ports.js';
+import type { Delivery, DeliveryResult, MessageSender } from '../../core/ports.js';
 
 export type ManagementClientFactory = (endpoint: string) => ApiGatewayManagementApiClient;
 
@@ -15,17 +15,20 @@ export class SdkMessageSender implements MessageSender {
     private readonly timeoutMs: number,
   ) {}
 
-  public async send({ endpoint, connectionId, data }: Delivery): Promise<DeliveryOutcome> {
+  public async send({ endpoint, connectionId, data, deadlineMs }: Delivery): Promise<DeliveryResult> {
+    if (deadlineMs !== undefined && Date.now() + this.timeoutMs > deadlineMs) return { outcome: 'unsent', status: null, retries: 0, reason: 'deadline' };
     try {
-      await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }), {
+      const output = await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }), {
         // Hung Management API calls are a known SDK problem: bound every call.
         abortSignal: AbortSignal.timeout(this.timeoutMs),
       });
-      return 'delivered';
+      return { outcome: 'delivered', status: output.$metadata.httpStatusCode ?? 200, retries: retriesOf(output.$metadata) };
     } catch (error) {
+      const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata ?? {};
+      const status = metadata.httpStatusCode ?? null;
       // The client maps 410 to GoneException only when x-amzn-errortype says so.
-      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return 'gone';
-      return 'failed';
+      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return { outcome: 'gone', status, retries: retriesOf(metadata) };
+      return { outcome: 'failed', status, retries: retriesOf(metadata), reason: String((error as Error).name ?? error) };
     }
   }
 
@@ -37,4 +40,9 @@ export class SdkMessageSender implements MessageSender {
     }
     return client;
   }
+}
+
+/** The SDK retries 429 and 5xx itself (three attempts in all by default). */
+function retriesOf(metadata: { attempts?: number }): number {
+  return Math.max(0, (metadata.attempts ?? 1) - 1);
 }

@@ -5,14 +5,18 @@
  * endpoint rules, retry strategy, user agent, checksum plugins). That stack costs several
  * times more CPU per post than the request itself; see docs/performance.md.
  *
+ * Delivery is at most once (docs/performance.md, "Delivery semantics"):
  * - 2xx: delivered; 410: gone (the socket is closed, its items must be reaped).
- * - 429 (LimitExceededException, the account's callback throttle): retried with
- *   full-jitter exponential backoff, up to `maxAttempts` attempts in all. A request on a
- *   reused keep-alive socket that the server had already closed (dead before any response
- *   byte) is retried the same way: it never reached API Gateway.
- * - anything else, and every attempt that outlives `timeoutMs` (an AbortSignal): failed.
+ * - 429 (the account's callback throttle) and 500/502/503/504 (transient service errors;
+ *   API Gateway answers an error only when it did not hand the frame to the connection),
+ *   and a socket that never connected: retried with full-jitter exponential backoff,
+ *   waiting at least what `Retry-After` asks, up to `maxAttempts` attempts in all.
+ * - anything else, and any attempt that failed after its request was written (a timeout,
+ *   a reset): failed, never resent, since API Gateway may already have delivered it.
+ * - with a deadline, no attempt starts that could not finish before it: what is still
+ *   undelivered then is `unsent`, for the caller to hand on.
  */
-import type { Delivery, DeliveryOutcome, MessageSender } from '../../core/ports.js';
+import type { Delivery, DeliveryResult, MessageSender } from '../../core/ports.js';
 import type { CredentialProvider } from './credentials.js';
 import { LeanHttpTransport, TransportError, type PostTarget, type PostTransport } from './post-transport.js';
 import { leanSigner, type RequestSigner, type SignerFactory } from './sigv4.js';
@@ -21,9 +25,9 @@ export interface SignedHttpSenderOptions {
   readonly credentials: CredentialProvider;
   /** Signing region when the endpoint host does not name one (custom domains, local). */
   readonly region: string;
-  /** Timeout of one attempt, in milliseconds. */
+  /** Timeout of one attempt, from when its request is written, in milliseconds. */
   readonly timeoutMs: number;
-  /** Attempts for a throttled post, including the first. */
+  /** Attempts for a post that was not delivered (429, transient 5xx), including the first. */
   readonly maxAttempts: number;
   /** Sockets kept per host; match it to the fan-out concurrency. @default 64 */
   readonly maxSockets?: number;
@@ -31,7 +35,7 @@ export interface SignedHttpSenderOptions {
   readonly transport?: PostTransport;
   /** How posts are signed. @default leanSigner (same output as @smithy/signature-v4, less CPU) */
   readonly signer?: SignerFactory;
-  /** The wait before retry n (1-based) is random() * min(maxBackoffMs, baseBackoffMs * 2^(n-1)). @default 100 */
+  /** The wait before retry n (1-based) is random() * min(maxBackoffMs, baseBackoffMs * 2^(n-1)), at least Retry-After. @default 100 */
   readonly baseBackoffMs?: number;
   /** @default 2000 */
   readonly maxBackoffMs?: number;
@@ -45,7 +49,13 @@ interface Target extends PostTarget {
   readonly signer: RequestSigner;
 }
 
-type AttemptResult = DeliveryOutcome | 'retry';
+/** One attempt: final, or worth another try because it provably was not delivered. */
+type AttemptResult =
+  | { readonly kind: 'final'; readonly result: DeliveryResult }
+  | { readonly kind: 'retry'; readonly status: number | null; readonly reason: string; readonly retryAfterMs?: number };
+
+/** Answers that say the post was not delivered and may succeed later. */
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
@@ -71,19 +81,30 @@ export class SignedHttpMessageSender implements MessageSender {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  public async send({ endpoint, connectionId, data }: Delivery): Promise<DeliveryOutcome> {
+  public async send({ endpoint, connectionId, data, deadlineMs }: Delivery): Promise<DeliveryResult> {
     let target: Target;
     try {
       target = this.target(endpoint);
-    } catch {
-      return 'failed';
+    } catch (error) {
+      return { outcome: 'failed', status: null, retries: 0, reason: `bad endpoint: ${String(error)}` };
     }
+    const { timeoutMs, maxAttempts } = this.options;
     const path = `${target.basePath}/@connections/${encodeURIComponent(connectionId)}`;
+    // The latest moment an attempt may be written and still finish before the deadline.
+    const writeBy = deadlineMs === undefined ? undefined : deadlineMs - timeoutMs;
+    let status: number | null = null;
     for (let attempt = 1; ; attempt += 1) {
-      const result = await this.attempt(target, path, data);
-      if (result !== 'retry') return result;
-      if (attempt >= this.options.maxAttempts) return 'failed';
-      await this.sleep(this.random() * Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempt - 1)));
+      if (writeBy !== undefined && Date.now() > writeBy) return { outcome: 'unsent', status, retries: attempt - 1, reason: 'deadline' };
+      const result = await this.attempt(target, path, data, writeBy);
+      if (result.kind === 'final') return { ...result.result, retries: attempt - 1 };
+      status = result.status;
+      if (attempt >= maxAttempts) return { outcome: 'failed', status, retries: attempt - 1, reason: `${result.reason} after ${attempt} attempts` };
+      const backoff = this.random() * Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempt - 1));
+      const wait = Math.max(backoff, result.retryAfterMs ?? 0);
+      if (writeBy !== undefined && Date.now() + wait > writeBy) {
+        return { outcome: 'unsent', status, retries: attempt - 1, reason: `${result.reason}; no time left to retry before the deadline` };
+      }
+      await this.sleep(wait);
     }
   }
 
@@ -92,17 +113,24 @@ export class SignedHttpMessageSender implements MessageSender {
     this.transport.destroy();
   }
 
-  private async attempt(target: Target, path: string, body: string): Promise<AttemptResult> {
+  private async attempt(target: Target, path: string, body: string, writeBy: number | undefined): Promise<AttemptResult> {
     try {
       const headers = await target.signer.sign(target.host, path, body);
-      // Hung Management API calls are a known problem: every attempt has a deadline.
-      const status = await this.transport.post(target, path, headers, body, AbortSignal.timeout(this.options.timeoutMs));
-      if (status >= 200 && status < 300) return 'delivered';
-      if (status === 410) return 'gone';
-      if (status === 429) return 'retry';
-      return 'failed';
+      // Hung Management API calls are a known problem: every attempt has a timeout.
+      const response = await this.transport.post(target, path, headers, body, writeBy === undefined ? { timeoutMs: this.options.timeoutMs } : { timeoutMs: this.options.timeoutMs, writeBy });
+      const { status } = response;
+      if (status >= 200 && status < 300) return final('delivered', status);
+      if (status === 410) return final('gone', status);
+      if (RETRYABLE_STATUS.has(status)) {
+        return response.retryAfterMs === undefined ? { kind: 'retry', status, reason: `http ${status}` } : { kind: 'retry', status, reason: `http ${status}`, retryAfterMs: response.retryAfterMs };
+      }
+      return final('failed', status, `http ${status}`);
     } catch (error) {
-      return error instanceof TransportError && error.kind === 'stale' ? 'retry' : 'failed';
+      if (!(error instanceof TransportError)) return final('failed', null, `signing failed: ${String(error)}`);
+      if (error.kind !== 'unsent') return final('failed', null, `${error.kind}: ${error.message}`);
+      // Never written: a refused connection is retried; a passed deadline is handed back.
+      if (writeBy !== undefined && Date.now() > writeBy) return final('unsent', null, error.message);
+      return { kind: 'retry', status: null, reason: `unsent: ${error.message}` };
     }
   }
 
@@ -133,4 +161,8 @@ export class SignedHttpMessageSender implements MessageSender {
     }
     return signer;
   }
+}
+
+function final(outcome: DeliveryResult['outcome'], status: number | null, reason?: string): AttemptResult {
+  return { kind: 'final', result: reason === undefined ? { outcome, status, retries: 0 } : { outcome, status, retries: 0, reason } };
 }

@@ -31,6 +31,8 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
       region: env.AWS_REGION ?? 'us-east-1',
       timeoutMs: config.fanout.postTimeoutMs,
       maxAttempts: config.fanout.maxAttempts,
+      baseBackoffMs: config.fanout.retryBaseDelayMs,
+      maxBackoffMs: config.fanout.retryMaxDelayMs,
       maxSockets: config.fanout.concurrency,
     }),
   };

@@ -44,6 +44,8 @@ export interface IncomingEvent {
   readonly self: boolean;
   /** What was stored with the subscription (null when the topic had no module at join). */
   readonly state: ChannelState | null;
+  /** When the invocation ends (epoch ms), if known: broadcasts hand what they cannot post in time to workers. */
+  readonly deadlineMs?: number;
 }
 
 const NO_STATE: ChannelState = { assigns: {}, user: null };
@@ -75,7 +77,7 @@ export class ChannelRuntime {
     const channel = this.deps.registry.resolve(incoming.topic);
     const handleIn = channel?.definition.handleIn;
     if (!channel || !handleIn) return this.builtInBroadcast(incoming);
-    const bound = this.bind('handleIn', incoming.connectionId, incoming.topic, incoming.state ?? NO_STATE);
+    const bound = this.bind('handleIn', incoming.connectionId, incoming.topic, incoming.state ?? NO_STATE, incoming.deadlineMs);
     const outcome = await runHandleIn(this.runner, this.site(channel, 'handleIn', incoming), () =>
       handleIn.call(channel.definition, incoming.event, incoming.payload as JsonValue, bound.socket),
     );
@@ -98,12 +100,12 @@ export class ChannelRuntime {
   /** The built-in `handleIn`: broadcast the event as sent, and reply ok. */
   private async builtInBroadcast(incoming: IncomingEvent): Promise<ChannelHandleIn> {
     const message: OutboundMessage = { topic: incoming.topic, event: incoming.event, payload: incoming.payload, ref: null, joinRef: null };
-    await this.deps.broadcast(incoming.topic, message, incoming.self ? null : incoming.connectionId);
+    await this.deps.broadcast(incoming.topic, message, incoming.self ? null : incoming.connectionId, incoming.deadlineMs);
     return { reply: { status: 'ok', response: {} }, pushes: [] };
   }
 
-  private bind(phase: SocketPhase, connectionId: string, topic: string, state: ChannelState) {
-    return bindSocket({ phase, connectionId, topic, state, broadcast: this.deps.broadcast, kv: this.deps.kv, maxAssignsBytes: this.deps.maxAssignsBytes });
+  private bind(phase: SocketPhase, connectionId: string, topic: string, state: ChannelState, deadlineMs?: number) {
+    return bindSocket({ phase, connectionId, topic, state, broadcast: this.deps.broadcast, kv: this.deps.kv, maxAssignsBytes: this.deps.maxAssignsBytes, deadlineMs });
   }
 
   private site(channel: InstalledChannel, callback: SocketPhase, at: { readonly connectionId: string; readonly topic: string; readonly event?: string }) {

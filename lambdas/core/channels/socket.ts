@@ -11,8 +11,11 @@ import type { ChannelKv, ChannelSocket, JsonObject, JsonValue } from './definiti
 
 export type SocketPhase = 'join' | 'handleIn' | 'leave';
 
-/** Sends a message to a topic's subscribers, but `exclude`. */
-export type TopicBroadcast = (topic: string, message: OutboundMessage, exclude: string | null) => Promise<void>;
+/**
+ * Sends a message to a topic's subscribers, but `exclude`, within the invocation's deadline
+ * (epoch ms, when known): what cannot be posted in time goes to fan-out workers.
+ */
+export type TopicBroadcast = (topic: string, message: OutboundMessage, exclude: string | null, deadlineMs?: number) => Promise<void>;
 
 export interface SocketContext {
   readonly phase: SocketPhase;
@@ -22,6 +25,8 @@ export interface SocketContext {
   readonly broadcast: TopicBroadcast;
   readonly kv: ChannelKv;
   readonly maxAssignsBytes: number;
+  /** When the invocation ends (epoch ms), if known. */
+  readonly deadlineMs?: number | undefined;
 }
 
 export interface BoundSocket {
@@ -55,8 +60,8 @@ export function bindSocket(context: SocketContext): BoundSocket {
       if (bytes > context.maxAssignsBytes) throw new Error(`assigns would be ${bytes} bytes; the limit (limits.maxAssignsBytes) is ${context.maxAssignsBytes}`);
       assigns = next;
     },
-    broadcast: (event, payload) => context.broadcast(topic, message(topic, event, payload), null),
-    broadcastFrom: (event, payload) => context.broadcast(topic, message(topic, event, payload), connectionId),
+    broadcast: (event, payload) => context.broadcast(topic, message(topic, event, payload), null, context.deadlineMs),
+    broadcastFrom: (event, payload) => context.broadcast(topic, message(topic, event, payload), connectionId, context.deadlineMs),
     async push(event, payload) {
       const pushed = message(topic, event, payload);
       if (context.phase !== 'leave') pushes.push(pushed);

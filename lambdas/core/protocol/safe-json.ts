@@ -58,7 +58,11 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** UTF-8 size of a value once serialized, without allocating a Buffer. */
 export function jsonByteLength(value: unknown): number {
-  const text = JSON.stringify(value) ?? '';
+  return utf8ByteLength(JSON.stringify(value) ?? '');
+}
+
+/** UTF-8 size of a string, without allocating a Buffer. */
+export function utf8ByteLength(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);

@@ -3,14 +3,23 @@
  * subscribers with one paginated Query per shard (never a Scan), delivers in parallel,
  * hands big topics to fan-out workers, and reaps every connection that answered 410 —
  * the stale subscriber, never the sender.
+ *
+ * Every frame fits API Gateway's 128 KB: a presence diff is split, any other message over
+ * the limit is refused with `payload_too_large` before anything is sent. Inline delivery
+ * stops short of the invocation's deadline and hands the rest to workers. Once something
+ * was delivered or handed over, the broadcast stands: later failures (a worker invoke,
+ * reaping) are logged and counted in the report, never thrown, as a client retrying an
+ * accepted broadcast would duplicate it.
  */
 import type { LeaveReason } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { chunk } from '../concurrency.js';
-import { diffOf, type PresenceEntry } from '../presence.js';
-import { PRESENCE_EVENTS } from '../protocol/constants.js';
+import { ProtocolError } from '../errors.js';
+import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
+import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
+import { MAX_FRAME_BYTES, PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { FanoutDispatcher, Logger, MessageSender, RealtimeStore, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 
@@ -22,11 +31,38 @@ export interface BroadcastOptions {
   readonly subscribers?: readonly Subscriber[];
   /** Report gone connections without reaping them; the caller reaps when its replies are out. */
   readonly deferReap?: boolean;
+  /**
+   * Epoch milliseconds at which the invocation ends (Lambda's remaining time). Inline posts
+   * stop `fanout.deadlineMarginMs` before it; the rest go to fan-out workers.
+   */
+  readonly deadlineMs?: number;
 }
 
-export interface BroadcastReport extends DeliveryReport {
+/** What one broadcast did; every count is also what metrics report. */
+export interface BroadcastReport {
+  /** Recipients (subscribers minus the excluded one). */
   readonly subscribers: number;
+  /** Frames the message became (a big presence diff is split). */
+  readonly frames: number;
+  readonly delivered: number;
+  /** Posts refused or lost after they were written; logged with connection, topic and status. */
+  readonly failed: number;
+  /** Attempts made after the first (429, transient 5xx, refused connections). */
+  readonly retried: number;
+  readonly gone: readonly string[];
   readonly dispatchedBatches: number;
+  /** Deliveries handed to fan-out workers (which count their own outcomes). */
+  readonly dispatched: number;
+  /** Deliveries neither made nor handed over (a refused worker invoke, a deadline without workers); logged. */
+  readonly dropped: number;
+  /** Gone connections whose cleanup failed; logged (the next 410 or the TTL removes them). */
+  readonly reapFailed: number;
+}
+
+/** A fan-out worker's batch: its deliveries and what was dropped or not cleaned up. */
+export interface BatchReport extends DeliveryReport {
+  readonly dropped: number;
+  readonly reapFailed: number;
 }
 
 export interface BroadcasterDependencies {
@@ -37,6 +73,7 @@ export interface BroadcasterDependencies {
   readonly dispatcher?: FanoutDispatcher | undefined;
   /** Channel modules' `leave`, run for every subscription that ends (leave, disconnect, reaping). */
   readonly onLeave?: ((subscriptions: readonly SubscriptionRecord[], reason: LeaveReason) => Promise<void>) | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 // Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
@@ -45,15 +82,36 @@ const MAX_REAP_DEPTH = 3;
 export class Broadcaster {
   public constructor(private readonly deps: BroadcasterDependencies) {}
 
+  /** Throws ProtocolError(payload_too_large) before sending anything when the message cannot fit one frame. */
   public async broadcast(topic: string, message: OutboundMessage, options: BroadcastOptions = {}): Promise<BroadcastReport> {
     return this.broadcastAt(topic, message, options, 0);
   }
 
-  /** Delivers one batch (a fan-out worker's share) and reaps the connections found gone. */
-  public async deliverBatch(subscribers: readonly Subscriber[], message: OutboundMessage, withSubscriberJoinRef: boolean): Promise<DeliveryReport> {
-    const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, subscribers, message, { withSubscriberJoinRef });
-    await this.reap(report.gone);
-    return report;
+  /**
+   * Delivers one batch (a fan-out worker's share) and reaps the connections found gone.
+   * `deadlineMs`: when the worker's invocation ends.
+   */
+  public async deliverBatch(subscribers: readonly Subscriber[], message: OutboundMessage, withSubscriberJoinRef: boolean, deadlineMs?: number): Promise<BatchReport> {
+    const deliveryDeadline = deadlineMs === undefined ? undefined : deadlineMs - this.deps.config.fanout.deadlineMarginMs;
+    const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, subscribers, message, this.deliverOptions(withSubscriberJoinRef, deliveryDeadline));
+    // A worker hands nothing further on: what its deadline left undelivered is lost.
+    const dropped = this.dropUnsent(message, report.unsent.length, 'the fan-out worker reached its deadline');
+    const reapFailed = await this.reapAfterDelivery(report.gone);
+    return { ...report, dropped, reapFailed };
+  }
+
+  /**
+   * Reaps after a delivery went out: a failure is logged and counted, never thrown (the
+   * message was delivered; a retry would duplicate it). Returns how many were not reaped.
+   */
+  public async reapAfterDelivery(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null): Promise<number> {
+    try {
+      await this.reap(connectionIds, depth, excludeConnectionId);
+      return 0;
+    } catch (error) {
+      this.deps.logger.error('reaping gone connections failed', { connections: connectionIds.length, connectionIds: connectionIds.slice(0, 20), error: describe(error) });
+      return connectionIds.length;
+    }
   }
 
   /**
@@ -86,28 +144,68 @@ export class Broadcaster {
   }
 
   private async broadcastAt(topic: string, message: OutboundMessage, options: BroadcastOptions, depth: number): Promise<BroadcastReport> {
-    const { config, dispatcher, logger } = this.deps;
+    const frames = framesOf(topic, message);
     const all = options.subscribers ?? (await this.readSubscribers(topic));
     const recipients = options.excludeConnectionId ? all.filter((s) => s.connectionId !== options.excludeConnectionId) : all;
     const withSubscriberJoinRef = options.withSubscriberJoinRef === true;
+    const deliveryDeadline = options.deadlineMs === undefined ? undefined : options.deadlineMs - this.deps.config.fanout.deadlineMarginMs;
 
-    if (dispatcher && recipients.length > config.fanout.workerThreshold) {
-      const batches = chunk(recipients, config.fanout.workerBatchSize).map((subscribers) => ({
-        topic,
-        message,
-        subscribers,
-        withSubscriberJoinRef,
-      }));
-      await dispatcher.dispatch(batches);
-      return { subscribers: recipients.length, delivered: 0, failed: 0, gone: [], dispatchedBatches: batches.length };
-    }
-
-    const report = await deliverToSubscribers(this.deps.sender, config.fanout, recipients, message, { withSubscriberJoinRef });
-    if (report.failed > 0) logger.warn('some deliveries failed', { topic, failed: report.failed });
+    let report: BroadcastReport = { ...EMPTY_REPORT, subscribers: recipients.length, frames: frames.length };
+    // Frames of one split diff commute (each carries other presences), so workers may deliver them in any order.
+    for (const frame of frames) report = sum(report, await this.fanOut(topic, frame, recipients, withSubscriberJoinRef, deliveryDeadline, report));
     if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
-      await this.reap(report.gone, depth);
+      report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth) };
     }
-    return { ...report, subscribers: recipients.length, dispatchedBatches: 0 };
+    return report;
+  }
+
+  /** One frame to every recipient: inline, or by workers for big topics and for what the deadline left. */
+  private async fanOut(
+    topic: string,
+    message: OutboundMessage,
+    recipients: readonly Subscriber[],
+    withSubscriberJoinRef: boolean,
+    deadlineMs: number | undefined,
+    sofar: BroadcastReport,
+  ): Promise<Partial<BroadcastReport>> {
+    const { config, dispatcher } = this.deps;
+    if (dispatcher && recipients.length > config.fanout.workerThreshold) {
+      const handed = await this.handOver(topic, message, recipients, withSubscriberJoinRef);
+      // Nothing reached anyone yet: a retry cannot duplicate, so let the client retry.
+      if (handed.dispatched === 0 && sofar.delivered === 0 && sofar.dispatched === 0) throw new Error(`no fan-out batch of ${topic} could be handed to a worker`);
+      return handed;
+    }
+    const { unsent, ...delivery } = await deliverToSubscribers(this.deps.sender, config.fanout, recipients, message, this.deliverOptions(withSubscriberJoinRef, deadlineMs));
+    if (unsent.length === 0) return delivery;
+    if (!dispatcher) return { ...delivery, dropped: this.dropUnsent(message, unsent.length, 'the invocation reached its deadline and no fan-out worker is configured') };
+    this.deps.logger.info('deadline near: handing the rest of the fan-out to workers', { topic, delivered: delivery.delivered, remaining: unsent.length });
+    return sum(delivery, await this.handOver(topic, message, unsent, withSubscriberJoinRef));
+  }
+
+  private async handOver(topic: string, message: OutboundMessage, subscribers: readonly Subscriber[], withSubscriberJoinRef: boolean): Promise<Partial<BroadcastReport>> {
+    const batches = chunk(subscribers, this.deps.config.fanout.workerBatchSize).map((batch) => ({ topic, message, subscribers: batch, withSubscriberJoinRef }));
+    let failed: DispatchResult['failed'];
+    try {
+      ({ failed } = await (this.deps.dispatcher as FanoutDispatcher).dispatch(batches));
+    } catch (error) {
+      failed = batches.map((batch) => ({ batch, error: describe(error) }));
+    }
+    let dropped = 0;
+    for (const { batch, error } of failed) {
+      dropped += batch.subscribers.length;
+      this.deps.logger.error('fan-out batch could not be handed to a worker', { topic, event: message.event, subscribers: batch.subscribers.length, error });
+    }
+    return { dispatchedBatches: batches.length - failed.length, dispatched: subscribers.length - dropped, dropped };
+  }
+
+  private dropUnsent(message: OutboundMessage, count: number, why: string): number {
+    if (count > 0) this.deps.logger.error('deliveries dropped', { topic: message.topic, event: message.event, count, why });
+    return count;
+  }
+
+  private deliverOptions(withSubscriberJoinRef: boolean, deadlineMs: number | undefined) {
+    const { clock, logger } = this.deps;
+    return { withSubscriberJoinRef, logger, ...(deadlineMs === undefined ? {} : { deadlineMs }), ...(clock ? { now: () => clock.nowMs() } : {}) };
   }
 
   private async readSubscribers(topic: string): Promise<Subscriber[]> {
@@ -121,4 +219,28 @@ export class Broadcaster {
 
 export function presenceDiffMessage(topic: string, diff: ReturnType<typeof diffOf>): OutboundMessage {
   return { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
+}
+
+const EMPTY_REPORT: BroadcastReport = { subscribers: 0, frames: 0, delivered: 0, failed: 0, retried: 0, gone: [], dispatchedBatches: 0, dispatched: 0, dropped: 0, reapFailed: 0 };
+
+function sum<T extends Partial<BroadcastReport>>(a: T, b: Partial<BroadcastReport>): T {
+  const counts = ['delivered', 'failed', 'retried', 'dispatchedBatches', 'dispatched', 'dropped', 'reapFailed'] as const;
+  const total: Record<string, unknown> = { ...a };
+  for (const name of counts) if (a[name] !== undefined || b[name] !== undefined) total[name] = (a[name] ?? 0) + (b[name] ?? 0);
+  if (a.gone !== undefined || b.gone !== undefined) total.gone = [...(a.gone ?? []), ...(b.gone ?? [])];
+  return total as T;
+}
+
+/** The frames a broadcast sends: a presence diff split to fit, anything else whole or refused. */
+function framesOf(topic: string, message: OutboundMessage): OutboundMessage[] {
+  if (message.event === PRESENCE_EVENTS.diff) return presenceDiffFrames(topic, message.payload as PresenceDiff);
+  const bytes = largestEncoding(message);
+  if (bytes > MAX_FRAME_BYTES) {
+    throw new ProtocolError(REASONS.payloadTooLarge, `the broadcast frame would be ${bytes} bytes; API Gateway delivers at most ${MAX_FRAME_BYTES}`);
+  }
+  return [message];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

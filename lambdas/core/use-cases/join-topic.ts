@@ -4,8 +4,9 @@ import type { JsonObject } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
-import { buildMeta, diffOf, stateOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
-import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
+import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
+import { presenceStateFrames } from '../presence-frames.js';
+import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import type { Clock, IdGenerator, RealtimeStore, SubscriptionRecord } from '../ports.js';
@@ -77,12 +78,13 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     withSubscriberJoinRef: true,
     subscribers: members,
     deferReap: true,
+    ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),
   });
   const goneIds = new Set(gone);
-  const state = stateOf(members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf));
-  await broadcaster.reap(gone, 0, requester.connectionId);
-  const presenceState: OutboundMessage = { topic, event: PRESENCE_EVENTS.state, payload: state, ref: null, joinRef: command.joinRef };
-  return [reply, presenceState, ...admitted.pushes];
+  const present = members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
+  await broadcaster.reapAfterDelivery(gone, 0, requester.connectionId);
+  // The state is split to fit 128 KB frames: a presence_state, then presence_diff joins.
+  return [reply, ...presenceStateFrames(topic, present, command.joinRef, command.format), ...admitted.pushes];
 }
 
 function readMeta(payload: FramePayload, maxBytes: number): FramePayload {

@@ -20,6 +20,8 @@ export interface Broadcast {
 export interface PublishOptions {
   /** A connection that must not receive it (a push with `self: false`). */
   readonly excludeConnectionId?: string | null;
+  /** When the invocation ends (epoch ms), if known: what cannot be posted in time goes to fan-out workers. */
+  readonly deadlineMs?: number;
 }
 
 /** What happened to one broadcast; the HTTP route answers these as its `results`. */
@@ -41,13 +43,16 @@ export interface PublishDependencies {
 
 export async function publish(deps: PublishDependencies, broadcast: Broadcast, options: PublishOptions = {}): Promise<PublishResult> {
   const message: OutboundMessage = { topic: broadcast.topic, event: broadcast.event, payload: broadcast.payload, ref: null, joinRef: null };
-  const report = await deps.broadcaster.broadcast(broadcast.topic, message, { excludeConnectionId: options.excludeConnectionId ?? null });
+  const report = await deps.broadcaster.broadcast(broadcast.topic, message, {
+    excludeConnectionId: options.excludeConnectionId ?? null,
+    ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+  });
   return {
     topic: broadcast.topic,
     delivered: report.delivered,
     gone: report.gone.length,
     failed: report.failed,
-    queued: report.dispatchedBatches > 0 ? report.subscribers : 0,
+    queued: report.dispatched,
   };
 }
 

@@ -37,6 +37,9 @@ export async function pushEvent(deps: PushEventDependencies, requester: Requeste
     payload: command.payload,
     self: command.self,
     state: joined.channel,
+    // Once accepted, a broadcast answers ok: what fails after delivery started is logged and
+    // counted, never turned into an error the client would retry (and duplicate).
+    ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),
   });
   return [...pushes, ...replyTo(command, reply)];
 }

@@ -3,4 +3,6 @@ export interface Requester {
   readonly connectionId: string;
   /** Management API endpoint that reaches this connection. */
   readonly endpoint: string;
+  /** Epoch milliseconds at which this invocation ends (Lambda's remaining time), when known. */
+  readonly deadlineMs?: number;
 }
