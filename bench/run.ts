@@ -17,11 +17,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
 import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, paperModel, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
 import type { ChildMessage, DynamoCounters, ParentMessage } from './gateway-child.js';
 import { renderChart, renderMarkdown, replaceBetweenMarkers, type BenchResults } from './report.js';
+import { forkChild, here, join, open, percentile, pool } from './ws-clients.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = QUICK ? [1, 10, 100, 1000] : [1, 10, 100, 1000, 5000];
@@ -33,7 +34,6 @@ const CPU_ROUNDS = QUICK ? 1 : 3;
 const CPU_MODES = ['sdk-default', 'tuned', 'smithy-signer', 'signed-node-http', 'sdk-keepalive'] as const;
 const PUSH_TIMEOUT_MS = 60_000;
 const TOPIC = 'bench:fanout';
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 const started = performance.now();
 function log(message: string): void {
@@ -42,12 +42,6 @@ function log(message: string): void {
 
 // ---------------------------------------------------------------------------------------
 // Statistics
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] as number;
-}
 
 const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
 const r1 = (value: number) => Math.round(value * 10) / 10;
@@ -77,14 +71,6 @@ function summarize(subscribers: number, latencies: readonly number[]): LatencyRo
 
 // ---------------------------------------------------------------------------------------
 // Child processes
-
-function forkChild<T>(file: string, args: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
-  const child = fork(here(file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, ready: message as T }));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${String(code)} before it was ready`)));
-  });
-}
 
 function ask(child: ChildProcess, message: ParentMessage): Promise<Extract<ChildMessage, { type: 'counters' }>> {
   return new Promise((resolve) => {
@@ -159,41 +145,6 @@ class DeliveryTracker {
   }
 }
 
-async function open(url: string): Promise<WebSocket> {
-  const socket = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  socket.on('error', () => undefined);
-  return socket;
-}
-
-function nextMessage(socket: WebSocket): Promise<string> {
-  return new Promise((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
-}
-
-async function joinTopic(socket: WebSocket, ref: string): Promise<void> {
-  const reply = nextMessage(socket);
-  socket.send(JSON.stringify({ action: 'join', topic: TOPIC, ref }));
-  const text = await reply;
-  if (!text.includes('"status":"ok"')) throw new Error(`join failed: ${text}`);
-}
-
-/** Runs `task` for every index with `limit` in flight. */
-async function pool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, count) }, async () => {
-      while (next < count) {
-        const index = next;
-        next += 1;
-        await task(index);
-      }
-    }),
-  );
-}
-
 const frameFor = (seq: number) => ({ s: seq, body: 'x'.repeat(100) });
 let seqCounter = 0;
 
@@ -256,8 +207,8 @@ async function measureTopicast(): Promise<{ tuned: GatewayRow[]; sdk: GatewayRow
   try {
     const pusherFor = { tuned: await open(ready.tunedUrl), sdk: await open(ready.sdkUrl) };
     pushers.push(pusherFor.tuned, pusherFor.sdk);
-    await joinTopic(pusherFor.tuned, 'p1');
-    await joinTopic(pusherFor.sdk, 'p2');
+    await join(pusherFor.tuned, TOPIC, 'p1');
+    await join(pusherFor.sdk, TOPIC, 'p2');
     const rows = { tuned: [] as GatewayRow[], sdk: [] as GatewayRow[] };
     let setupMs = 0;
     let gatewayRssMb = 0;
@@ -266,7 +217,7 @@ async function measureTopicast(): Promise<{ tuned: GatewayRow[]; sdk: GatewayRow
       const from = subscribers.length;
       await pool(size - from, 32, async (offset) => {
         const socket = await open(ready.tunedUrl);
-        await joinTopic(socket, `j${from + offset}`);
+        await join(socket, TOPIC, `j${from + offset}`);
         socket.on('message', (data: Buffer) => tracker.onMessage(data));
         subscribers[from + offset] = socket;
       });
