@@ -2,6 +2,7 @@
  * Renders the benchmark results: the markdown block between the markers of
  * docs/performance.md (reruns replace it) and a hand-written SVG chart.
  */
+import type { CapacityResults, LoadResult } from './capacity.js';
 import type { CostAssumptions, PaperModel } from './cost.js';
 
 export const START_MARKER = '<!-- bench:results:start -->';
@@ -43,6 +44,7 @@ export interface BenchResults {
   bundle_packages_kb: Record<string, Record<string, number>>;
   setup_s: number;
   gateway_rss_mb: number;
+  capacity: CapacityResults;
   duration_s: number;
 }
 
@@ -89,6 +91,21 @@ export function renderMarkdown(r: BenchResults): string {
       `Connecting and joining the subscribers took ${r.setup_s} s; the gateway process peaked at ${r.gateway_rss_mb} MB RSS.`,
     '',
     '![p50 push-to-last-delivery latency by subscriber count](performance-fanout.svg)',
+    '',
+    '#### Capacity of the local gateway: many topics, steady load',
+    '',
+    `${r.capacity.steady.connections} connections on ${r.capacity.steady.topics} topics (${r.capacity.steady.connections / r.capacity.steady.topics} members each, one of them pushing), every broadcast tracked to every socket; ` +
+      `a steady run, then a ramp of short steps until something is lost or the p99 passes 5 s. Connecting and joining took ${r.capacity.setup_s} s.`,
+    '',
+    '| run | pushes/s | seconds | deliveries expected | delivered | lost | twice | pushes ok / refused | p50 / p95 / p99 / max (ms) | deliveries/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...[r.capacity.steady, ...r.capacity.ramp].map((row: LoadResult, index) =>
+      `| ${index === 0 ? 'steady' : 'ramp'} | ${row.pushesPerSecond} | ${row.durationS} | ${row.expected_deliveries} | ${row.delivered} | ${row.lost} | ${row.duplicates} | ${row.acked_ok} / ${row.refused} | ${row.p50_ms} / ${row.p95_ms} / ${row.p99_ms} / ${row.max_ms} | ${row.deliveries_per_s} |`,
+    ),
+    '',
+    `Capacity of the local gateway on this machine: **${r.capacity.capacity_deliveries_per_s} deliveries/s** sustained with nothing lost; ` +
+      `highest push rate with a p99 under one second: ${r.capacity.comfortable_pushes_per_s ? `${r.capacity.comfortable_pushes_per_s} pushes/s` : 'none'}. ` +
+      'Past capacity the gateway slows down (the p99 grows) instead of dropping: timeouts count from when a post is written, not while it queues for a socket.',
     '',
     '#### CPU per delivery on the fan-out path',
     '',

@@ -4,9 +4,10 @@
  * Processes: this harness (WebSocket clients, timing, the HTTP sink of the CPU
  * measurement), bench/gateway-child.ts (dynalite behind a counting proxy and two local
  * gateways: the tuned sender and the SDK default), bench/floor-child.ts (a bare `ws`
- * broadcast), bench/cpu-child.ts (one per sender measurement). Keeping the gateway in
- * its own process makes its CPU measurable apart from the 5000 clients'; the clients
- * time every push with one clock.
+ * broadcast), bench/cpu-child.ts (one per sender measurement), bench/capacity.ts (a
+ * many-topic steady load and a ramp to saturation, on a gateway child of its own). Keeping
+ * the gateway in its own process makes its CPU measurable apart from the 5000 clients';
+ * the clients time every push with one clock.
  *
  * Writes bench/results/latest.json, docs/performance-fanout.svg and the results block of
  * docs/performance.md. Environment: BENCH_QUICK=1 takes fewer samples and stops at 1000.
@@ -19,6 +20,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
+import { measureCapacity } from './capacity.js';
 import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, paperModel, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
 import type { ChildMessage, DynamoCounters, ParentMessage } from './gateway-child.js';
 import { renderChart, renderMarkdown, replaceBetweenMarkers, type BenchResults } from './report.js';
@@ -33,6 +35,7 @@ const CPU_DELIVERIES = QUICK ? 1000 : 3000;
 const CPU_ROUNDS = QUICK ? 1 : 3;
 const CPU_MODES = ['sdk-default', 'tuned', 'smithy-signer', 'signed-node-http', 'sdk-keepalive'] as const;
 const PUSH_TIMEOUT_MS = 60_000;
+const CAPACITY_SECONDS = QUICK ? 20 : 60;
 const TOPIC = 'bench:fanout';
 
 const started = performance.now();
@@ -293,19 +296,22 @@ async function main(): Promise<void> {
     throw new Error(`open-file limit ${limit} is too low for ${largest} sockets per process: raise it (ulimit -n ${largest * 2}) and rerun`);
   }
 
-  log('1/5 bundles: esbuild as the CDK bundles each function, then module init time (median of 5 fresh processes)');
+  log('1/6 bundles: esbuild as the CDK bundles each function, then module init time (median of 5 fresh processes)');
   const bundles = await measureBundles(5, (line) => log(`  ${line}`));
 
-  log(`2/5 CPU per delivery on the fan-out path (${CPU_DELIVERIES} posts to a local HTTP server, ${CPU_ROUNDS} round(s), median)`);
+  log(`2/6 CPU per delivery on the fan-out path (${CPU_DELIVERIES} posts to a local HTTP server, ${CPU_ROUNDS} round(s), median)`);
   const cpu = await measureCpu();
 
-  log(`3/5 floor: a bare single-process ws broadcast to up to ${largest} sockets`);
+  log(`3/6 floor: a bare single-process ws broadcast to up to ${largest} sockets`);
   const floor = await measureFloor();
 
-  log(`4/5 topicast through the local gateway (tuned sender, then SDK default), up to ${largest} subscribers on one topic`);
+  log(`4/6 topicast through the local gateway (tuned sender, then SDK default), up to ${largest} subscribers on one topic`);
   const topicast = await measureTopicast();
 
-  log('5/5 cost model and report');
+  log(`5/6 capacity: 1000 connections on 50 topics, 50 pushes/s for ${CAPACITY_SECONDS} s, then a ramp to saturation`);
+  const capacity = await measureCapacity({ durationS: CAPACITY_SECONDS, rampStepS: QUICK ? 5 : 10 }, (line) => log(`  ${line}`));
+
+  log('6/6 cost model and report');
   const measured = (size: number) => topicast.tuned.find((row) => row.subscribers === size) as GatewayRow;
   const costs: PushCost[] = [1, 10, 100, 1000].map((fanout) =>
     pushCost(fanout, { cpuUsPerDelivery: cpu.tuned, readUnitsPerPush: measured(fanout).read_units_per_push, writeUnitsPerPush: measured(fanout).write_units_per_push }),
@@ -372,6 +378,7 @@ async function main(): Promise<void> {
     ),
     setup_s: r1(topicast.setupMs / 1000),
     gateway_rss_mb: topicast.gatewayRssMb,
+    capacity,
     duration_s: 0,
   };
   results.duration_s = r1((performance.now() - started) / 1000);
@@ -389,6 +396,7 @@ async function main(): Promise<void> {
   log(`CPU per delivery: tuned ${cpu.tuned} us, SDK default ${cpu['sdk-default']} us (${results.cpu_ratio_sdk_default_over_tuned}x)`);
   log(`p50 at 1000 subscribers: topicast ${tuned1000?.p50_ms} ms, bare ws floor ${floor1000?.p50_ms} ms`);
   log(`USD per million deliveries at fan-out 1000: topicast ${results.cost_usd_per_million_deliveries.fanout_1000}, AppSync Events ${results.cost_appsync_events_usd_per_million_deliveries.fanout_1000}, Ably ${results.cost_ably_usd_per_million_deliveries.fanout_1000}`);
+  log(`capacity: ${capacity.steady.lost} of ${capacity.steady.expected_deliveries} lost at 50 pushes/s (p99 ${capacity.steady.p99_ms} ms); ${capacity.capacity_deliveries_per_s} deliveries/s sustained`);
   log(`wrote bench/results/latest.json, docs/performance.md, docs/performance-fanout.svg in ${results.duration_s} s`);
 }
 
