@@ -152,7 +152,13 @@ export class Broadcaster {
 
     let report: BroadcastReport = { ...EMPTY_REPORT, subscribers: recipients.length, frames: frames.length };
     // Frames of one split diff commute (each carries other presences), so workers may deliver them in any order.
-    for (const frame of frames) report = sum(report, await this.fanOut(topic, frame, recipients, withSubscriberJoinRef, deliveryDeadline, report));
+    let remaining = recipients;
+    for (const frame of frames) {
+      const part = await this.fanOut(topic, frame, remaining, withSubscriberJoinRef, deliveryDeadline, report);
+      report = sum(report, part);
+      const gone = new Set(part.gone);
+      if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
+    }
     if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
       report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth) };
     }
