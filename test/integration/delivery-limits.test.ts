@@ -9,9 +9,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Presence, type Channel } from 'phoenix';
+import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { SignedHttpMessageSender } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { cachedCredentials } from '../../lambdas/adapters/management-api/credentials.js';
 import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
+import { systemClock } from '../../lambdas/composition/system.js';
 import { MAX_FRAME_BYTES } from '../../lambdas/core/protocol/constants.js';
 import type { DispatchResult, FanoutBatch, FanoutDispatcher, RealtimeStore } from '../../lambdas/core/ports.js';
 import type { LambdaContextLike } from '../../lambdas/handlers/api-gateway-event.js';
@@ -108,7 +110,7 @@ function recordingDispatcher(refuse: (index: number) => boolean = () => false): 
 
 /** The harness's dependencies with some parts replaced (a real sender, a dispatcher, a store). */
 function rewired(h: Harness, parts: Partial<Pick<MessagingDependencies, 'sender' | 'store'>> & { dispatcher?: FanoutDispatcher }): MessagingDependencies {
-  return assembleMessaging({ ...h.deps, ...parts });
+  return assembleMessaging({ ...h.deps, kv: new DynamoChannelKv(table.documentClient, table.tableName, systemClock), ...parts });
 }
 
 const harness = (options: HarnessOptions = {}) => createHarness(table, options);
