@@ -46,6 +46,10 @@ const FANOUT_ENTRIES = {
   workerBatchSize: integer(1),
   postTimeoutMs: integer(1),
   maxAttempts: integer(1, 10),
+  retryBaseDelayMs: integer(1),
+  retryMaxDelayMs: integer(1),
+  // Kept back from a route's time (29 s at most) for handing the rest to workers and replying.
+  deadlineMarginMs: integer(0, API_GATEWAY_LIMITS.integrationTimeoutSeconds * 1000),
 } satisfies Record<keyof FanoutSettings, v.GenericSchema>;
 
 const partial = <E extends v.ObjectEntries>(entries: E, what: string) =>

@@ -15,7 +15,8 @@
  */
 import { stateOf, type PresenceDiff, type PresenceEntry, type PresenceMeta, type PresenceState } from './presence.js';
 import { encodeMessage } from './protocol/codec.js';
-import { MAX_FRAME_BYTES, PRESENCE_EVENTS } from './protocol/constants.js';
+import { API_GATEWAY_LIMITS } from './api-gateway-limits.js';
+import { PRESENCE_EVENTS } from './protocol/constants.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
 import { jsonByteLength, utf8ByteLength } from './protocol/safe-json.js';
 
@@ -41,7 +42,7 @@ export function presenceStateFrames(
   entries: readonly PresenceEntry[],
   joinRef: string | null,
   format: WireFormat,
-  maxBytes: number = MAX_FRAME_BYTES,
+  maxBytes: number = API_GATEWAY_LIMITS.messageBytes,
 ): OutboundMessage[] {
   const stateEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.state, {}, joinRef), format)) - '{}'.length;
   const diffEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: {}, leaves: {} }, joinRef), format)) - '{}'.length;
@@ -56,7 +57,7 @@ export function presenceStateFrames(
  * A presence diff for many subscribers, split so every frame fits `maxBytes` in either
  * wire format with any subscriber's join_ref. One message when it already fits.
  */
-export function presenceDiffFrames(topic: string, diff: PresenceDiff, maxBytes: number = MAX_FRAME_BYTES): OutboundMessage[] {
+export function presenceDiffFrames(topic: string, diff: PresenceDiff, maxBytes: number = API_GATEWAY_LIMITS.messageBytes): OutboundMessage[] {
   const whole = presenceMessage(topic, PRESENCE_EVENTS.diff, diff, null);
   if (largestEncoding(whole) + JOIN_REF_RESERVE_BYTES <= maxBytes) return [whole];
   const envelope = largestEncoding(presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: {}, leaves: {} }, null)) - '{}'.length + JOIN_REF_RESERVE_BYTES;

@@ -14,7 +14,7 @@ import { SignedHttpMessageSender } from '../../lambdas/adapters/management-api/s
 import { cachedCredentials } from '../../lambdas/adapters/management-api/credentials.js';
 import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
 import { systemClock } from '../../lambdas/composition/system.js';
-import { MAX_FRAME_BYTES } from '../../lambdas/core/protocol/constants.js';
+import { API_GATEWAY_LIMITS } from '../../lambdas/core/api-gateway-limits.js';
 import type { DispatchResult, FanoutBatch, FanoutDispatcher, RealtimeStore } from '../../lambdas/core/ports.js';
 import type { LambdaContextLike } from '../../lambdas/handlers/api-gateway-event.js';
 import { createPushHandler } from '../../lambdas/handlers/push.js';
@@ -133,8 +133,8 @@ describe('every frame fits 128 KB', () => {
     const messages = frames.map((frame) => JSON.parse(frame) as [string, string | null, string, string, unknown]);
     expect(messages.map((m) => m[3])).toEqual(['phx_reply', 'presence_state', ...Array(frames.length - 2).fill('presence_diff')]);
     expect(frames.length).toBeGreaterThan(2);
-    for (const frame of frames) expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
-    for (const attempt of h.sender.attempts) expect(Buffer.byteLength(attempt.data)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    for (const frame of frames) expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
+    for (const attempt of h.sender.attempts) expect(Buffer.byteLength(attempt.data)).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
 
     // Assess: the real phoenix Presence ends up with every member
     const handlers = new Map<string, (payload: unknown) => void>();
@@ -160,26 +160,42 @@ describe('every frame fits 128 KB', () => {
     const diffs = h.sender.messagesFor(stay[1] as string).filter((m) => (m as { event: string }).event === 'presence_diff') as { payload: { leaves: object } }[];
     expect(diffs.length).toBeGreaterThan(1);
     expect(new Set(diffs.flatMap((diff) => Object.keys(diff.payload.leaves))).size).toBe(140);
-    for (const attempt of h.sender.attempts) expect(Buffer.byteLength(attempt.data)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    for (const attempt of h.sender.attempts) expect(Buffer.byteLength(attempt.data)).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
   });
 
   it('refuses a broadcast whose frame would exceed 128 KB with payload_too_large, before sending anything', async () => {
-    // Prepare: a payload limit raised above what API Gateway can deliver
-    const h = harness({ config: { limits: { maxPayloadBytes: 200_000 } } });
+    // Prepare: a push payload is capped below 128 KB by config; a server-side broadcast is not
+    const h = harness();
     const topic = unique('room');
-    const [alice] = await joined(h, topic, 3);
+    await joined(h, topic, 3);
+    h.sender.clear();
+    const message = (bytes: number) => ({ topic, event: 'big', payload: { blob: 'x'.repeat(bytes) }, ref: null, joinRef: null });
+
+    // Act
+    const refused = h.deps.broadcaster.broadcast(topic, message(API_GATEWAY_LIMITS.messageBytes - 20));
+    await expect(refused).rejects.toMatchObject({ name: 'ProtocolError', reason: 'payload_too_large' });
+    const attemptsAfterRefusal = h.sender.attempts.length;
+    const fits = await h.deps.broadcaster.broadcast(topic, message(API_GATEWAY_LIMITS.messageBytes - 200));
+
+    // Assess
+    expect(attemptsAfterRefusal).toBe(0);
+    expect(fits).toMatchObject({ subscribers: 3, delivered: 3 });
+  });
+
+  it('delivers the largest push the payload limit allows in one frame to every wire format', async () => {
+    // Prepare
+    const h = harness();
+    const topic = unique('room');
+    const [alice] = await joined(h, topic, 2);
     h.sender.clear();
 
     // Act
-    const tooLarge = await h.send(alice as string, { action: 'push', topic, event: 'big', payload: { blob: 'x'.repeat(MAX_FRAME_BYTES - 20) }, ref: '1' });
-    const attemptsAfterRefusal = h.sender.attempts.length;
-    const fits = await h.send(alice as string, { action: 'push', topic, event: 'big', payload: { blob: 'x'.repeat(MAX_FRAME_BYTES - 200) }, ref: '2' });
+    const response = await h.send(alice as string, { action: 'push', topic, event: 'big', payload: { blob: 'y'.repeat(h.config.limits.maxPayloadBytes - 20) }, ref: '1' });
 
     // Assess
-    expect(responseMessages(tooLarge)).toEqual([errorReplyFor(topic, '1', 'payload_too_large')]);
-    expect(attemptsAfterRefusal).toBe(0);
-    expect(responseMessages(fits)).toEqual([okReplyFor(topic, '2')]);
-    expect(h.sender.attempts).toHaveLength(3);
+    expect(responseMessages(response)).toEqual([okReplyFor(topic, '1')]);
+    expect(h.sender.attempts).toHaveLength(2);
+    for (const attempt of h.sender.attempts) expect(Buffer.byteLength(attempt.data)).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
   });
 });
 

@@ -8,7 +8,7 @@ import { Presence, type Channel } from 'phoenix';
 import { applyDiff, stateOf, type PresenceDiff, type PresenceEntry, type PresenceState } from '../../lambdas/core/presence.js';
 import { JOIN_REF_RESERVE_BYTES, entriesOf, presenceDiffFrames, presenceStateFrames } from '../../lambdas/core/presence-frames.js';
 import { encodeMessage } from '../../lambdas/core/protocol/codec.js';
-import { MAX_FRAME_BYTES } from '../../lambdas/core/protocol/constants.js';
+import { API_GATEWAY_LIMITS } from '../../lambdas/core/api-gateway-limits.js';
 import type { OutboundMessage, WireFormat } from '../../lambdas/core/protocol/messages.js';
 
 const TOPIC = 'room:big';
@@ -81,8 +81,8 @@ describe('presence frames', () => {
     expect(frames.length).toBeGreaterThan(1);
     expect(frames[0]?.event).toBe('presence_state');
     for (const frame of frames.slice(1)) expect(frame).toMatchObject({ event: 'presence_diff', payload: { leaves: {} }, joinRef: '42' });
-    for (const size of sizes) expect(size).toBeLessThanOrEqual(MAX_FRAME_BYTES);
-    for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThan(MAX_FRAME_BYTES - 1200);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
+    for (const size of sizes.slice(0, -1)) expect(size).toBeGreaterThan(API_GATEWAY_LIMITS.messageBytes - 1200);
     expect(normalized(replay(frames))).toEqual(normalized(stateOf(entries)));
   });
 
@@ -151,8 +151,8 @@ describe('presence frames', () => {
     expect(frames.length).toBeGreaterThan(2);
     for (const frame of frames) {
       expect(frame.event).toBe('presence_diff');
-      expect(bytesOf(frame, 'native')).toBeLessThanOrEqual(MAX_FRAME_BYTES);
-      expect(bytesOf({ ...frame, joinRef: worstJoinRef }, 'phoenix')).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      expect(bytesOf(frame, 'native')).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
+      expect(bytesOf({ ...frame, joinRef: worstJoinRef }, 'phoenix')).toBeLessThanOrEqual(API_GATEWAY_LIMITS.messageBytes);
     }
     expect(JSON.stringify(worstJoinRef).length).toBe(JOIN_REF_RESERVE_BYTES);
     // joins first, then leaves, as syncDiff applies them within one diff

@@ -26,12 +26,6 @@ export const PRESENCE_EVENTS = {
   diff: 'presence_diff',
 } as const;
 
-/**
- * Largest message the server may send: API Gateway refuses a Management API post over
- * 128 KB with 413 PayloadTooLargeException, and the frame is lost.
- */
-export const MAX_FRAME_BYTES = 128 * 1024;
-
 /** The topic Phoenix clients send heartbeats on. */
 export const PHOENIX_TOPIC = 'phoenix';
 

@@ -17,7 +17,8 @@ import { chunk } from '../concurrency.js';
 import { ProtocolError } from '../errors.js';
 import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
 import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
-import { MAX_FRAME_BYTES, PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
+import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
+import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
@@ -241,8 +242,8 @@ function sum<T extends Partial<BroadcastReport>>(a: T, b: Partial<BroadcastRepor
 function framesOf(topic: string, message: OutboundMessage): OutboundMessage[] {
   if (message.event === PRESENCE_EVENTS.diff) return presenceDiffFrames(topic, message.payload as PresenceDiff);
   const bytes = largestEncoding(message);
-  if (bytes > MAX_FRAME_BYTES) {
-    throw new ProtocolError(REASONS.payloadTooLarge, `the broadcast frame would be ${bytes} bytes; API Gateway delivers at most ${MAX_FRAME_BYTES}`);
+  if (bytes > API_GATEWAY_LIMITS.messageBytes) {
+    throw new ProtocolError(REASONS.payloadTooLarge, `the broadcast frame would be ${bytes} bytes; API Gateway delivers at most ${API_GATEWAY_LIMITS.messageBytes}`);
   }
   return [message];
 }
