@@ -43,9 +43,10 @@ async function respond(deps: FrameDependencies, requester: Requester, outcome: F
   const { sender, logger } = deps;
   if (!sender) throw new Error(`${frames.length} frames to send but this route has no Management API sender`);
   // In order, one at a time: the client must see its reply before the presence_state.
-  const { deadlineMs } = requester;
+  // No deadline here: these few frames have no worker to go to, and refusing to start them
+  // would lose the reply on a function whose timeout is shorter than one post's.
   for (const [index, data] of frames.entries()) {
-    const result = await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    const result = await sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data });
     // 410: the client left meanwhile, and $disconnect cleans up.
     if (result.outcome === 'gone') break;
     if (result.outcome === 'delivered') continue;
