@@ -1,6 +1,0 @@
-/** The connection a frame came from, as the gateway reports it. */
-export interface Requester {
-    readonly connectionId: string;
-    /** Management API endpoint that reaches this connection. */
-    readonly endpoint: string;
-}

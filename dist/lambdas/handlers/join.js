@@ -1,7 +1,0 @@
-import { once } from '../composition/dependencies.js';
-import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
-import { IN_LAMBDA } from '../composition/environment/shared.js';
-import { joinTopic } from '../core/use-cases/join-topic.js';
-import { createMessageHandler, only } from './message-handler.js';
-export const createJoinHandler = (deps) => createMessageHandler(deps, only('join', joinTopic));
-export const handler = createJoinHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));

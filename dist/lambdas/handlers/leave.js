@@ -1,7 +1,0 @@
-import { once } from '../composition/dependencies.js';
-import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
-import { IN_LAMBDA } from '../composition/environment/shared.js';
-import { leaveTopic } from '../core/use-cases/leave-topic.js';
-import { createMessageHandler, only } from './message-handler.js';
-export const createLeaveHandler = (deps) => createMessageHandler(deps, only('leave', leaveTopic));
-export const handler = createLeaveHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));
