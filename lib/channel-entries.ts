@@ -54,13 +54,18 @@ export function channelEntry(name: ChannelFunctionName, channels: readonly strin
     `installChannels([${files.map((file, index) => `{ source: ${JSON.stringify(relative(cwd, file) || file)}, definition: channel${index} }`).join(', ')}]);`,
     '',
   ].join('\n');
-  const entrySource = `import './channels.mjs';\nexport { handler } from ${JSON.stringify(handler)};\n`;
-  const hash = createHash('sha256').update(installSource).update(dirname(handler)).digest('hex').slice(0, 16);
+  // The folder's name covers everything written into it: the install source and the entry's shape.
+  const hash = createHash('sha256').update(installSource).update(entrySource(dirname(handler))).digest('hex').slice(0, 16);
   const dir = join(dirname(DEPS_LOCK_FILE_PATH), '.topicast', 'channel-entries', hash);
   writeOnce(join(dir, 'channels.mjs'), installSource);
   const entry = join(dir, `${name.replace('$', '')}.mjs`);
-  writeOnce(entry, entrySource);
+  writeOnce(entry, entrySource(handler));
   return entry;
+}
+
+/** Installs the modules first: ES modules evaluate in import order. */
+function entrySource(handler: string): string {
+  return `import './channels.mjs';\nexport { handler } from ${JSON.stringify(handler)};\n`;
 }
 
 /** Writes through a temporary name and a rename: a parallel synth never reads half a file. */

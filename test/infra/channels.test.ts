@@ -3,14 +3,20 @@
  * are bundled (real esbuild, offline) into the functions that run channel code, and those
  * functions may touch only the table's kv# items beyond their usual grants.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_FUNCTIONS } from '../../lib/channel-entries.js';
 import { RealtimeApi } from '../../lib/realtime-api.js';
 import { TopicastStack } from '../../lib/topicast-stack.js';
+import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
+import { startTestTable } from '../support/dynalite.js';
+import { messageEvent } from '../support/gateway-events.js';
 import { logicalIdOf, newApp, statementsOf } from './helpers.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -48,6 +54,50 @@ describe('RealtimeApi channels prop', () => {
       expect(code, name).toContain('chat:inbox:');
       expect(code, name).toContain('examples/chat/room.ts');
       expect(code, name).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{\s*handler\b/);
+    }
+  });
+
+  it('runs them: the bundled join function, loaded as Lambda loads it, answers with the module', async () => {
+    // Prepare: a table with one connection, and the bundle imported in a fresh Node process.
+    const table = await startTestTable();
+    const dir = mkdtempSync(join(tmpdir(), 'topicast-bundle-probe-'));
+    try {
+      const nowSeconds = Math.floor(Date.now() / 1000);
+      await new DynamoRealtimeStore(table.documentClient, table.tableName).putConnection({
+        connectionId: 'bundled',
+        endpoint: 'http://127.0.0.1:9/unused',
+        identity: null,
+        format: 'native',
+        connectedAt: Date.now(),
+        expiresAt: nowSeconds + 600,
+      });
+      const probe = join(dir, 'probe.mjs');
+      writeFileSync(probe, `const { handler } = await import(process.argv[2]); process.stdout.write(JSON.stringify(await handler(JSON.parse(process.argv[3]))));`);
+      const event = messageEvent('bundled', JSON.stringify({ action: 'join', topic: 'room:bundled', payload: {}, ref: '1' }));
+      const bundle = join(assemblyDir, `asset.${(template.toJSON().Resources as Resources)[logicalIdOf(fn('join'))]!.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+
+      // Act
+      const { stdout } = await promisify(execFile)(process.execPath, [probe, bundle, JSON.stringify(event)], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_LAMBDA_FUNCTION_NAME: 'topicast-join',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          TABLE_NAME: table.tableName,
+          DYNAMODB_ENDPOINT: table.endpoint,
+          TOPICAST_CONFIG: JSON.stringify({ auth: 'optional' }),
+        },
+      });
+
+      // Assess: examples/chat/room.ts refuses a join without a name.
+      const response = JSON.parse(stdout) as { statusCode: number; body: string };
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ topic: 'room:bundled', ref: '1', payload: { status: 'error', response: { reason: 'name_required' } } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await table.stop();
     }
   });
 
