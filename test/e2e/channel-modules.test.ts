@@ -4,6 +4,8 @@
  * imports nothing from topicast. Real clients: `ws` with native frames, and the official
  * `phoenix` client, unchanged.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,5 +157,49 @@ describe('channel modules in the local gateway', () => {
     // Act & Assess
     await expect(startTestGateway({ channels: [broken] })).rejects.toThrow(/broken\.ts: topic must be a non-empty topic pattern[\s\S]*join must be a function/);
     await expect(startTestGateway({ channels: [join(outside, 'missing.ts')] })).rejects.toThrow(/channel module .*missing\.ts could not be loaded/);
+  });
+});
+
+describe('npm start -- --channel', () => {
+  it('loads every --channel file given, and refuses to start on a broken one with exit code 1', async () => {
+    // Prepare: the CLI as `npm start` runs it (tsx), on a free port.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local-gateway/cli.ts', '--port', '0', '--quiet', '--channel', 'examples/chat/room.ts', '--channel', OUTSIDE_MODULE], {
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /listening on (ws:\/\/\S+)/.exec(output);
+          if (match) resolve(match[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+      });
+      const c = await openClient(url);
+      clients.push(c);
+
+      // Act
+      const room = await c.request({ action: 'join', topic: 'room:cli', payload: {} });
+      const echo = await c.request({ action: 'join', topic: 'echo:cli', payload: { secret: 'open sesame' } });
+      await c.close();
+
+      // Assess
+      expect(room.payload.response.reason).toBe('name_required');
+      expect(echo.payload.response).toEqual({ hello: 'from outside' });
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+
+    const broken = join(outside, 'no-default.ts');
+    writeFileSync(broken, 'export const topic = "x:*";\n');
+    const failing = spawn(process.execPath, ['--import', 'tsx', 'local-gateway/cli.ts', '--port', '0', '--channel', broken], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    failing.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(failing, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(stderr).toContain('no-default.ts has no default export');
   });
 });
