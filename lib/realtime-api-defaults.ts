@@ -216,8 +216,9 @@ export interface FunctionPermissions {
   readonly readTokenSecret: boolean;
 }
 
-const JOIN_TABLE = ['Query', 'GetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'];
-const LEAVE_TABLE = ['DeleteItem', 'Query', 'BatchWriteItem', 'GetItem'];
+// UpdateItem: joins and leaves count and claim on the connection item (docs/infrastructure.md, Write protocol).
+const JOIN_TABLE = ['UpdateItem', 'Query', 'GetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'];
+const LEAVE_TABLE = ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'];
 const PUSH_TABLE = ['GetItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'];
 const union = (...lists: readonly string[][]): string[] => [...new Set(lists.flat())].sort();
 

@@ -33,6 +33,7 @@ const LIMIT_ENTRIES = {
   maxMetaBytes: integer(1),
   maxTopicsPerConnection: integer(1),
   maxPushesPerWindow: integer(1),
+  maxJoinsPerWindow: integer(1),
   rateLimitWindowSeconds: integer(1),
   maxJsonDepth: integer(1),
   maxAssignsBytes: integer(1),

@@ -40,7 +40,12 @@ export interface Limits {
   readonly maxTopicsPerConnection: number;
   /** Pushes one connection may make per window. @default 100 */
   readonly maxPushesPerWindow: number;
-  /** Length of the push rate-limit window, in seconds. @default 10 */
+  /**
+   * Joins and leaves together one connection may make per window: each one writes the
+   * table and a join with presence sends a diff to every member. @default 50
+   */
+  readonly maxJoinsPerWindow: number;
+  /** Length of the rate-limit windows (pushes; joins and leaves), in seconds. @default 10 */
   readonly rateLimitWindowSeconds: number;
   /** Deepest JSON nesting accepted in a frame. @default 32 */
   readonly maxJsonDepth: number;
@@ -103,6 +108,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMetaBytes: 1024,
   maxTopicsPerConnection: 100,
   maxPushesPerWindow: 100,
+  maxJoinsPerWindow: 50,
   rateLimitWindowSeconds: 10,
   maxJsonDepth: 32,
   maxAssignsBytes: 4096,

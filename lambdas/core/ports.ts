@@ -55,25 +55,93 @@ export interface ConnectionState {
 
 export type SubscriberProjection = 'fanout' | 'presence';
 
+/** What a join or leave learns from counting itself on the connection item. */
+export interface ConnectionUsage {
+  readonly connection: ConnectionRecord;
+  /** Topics the connection holds, each with the version of the join that holds it. */
+  readonly topics: Readonly<Record<string, number>>;
+  /** Joins and leaves counted in the current rate window, this one included. */
+  readonly joinsInWindow: number;
+}
+
+/** A join or leave to count in a rate window, refused at `max`. */
+export interface RateCount {
+  readonly windowStart: number;
+  readonly windowSeconds: number;
+  readonly max: number;
+}
+
+/** A join's reservation of a topic on the connection item (docs/infrastructure.md, Write protocol). */
+export type TopicClaim =
+  | { readonly status: 'claimed'; readonly version: number }
+  | { readonly status: 'limit' }
+  /** The connection item is gone: `$disconnect` or reaping has begun. */
+  | { readonly status: 'closed' };
+
+export interface SubscriptionWrite {
+  /** Both sides were written; false when a newer join of this connection and topic got there first. */
+  readonly written: boolean;
+  /**
+   * The subscription this one replaced on the topic side (an earlier join), if any. Its
+   * row is gone: its leave is due whether or not this write won.
+   */
+  readonly replaced: SubscriptionRecord | null;
+}
+
+/** Which versions of a subscription a delete may remove. */
+export type VersionBound = { readonly olderThan: number } | { readonly exactly: number };
+
+/** A connection to remove; `topic` names the topic partition where a broadcast read it. */
+export interface RemovalTarget {
+  readonly connectionId: string;
+  readonly topic?: string | undefined;
+}
+
+export interface RemovalReport {
+  /** Subscriptions removed from both sides (their leaves are due). */
+  readonly removed: readonly SubscriptionRecord[];
+  /** Items DynamoDB would not delete within the retry bound; left for a later 410 and TTL. */
+  readonly retained: number;
+}
+
+/**
+ * The table's write protocol (docs/infrastructure.md, "Write protocol"): the connection item
+ * is the lock-free point of order. A join claims its topic there (a version), writes both
+ * sides conditioned on that version, then re-reads the claim and undoes itself if it lost;
+ * removal deletes the connection item first.
+ */
 export interface RealtimeStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
-  /** The connection and its joined topics, read consistently in one request. */
+  /** The connection and its joined topics (connection-side rows), read consistently in one request. */
   getConnectionState(connectionId: string): Promise<ConnectionState>;
   /** The connection's join of the topic, or null when it has not joined. */
   readJoin(connectionId: string, topic: string): Promise<JoinedTopic | null>;
-  /** Creates or replaces a subscription; returns the one it replaced. */
-  putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null>;
-  /** Removes a subscription; returns it, or null when the connection had not joined. */
-  deleteSubscription(connectionId: string, topic: string, shards: number): Promise<SubscriptionRecord | null>;
+  /** Counts a join or leave in the connection's rate window; null when the connection is gone. */
+  countJoinOrLeave(connectionId: string, windowStart: number, windowSeconds: number): Promise<ConnectionUsage | null>;
+  /** Reserves `topic` within `maxTopics`, atomically, and returns the join's version. */
+  claimTopic(connectionId: string, topic: string, maxTopics: number): Promise<TopicClaim>;
+  /**
+   * Gives up `topic` for a leave; returns the leave's version, or null when it was not held
+   * (or, with `rate`, when the leave would go over the limit: the leave is counted in the same write).
+   */
+  releaseTopic(connectionId: string, topic: string, rate?: RateCount): Promise<number | null>;
+  /**
+   * Whether the join of `version` still holds `topic` (a consistent read of the connection
+   * item): `overtaken` by a later leave or rejoin, or `closed` when the connection item is gone.
+   */
+  checkClaim(connectionId: string, topic: string, version: number): Promise<'held' | 'overtaken' | 'closed'>;
+  /** Writes both sides of a subscription (topic side first) unless a newer version is there. */
+  putSubscription(subscription: SubscriptionRecord, shards: number, version?: number): Promise<SubscriptionWrite>;
+  /** Removes both sides of a subscription within `bound`; returns what was removed, or null. */
+  deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRecord | null>;
   /** Pages of a topic's subscribers; `presence` also reads presence keys and metas. */
   listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]>;
-  /** Deletes a connection and all its subscriptions; returns the subscriptions removed. */
-  removeConnection(connectionId: string, shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
   /**
-   * Deletes many connections and all their subscriptions (the ones a broadcast found gone),
-   * sharing write batches between them; returns the subscriptions removed.
+   * Deletes connections with every item they own: the connection item first, then the topic
+   * rows (those found in the connection's partition plus the one a broadcast read), then the
+   * connection rows whose topic rows are gone. Shares write batches between connections.
    */
-  removeConnections(connectionIds: readonly string[], shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]>;
+  removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport>;
   /** Counts one push in the connection's current rate window; returns the count so far. */
   countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number>;
 }

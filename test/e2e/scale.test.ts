@@ -159,8 +159,13 @@ describe('latency (information, not an assertion)', () => {
     const topic = 'perf:room';
     const members: WsClient[] = [];
     try {
-      for (let i = 0; i < 4; i += 1) members.push(...(await openClients(gateway.url, 25)));
-      await Promise.all(members.map((member) => member.join(topic)));
+      // 25 joins at a time: a join is five DynamoDB requests (docs/infrastructure.md, "Write
+      // protocol"), and 100 at once can outlast a join reply's 5 s timeout on a busy machine.
+      for (let i = 0; i < 4; i += 1) {
+        const group = await openClients(gateway.url, 25);
+        await Promise.all(group.map((member) => member.join(topic)));
+        members.push(...group);
+      }
       const sender = members[0]!;
       await sender.request({ action: 'push', topic, event: 'warmup' });
       await Promise.all(members.map((member) => member.nextEvent('warmup')));

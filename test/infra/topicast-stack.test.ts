@@ -196,8 +196,8 @@ describe('IAM (least privilege)', () => {
   const expectedTable: Record<string, string[]> = {
     $connect: ['PutItem'],
     $disconnect: ['BatchWriteItem', 'DeleteItem', 'Query'],
-    join: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query'],
-    leave: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query'],
+    join: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    leave: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'],
     push: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'],
     ping: [],
     $default: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],

@@ -23,6 +23,7 @@ describe('config', () => {
         maxMetaBytes: 1024,
         maxTopicsPerConnection: 100,
         maxPushesPerWindow: 100,
+        maxJoinsPerWindow: 50,
         rateLimitWindowSeconds: 10,
         maxJsonDepth: 32,
         maxAssignsBytes: 4096,

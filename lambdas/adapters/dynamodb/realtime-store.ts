@@ -18,14 +18,21 @@ import type {
   ConnectionRecord,
   JoinedTopic,
   ConnectionState,
+  ConnectionUsage,
   RealtimeStore,
+  RemovalReport,
+  RateCount,
+  RemovalTarget,
   SubscriberProjection,
   SubscriptionRecord,
+  SubscriptionWrite,
+  TopicClaim,
+  VersionBound,
 } from '../../core/ports.js';
 import { mapWithConcurrency } from '../../core/concurrency.js';
 import { shardOf } from '../../core/topics.js';
 import { keys, SORT_KEY_PREFIX } from './table-schema.js';
-import { batchDelete } from './batch-delete.js';
+import { batchDelete, isTransient } from './batch-delete.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
@@ -33,7 +40,7 @@ type Item = Record<string, unknown>;
 // Fan-out reads only what delivery needs; presence also reads keys and metas.
 const FANOUT_PROJECTION = 'sk, endpoint, format, joinRef';
 const PRESENCE_PROJECTION = `${FANOUT_PROJECTION}, presenceKey, meta, expiresAt`;
-// Connection-partition Queries in flight while reaping many gone connections.
+// Connections closed and read at once while reaping many gone connections.
 const REMOVAL_QUERY_CONCURRENCY = 16;
 
 export class DynamoRealtimeStore implements RealtimeStore {
@@ -57,6 +64,9 @@ export class DynamoRealtimeStore implements RealtimeStore {
           connectedAt: connection.connectedAt,
           expiresAt: connection.expiresAt,
           ...(connection.identity ? { identity: JSON.stringify(connection.identity) } : {}),
+          // The write protocol's point of order: a version counter and the topics held.
+          seq: 0,
+          topics: {},
         },
       }),
     );
@@ -81,49 +91,134 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return Item === undefined ? null : { channel: fromJsonText<ChannelState>(Item.channel) };
   }
 
-  public async putSubscription(subscription: SubscriptionRecord, shards: number): Promise<SubscriptionRecord | null> {
+  public async countJoinOrLeave(connectionId: string, windowStart: number, windowSeconds: number): Promise<ConnectionUsage | null> {
+    // One counter attribute per window, so counting is one unconditional ADD-like SET that
+    // also returns the connection (a single counter would need a conditional reset at each
+    // new window: two requests). The two windows before are dropped on the way; a counter
+    // of an older window stays until disconnect (about 30 bytes, at most one per window).
+    const item = await this.updateConnection(connectionId, {
+      UpdateExpression: 'SET #now = if_not_exists(#now, :zero) + :one REMOVE #previous, #older',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: joinCounterNames(windowStart, windowSeconds),
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (!item) return null;
+    return { connection: toConnection(connectionId, item), topics: toTopicVersions(item.topics), joinsInWindow: Number(item[joinCounter(windowStart)]) };
+  }
+
+  public async claimTopic(connectionId: string, topic: string, maxTopics: number): Promise<TopicClaim> {
+    // The count of held topics and the claim change in one conditional write, so the limit
+    // holds however many joins run at once; the version orders every join and leave of this
+    // connection (SET evaluates both `seq + :one` against the old item: the same number).
+    const item = await this.updateConnection(connectionId, {
+      UpdateExpression: 'SET seq = seq + :one, topics.#topic = seq + :one',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_exists(topics.#topic) OR size(topics) < :max)',
+      ExpressionAttributeNames: { '#topic': topic },
+      ExpressionAttributeValues: { ':one': 1, ':max': maxTopics },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    if (item) return { status: 'claimed', version: Number(item.seq) };
+    return (await this.connectionExists(connectionId)) ? { status: 'limit' } : { status: 'closed' };
+  }
+
+  public async releaseTopic(connectionId: string, topic: string, rate?: RateCount): Promise<number | null> {
+    // With `rate`, the leave is counted in the same write, which holds only under the limit.
+    const counting = rate
+      ? {
+          set: ', #now = if_not_exists(#now, :zero) + :one',
+          remove: ', #previous, #older',
+          condition: ' AND (attribute_not_exists(#now) OR #now < :max)',
+          names: joinCounterNames(rate.windowStart, rate.windowSeconds),
+          values: { ':zero': 0, ':max': rate.max },
+        }
+      : { set: '', remove: '', condition: '', names: {}, values: {} };
+    const item = await this.updateConnection(connectionId, {
+      UpdateExpression: `SET seq = seq + :one${counting.set} REMOVE topics.#topic${counting.remove}`,
+      ConditionExpression: `attribute_exists(topics.#topic)${counting.condition}`,
+      ExpressionAttributeNames: { '#topic': topic, ...counting.names },
+      ExpressionAttributeValues: { ':one': 1, ...counting.values },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return item ? Number(item.seq) : null;
+  }
+
+  public async checkClaim(connectionId: string, topic: string, version: number): Promise<'held' | 'overtaken' | 'closed'> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.connection(connectionId),
+        ProjectionExpression: 'pk, topics.#topic',
+        ExpressionAttributeNames: { '#topic': topic },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return 'closed';
+    const held = toTopicVersions(Item.topics);
+    return Object.hasOwn(held, topic) && held[topic] === version ? 'held' : 'overtaken';
+  }
+
+  public async putSubscription(subscription: SubscriptionRecord, shards: number, version = 0): Promise<SubscriptionWrite> {
     const { connectionId, topic } = subscription;
     const shard = shardOf(connectionId, shards);
     const presence = subscription.presenceKey !== null && subscription.meta !== null ? { presenceKey: subscription.presenceKey, meta: JSON.stringify(subscription.meta) } : {};
-    // Connection side first: $disconnect finds it and cleans both sides even if we stop here.
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.connectionTopic(connectionId, topic),
-          topic,
-          shard,
-          expiresAt: subscription.expiresAt,
-          ...presence,
-          ...(subscription.channel ? { channel: JSON.stringify(subscription.channel) } : {}),
-        },
-      }),
+    // Each side only over an older version: a join that lost to a newer one of the same
+    // connection and topic never overwrites it (its own check undoes the rest). The topic
+    // side goes first, so whatever presence it replaces comes back to this join to announce,
+    // and a connection row never names a newer presence than its topic row (a removal
+    // announces the connection row's presence).
+    const newer = { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(v) OR v < :v', ExpressionAttributeValues: { ':v': version } };
+    const topicSide = await this.conditional(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.topicSubscriber(topic, shard, connectionId),
+            endpoint: subscription.endpoint,
+            format: subscription.format,
+            ...(subscription.joinRef !== null ? { joinRef: subscription.joinRef } : {}),
+            v: version,
+            expiresAt: subscription.expiresAt,
+            ...presence,
+          },
+          ReturnValues: 'ALL_OLD',
+          ...newer,
+        }),
+      ),
     );
-    const { Attributes } = await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.topicSubscriber(topic, shard, connectionId),
-          endpoint: subscription.endpoint,
-          format: subscription.format,
-          ...(subscription.joinRef !== null ? { joinRef: subscription.joinRef } : {}),
-          expiresAt: subscription.expiresAt,
-          ...presence,
-        },
-        ReturnValues: 'ALL_OLD',
-      }),
+    const old = topicSide?.Attributes;
+    const replaced = old ? toSubscription(topic, old) : null;
+    if (topicSide === null) return { written: false, replaced };
+    const connectionSide = await this.conditional(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.connectionTopic(connectionId, topic),
+            topic,
+            shard,
+            v: version,
+            expiresAt: subscription.expiresAt,
+            ...presence,
+            ...(subscription.channel ? { channel: JSON.stringify(subscription.channel) } : {}),
+          },
+          ...newer,
+        }),
+      ),
     );
-    return Attributes ? toSubscription(topic, Attributes) : null;
+    return { written: connectionSide !== null, replaced };
   }
 
-  public async deleteSubscription(connectionId: string, topic: string, shards: number): Promise<SubscriptionRecord | null> {
-    const [topicSide, connectionSide] = await Promise.all([
-      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.topicSubscriber(topic, shardOf(connectionId, shards), connectionId), ReturnValues: 'ALL_OLD' })),
-      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ReturnValues: 'ALL_OLD' })),
-    ]);
-    const old = topicSide.Attributes ?? (connectionSide.Attributes ? { ...connectionSide.Attributes, sk: connectionId } : undefined);
+  public async deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRecord | null> {
+    const condition =
+      'exactly' in bound
+        ? { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': bound.exactly } }
+        : { ConditionExpression: 'attribute_not_exists(v) OR v < :v', ExpressionAttributeValues: { ':v': bound.olderThan } };
+    const remove = (Key: Item) => this.conditional(this.client.send(new DeleteCommand({ TableName: this.tableName, Key, ReturnValues: 'ALL_OLD', ...condition })));
+    const [topicSide, connectionSide] = await Promise.all([remove(keys.topicSubscriber(topic, shardOf(connectionId, shards), connectionId)), remove(keys.connectionTopic(connectionId, topic))]);
+    const old = topicSide?.Attributes ?? (connectionSide?.Attributes ? { ...connectionSide.Attributes, sk: connectionId } : undefined);
     // Channel state lives on the connection side only.
-    return old ? toSubscription(topic, { ...old, channel: connectionSide.Attributes?.channel }) : null;
+    return old ? toSubscription(topic, { ...old, channel: connectionSide?.Attributes?.channel }) : null;
   }
 
   public async *listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]> {
@@ -143,41 +238,89 @@ export class DynamoRealtimeStore implements RealtimeStore {
     for (const records of perShard) if (records.length > 0) yield records;
   }
 
-  public async removeConnection(connectionId: string, shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]> {
-    return this.removeConnections([connectionId], shardsOf);
+  public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport> {
+    const connectionIds = [...new Set(targets.map((target) => target.connectionId))];
+    // 1. Close, then read, per connection (a bounded number in flight): with the connection
+    //    item gone no join can claim, and a join already past its claim finds it gone when it
+    //    re-reads it, and undoes its own rows; the read then sees every row written before.
+    const found = await mapWithConcurrency(connectionIds, REMOVAL_QUERY_CONCURRENCY, (id) => this.closeAndRead(id, shardsOf));
+    const subscriptions = found.flatMap((f) => f.subscriptions);
+    // 2. A topic row a broadcast read without a connection row to lead to it (half a
+    //    subscription) is deleted by the key that was read, reading its presence for the leave.
+    const known = new Set(subscriptions.map((s) => keyText(s.topicKey)));
+    const orphans = targets.flatMap(({ connectionId, topic }) => {
+      if (topic === undefined) return [];
+      const key = keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId);
+      return known.has(keyText(key)) ? [] : [{ topic, key }];
+    });
+    const orphanResults = await Promise.all(orphans.map(({ topic, key }) => this.deleteOrphan(topic, key)));
+    // 3. Topic rows in shared 25-item batches; then the connection's own rows, except the
+    //    connection rows whose topic row DynamoDB would not delete: they lead a later cleanup to it.
+    const topicLeft = new Set((await batchDelete(this.client, this.tableName, subscriptions.map((s) => s.topicKey))).map(keyText));
+    const kept = subscriptions.filter((s) => topicLeft.has(keyText(s.topicKey)));
+    const keptKeys = new Set(kept.map((s) => keyText(s.connectionKey)));
+    const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)));
+    const ownLeft = await batchDelete(this.client, this.tableName, ownKeys);
+    const removed = subscriptions.filter((s) => !topicLeft.has(keyText(s.topicKey))).map((s) => s.record);
+    return {
+      removed: [...removed, ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
+      retained: topicLeft.size + kept.length + ownLeft.length + orphanResults.filter((result) => result === 'failed').length,
+    };
   }
 
-  public async removeConnections(connectionIds: readonly string[], shardsOf: (topic: string) => number): Promise<readonly SubscriptionRecord[]> {
-    // One Query per connection (a bounded number in flight), then every delete in shared
-    // 25-item BatchWriteItem calls: 500 gone connections with one topic each cost 500
-    // Queries and 40 batches, not 500 of each.
-    const found = await mapWithConcurrency(connectionIds, REMOVAL_QUERY_CONCURRENCY, (connectionId) => this.connectionItems(connectionId, shardsOf));
-    // Topic-side items go first: while the connection items remain, $disconnect can still find them.
-    await batchDelete(this.client, this.tableName, [...found.flatMap((f) => f.topicKeys), ...found.flatMap((f) => f.connectionKeys)]);
-    return found.flatMap((f) => f.removed);
+  private async deleteOrphan(topic: string, key: Item): Promise<SubscriptionRecord | null | 'failed'> {
+    try {
+      const { Attributes } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' }));
+      return Attributes ? toSubscription(topic, Attributes) : null;
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      return 'failed';
+    }
   }
 
-  /** The keys of a connection's items on both sides, and the subscriptions they hold. */
-  private async connectionItems(connectionId: string, shardsOf: (topic: string) => number): Promise<{ topicKeys: Item[]; connectionKeys: Item[]; removed: SubscriptionRecord[] }> {
-    const subscriptions: SubscriptionRecord[] = [];
-    const topicKeys: Item[] = [];
-    const connectionKeys: Item[] = [];
-    let endpoint = '';
-    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, endpoint, channel, identity')) {
+  /**
+   * Closes one connection and reads what it owns: the connection item is deleted first (its
+   * old value names the user lookup item), then the partition is read consistently.
+   */
+  private async closeAndRead(connectionId: string, shardsOf: (topic: string) => number): Promise<{ ownKeys: Item[]; subscriptions: FoundSubscription[] }> {
+    const { Attributes: closed } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }));
+    // The user -> connections lookup item goes with the connection on every removal path.
+    const userKey = closed ? userConnectionKeyOf(closed.identity, connectionId) : null;
+    const ownKeys: Item[] = userKey ? [userKey] : [];
+    const subscriptions: FoundSubscription[] = [];
+    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, channel')) {
       const sk = String(item.sk);
-      connectionKeys.push({ pk: item.pk, sk });
-      if (sk === SORT_KEY_PREFIX.connection) {
-        endpoint = String(item.endpoint ?? '');
-        // The user -> connections lookup item goes with the connection on every removal path.
-        const userKey = userConnectionKeyOf(item.identity, connectionId);
-        if (userKey) connectionKeys.push(userKey);
-      }
+      ownKeys.push({ pk: item.pk, sk });
       if (!sk.startsWith(SORT_KEY_PREFIX.topic)) continue;
       const topic = String(item.topic);
-      topicKeys.push(keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId));
-      subscriptions.push(toSubscription(topic, { ...item, sk: connectionId }));
+      subscriptions.push({
+        topicKey: keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId),
+        connectionKey: { pk: item.pk, sk },
+        record: toSubscription(topic, { ...item, sk: connectionId }),
+      });
     }
-    return { topicKeys, connectionKeys, removed: subscriptions.map((record) => ({ ...record, endpoint })) };
+    return { ownKeys, subscriptions };
+  }
+
+  /** An UpdateItem on the connection item; null when its condition does not hold. */
+  private async updateConnection(connectionId: string, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>): Promise<Item | null> {
+    const result = await this.conditional(this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ...input })));
+    return result ? (result.Attributes ?? {}) : null;
+  }
+
+  private async connectionExists(connectionId: string): Promise<boolean> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ProjectionExpression: 'pk', ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
+  /** A conditional write's result, or null when its condition did not hold. */
+  private async conditional<T>(request: Promise<T>): Promise<T | null> {
+    try {
+      return await request;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return null;
+      throw error;
+    }
   }
 
   public async countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number> {
@@ -224,6 +367,32 @@ function withNames(projection: string): { ProjectionExpression: string; Expressi
     ProjectionExpression: names.map((name) => `#${name}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
   };
+}
+
+interface FoundSubscription {
+  readonly topicKey: Item;
+  readonly connectionKey: Item;
+  readonly record: SubscriptionRecord;
+}
+
+/** The connection item's attribute counting joins and leaves in one rate window. */
+function joinCounter(windowStart: number): string {
+  return `joins@${windowStart}`;
+}
+
+/** Names of this window's counter and of the two before it (removed as they go stale). */
+function joinCounterNames(windowStart: number, windowSeconds: number): Record<string, string> {
+  return { '#now': joinCounter(windowStart), '#previous': joinCounter(windowStart - windowSeconds), '#older': joinCounter(windowStart - 2 * windowSeconds) };
+}
+
+function keyText(key: Item): string {
+  return `${String(key.pk)}\u0000${String(key.sk)}`;
+}
+
+/** The connection item's `topics` map: topic to the version of the join holding it. */
+function toTopicVersions(value: unknown): Record<string, number> {
+  if (value === null || typeof value !== 'object') return {};
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([topic, version]) => [topic, Number(version)]));
 }
 
 function toConnection(connectionId: string, item: Item): ConnectionRecord {

@@ -4,14 +4,16 @@
  *
  * Single-table layout, no secondary index: every access pattern is a key lookup or a
  * Query on a partition key.
- *   pk = c#<connectionId>  sk = c            the connection (endpoint, identity, format)
- *   pk = c#<connectionId>  sk = s#<topic>    a topic it joined (for disconnect and counting)
+ *   pk = c#<connectionId>  sk = c            the connection (endpoint, identity, format), and
+ *                                           the write protocol's seq, topics map and join counters
+ *   pk = c#<connectionId>  sk = s#<topic>    a topic it joined (for disconnect), version v
  *   pk = c#<connectionId>  sk = r#<window>   its push counter for one rate-limit window
- *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out)
+ *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out), version v
  *   pk = kv#<key>          sk = kv           a channel module's key-value item (socket.kv)
  *   pk = u#<sub>           sk = c#<connId>   a connection of an authenticated user (disconnectUser)
- * Both sides of a subscription are written (connection side first), because dynalite has
- * no transactions and a GSI would be eventually consistent for `$disconnect`.
+ * Both sides of a subscription are written (topic side first), ordered by versions claimed
+ * on the connection item, because dynalite has no transactions and a GSI would be
+ * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 

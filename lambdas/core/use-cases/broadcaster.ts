@@ -13,14 +13,14 @@
  */
 import type { LeaveReason } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
-import { chunk } from '../concurrency.js';
+import { chunk, delay } from '../concurrency.js';
 import { ProtocolError } from '../errors.js';
 import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
 import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 
@@ -79,6 +79,9 @@ export interface BroadcasterDependencies {
 
 // Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
 const MAX_REAP_DEPTH = 3;
+// A leave announcement is retried 4 times in all, about 0.1 + 0.2 + 0.4 s of backoff at most.
+const LEAVE_ANNOUNCE_ATTEMPTS = 4;
+const LEAVE_RETRY_BASE_MS = 50;
 
 export class Broadcaster {
   public constructor(private readonly deps: BroadcasterDependencies) {}
@@ -97,7 +100,7 @@ export class Broadcaster {
     const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, subscribers, message, this.deliverOptions(withSubscriberJoinRef, deliveryDeadline));
     // A worker hands nothing further on: what its deadline left undelivered is lost.
     const dropped = this.dropUnsent(message, report.unsent.length, 'the fan-out worker reached its deadline');
-    const reapFailed = await this.reapAfterDelivery(report.gone);
+    const reapFailed = await this.reapAfterDelivery(report.gone, 0, null, message.topic ?? undefined);
     return { ...report, dropped, reapFailed };
   }
 
@@ -105,12 +108,12 @@ export class Broadcaster {
    * Reaps after a delivery went out: a failure is logged and counted, never thrown (the
    * message was delivered; a retry would duplicate it). Returns how many were not reaped.
    */
-  public async reapAfterDelivery(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null): Promise<number> {
+  public async reapAfterDelivery(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null, topic?: string): Promise<number> {
     try {
-      await this.reap(connectionIds, depth, excludeConnectionId);
+      await this.reap(connectionIds, depth, excludeConnectionId, topic);
       return 0;
     } catch (error) {
-      this.deps.logger.error('reaping gone connections failed', { connections: connectionIds.length, connectionIds: connectionIds.slice(0, 20), error: describe(error) });
+      this.deps.logger.error('reaping gone connections failed', { topic: topic ?? null, connections: connectionIds.length, connectionIds: connectionIds.slice(0, 20), error: describe(error) });
       return connectionIds.length;
     }
   }
@@ -118,17 +121,35 @@ export class Broadcaster {
   /**
    * Removes connections whose sockets are gone and tells their topics they left.
    * `excludeConnectionId` keeps the leave from a connection that never saw the stale one.
+   * `topic` is where the ids were read: that topic row goes too, even when no connection
+   * row leads to it. Whatever DynamoDB would not delete is logged and left to the next 410
+   * or the TTL; a removal that fails outright throws (see `reapAfterDelivery`).
    */
-  public async reap(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null): Promise<void> {
+  public async reap(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null, topic?: string): Promise<void> {
     if (connectionIds.length === 0) return;
-    const { store, config } = this.deps;
+    const { store, config, logger } = this.deps;
     // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
-    const removed = await store.removeConnections(connectionIds, (topic) => shardCountFor(topic, config));
-    await this.announceLeaves(removed, 'gone', depth + 1, excludeConnectionId);
+    const report: RemovalReport = await store.removeConnections(
+      connectionIds.map((connectionId) => ({ connectionId, topic })),
+      (t) => shardCountFor(t, config),
+    );
+    if (report.retained > 0) logger.warn('reaping left items behind', { topic: topic ?? null, retained: report.retained });
+    await this.announceLeaves(report.removed, 'gone', depth + 1, excludeConnectionId);
   }
 
-  /** Runs channel `leave` callbacks and sends `presence_diff` leaves for removed subscriptions, grouped per topic. */
+  /** Runs channel `leave` callbacks (they never throw) and announces the presence leaves. */
   public async announceLeaves(subscriptions: readonly SubscriptionRecord[], reason: LeaveReason, depth = 0, excludeConnectionId: string | null = null): Promise<void> {
+    await Promise.all([this.deps.onLeave?.(subscriptions, reason), this.announcePresenceLeaves(subscriptions, depth, excludeConnectionId)]);
+  }
+
+  /**
+   * Sends `presence_diff` leaves for removed subscriptions, grouped per topic. The rows are
+   * already gone, so nothing else would ever announce these leaves: a topic whose
+   * announcement fails (reading its subscribers, handing batches to workers) is retried
+   * with backoff; if it still fails it is logged as an error with its presence keys, and
+   * members show the leaver until they next join (presence_state). Never throws.
+   */
+  public async announcePresenceLeaves(subscriptions: readonly SubscriptionRecord[], depth = 0, excludeConnectionId: string | null = null): Promise<void> {
     const leavesByTopic = new Map<string, PresenceEntry[]>();
     for (const { topic, presenceKey, meta } of subscriptions) {
       if (presenceKey === null || meta === null || !presenceEnabledFor(topic, this.deps.config)) continue;
@@ -136,12 +157,23 @@ export class Broadcaster {
       leaves.push({ key: presenceKey, meta });
       leavesByTopic.set(topic, leaves);
     }
-    await Promise.all([
-      this.deps.onLeave?.(subscriptions, reason),
-      ...[...leavesByTopic].map(([topic, leaves]) =>
-        this.broadcastAt(topic, presenceDiffMessage(topic, diffOf([], leaves)), { withSubscriberJoinRef: true, excludeConnectionId }, depth),
-      ),
-    ]);
+    await Promise.all([...leavesByTopic].map(([topic, leaves]) => this.announceTopicLeaves(topic, leaves, depth, excludeConnectionId)));
+  }
+
+  private async announceTopicLeaves(topic: string, leaves: PresenceEntry[], depth: number, excludeConnectionId: string | null): Promise<void> {
+    const message = presenceDiffMessage(topic, diffOf([], leaves));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.broadcastAt(topic, message, { withSubscriberJoinRef: true, excludeConnectionId }, depth);
+        return;
+      } catch (error) {
+        if (attempt >= LEAVE_ANNOUNCE_ATTEMPTS) {
+          this.deps.logger.error('presence leaves not announced', { topic, keys: leaves.map((leave) => leave.key), attempts: attempt, error: String(error) });
+          return;
+        }
+        await delay(Math.random() * LEAVE_RETRY_BASE_MS * 2 ** attempt);
+      }
+    }
   }
 
   private async broadcastAt(topic: string, message: OutboundMessage, options: BroadcastOptions, depth: number): Promise<BroadcastReport> {
@@ -161,7 +193,7 @@ export class Broadcaster {
       if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
     }
     if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
-      report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth) };
+      report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
     }
     return report;
   }

@@ -1,5 +1,5 @@
 import type { TopicastConfig } from '../config.js';
-import type { RealtimeStore } from '../ports.js';
+import type { Logger, RealtimeStore } from '../ports.js';
 import { shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 
@@ -7,11 +7,16 @@ export interface DisconnectClientDependencies {
   readonly store: RealtimeStore;
   readonly broadcaster: Broadcaster;
   readonly config: TopicastConfig;
+  readonly logger: Logger;
 }
 
-/** Removes the connection with one Query plus batched deletes, then announces its leaves. */
+/**
+ * Removes the connection (its item first, then both sides of each subscription: see
+ * docs/infrastructure.md, "Write protocol"), then announces its leaves.
+ */
 export async function disconnectClient(deps: DisconnectClientDependencies, connectionId: string): Promise<number> {
-  const removed = await deps.store.removeConnection(connectionId, (topic) => shardCountFor(topic, deps.config));
+  const { removed, retained } = await deps.store.removeConnections([{ connectionId }], (topic) => shardCountFor(topic, deps.config));
+  if (retained > 0) deps.logger.warn('disconnect left items behind', { connectionId, retained });
   await deps.broadcaster.announceLeaves(removed, 'disconnect');
   return removed.length;
 }

@@ -12,6 +12,7 @@ import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import type { Clock, IdGenerator, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import { presenceDiffMessage, type Broadcaster } from './broadcaster.js';
+import { countJoinOrLeave } from './rate-window.js';
 import type { Requester } from './requester.js';
 
 export interface JoinTopicDependencies {
@@ -26,54 +27,104 @@ export interface JoinTopicDependencies {
 /**
  * Joins a topic: authorize, subscribe (replacing an earlier join, as Phoenix does), then
  * send the joiner its reply and `presence_state`, and everyone else a `presence_diff`.
+ *
+ * The writes follow the table's write protocol (docs/infrastructure.md, "Write protocol"):
+ * claim the topic on the connection item (a version; the topic limit holds there), write
+ * both sides only over older versions, announce, then re-read the claim. A join that lost
+ * it meanwhile (a `$disconnect`, a later leave or rejoin of this connection) removes its own
+ * rows and announces its own leave, after its join: no member keeps a join without a leave.
  */
 export async function joinTopic(deps: JoinTopicDependencies, requester: Requester, command: JoinCommand): Promise<OutboundMessage[]> {
   const { store, config, broadcaster } = deps;
   const { topic } = command;
+  const { connectionId } = requester;
+  const maxTopics = config.limits.maxTopicsPerConnection;
   const userMeta = readMeta(command.payload, config.limits.maxMetaBytes);
 
-  const { connection, topics } = await store.getConnectionState(requester.connectionId);
-  if (!connection) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
+  const usage = await countJoinOrLeave(deps, connectionId);
+  const { connection } = usage;
   const identity = connection.identity;
 
   const decision = authorizeJoin({ topic, identity, payload: command.payload }, config.topicRules);
   if (!decision.allowed) throw new ProtocolError(REASONS.unauthorized, decision.message);
 
-  const rejoin = topics.includes(topic);
-  if (!rejoin && topics.length >= config.limits.maxTopicsPerConnection) {
-    throw new ProtocolError(REASONS.tooManyTopics, `a connection may join at most ${config.limits.maxTopicsPerConnection} topics`);
-  }
+  // The count just read refuses the obvious case without a write; the claim is the real check.
+  if (!Object.hasOwn(usage.topics, topic) && Object.keys(usage.topics).length >= maxTopics) throw tooManyTopics(maxTopics);
 
-  // The topic's channel module decides last, after the built-in rules and limits.
-  const admitted = await deps.channels.join({ connectionId: requester.connectionId, topic, params: command.payload as JsonObject, user: identity });
+  // The topic's channel module decides last, after the built-in rules and limits, and
+  // before the claim: a refused join leaves nothing to undo.
+  const admitted = await deps.channels.join({ connectionId, topic, params: command.payload as JsonObject, user: identity });
   if (admitted.status === 'failed') throw new ProtocolError(REASONS.internalError, 'the channel could not handle this join; try again');
   if (admitted.status === 'error') return [channelErrorReply(command, admitted.response)];
+
+  const claim = await store.claimTopic(connectionId, topic, maxTopics);
+  if (claim.status === 'limit') throw tooManyTopics(maxTopics);
+  if (claim.status === 'closed') throw new ProtocolError(REASONS.unauthorized, 'this connection is closing; reconnect');
 
   const presenceOn = presenceEnabledFor(topic, config);
   const shards = shardCountFor(topic, config);
   const subscription: SubscriptionRecord = {
     topic,
-    connectionId: requester.connectionId,
+    connectionId,
     endpoint: connection.endpoint,
     format: command.format,
     joinRef: command.joinRef,
-    presenceKey: presenceOn ? presenceKeyOf(identity, requester.connectionId) : null,
+    presenceKey: presenceOn ? presenceKeyOf(identity, connectionId) : null,
     meta: presenceOn ? buildMeta(userMeta, deps.ids.phxRef()) : null,
     expiresAt: connection.expiresAt,
     channel: admitted.state,
   };
-  const replaced = await store.putSubscription(subscription, shards);
+  const write = await store.putSubscription(subscription, shards, claim.version);
+
+  let announced = false;
+  let presence: { state: OutboundMessage[]; gone: readonly string[] } | null = null;
+  let failure: unknown = null;
+  // A join that lost may still have replaced an earlier one's topic row: announce that leave
+  // (presence only: a rejoin replaces a join without its module's leave, as below).
+  if (!write.written && write.replaced) await broadcaster.announcePresenceLeaves([write.replaced]);
+  if (write.written && subscription.presenceKey !== null && subscription.meta !== null) {
+    announced = true;
+    try {
+      presence = await announceJoin(deps, requester, command, subscription, write.replaced, shards);
+    } catch (error) {
+      // Some members may have heard the join: the check below still runs.
+      failure = error;
+    }
+  }
+
+  const claimNow = await store.checkClaim(connectionId, topic, claim.version);
+  if (claimNow !== 'held') {
+    // Remove what is still ours. Whoever removed the rows otherwise ran the module's leave;
+    // the presence leave is ours to send too, after our join, or a member keeps a ghost.
+    const removed = await store.deleteSubscription(connectionId, topic, shards, { exactly: claim.version });
+    if (removed) await broadcaster.announceLeaves([subscription], claimNow === 'closed' ? 'disconnect' : 'leave');
+    else if (announced) await broadcaster.announcePresenceLeaves([subscription]);
+  }
+  if (failure !== null) throw failure;
+  if (presence) await broadcaster.reapAfterDelivery(presence.gone, 0, connectionId, topic);
 
   const reply = okReply(command, admitted.response);
-  if (!presenceOn || subscription.presenceKey === null || subscription.meta === null) return [reply, ...admitted.pushes];
+  if (claimNow !== 'held') return [reply];
+  return presence ? [reply, ...presence.state, ...admitted.pushes] : [reply, ...admitted.pushes];
+}
 
+/** Tells the other members about the join (and the join it replaced); builds the joiner's state. */
+async function announceJoin(
+  deps: JoinTopicDependencies,
+  requester: Requester,
+  command: JoinCommand,
+  subscription: SubscriptionRecord,
+  replaced: SubscriptionRecord | null,
+  shards: number,
+): Promise<{ state: OutboundMessage[]; gone: readonly string[] }> {
+  const { topic } = command;
   const members: SubscriptionRecord[] = [];
-  for await (const page of store.listSubscribers(topic, shards, 'presence')) members.push(...page);
+  for await (const page of deps.store.listSubscribers(topic, shards, 'presence')) members.push(...page);
   const leaves = replaced ? presenceEntryOf(replaced) : [];
-  const diff = diffOf([{ key: subscription.presenceKey, meta: subscription.meta }], leaves);
+  const diff = diffOf(presenceEntryOf(subscription), leaves);
   // Reaping is deferred: the stale connections this finds must not reach the joiner as
   // leaves before its reply, nor stay in its presence_state.
-  const { gone } = await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
+  const { gone } = await deps.broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
     excludeConnectionId: requester.connectionId,
     withSubscriberJoinRef: true,
     subscribers: members,
@@ -82,9 +133,12 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   });
   const goneIds = new Set(gone);
   const present = members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
-  await broadcaster.reapAfterDelivery(gone, 0, requester.connectionId);
   // The state is split to fit 128 KB frames: a presence_state, then presence_diff joins.
-  return [reply, ...presenceStateFrames(topic, present, command.joinRef, command.format), ...admitted.pushes];
+  return { state: presenceStateFrames(topic, present, command.joinRef, command.format), gone };
+}
+
+function tooManyTopics(maxTopics: number): ProtocolError {
+  return new ProtocolError(REASONS.tooManyTopics, `a connection may join at most ${maxTopics} topics`);
 }
 
 function readMeta(payload: FramePayload, maxBytes: number): FramePayload {

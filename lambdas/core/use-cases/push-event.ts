@@ -5,6 +5,7 @@ import type { OutboundMessage, PushCommand } from '../protocol/messages.js';
 import { replyTo, type ChannelRuntime } from '../channels/channel-runtime.js';
 import type { Clock, RealtimeStore } from '../ports.js';
 import type { Broadcaster } from './broadcaster.js';
+import { windowStartOf } from './rate-window.js';
 import type { Requester } from './requester.js';
 
 export interface PushEventDependencies {
@@ -19,8 +20,7 @@ export interface PushEventDependencies {
 export async function pushEvent(deps: PushEventDependencies, requester: Requester, command: PushCommand): Promise<OutboundMessage[]> {
   const { store, config, clock } = deps;
   const windowSeconds = config.limits.rateLimitWindowSeconds;
-  const nowSeconds = Math.floor(clock.nowMs() / 1000);
-  const windowStart = nowSeconds - (nowSeconds % windowSeconds);
+  const windowStart = windowStartOf(clock.nowMs(), windowSeconds);
   // Both reads are independent: run them together to keep one round trip of latency.
   const [joined, pushesInWindow] = await Promise.all([
     store.readJoin(requester.connectionId, command.topic),
