@@ -42,7 +42,7 @@ import {
   type FunctionName,
   type RouteKey,
 } from './realtime-api-defaults.js';
-import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
+import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
 
@@ -583,14 +583,12 @@ export class RealtimeApi extends Construct {
     // (resolving the real Ref would lock the API's logical id) and flattened as cdk-nag does.
     const stack = Stack.of(this);
     const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
-    const findings = MANAGE_CONNECTIONS_METHODS.map(
-      (method) =>
-        `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(
-          API_ID_PLACEHOLDER,
-          `<${apiLogicalId}>`,
-        )}]`,
-    );
-    acknowledgeConnectionsWildcard(this.publishFunction, findings);
+    const findingFor = (method: string) =>
+      `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(API_ID_PLACEHOLDER, `<${apiLogicalId}>`)}]`;
+    // The route functions only post; publishers also close connections (disconnect).
+    const findings = MANAGE_CONNECTIONS_METHODS.map(findingFor);
+    const publisherFindings = PUBLISHER_CONNECTION_METHODS.map(findingFor);
+    acknowledgeConnectionsWildcard(this.publishFunction, publisherFindings);
     for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
       if (!PERMISSIONS[name].manageConnections) continue;
       const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
@@ -612,6 +610,6 @@ export class RealtimeApi extends Construct {
           'issued token and the issuer copy. Rotate it deliberately or bring your own secret via `tokenSecret`.',
       });
     }
-    return findings;
+    return publisherFindings;
   }
 }
