@@ -12,6 +12,7 @@
  *   presenceDisabled  comma-separated topic patterns without presence, e.g. broadcast:*
  *   channels          comma-separated channel module files, e.g. examples/chat/room.ts,examples/chat/inbox.ts
  *   removalPolicy     retain | destroy (default retain)
+ *   managementEndpoint where functions post (default https://{apiId}.execute-api.{region}.amazonaws.com/{stage})
  *
  * The stack is environment-agnostic unless CDK_DEPLOY_ACCOUNT/CDK_DEPLOY_REGION are set,
  * so `cdk synth` works offline without credentials.
@@ -52,6 +53,7 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     allowedOrigins: list('allowedOrigins'),
     presenceDisabled: list('presenceDisabled'),
     channels: list('channels'),
+    managementEndpoint: context('managementEndpoint'),
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
   },
 });

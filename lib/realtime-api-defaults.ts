@@ -82,6 +82,7 @@ export const ENV = {
   tokenIssuer: 'TOPICAST_TOKEN_ISSUER',
   tokenAudience: 'TOPICAST_TOKEN_AUDIENCE',
   fanoutFunction: 'TOPICAST_FANOUT_FUNCTION',
+  managementEndpoint: 'TOPICAST_MANAGEMENT_ENDPOINT',
 } as const;
 
 /** Lambda runtime of every function: the newest Node.js LTS that aws-cdk-lib knows. */
@@ -111,6 +112,12 @@ export const DEFAULTS = {
   /** See function-timeouts.ts (shared with the local gateway, which enforces them). */
   routeTimeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS.route),
   fanoutWorkerTimeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS.fanoutWorker),
+  /** The worker is never retried: a retry would re-send to subscribers already reached. */
+  fanoutRetryAttempts: 0,
+  /** A worker event older than this is dropped to the on-failure queue instead of run late. */
+  fanoutMaxEventAge: Duration.seconds(60),
+  /** On-failure records expire after this (as long as the logs that explain them live). */
+  fanoutFailureRetention: Duration.days(7),
   logRetention: logs.RetentionDays.ONE_WEEK,
   removalPolicy: RemovalPolicy.RETAIN,
   deletionProtection: false,
@@ -157,10 +164,11 @@ export function validateProps(props: {
   readonly routeTimeout?: Duration;
   readonly fanoutWorkerTimeout?: Duration;
   readonly jwksUrl?: string;
+  readonly managementEndpoint?: string;
   readonly throttle?: { readonly burstLimit?: number; readonly rateLimit?: number };
 } & ConfigProps): string[] {
   const errors: string[] = [];
-  const { stageName, memorySize, routeTimeout, fanoutWorkerTimeout, jwksUrl, throttle } = props;
+  const { stageName, memorySize, routeTimeout, fanoutWorkerTimeout, jwksUrl, managementEndpoint, throttle } = props;
 
   if (stageName !== undefined && !Token.isUnresolved(stageName) && !/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
     errors.push(`stageName must be 1-128 letters, digits, '-' or '_', got '${stageName}'`);
@@ -189,6 +197,9 @@ export function validateProps(props: {
     }
     if (!url || url.protocol !== 'https:') errors.push(`jwksUrl must be an https:// URL, got '${jwksUrl}'`);
   }
+  if (managementEndpoint !== undefined && !Token.isUnresolved(managementEndpoint) && !isHttpUrl(managementEndpoint)) {
+    errors.push(`managementEndpoint must be an http(s):// URL such as https://{apiId}.execute-api.{region}.amazonaws.com/{stage}, got '${managementEndpoint}'`);
+  }
   for (const [name, value] of Object.entries(throttle ?? {})) {
     if (value === undefined || Token.isUnresolved(value)) continue;
     if (!Number.isFinite(value) || value < 0) errors.push(`throttle.${name} must be a non-negative number, got ${value}`);
@@ -202,6 +213,14 @@ export function validateProps(props: {
     else throw error;
   }
   return errors;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['https:', 'http:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** What one function may do. Table actions are granted on the table ARN only (no index exists). */
@@ -251,8 +270,12 @@ export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker', FunctionPe
   },
 };
 
-/** Management API methods the functions use: post a frame, read a connection, close it. */
-export const MANAGE_CONNECTIONS_METHODS = ['POST', 'GET', 'DELETE'] as const;
+/**
+ * Management API methods the functions use: only POST (send a frame). No function reads
+ * (GET) or closes (DELETE) a connection; whoever does (the server SDK's `disconnect`) is
+ * granted DELETE on its own.
+ */
+export const MANAGE_CONNECTIONS_METHODS = ['POST'] as const;
 
 /**
  * Flattens a resolved CloudFormation value the way cdk-nag names its findings

@@ -9,12 +9,14 @@ import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
@@ -40,7 +42,7 @@ import {
   type FunctionName,
   type RouteKey,
 } from './realtime-api-defaults.js';
-import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
+import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
 
@@ -160,6 +162,15 @@ export interface RealtimeApiProps {
    */
   readonly fanout?: Partial<FanoutSettings>;
   /**
+   * The Management API endpoint the functions post to (`POST /@connections/{id}`). The
+   * default is built from the API id and region, never from the request's `domainName`, so
+   * it keeps working when clients connect through a custom domain. Set it only when posts
+   * must take another route, e.g. a custom domain's `https://{domain}/{basePath}` or an
+   * emulator's endpoint under `cdklocal`.
+   * @default - `https://{apiId}.execute-api.{region}.{urlSuffix}/{stageName}`
+   */
+  readonly managementEndpoint?: string;
+  /**
    * Seconds a connection's items live before TTL deletes them.
    * @default - the runtime's default (7500 s: API Gateway's 2 h cap plus a margin)
    */
@@ -197,8 +208,18 @@ export class RealtimeApi extends Construct {
   public readonly tokenSecret: secretsmanager.ISecret;
   /** `wss://{apiId}.execute-api.{region}.{urlSuffix}/{stage}` */
   public readonly webSocketUrl: string;
-  /** `https://{apiId}.execute-api.{region}.{urlSuffix}/{stage}`, the Management API endpoint. */
+  /**
+   * The Management API endpoint the functions post to: `managementEndpoint` when set, else
+   * `https://{apiId}.execute-api.{region}.{urlSuffix}/{stage}`.
+   */
   public readonly managementEndpoint: string;
+  /**
+   * Fan-out batches the worker could not deliver (the handler failed or timed out, or the
+   * event waited longer than its maximum age): the worker's on-failure destination.
+   */
+  public readonly fanoutFailureQueue: sqs.Queue;
+  /** In alarm while {@link fanoutFailureQueue} holds a message: broadcasts were dropped. No action attached. */
+  public readonly fanoutFailureAlarm: cloudwatch.Alarm;
   /** The stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The HTTP publish API (`POST /publish`, `/presence`, `/occupancy`, `/disconnect`) behind an AWS_IAM Function URL. */
@@ -284,10 +305,13 @@ export class RealtimeApi extends Construct {
     }
 
     this.webSocketUrl = this.stage.url;
-    this.managementEndpoint = this.stage.callbackUrl;
+    // The stage's callback URL is built from the API id, region and URL suffix: right behind
+    // a custom domain too, where the request's domainName names the custom domain.
+    this.managementEndpoint = props.managementEndpoint ?? this.stage.callbackUrl;
 
     const config = JSON.stringify(buildRuntimeConfig(props));
-    // Only this API's stage, only the @connections resource: POST (send), GET (inspect), DELETE (close).
+    // Only this API's stage, only the @connections resource, only the methods the functions
+    // call (POST: send). GET and DELETE are not granted: no function reads or closes connections.
     const connectionsArn = (apiId: string, method: string) =>
       stack.formatArn({
         service: 'execute-api',
@@ -309,14 +333,19 @@ export class RealtimeApi extends Construct {
 
     this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
       [ENV.tableName]: this.table.tableName,
+      [ENV.managementEndpoint]: this.managementEndpoint,
     }, true);
+    ({ queue: this.fanoutFailureQueue, alarm: this.fanoutFailureAlarm } = this.configureWorkerInvoke(removalPolicy));
 
     const routeTimeout = props.routeTimeout ?? DEFAULTS.routeTimeout;
     const functions = {} as Record<RouteKey, nodejs.NodejsFunction>;
     for (const routeKey of ROUTE_KEYS) {
       const permissions = PERMISSIONS[routeKey];
       const environment: Record<string, string> = {};
-      if (permissions.table.length > 0) environment[ENV.tableName] = this.table.tableName;
+      if (permissions.table.length > 0) {
+        environment[ENV.tableName] = this.table.tableName;
+        environment[ENV.managementEndpoint] = this.managementEndpoint;
+      }
       if (permissions.invokeFanoutWorker) environment[ENV.fanoutFunction] = this.fanoutWorker.functionName;
       if (permissions.readTokenSecret) {
         environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
@@ -372,6 +401,48 @@ export class RealtimeApi extends Construct {
     return this.publishFunction.grantInvokeUrl(grantee);
   }
 
+  /**
+   * The worker's asynchronous invoke: no retry (a retried batch would re-send to every
+   * subscriber it already reached: broadcasts are at most once, as in Phoenix), events
+   * dropped after a minute (a broadcast hours late is worse than none; Lambda's default
+   * keeps them 6 h), and whatever fails lands in an encrypted queue whose messages expire
+   * on their own, with an alarm as soon as one is there.
+   */
+  private configureWorkerInvoke(removalPolicy: RemovalPolicy): { queue: sqs.Queue; alarm: cloudwatch.Alarm } {
+    const queue = new sqs.Queue(this, 'FanoutFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEFAULTS.fanoutFailureRetention,
+      removalPolicy,
+    });
+    // Only sqs:SendMessage, which is all Lambda needs to deliver an on-failure record
+    // (SqsDestination would also grant GetQueueAttributes and GetQueueUrl).
+    const onFailure: lambda.IDestination = {
+      bind: (_scope, fn) => {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+        return { destination: queue.queueArn };
+      },
+    };
+    this.fanoutWorker.configureAsyncInvoke({ retryAttempts: DEFAULTS.fanoutRetryAttempts, maxEventAge: DEFAULTS.fanoutMaxEventAge, onFailure });
+    const alarm = new cloudwatch.Alarm(this, 'FanoutFailuresAlarm', {
+      alarmDescription:
+        'topicast: a fan-out worker batch failed or expired, so a broadcast did not reach some subscribers. ' +
+        'The on-failure records are in the FanoutFailures queue (request and error); the worker logs say why.',
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter destination (Lambda on-failure destination) of the fan-out worker; ' +
+        'a dead-letter queue of its own would only move the same records once more.',
+    });
+    return { queue, alarm };
+  }
+
   private createFunction(
     name: RealtimeFunctionName,
     options: {
@@ -412,9 +483,6 @@ export class RealtimeApi extends Construct {
       logGroup,
       environment: options.environment,
       depsLockFilePath: DEPS_LOCK_FILE_PATH,
-      // A retried async fan-out would re-send to every subscriber already reached;
-      // broadcasts are at most once, as in Phoenix.
-      ...(name === 'fanout-worker' ? { retryAttempts: 0 } : {}),
       bundling: {
         format: nodejs.OutputFormat.ESM,
         minify: true,
@@ -515,14 +583,12 @@ export class RealtimeApi extends Construct {
     // (resolving the real Ref would lock the API's logical id) and flattened as cdk-nag does.
     const stack = Stack.of(this);
     const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
-    const findings = MANAGE_CONNECTIONS_METHODS.map(
-      (method) =>
-        `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(
-          API_ID_PLACEHOLDER,
-          `<${apiLogicalId}>`,
-        )}]`,
-    );
-    acknowledgeConnectionsWildcard(this.publishFunction, findings);
+    const findingFor = (method: string) =>
+      `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(connectionsArnFor(method))).replace(API_ID_PLACEHOLDER, `<${apiLogicalId}>`)}]`;
+    // The route functions only post; publishers also close connections (disconnect).
+    const findings = MANAGE_CONNECTIONS_METHODS.map(findingFor);
+    const publisherFindings = PUBLISHER_CONNECTION_METHODS.map(findingFor);
+    acknowledgeConnectionsWildcard(this.publishFunction, publisherFindings);
     for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
       if (!PERMISSIONS[name].manageConnections) continue;
       const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
@@ -544,6 +610,6 @@ export class RealtimeApi extends Construct {
           'issued token and the issuer copy. Rotate it deliberately or bring your own secret via `tokenSecret`.',
       });
     }
-    return findings;
+    return publisherFindings;
   }
 }

@@ -112,8 +112,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const host = options.host ?? '127.0.0.1';
   const stage = options.stage ?? 'local';
   const tableName = options.tableName ?? env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
-  const idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60 * 1000;
-  const maxConnectionMs = options.maxConnectionMs ?? 2 * 60 * 60 * 1000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleSeconds * 1000;
+  const maxConnectionMs = options.maxConnectionMs ?? API_GATEWAY_LIMITS.maxConnectionSeconds * 1000;
   const log: RequestLog = createRequestLog(options.quiet === true, options.write);
   const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
   const timeouts: LocalTimeouts = {

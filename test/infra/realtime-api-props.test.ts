@@ -33,6 +33,8 @@ const PROPS = {
   deletionProtection: true,
   throttle: { burstLimit: 50, rateLimit: 100 },
   createAccountCloudWatchRole: false,
+  // Posts through a custom domain's base path mapping instead of the execute-api host.
+  managementEndpoint: 'https://ws.example.com/chat',
 } satisfies RealtimeApiProps;
 
 let stack: Stack;
@@ -106,12 +108,19 @@ describe('RealtimeApi with custom props', () => {
   it('scopes ManageConnections to the dev stage in the stack account and region', () => {
     const granted = resourcesFor(statementsOf(template, api.functions.push).statements, 'execute-api:ManageConnections');
     expect(JSON.stringify(granted)).toContain(':execute-api:eu-west-1:123456789012:');
-    for (const method of ['POST', 'GET', 'DELETE']) expect(JSON.stringify(granted)).toContain(`/dev/${method}/@connections/*`);
+    expect(JSON.stringify(granted)).toContain('/dev/POST/@connections/*');
+    expect(JSON.stringify(granted)).not.toMatch(/\/(GET|DELETE)\/@connections/);
     expect(JSON.stringify(granted)).not.toContain('/prod/');
     expect(api.webSocketUrl).toContain('/dev');
-    expect(stack.resolve(api.managementEndpoint)).toEqual({
-      'Fn::Join': ['', ['https://', { Ref: logicalIdOf(api.webSocketApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/dev']],
-    });
+  });
+
+  it('posts to the managementEndpoint prop when given: every function but ping gets it', () => {
+    expect(api.managementEndpoint).toBe('https://ws.example.com/chat');
+    for (const route of ['$connect', '$disconnect', 'join', 'leave', 'push', '$default'] as const) {
+      expect(env(api.functions[route]).TOPICAST_MANAGEMENT_ENDPOINT, route).toBe('https://ws.example.com/chat');
+    }
+    expect(env(api.fanoutWorker).TOPICAST_MANAGEMENT_ENDPOINT).toBe('https://ws.example.com/chat');
+    expect(env(api.functions.ping)).not.toHaveProperty('TOPICAST_MANAGEMENT_ENDPOINT');
   });
 
   it('still passes the AwsSolutions checks (its acknowledgments follow the stage name and account)', () => {
@@ -135,6 +144,7 @@ describe('RealtimeApi prop validation', () => {
     ['an empty origin', { allowedOrigins: [''] }, /allowedOrigins\.0 must be a non-empty origin/],
     ['a connection TTL given as a string', { connectionTtlSeconds: '7500' as never }, /connectionTtlSeconds must be an integer from 7260/],
     ['a connection TTL shorter than API Gateway’s 2 h', { connectionTtlSeconds: 3600 }, /connectionTtlSeconds must be an integer from 7260/],
+    ['a management endpoint that is not a URL', { managementEndpoint: 'chat.example.com/prod' }, /managementEndpoint must be an http\(s\):\/\/ URL/],
     ['a limit of the wrong type', { limits: { maxTopicsPerConnection: '5' as never } }, /limits\.maxTopicsPerConnection must be an integer/],
   ])('rejects %s', (_name, props, message) => {
     expect(build(props)).toThrow(message);

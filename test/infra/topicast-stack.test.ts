@@ -231,7 +231,7 @@ describe('IAM (least privilege)', () => {
     expect(connectActions).toEqual(['dynamodb:PutItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue']);
   });
 
-  it('scopes execute-api:ManageConnections to this API and stage (POST/GET/DELETE @connections), never *', () => {
+  it('scopes execute-api:ManageConnections to this API and stage, POST @connections only (no GET or DELETE: nothing reads or closes connections), never *', () => {
     const expectedArn = (method: string) => ({
       'Fn::Join': [
         '',
@@ -245,8 +245,7 @@ describe('IAM (least privilege)', () => {
         expect(granted, route).toEqual([]);
         continue;
       }
-      expect(granted, route).toHaveLength(3);
-      for (const method of ['POST', 'GET', 'DELETE']) expect(granted, `${route} ${method}`).toContainEqual(expectedArn(method));
+      expect(granted, route).toEqual([expectedArn('POST')]);
     }
   });
 
@@ -269,6 +268,69 @@ describe('IAM (least privilege)', () => {
       }
     }
     for (const route of [...ROUTES, 'fanout-worker']) expect(statementsOf(template, fn(route)).managedPolicies, route).toEqual([]);
+  });
+});
+
+describe('fan-out worker asynchronous invoke', () => {
+  const queueRef = () => ({ 'Fn::GetAtt': [logicalIdOf(stack.realtime.fanoutFailureQueue), 'Arn'] });
+
+  it('drops events older than a minute, never retries, and sends failures to the on-failure queue', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(stack.realtime.fanoutWorker) },
+      Qualifier: '$LATEST',
+      MaximumEventAgeInSeconds: 60,
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: queueRef() } },
+    });
+  });
+
+  it('keeps failures in an encrypted, TLS-only queue whose records expire after 7 days', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 7 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets only the worker send to the queue, and only sqs:SendMessage', () => {
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      const sqsActions = statements(route).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+      if (route !== 'fanout-worker') {
+        expect(sqsActions, route).toEqual([]);
+        continue;
+      }
+      expect(sqsActions.map((s) => ({ actions: s.actions, resources: s.resources }))).toEqual([{ actions: ['sqs:SendMessage'], resources: [queueRef()] }]);
+    }
+  });
+
+  it('alarms as soon as one failure record is visible in the queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack.realtime.fanoutFailureQueue), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(stack.realtime.fanoutFailureAlarm.alarmArn).toBeDefined();
+  });
+});
+
+describe('Management API endpoint', () => {
+  it('gives every function that posts or records connections the endpoint built from the API id and region, not the domain', () => {
+    const expected = { 'Fn::Join': ['', ['https://', apiRef(), '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']] };
+    for (const route of [...ROUTES, 'fanout-worker']) {
+      if (route === 'ping') expect(envOf(route), route).not.toHaveProperty('TOPICAST_MANAGEMENT_ENDPOINT');
+      else expect(envOf(route).TOPICAST_MANAGEMENT_ENDPOINT, route).toEqual(expected);
+    }
   });
 });
 

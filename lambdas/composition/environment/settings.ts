@@ -34,8 +34,20 @@ export function splitList(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 }
 
-/** API Gateway's callback URL is https://{domain}/{stage}; a custom domain needs the override. */
+/**
+ * The Management API endpoint for a request: TOPICAST_MANAGEMENT_ENDPOINT (the construct
+ * always sets it: its `managementEndpoint` prop, else the stage's callback URL), else one
+ * built from the API id and region. Never from the request's `domainName`, which names
+ * the custom domain when clients connect through one.
+ */
 export function endpointFromEnvironment(env: Environment = process.env): (context: GatewayRequestContext) => string {
   const override = env.TOPICAST_MANAGEMENT_ENDPOINT;
-  return (context) => override ?? `https://${context.domainName}/${context.stage}`;
+  const region = env.AWS_REGION;
+  return (context) => override ?? (region ? executeApiEndpoint(context.apiId, region, context.stage) : `https://${context.domainName}/${context.stage}`);
+}
+
+/** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}` (`.com.cn` in the China regions). */
+export function executeApiEndpoint(apiId: string, region: string, stage: string): string {
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${apiId}.execute-api.${region}.${suffix}/${stage}`;
 }
