@@ -73,6 +73,8 @@ const LAMBDA_ENV = {
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_SESSION_TOKEN: 'bench',
   TABLE_NAME: 'topicast',
+  // The publish function reads the settings realtimeApi.grantPublish hands over.
+  TOPICAST_TABLE_NAME: 'topicast',
   TOPICAST_FANOUT_FUNCTION: 'topicast-fanout',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

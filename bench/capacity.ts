@@ -27,6 +27,11 @@ export interface LoadResult extends LoadOptions {
   /** Pushes answered `ok` / with an error reply. */
   readonly acked_ok: number;
   readonly refused: number;
+  /**
+   * Pushes whose function failed or outlived its timeout: the client got API Gateway's
+   * "Internal server error" (or "Endpoint request timed out") instead of a reply.
+   */
+  readonly function_errors: number;
   readonly expected_deliveries: number;
   readonly delivered: number;
   readonly lost: number;
@@ -66,6 +71,7 @@ class LoadTracker {
   public duplicates = 0;
   public ok = 0;
   public refused = 0;
+  public functionErrors = 0;
   public lastProgressAt = performance.now();
 
   /** Called for every frame a member socket receives. */
@@ -84,6 +90,10 @@ class LoadTracker {
       record.received += 1;
       record.lastAt = at;
       this.lastProgressAt = at;
+      return;
+    }
+    if (text.startsWith('{"message":"Internal server error"') || text.startsWith('{"message":"Endpoint request timed out"')) {
+      this.functionErrors += 1;
       return;
     }
     if (text.includes('"phx_reply"') && /"ref":"L\d+"/.test(text)) {
@@ -120,7 +130,7 @@ export async function measureCapacity(
     let seq = 0;
 
     const run = async (pushesPerSecond: number, durationS: number): Promise<LoadResult> => {
-      const before = { ok: tracker.ok, refused: tracker.refused, duplicates: tracker.duplicates };
+      const before = { ok: tracker.ok, refused: tracker.refused, functionErrors: tracker.functionErrors, duplicates: tracker.duplicates };
       const first = seq + 1;
       const total = Math.round(pushesPerSecond * durationS);
       const started = performance.now();
@@ -161,6 +171,7 @@ export async function measureCapacity(
         pushes: total,
         acked_ok: tracker.ok - before.ok,
         refused: tracker.refused - before.refused,
+        function_errors: tracker.functionErrors - before.functionErrors,
         expected_deliveries: expected,
         delivered,
         lost: expected - delivered,
@@ -175,7 +186,7 @@ export async function measureCapacity(
 
     const describe = (r: LoadResult) =>
       `${r.pushesPerSecond} pushes/s × ${r.durationS} s: ${r.delivered}/${r.expected_deliveries} delivered (${r.lost} lost, ${r.duplicates} twice), ` +
-      `${r.acked_ok} ok / ${r.refused} refused, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, max ${r.max_ms} ms, ${r.deliveries_per_s} deliveries/s`;
+      `${r.acked_ok} ok / ${r.refused} refused / ${r.function_errors} function errors, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, max ${r.max_ms} ms, ${r.deliveries_per_s} deliveries/s`;
 
     const steady = await run(options.pushesPerSecond ?? 50, options.durationS ?? 60);
     log(`steady ${describe(steady)}`);

@@ -97,15 +97,16 @@ export function renderMarkdown(r: BenchResults): string {
     `${r.capacity.steady.connections} connections on ${r.capacity.steady.topics} topics (${r.capacity.steady.connections / r.capacity.steady.topics} members each, one of them pushing), every broadcast tracked to every socket; ` +
       `a steady run, then a ramp of short steps until something is lost or the p99 passes 5 s. Connecting and joining took ${r.capacity.setup_s} s.`,
     '',
-    '| run | pushes/s | seconds | deliveries expected | delivered | lost | twice | pushes ok / refused | p50 / p95 / p99 / max (ms) | deliveries/s |',
+    '| run | pushes/s | seconds | deliveries expected | delivered | lost | twice | pushes ok / refused / function errors | p50 / p95 / p99 / max (ms) | deliveries/s |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[r.capacity.steady, ...r.capacity.ramp].map((row: LoadResult, index) =>
-      `| ${index === 0 ? 'steady' : 'ramp'} | ${row.pushesPerSecond} | ${row.durationS} | ${row.expected_deliveries} | ${row.delivered} | ${row.lost} | ${row.duplicates} | ${row.acked_ok} / ${row.refused} | ${row.p50_ms} / ${row.p95_ms} / ${row.p99_ms} / ${row.max_ms} | ${row.deliveries_per_s} |`,
+      `| ${index === 0 ? 'steady' : 'ramp'} | ${row.pushesPerSecond} | ${row.durationS} | ${row.expected_deliveries} | ${row.delivered} | ${row.lost} | ${row.duplicates} | ${row.acked_ok} / ${row.refused} / ${row.function_errors ?? '–'} | ${row.p50_ms} / ${row.p95_ms} / ${row.p99_ms} / ${row.max_ms} | ${row.deliveries_per_s} |`,
     ),
     '',
     `Capacity of the local gateway on this machine: **${r.capacity.capacity_deliveries_per_s} deliveries/s** sustained with nothing lost; ` +
       `highest push rate with a p99 under one second: ${r.capacity.comfortable_pushes_per_s ? `${r.capacity.comfortable_pushes_per_s} pushes/s` : 'none'}. ` +
-      'Past capacity the gateway slows down (the p99 grows) instead of dropping: timeouts count from when a post is written, not while it queues for a socket.',
+      'Past capacity the gateway slows down (the p99 grows) instead of dropping: timeouts count from when a post is written, not while it queues for a socket. ' +
+        'A function error is a push whose emulated function outlived its timeout: every function of the local gateway shares one process and one DynamoDB client, so under overload its requests queue behind each other, which separate Lambda execution environments do not.',
     '',
     '#### CPU per delivery on the fan-out path',
     '',

@@ -53,7 +53,11 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
 function localSender(config: TopicastConfig, env: Environment): MessageSender {
   const { concurrency, postTimeoutMs, maxAttempts, retryBaseDelayMs, retryMaxDelayMs } = config.fanout;
   if (env.TOPICAST_LOCAL_SENDER === 'sdk') {
-    return new SdkMessageSender((endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }), postTimeoutMs);
+    // Hung Management API calls are a known SDK problem: bound each once a socket has it.
+    return new SdkMessageSender(
+      (endpoint) => new ApiGatewayManagementApiClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: { socketTimeout: postTimeoutMs } }),
+      postTimeoutMs,
+    );
   }
   return new SignedHttpMessageSender({
     credentials: () => Promise.resolve(LOCAL_CREDENTIALS),

@@ -316,7 +316,8 @@ describe('signed Management API sender', () => {
     const sender = tunedSender();
     expect(await outcomeOf(sender, { endpoint: server.endpoint, connectionId: 'before', data: 'x' })).toBe('delivered');
     for (const socket of server.sockets) socket.end();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pool = (sender.transport as LeanHttpTransport).pool;
+    while (pool.openSockets > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 
     // Act
     const after = await sender.send({ endpoint: server.endpoint, connectionId: 'after', data: 'x' });
@@ -555,11 +556,11 @@ describe('delivery under faults: at most once, nothing lost that could be retrie
   });
 
   it('counts the post timeout from the write, not from the wait for a free socket', async () => {
-    // Prepare: one socket, a server that answers after 60 ms, a timeout of 200 ms, 12 posts at once
-    const server = await startServer((_request, response) => void setTimeout(() => response.writeHead(200).end(), 60));
-    const sender = tunedSender({ maxSockets: 1, timeoutMs: 200 });
+    // Prepare: one socket, a server that answers after 150 ms, a timeout of 1 s, 12 posts at once
+    const server = await startServer((_request, response) => void setTimeout(() => response.writeHead(200).end(), 150));
+    const sender = tunedSender({ maxSockets: 1, timeoutMs: 1000 });
 
-    // Act: the last post waits about 11 × 60 ms for the socket, far beyond its timeout
+    // Act: the last post waits about 11 × 150 ms for the socket, well beyond its timeout
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => sender.send({ endpoint: server.endpoint, connectionId: `q${i}`, data: 'x' })));
 
     // Assess

@@ -1,6 +1,12 @@
 /**
- * MessageSender over the official Management API client. Clients are created per
- * endpoint (each connection records the gateway that owns it) by an injected factory.
+ * MessageSender over the official Management API client, the reference `npm run bench`
+ * measures the hot path against (and the local gateway's TOPICAST_LOCAL_SENDER=sdk).
+ * Clients are created per endpoint (each connection records the gateway that owns it) by
+ * an injected factory, which should give the client its timeout as the request handler's
+ * `socketTimeout`: that counts from when a socket takes the request, where an AbortSignal
+ * would also count the wait for one of the SDK's 50 sockets and drop posts under load.
+ * Not at most once: the SDK's retry strategy also retries timeouts and resets that came
+ * after the request was written.
  */
 import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Delivery, DeliveryResult, MessageSender } from '../../core/ports.js';
@@ -18,10 +24,7 @@ export class SdkMessageSender implements MessageSender {
   public async send({ endpoint, connectionId, data, deadlineMs }: Delivery): Promise<DeliveryResult> {
     if (deadlineMs !== undefined && Date.now() + this.timeoutMs > deadlineMs) return { outcome: 'unsent', status: null, retries: 0, reason: 'deadline' };
     try {
-      const output = await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }), {
-        // Hung Management API calls are a known SDK problem: bound every call.
-        abortSignal: AbortSignal.timeout(this.timeoutMs),
-      });
+      const output = await this.client(endpoint).send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       return { outcome: 'delivered', status: output.$metadata.httpStatusCode ?? 200, retries: retriesOf(output.$metadata) };
     } catch (error) {
       const metadata = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata ?? {};
