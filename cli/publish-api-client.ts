@@ -77,14 +77,7 @@ export async function publishBaseUrl(target: PublishTarget, clients: PublishApiC
 export async function callPublishApi(base: string, path: string, body: unknown, clients: Pick<PublishApiClients, 'credentials'>): Promise<ApiAnswer> {
   const url = new URL(`${base}${path}`);
   const text = JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (url.protocol === 'https:') {
-    const region = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname)?.[1];
-    if (!region) throw new Error(`cannot tell the AWS region of ${url.host}; a topicast publish URL looks like https://<id>.lambda-url.<region>.on.aws`);
-    // fetch sets Host itself, from the same URL the signature covers.
-    const { host: _host, ...signed } = await new LeanSigV4('lambda', region, clients.credentials).sign(url.host, url.pathname, text);
-    Object.assign(headers, signed);
-  }
+  const headers = await publishApiHeaders(url, text, clients.credentials);
   const response = await fetch(url, { method: 'POST', headers, body: text, signal: AbortSignal.timeout(30_000) });
   const answer = await response.text();
   let parsed: unknown = answer;
@@ -94,6 +87,17 @@ export async function callPublishApi(base: string, path: string, body: unknown, 
     // Not JSON (a proxy's error page): keep the text for the message.
   }
   return { status: response.status, body: parsed };
+}
+
+/** The request headers: SigV4 (service `lambda`) for an https Function URL, none but the content type for http. */
+export async function publishApiHeaders(url: URL, body: string, credentials: CredentialProvider, nowMs: () => number = Date.now): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (url.protocol !== 'https:') return headers;
+  const region = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname)?.[1];
+  if (!region) throw new Error(`cannot tell the AWS region of ${url.host}; a topicast publish URL looks like https://<id>.lambda-url.<region>.on.aws`);
+  // fetch sets Host itself, from the same URL the signature covers.
+  const { host: _host, ...signed } = await new LeanSigV4('lambda', region, credentials, nowMs).sign(url.host, url.pathname, body);
+  return { ...headers, ...signed };
 }
 
 /** `reason: message` of a refusal, or the status when the body says nothing. */

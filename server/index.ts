@@ -19,11 +19,11 @@ export { ProtocolError } from '../lambdas/core/errors.js';
 export { MAX_BROADCAST_BYTES, MAX_PUBLISH_BATCH } from '../lambdas/core/publish-request.js';
 export { PUBLISH_ENV, type ServerSettings } from '../lambdas/composition/environment/server.js';
 export type { Broadcast, PublishResult } from '../lambdas/core/use-cases/publish.js';
-export type { DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+export type { DeliveryOptions, DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
 export type { PresenceState, PresenceMeta } from '../lambdas/core/presence.js';
 
 import type { Broadcast, PublishResult } from '../lambdas/core/use-cases/publish.js';
-import type { DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+import type { DeliveryOptions, DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
 import type { PresenceState } from '../lambdas/core/presence.js';
 
 /** A publisher bound to one deployment. Create one per process and reuse it (it keeps its connections). */
@@ -36,13 +36,13 @@ export class TopicastServer {
   }
 
   /** Sends `event` with `payload` to every subscriber of `topic` (`user:<sub>` reaches every tab of that user). */
-  public publish(topic: string, event: string, payload: unknown = {}): Promise<PublishResult> {
-    return this.operations.publish(topic, event, payload);
+  public publish(topic: string, event: string, payload: unknown = {}, options: DeliveryOptions = {}): Promise<PublishResult> {
+    return this.operations.publish(topic, event, payload, options);
   }
 
   /** Up to 25 messages, all validated before any is sent; one topic's messages arrive in order. */
-  public publishBatch(messages: readonly Broadcast[]): Promise<PublishResult[]> {
-    return this.operations.publishBatch(messages);
+  public publishBatch(messages: readonly Broadcast[], options: DeliveryOptions = {}): Promise<PublishResult[]> {
+    return this.operations.publishBatch(messages, options);
   }
 
   /** Closes one connection; its `$disconnect` then announces the presence leaves. */
@@ -72,8 +72,9 @@ function server(): TopicastServer {
   return (shared ??= new TopicastServer());
 }
 
-export const publish = (topic: string, event: string, payload: unknown = {}): Promise<PublishResult> => server().publish(topic, event, payload);
-export const publishBatch = (messages: readonly Broadcast[]): Promise<PublishResult[]> => server().publishBatch(messages);
+export const publish = (topic: string, event: string, payload: unknown = {}, options: DeliveryOptions = {}): Promise<PublishResult> =>
+  server().publish(topic, event, payload, options);
+export const publishBatch = (messages: readonly Broadcast[], options: DeliveryOptions = {}): Promise<PublishResult[]> => server().publishBatch(messages, options);
 export const disconnect = (connectionId: string): Promise<DisconnectResult> => server().disconnect(connectionId);
 export const disconnectUser = (sub: string): Promise<DisconnectResult> => server().disconnectUser(sub);
 export const presence = (topic: string): Promise<PresenceState> => server().presence(topic);

@@ -7,6 +7,7 @@ import { serverOperations, serverSettingsFromEnvironment } from '../composition/
 import { IN_LAMBDA } from '../composition/environment/shared.js';
 import { resolveConfig } from '../core/config.js';
 import { jsonLogger } from '../composition/system.js';
+import type { LambdaContextLike } from './api-gateway-event.js';
 import { servePublishApi, type PublishApiRequest } from './publish-api.js';
 
 export interface FunctionUrlEvent {
@@ -25,9 +26,15 @@ export interface FunctionUrlResponse {
 export type PublishApiDependencies = Parameters<typeof servePublishApi>[0];
 
 export const createPublishHandler = (dependencies: () => PublishApiDependencies) =>
-  async (event: FunctionUrlEvent): Promise<FunctionUrlResponse> => {
+  async (event: FunctionUrlEvent, context?: LambdaContextLike): Promise<FunctionUrlResponse> => {
     const text = typeof event.body === 'string' ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
-    const request: PublishApiRequest = { method: event.requestContext.http.method, path: event.rawPath ?? event.requestContext.http.path ?? '/', body: text };
+    const request: PublishApiRequest = {
+      method: event.requestContext.http.method,
+      path: event.rawPath ?? event.requestContext.http.path ?? '/',
+      body: text,
+      // Big fan-outs that would outlive the invocation go to the workers instead.
+      deadlineMs: context ? Date.now() + context.getRemainingTimeInMillis() : undefined,
+    };
     const { status, body } = await servePublishApi(dependencies(), request);
     return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   };

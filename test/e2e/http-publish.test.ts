@@ -155,4 +155,22 @@ describe('the Lambda Function URL handler', () => {
     expect(refused.statusCode).toBe(404);
     await table.stop();
   });
+
+  it('hands the fan-out to the workers when the invocation has no time left to post', async () => {
+    const topic = uniqueTopic();
+    const client = await subscriber(topic);
+    const table = gatewayTable(gateway);
+    const handler = createPublishHandler(() => ({
+      operations: localServerOperations(gateway.deps, table.documentClient, gateway.tableName),
+      limits: gateway.deps.config.limits,
+      logger: gateway.deps.logger,
+    }));
+    const context = { awsRequestId: 'r', functionName: 'publish', getRemainingTimeInMillis: () => 0 };
+
+    const response = await handler({ rawPath: '/publish', body: JSON.stringify({ topic, event: 'late' }), requestContext: { http: { method: 'POST' } } }, context);
+
+    expect(JSON.parse(response.body).results[0]).toMatchObject({ delivered: 0, queued: 1 });
+    await client.nextEvent('late');
+    await table.stop();
+  });
 });

@@ -61,13 +61,13 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
  * topic go out one after the other, so its subscribers see them in that order; different
  * topics go out in parallel.
  */
-export async function publishAll(deps: PublishDependencies, broadcasts: readonly Broadcast[]): Promise<PublishResult[]> {
+export async function publishAll(deps: PublishDependencies, broadcasts: readonly Broadcast[], options: Pick<PublishOptions, 'deadlineMs'> = {}): Promise<PublishResult[]> {
   const results: PublishResult[] = new Array<PublishResult>(broadcasts.length);
   const byTopic = new Map<string, number[]>();
   broadcasts.forEach(({ topic }, index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));
   await Promise.all(
     [...byTopic.values()].map(async (indexes) => {
-      for (const index of indexes) results[index] = await publish(deps, broadcasts[index] as Broadcast);
+      for (const index of indexes) results[index] = await publish(deps, broadcasts[index] as Broadcast, options);
     }),
   );
   return results;

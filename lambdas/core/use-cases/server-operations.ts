@@ -25,6 +25,14 @@ export interface ServerOperationDependencies {
   readonly users: UserConnectionIndex;
 }
 
+export interface DeliveryOptions {
+  /**
+   * When the caller's invocation ends (epoch ms), e.g. `Date.now() + context.getRemainingTimeInMillis()`:
+   * what cannot be posted in time is handed to the fan-out workers instead of being cut off.
+   */
+  readonly deadlineMs?: number;
+}
+
 export interface DisconnectResult {
   /** Connections asked to close; API Gateway then runs `$disconnect` for each. */
   readonly closed: number;
@@ -48,14 +56,14 @@ export class ServerOperations {
   public constructor(private readonly deps: ServerOperationDependencies) {}
 
   /** Sends `event` with `payload` to every subscriber of `topic`. */
-  public async publish(topic: string, event: string, payload: unknown = {}): Promise<PublishResult> {
-    return publish(this.deps, validateBroadcast({ topic, event, payload }));
+  public async publish(topic: string, event: string, payload: unknown = {}, options: DeliveryOptions = {}): Promise<PublishResult> {
+    return publish(this.deps, validateBroadcast({ topic, event, payload }), options);
   }
 
   /** Up to 25 messages, all validated before any is sent; results in the order given. */
-  public async publishBatch(messages: readonly unknown[]): Promise<PublishResult[]> {
+  public async publishBatch(messages: readonly unknown[], options: DeliveryOptions = {}): Promise<PublishResult[]> {
     if (!Array.isArray(messages)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'messages must be an array');
-    return publishAll(this.deps, validateBroadcasts(messages));
+    return publishAll(this.deps, validateBroadcasts(messages), options);
   }
 
   /** Closes one connection (API Gateway runs its `$disconnect`, which announces its leaves). */
