@@ -6,9 +6,11 @@ export default defineConfig({
   resolve: { alias: { 'topicast/channel': fileURLToPath(new URL('./channel/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
-    // Infra tests synthesize stacks (~7 s for the first Template.fromStack); e2e tests run gateways.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Infra tests synthesize stacks and bundle every function with esbuild (~7 s for the first
+    // Template.fromStack on an idle machine); e2e tests run gateways. These are ceilings for a
+    // hung test, not speed targets: on a loaded 2-core machine a synth took over 60 s.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     // The SDK warns on every import that its 2027 releases need Node 22; the gateway's
     // CLI silences it the same way (local-gateway/cli.ts). Deployed functions run Node 24.
