@@ -19,6 +19,7 @@ import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
+import { noMetrics } from '../lambdas/core/metrics.js';
 import type { ChannelDefinition } from '../lambdas/core/channels/definition.js';
 import { installChannel } from '../lambdas/core/channels/registry.js';
 import { resolveConfig } from '../lambdas/core/config.js';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   const deps = assembleMessaging({
     config,
     logger: silentLogger,
+    metrics: noMetrics,
     store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
     clock: systemClock,
     ids: randomIds,

@@ -124,6 +124,7 @@ export const DEFAULTS = {
   auth: 'required' as AuthMode,
   throttle: { burstLimit: 500, rateLimit: 1000 },
   createAccountCloudWatchRole: true,
+  dashboard: true,
 } as const;
 
 /** API Gateway's hard limit on a WebSocket integration (the client's reply would be lost after it). */

@@ -17,10 +17,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { channelEntry, channelProblems, runsChannelCode } from './channel-entries.js';
+import type { MetricKey } from '../lambdas/core/metrics.js';
+import { observabilityEnvironment, RealtimeApiMonitoring, topicastMetric, type AlarmName } from './realtime-api-monitoring.js';
 import {
   ARCHITECTURE,
   DEFAULTS,
@@ -184,6 +187,17 @@ export interface RealtimeApiProps {
    * @default [] - no modules: joins follow the built-in rules, pushes are broadcast as sent
    */
   readonly channels?: readonly string[];
+  /**
+   * Create a CloudWatch dashboard of the API (connections, messages, deliveries, fan-out,
+   * errors, throttles, alarms).
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * SNS topic notified when an alarm fires and when it recovers (docs/operations.md).
+   * @default - the alarms exist but notify nobody
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 export type RealtimeFunctionName = FunctionName;
@@ -233,6 +247,10 @@ export class RealtimeApi extends Construct {
   public readonly publishEnvironment: Readonly<Record<string, string>>;
   private readonly publishAccess: PublishAccessProps;
   private readonly connectionsWildcardFindings: readonly string[];
+  /** Alarms on errors, throttles, dropped worker events and failed deliveries (docs/operations.md). */
+  public readonly alarms: Readonly<Record<AlarmName, cloudwatch.Alarm>>;
+  /** The CloudWatch dashboard, unless `dashboard: false`. */
+  public readonly dashboard: cloudwatch.Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: RealtimeApiProps = {}) {
     super(scope, id);
@@ -327,7 +345,7 @@ export class RealtimeApi extends Construct {
         memorySize: fansOut ? (props.memorySize ?? DEFAULTS.memorySize) : DEFAULTS.lightMemorySize,
         logRetention,
         removalPolicy,
-        environment: { ...environment, [ENV.config]: config },
+        environment: { ...environment, [ENV.config]: config, ...observabilityEnvironment(this.webSocketApi.apiId) },
         channels: props.channels ?? [],
       });
 
@@ -376,6 +394,20 @@ export class RealtimeApi extends Construct {
     }
 
     this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+
+    const monitoring = new RealtimeApiMonitoring(this, 'Monitoring', {
+      apiId: this.webSocketApi.apiId,
+      stage: this.stage,
+      functions: [...Object.values(functions), this.fanoutWorker, this.publishFunction],
+      fanoutWorker: this.fanoutWorker,
+      workerFailures: this.fanoutFailureAlarm,
+      publishFunction: this.publishFunction,
+      table: this.table,
+      dashboard: props.dashboard ?? DEFAULTS.dashboard,
+      alarmTopic: props.alarmTopic,
+    });
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
   }
 
   /**
@@ -441,6 +473,72 @@ export class RealtimeApi extends Construct {
         'a dead-letter queue of its own would only move the same records once more.',
     });
     return { queue, alarm };
+  }
+
+  /** One of topicast's own metrics (namespace `Topicast`, dimensions `service` and `ApiId`). */
+  public metric(key: MetricKey, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return topicastMetric(this.webSocketApi.apiId, key, options);
+  }
+
+  /** Connections accepted by `$connect`. Sum over 5 minutes by default, as every count below. */
+  public metricConnectionsOpened(options?: cloudwatch.MetricOptions) {
+    return this.metric('connectionsOpened', options);
+  }
+  /** Connections cleaned up by `$disconnect`. */
+  public metricConnectionsClosed(options?: cloudwatch.MetricOptions) {
+    return this.metric('connectionsClosed', options);
+  }
+  /** Successful joins; add `dimensionsMap: { TopicPattern: 'room:*' }` for one pattern. */
+  public metricJoins(options?: cloudwatch.MetricOptions) {
+    return this.metric('joins', options);
+  }
+  /** Successful leaves. */
+  public metricLeaves(options?: cloudwatch.MetricOptions) {
+    return this.metric('leaves', options);
+  }
+  /** Refused connects and frames; add `dimensionsMap: { Reason: 'rate_limited' }` for one reason. */
+  public metricRefusals(options?: cloudwatch.MetricOptions) {
+    return this.metric('refusals', options);
+  }
+  /** Client events broadcast. */
+  public metricPushes(options?: cloudwatch.MetricOptions) {
+    return this.metric('pushes', options);
+  }
+  /** Messages posted to connections. */
+  public metricDeliveries(options?: cloudwatch.MetricOptions) {
+    return this.metric('deliveries', options);
+  }
+  /** Posts refused for good or lost after they were written. */
+  public metricFailedDeliveries(options?: cloudwatch.MetricOptions) {
+    return this.metric('failedDeliveries', options);
+  }
+  /** Deliveries neither made nor handed to a worker (a refused worker invoke, a deadline without workers). */
+  public metricDroppedDeliveries(options?: cloudwatch.MetricOptions) {
+    return this.metric('droppedDeliveries', options);
+  }
+  /** Posts answered 410 Gone. */
+  public metricGoneConnections(options?: cloudwatch.MetricOptions) {
+    return this.metric('goneConnections', options);
+  }
+  /** Stale connections removed. */
+  public metricConnectionsReaped(options?: cloudwatch.MetricOptions) {
+    return this.metric('connectionsReaped', options);
+  }
+  /** Post attempts after the first: 429 (the account's Management API throttle), transient 5xx, refused connections. */
+  public metricRetriedPosts(options?: cloudwatch.MetricOptions) {
+    return this.metric('retriedPosts', options);
+  }
+  /** Time to deliver one broadcast or worker batch, in ms; p99 over 5 minutes by default. */
+  public metricFanoutDuration(options?: cloudwatch.MetricOptions) {
+    return this.metric('fanoutDuration', options);
+  }
+  /** Size of presence_state and presence_diff frames, in bytes; p99 by default. */
+  public metricPresenceFrameBytes(options?: cloudwatch.MetricOptions) {
+    return this.metric('presenceFrameBytes', options);
+  }
+  /** Fan-out batches handed to the worker. */
+  public metricWorkerBatches(options?: cloudwatch.MetricOptions) {
+    return this.metric('workerBatches', options);
   }
 
   private createFunction(

@@ -52,6 +52,8 @@ try {
     channels: values.channel ?? [],
   });
   process.stdout.write(`topicast local gateway listening on ${gateway.url}\n`);
+  const http = gateway.url.replace(/^ws:/, 'http:');
+  process.stdout.write(`demo ${http}/  dashboard ${http}/_topicast\n`);
   const stop = () => {
     gateway.end().then(
       () => process.exit(0),

@@ -31,6 +31,10 @@ import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
 import { localServerOperations, publishRoute } from './publish-route.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
+import { browserAssets } from './pages/browser-assets.js';
+import { LiveConsole } from './pages/live-console.js';
+import { pagesRoute } from './pages/pages-route.js';
+import { observedStore } from './pages/topic-view.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
 
@@ -114,7 +118,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const tableName = options.tableName ?? env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
   const idleTimeoutMs = options.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleSeconds * 1000;
   const maxConnectionMs = options.maxConnectionMs ?? API_GATEWAY_LIMITS.maxConnectionSeconds * 1000;
-  const log: RequestLog = createRequestLog(options.quiet === true, options.write);
+  const pool = new ConnectionPool();
+  // The local pages: metrics, topics and the request log, kept in memory for the dashboard.
+  const live = new LiveConsole(pool);
+  const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write: options.write, onEntry: live.onLogEntry });
+  // Bundled now, in the background, so the first page load does not wait for esbuild.
+  void browserAssets().catch((error: unknown) => log.logger.error('bundling the local pages failed', { error }));
   const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
   const timeouts: LocalTimeouts = {
     route: DEFAULT_TIMEOUT_SECONDS.route * 1000,
@@ -129,7 +138,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   await ensureTable(dynamo.client, tableName);
 
   const dispatcher = new LocalFanoutDispatcher(log.logger);
-  const deps = localDependencies({ config, documentClient: dynamo.documentClient, tableName, env, logger: log.logger, dispatcher, channelModules });
+  const deps = localDependencies({
+    config,
+    documentClient: dynamo.documentClient,
+    tableName,
+    env,
+    logger: log.logger,
+    metrics: live.metrics,
+    dispatcher,
+    observeStore: (store) => observedStore(store, live.topics),
+    channelModules,
+  });
   const handlers: RouteHandlers = buildRouteHandlers(deps);
   // An asynchronous invoke: nobody waits for the result, a failure is only logged (on AWS
   // it goes to the worker's on-failure destination).
@@ -142,7 +161,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }),
   );
 
-  const pool = new ConnectionPool();
   const closeReasons = new Map<string, { code: number; reason: string }>();
   const httpRoutes: HttpRoute[] = [
     {
@@ -151,9 +169,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       handle: (request, response) => handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }),
     },
     publishRoute(deps, localServerOperations(deps, dynamo.documentClient, tableName)),
+    pagesRoute(live),
   ];
   const server: Server = createServer((request, response) => {
-    const served = serveHttp(httpRoutes, request, response, (route, error) => log.logger.error(`${route} failed`, { error: String(error) }));
+    const served = serveHttp(httpRoutes, request, response, (route, error) => log.logger.error(`${route} failed`, { error }));
     if (served) return;
     response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local gateway: connect with a WebSocket client\n');
   });
@@ -293,7 +312,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(dynamo.documentClient, tableName, nowSeconds);
   const sweepTimer = setInterval(() => {
-    sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error: String(error) }));
+    sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error }));
   }, options.sweepIntervalMs ?? 30_000);
   sweepTimer.unref();
 

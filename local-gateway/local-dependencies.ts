@@ -15,7 +15,8 @@ import type { Environment } from '../lambdas/composition/environment/shared.js';
 import { randomIds, systemClock } from '../lambdas/composition/system.js';
 import type { InstalledChannel } from '../lambdas/core/channels/registry.js';
 import type { TopicastConfig } from '../lambdas/core/config.js';
-import type { FanoutDispatcher, Logger, MessageSender } from '../lambdas/core/ports.js';
+import type { Metrics } from '../lambdas/core/metrics.js';
+import type { FanoutDispatcher, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 
 export interface LocalDependencyOptions {
@@ -24,16 +25,20 @@ export interface LocalDependencyOptions {
   readonly tableName: string;
   readonly env: Environment;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly dispatcher: FanoutDispatcher;
   /** `--channel` modules. @default [] */
   readonly channelModules?: readonly InstalledChannel[];
+  /** Wraps the store (the live dashboard observes subscription writes). */
+  readonly observeStore?: (store: RealtimeStore) => RealtimeStore;
 }
 
 export function localDependencies(options: LocalDependencyOptions): MessagingDependencies {
   return assembleMessaging({
     config: options.config,
     logger: options.logger,
-    store: new DynamoRealtimeStore(options.documentClient, options.tableName),
+    metrics: options.metrics,
+    store: (options.observeStore ?? ((store) => store))(new DynamoRealtimeStore(options.documentClient, options.tableName)),
     clock: systemClock,
     ids: randomIds,
     verifier: verifierFromEnvironment(options.env),

@@ -23,7 +23,7 @@ export class LocalFanoutDispatcher implements FanoutDispatcher {
       // A JSON round trip, as the Invoke payload would be.
       const payload = JSON.parse(JSON.stringify(batch)) as FanoutBatch;
       const run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => worker(payload));
-      const tracked = run.catch((error: unknown) => this.logger.error('fan-out worker failed', { topic: batch.topic, error: String(error) }));
+      const tracked = run.catch((error: unknown) => this.logger.error('fan-out worker failed', { topic: batch.topic, error }));
       this.inFlight.add(tracked);
       void tracked.finally(() => this.inFlight.delete(tracked));
     }

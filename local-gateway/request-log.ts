@@ -1,4 +1,8 @@
-/** One line per connect, disconnect and route invocation, with its duration. */
+/**
+ * One line per connect, disconnect and route invocation, with its duration, plus warnings
+ * and errors (with their stacks). Every entry also goes to `onEntry`, so the live dashboard
+ * shows the same log even when printing is switched off.
+ */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../lambdas/core/ports.js';
 
@@ -9,11 +13,26 @@ export interface RequestLog {
   settled(): Promise<void>;
 }
 
-export function createRequestLog(quiet: boolean, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): RequestLog {
+export interface LogEntry {
+  readonly at: number;
+  readonly level: 'route' | 'warn' | 'error';
+  readonly text: string;
+}
+
+export interface RequestLogOptions {
+  readonly quiet: boolean;
+  readonly write?: (line: string) => void;
+  readonly onEntry?: (entry: LogEntry) => void;
+}
+
+export function createRequestLog({ quiet, write = (line) => process.stdout.write(`${line}\n`), onEntry = () => undefined }: RequestLogOptions): RequestLog {
   const pending = new Set<Promise<unknown>>();
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (quiet && level === 'info') return;
-    write(`${level === 'info' ? '' : `${level.toUpperCase()} `}${message}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`);
+  const emit = (level: 'warn' | 'error') => (message: string, fields: Record<string, unknown> = {}) => {
+    const text = `${message}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, errorsAsText)}` : ''}`;
+    onEntry({ at: Date.now(), level, text });
+    // --quiet silences the per-request lines only: warnings and errors are always printed.
+    write(`${level.toUpperCase()} ${text}`);
+    for (const value of Object.values(fields)) if (value instanceof Error && value.stack) write(value.stack);
   };
   const logger: Logger = { info: () => undefined, warn: emit('warn'), error: emit('error') };
   return {
@@ -26,10 +45,10 @@ export function createRequestLog(quiet: boolean, write: (line: string) => void =
       return task.then(
         (result) => {
           done();
-          if (!quiet) {
-            const status = (result as { statusCode?: number } | undefined)?.statusCode;
-            write(`${route} ${subject}${status !== undefined ? ` ${status}` : ''} ${(performance.now() - started).toFixed(1)}ms`);
-          }
+          const status = (result as { statusCode?: number } | undefined)?.statusCode;
+          const line = `${route} ${subject}${status !== undefined ? ` ${status}` : ''} ${(performance.now() - started).toFixed(1)}ms`;
+          onEntry({ at: Date.now(), level: 'route', text: line });
+          if (!quiet) write(line);
           return result;
         },
         (error: unknown) => {
@@ -42,4 +61,8 @@ export function createRequestLog(quiet: boolean, write: (line: string) => void =
       await Promise.allSettled([...pending]);
     },
   };
+}
+
+function errorsAsText(_key: string, value: unknown): unknown {
+  return value instanceof Error ? `${value.name}: ${value.message}` : value;
 }

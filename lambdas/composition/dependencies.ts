@@ -6,6 +6,7 @@ import { ChannelRuntime } from '../core/channels/channel-runtime.js';
 import type { ChannelKv } from '../core/channels/definition.js';
 import { ChannelRegistry, type InstalledChannel } from '../core/channels/registry.js';
 import type { TopicastConfig } from '../core/config.js';
+import type { Metrics } from '../core/metrics.js';
 import type { Clock, FanoutDispatcher, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
 import { publish } from '../core/use-cases/publish.js';
@@ -14,6 +15,7 @@ import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 export interface BaseDependencies {
   readonly config: TopicastConfig;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export interface ConnectDependencies extends BaseDependencies {
@@ -30,9 +32,11 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly ids: IdGenerator;
   /** The installed channel modules, with the key-value store they get as `socket.kv`. */
   readonly channels: ChannelRuntime;
+  /** The channel modules' topic patterns: metrics are counted per pattern, never per topic. */
+  readonly topicPatterns: readonly string[];
 }
 
-export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels'> {
+export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns'> {
   readonly dispatcher?: FanoutDispatcher | undefined;
   /** Channel modules: `--channel` files locally, the construct's `channels` deployed. @default [] */
   readonly channelModules?: readonly InstalledChannel[];
@@ -40,6 +44,7 @@ export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster
 }
 
 export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: MessagingParts): MessagingDependencies {
+  const topicPatterns = (channelModules ?? []).map(({ definition }) => definition.topic);
   // The broadcaster runs the modules' `leave`, and the modules broadcast through it.
   const broadcaster: Broadcaster = new Broadcaster({
     store: parts.store,
@@ -48,7 +53,9 @@ export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: 
     logger: parts.logger,
     dispatcher,
     onLeave: (subscriptions, reason) => channels.leave(subscriptions, reason),
+    metrics: parts.metrics,
     clock: parts.clock,
+    topicPatterns,
   });
   const channels = new ChannelRuntime({
     registry: new ChannelRegistry(channelModules ?? []),
@@ -61,7 +68,7 @@ export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: 
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,
   });
-  return { ...parts, broadcaster, channels };
+  return { ...parts, broadcaster, channels, topicPatterns };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

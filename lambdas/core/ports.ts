@@ -218,4 +218,6 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Adds correlation fields to every later entry of this invocation (Powertools' `appendKeys`). */
+  appendKeys?(fields: Record<string, string>): void;
 }

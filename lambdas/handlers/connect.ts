@@ -1,3 +1,4 @@
+import { lambdaEntry } from '../composition/observability.js';
 import { once, type ConnectDependencies } from '../composition/dependencies.js';
 import { connectDependenciesFromEnvironment } from '../composition/environment/connect.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
@@ -20,17 +21,19 @@ export const createConnectHandler = (dependencies: () => ConnectDependencies): G
         headers: lowerCaseHeaders(event.headers),
         query: event.queryStringParameters ?? {},
       });
+      deps.metrics.record('connectionsOpened', 1);
       deps.logger.info('connected', { connectionId: requestContext.connectionId, sub: result.identity?.sub ?? null });
       // API Gateway fails the handshake unless a requested subprotocol is echoed back.
       return result.subprotocol ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': result.subprotocol } } : { statusCode: 200 };
     } catch (error) {
       if (error instanceof ConnectRefusedError) {
+        deps.metrics.record('refusals', 1, { reason: error.statusCode === 401 ? 'connect_unauthorized' : 'connect_forbidden' });
         deps.logger.info('connect refused', { connectionId: requestContext.connectionId, status: error.statusCode, reason: error.message });
         return { statusCode: error.statusCode, body: error.message };
       }
-      deps.logger.error('connect failed', { connectionId: requestContext.connectionId, error: String(error) });
+      deps.logger.error('connect failed', { connectionId: requestContext.connectionId, error });
       return { statusCode: 500, body: 'internal error' };
     }
   };
 
-export const handler = createConnectHandler(once(() => connectDependenciesFromEnvironment(), IN_LAMBDA));
+export const handler = lambdaEntry('$connect', createConnectHandler(once(() => connectDependenciesFromEnvironment(), IN_LAMBDA)));

@@ -2,6 +2,7 @@
  * `$default`: every Phoenix V2 array frame (they carry no `action`) and every frame no
  * other route matched. Runs whichever use case the decoded frame asks for.
  */
+import { lambdaEntry } from '../composition/observability.js';
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
 import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
@@ -28,4 +29,4 @@ export function runAnyCommand(deps: MessagingDependencies, requester: Requester,
 
 export const createDefaultHandler = (deps: () => MessagingDependencies) => createMessageHandler(deps, runAnyCommand);
 
-export const handler = createDefaultHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));
+export const handler = lambdaEntry('$default', createDefaultHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA)));

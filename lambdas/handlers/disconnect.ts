@@ -1,3 +1,4 @@
+import { lambdaEntry } from '../composition/observability.js';
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
 import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
@@ -11,11 +12,12 @@ export const createDisconnectHandler = (dependencies: () => MessagingDependencie
     const { connectionId } = event.requestContext;
     try {
       const topics = await disconnectClient(deps, connectionId);
+      deps.metrics.record('connectionsClosed', 1);
       deps.logger.info('disconnected', { connectionId, topics, status: event.requestContext.disconnectStatusCode ?? null });
     } catch (error) {
-      deps.logger.error('disconnect cleanup failed', { connectionId, error: String(error) });
+      deps.logger.error('disconnect cleanup failed', { connectionId, error });
     }
     return { statusCode: 200 };
   };
 
-export const handler = createDisconnectHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA));
+export const handler = lambdaEntry('$disconnect', createDisconnectHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA)));

@@ -1,3 +1,4 @@
+import { lambdaEntry } from '../composition/observability.js';
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
 import { fanoutWorkerDependenciesFromEnvironment } from '../composition/environment/fanout-worker.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
@@ -28,4 +29,4 @@ export const createFanoutWorkerHandler = (dependencies: () => MessagingDependenc
     return report;
   };
 
-export const handler = createFanoutWorkerHandler(once(() => fanoutWorkerDependenciesFromEnvironment(), IN_LAMBDA));
+export const handler = lambdaEntry('fanout-worker', createFanoutWorkerHandler(once(() => fanoutWorkerDependenciesFromEnvironment(), IN_LAMBDA)));

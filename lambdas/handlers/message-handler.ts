@@ -6,10 +6,13 @@
 import type { MessagingDependencies } from '../composition/dependencies.js';
 import { ProtocolError } from '../core/errors.js';
 import { encodeMessage } from '../core/protocol/codec.js';
-import { REASONS } from '../core/protocol/constants.js';
+import type { Metrics } from '../core/metrics.js';
+import { PRESENCE_EVENTS, REASONS } from '../core/protocol/constants.js';
+import { utf8ByteLength } from '../core/protocol/safe-json.js';
 import type { Command, OutboundMessage } from '../core/protocol/messages.js';
 import type { Logger, MessageSender } from '../core/ports.js';
 import type { TopicastConfig } from '../core/config.js';
+import { topicPatternOf } from '../core/topic-settings.js';
 import { handleFrame, type FrameOutcome } from '../core/use-cases/handle-frame.js';
 import type { Requester } from '../core/use-cases/requester.js';
 import { bodyText, type GatewayEvent, type GatewayHandler, type GatewayRequestContext, type GatewayResponse, type LambdaContextLike } from './api-gateway-event.js';
@@ -17,6 +20,8 @@ import { bodyText, type GatewayEvent, type GatewayHandler, type GatewayRequestCo
 interface FrameDependencies {
   readonly config: TopicastConfig;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly topicPatterns?: readonly string[];
   readonly endpointFor: (context: GatewayRequestContext) => string;
   readonly sender?: MessageSender;
 }
@@ -38,6 +43,10 @@ export function createMessageHandler<D extends FrameDependencies>(dependencies: 
 
 async function respond(deps: FrameDependencies, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
   const frames = outcome.messages.map((message) => encodeMessage(message, outcome.format));
+  outcome.messages.forEach((message, index) => {
+    if (message.event !== PRESENCE_EVENTS.state) return;
+    deps.metrics.record('presenceFrameBytes', utf8ByteLength(frames[index] as string), { topicPattern: topicPatternOf(message.topic, deps.config, deps.topicPatterns) });
+  });
   if (frames.length === 1) return { statusCode: 200, body: frames[0] };
   // Only routes built without a sender (ping) reach here with one frame; anything else is a wiring bug.
   const { sender, logger } = deps;

@@ -1,7 +1,7 @@
 import { once, type BaseDependencies } from '../composition/dependencies.js';
 // settings.js, not shared.js: ping must not bundle the DynamoDB client.
 import { configFromEnvironment, IN_LAMBDA } from '../composition/environment/settings.js';
-import { jsonLogger } from '../composition/system.js';
+import { lambdaEntry, lambdaObservability } from '../composition/observability.js';
 import type { GatewayRequestContext } from './api-gateway-event.js';
 import { heartbeat } from '../core/use-cases/heartbeat.js';
 import { createMessageHandler, only } from './message-handler.js';
@@ -13,4 +13,12 @@ export interface PingDependencies extends BaseDependencies {
 /** Answers from memory: no table, no Management API, so it needs no IAM permission. */
 export const createPingHandler = (deps: () => PingDependencies) => createMessageHandler(deps, only('heartbeat', async (_deps, _requester, command) => heartbeat(command)));
 
-export const handler = createPingHandler(once(() => ({ config: configFromEnvironment(), logger: jsonLogger(), endpointFor: () => '' }), IN_LAMBDA));
+export const handler = lambdaEntry(
+  'ping',
+  createPingHandler(
+    once(() => {
+      const { logger, metrics } = lambdaObservability();
+      return { config: configFromEnvironment(), logger, metrics, endpointFor: () => '' };
+    }, IN_LAMBDA),
+  ),
+);

@@ -6,8 +6,8 @@ import { once } from '../composition/dependencies.js';
 import { serverOperations, serverSettingsFromEnvironment } from '../composition/environment/server.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
 import { resolveConfig } from '../core/config.js';
-import { jsonLogger } from '../composition/system.js';
 import type { LambdaContextLike } from './api-gateway-event.js';
+import { lambdaEntry, lambdaObservability } from '../composition/observability.js';
 import { servePublishApi, type PublishApiRequest } from './publish-api.js';
 
 export interface FunctionUrlEvent {
@@ -39,9 +39,13 @@ export const createPublishHandler = (dependencies: () => PublishApiDependencies)
     return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   };
 
-export const handler = createPublishHandler(
-  once(() => {
-    const settings = serverSettingsFromEnvironment();
-    return { operations: serverOperations(settings), limits: resolveConfig(settings.config ?? {}).limits, logger: jsonLogger() };
-  }, IN_LAMBDA),
+export const handler = lambdaEntry(
+  'publish',
+  createPublishHandler(
+    once(() => {
+      const settings = serverSettingsFromEnvironment();
+      const { logger, metrics } = lambdaObservability();
+      return { operations: serverOperations({ ...settings, logger, metrics }), limits: resolveConfig(settings.config ?? {}).limits, logger };
+    }, IN_LAMBDA),
+  ),
 );

@@ -209,9 +209,9 @@ describe('Management API through the AWS SDK', () => {
     }
   });
 
-  it('answers plain HTTP on other paths with 426 Upgrade Required', async () => {
-    // Act
-    const response = await fetch(`${gateway.url.replace('ws:', 'http:')}/`);
+  it('answers plain HTTP on other paths (the stage path) with 426 Upgrade Required', async () => {
+    // Act (`/` serves the demo page: test/e2e/local-pages.test.ts)
+    const response = await fetch(`${gateway.url.replace('ws:', 'http:')}/prod`);
 
     // Assess
     expect(response.status).toBe(426);

@@ -7,6 +7,7 @@ import { connectionId, createHarness, responseMessages, withConnectedClients, TE
 import { createPingHandler } from '../../lambdas/handlers/ping.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
 import { silentLogger } from '../../lambdas/composition/system.js';
+import { noMetrics } from '../../lambdas/core/metrics.js';
 
 let table: TestTable;
 let topicCounter = 0;
@@ -394,7 +395,7 @@ describe('channels', () => {
     it('replies from memory: the ping handler is built without a table or a sender', async () => {
       // Prepare
       const config = resolveConfig();
-      const ping = createPingHandler(() => ({ config, logger: silentLogger, endpointFor: () => TEST_ENDPOINT }));
+      const ping = createPingHandler(() => ({ config, logger: silentLogger, metrics: noMetrics, endpointFor: () => TEST_ENDPOINT }));
 
       // Act
       const response = await ping(messageEvent(connectionId('never-connected'), JSON.stringify({ action: 'ping', ref: '9' }), 'ping'));

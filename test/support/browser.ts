@@ -1,10 +1,13 @@
 /**
  * One way for every browser test to get a Chromium, on a fresh machine with nothing but npm:
  *   1. `CHROMIUM_PATH`, when set (any Chromium or Chrome; checked to exist);
- *   2. the Chromium shipped by the npm package `@sparticuz/chromium` (x64 Linux only: its
+ *   2. a `chromium`, `chromium-browser` or `google-chrome` on PATH (Debian's `chromium`);
+ *   3. the Chromium shipped by the npm package `@sparticuz/chromium` (x64 Linux only: its
  *      npm tarball has no arm64 build), inflated once into node_modules/.cache, together
- *      with the NSS libraries it needs, so no system package is required;
- *   3. a `chromium`, `chromium-browser` or `google-chrome` on PATH (Debian's `chromium` on arm64).
+ *      with the NSS libraries it needs, so no system package is required. It is a headless
+ *      shell built for Lambda: it aborts on any page with a text field (Skia's
+ *      FontConfigInterface "Not implemented" on character fallback), which is why a full
+ *      Chromium comes first when there is one.
  * playwright-core drives it; it never downloads a browser.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,9 +40,9 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): ChromiumInst
     if (!existsSync(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} does not exist`);
     return { executablePath: explicit, env: {}, source: 'CHROMIUM_PATH' };
   }
-  if (platform() === 'linux' && arch() === 'x64') return unpackSparticuz();
   const onPath = SYSTEM_NAMES.map(whichExecutable).find((path) => path !== undefined);
   if (onPath) return { executablePath: onPath, env: {}, source: 'PATH' };
+  if (platform() === 'linux' && arch() === 'x64') return unpackSparticuz();
   throw new Error(
     `no Chromium for ${platform()}/${arch()}: @sparticuz/chromium ships Linux x64 only. ` +
       'Install one (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary.',

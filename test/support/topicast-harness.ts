@@ -24,6 +24,7 @@ import { createPingHandler } from '../../lambdas/handlers/ping.js';
 import { createPushHandler } from '../../lambdas/handlers/push.js';
 import type { TestTable } from './dynalite.js';
 import { connectEvent, disconnectEvent, messageEvent, type ConnectEventOptions } from './gateway-events.js';
+import { recordingMetrics, type RecordingMetrics } from './recording-metrics.js';
 import { RecordingSender } from './recording-sender.js';
 
 /** Management API endpoint every test connection is reached through. */
@@ -62,6 +63,7 @@ export interface Harness {
   readonly deps: MessagingDependencies;
   readonly sender: RecordingSender;
   readonly logger: Logger & { readonly entries: LogEntry[] };
+  readonly metrics: RecordingMetrics;
   /** Batches handed to the fan-out worker, in order. */
   readonly dispatched: FanoutBatch[];
   /** Reports the fan-out worker returned, in order. */
@@ -80,6 +82,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
   const endpoint = options.endpoint ?? TEST_ENDPOINT;
   const sender = new RecordingSender();
   const logger = recordingLogger();
+  const metrics = recordingMetrics();
   const dispatched: FanoutBatch[] = [];
   const workerReports: DeliveryReport[] = [];
   let worker: ((batch: FanoutBatch) => Promise<DeliveryReport>) | undefined;
@@ -99,6 +102,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
   const deps = assembleMessaging({
     config,
     logger,
+    metrics,
     store: new DynamoRealtimeStore(table.documentClient, table.tableName),
     clock: options.clock ?? systemClock,
     ids: randomIds,
@@ -117,7 +121,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     leave: createLeaveHandler(() => deps),
     push: createPushHandler(() => deps),
     // The ping route is deployed without table or Management API access: build it so.
-    ping: createPingHandler(() => ({ config, logger, endpointFor: () => endpoint })),
+    ping: createPingHandler(() => ({ config, logger, metrics, endpointFor: () => endpoint })),
     default: createDefaultHandler(() => deps),
     disconnect: createDisconnectHandler(() => deps),
   };
@@ -147,6 +151,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     deps,
     sender,
     logger,
+    metrics,
     dispatched,
     workerReports,
     handlers,

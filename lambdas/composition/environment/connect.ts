@@ -2,13 +2,16 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { JwtVerifier } from '../../adapters/auth/jwt-verifier.js';
 import type { TokenVerifier } from '../../core/ports.js';
 import type { ConnectDependencies } from '../dependencies.js';
-import { jsonLogger, systemClock } from '../system.js';
+import { lambdaObservability } from '../observability.js';
+import { systemClock } from '../system.js';
 import { configFromEnvironment, endpointFromEnvironment, storeFromEnvironment, type Environment } from './shared.js';
 
 export function connectDependenciesFromEnvironment(env: Environment = process.env): ConnectDependencies {
+  const { logger, metrics } = lambdaObservability();
   return {
     config: configFromEnvironment(env),
-    logger: jsonLogger(),
+    logger,
+    metrics,
     store: storeFromEnvironment(env),
     clock: systemClock,
     verifier: verifierFromEnvironment(env),

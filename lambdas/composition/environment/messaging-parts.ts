@@ -6,7 +6,8 @@ import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
 import type { MessagingParts } from '../dependencies.js';
 import { installedChannels } from '../installed-channels.js';
-import { jsonLogger, randomIds, systemClock } from '../system.js';
+import { lambdaObservability } from '../observability.js';
+import { randomIds, systemClock } from '../system.js';
 import { configFromEnvironment, documentClient, endpointFromEnvironment, type Environment } from './shared.js';
 
 /** Everything a messaging function needs but the fan-out dispatcher (which needs the Lambda client). */
@@ -15,9 +16,11 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
   // One client (one connection pool) for the store and the channels' key-value items.
   const client = documentClient(env);
   const tableName = env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
+  const { logger, metrics } = lambdaObservability();
   return {
     config,
-    logger: jsonLogger(),
+    logger,
+    metrics,
     store: new DynamoRealtimeStore(client, tableName),
     clock: systemClock,
     ids: randomIds,

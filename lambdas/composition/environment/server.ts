@@ -18,7 +18,9 @@ import { resolveConfig, type TopicastConfigInput } from '../../core/config.js';
 import type { Logger } from '../../core/ports.js';
 import { Broadcaster } from '../../core/use-cases/broadcaster.js';
 import { ServerOperations } from '../../core/use-cases/server-operations.js';
-import { jsonLogger } from '../system.js';
+import { noMetrics, type Metrics } from '../../core/metrics.js';
+import { lambdaObservability } from '../observability.js';
+import { systemClock } from '../system.js';
 import { signingCredentials } from './messaging-parts.js';
 import type { Environment } from './settings.js';
 
@@ -44,8 +46,10 @@ export interface ServerSettings {
   readonly credentials?: SigningCredentials | undefined;
   /** A DynamoDB document client to use as is (your endpoint, credentials, middleware); overrides `dynamoEndpoint`. */
   readonly documentClient?: DynamoDBDocumentClient | undefined;
-  /** Where failed deliveries are reported. @default JSON lines on stdout */
+  /** Where failed deliveries are reported. @default Powertools JSON lines on stdout (service `topicast`) */
   readonly logger?: Logger | undefined;
+  /** What the broadcasts count (docs/operations.md). @default not counted */
+  readonly metrics?: Metrics | undefined;
 }
 
 /** Settings from the environment; throws a message naming what is missing. */
@@ -88,7 +92,15 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
   const dispatcher = settings.fanoutFunction
     ? new LambdaFanoutDispatcher(new LambdaClient({ ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }), settings.fanoutFunction)
     : undefined;
-  const broadcaster = new Broadcaster({ store, sender, config, logger: settings.logger ?? jsonLogger(), dispatcher });
+  const broadcaster = new Broadcaster({
+    store,
+    sender,
+    config,
+    logger: settings.logger ?? lambdaObservability().logger,
+    metrics: settings.metrics ?? noMetrics,
+    clock: systemClock,
+    dispatcher,
+  });
   const closer = new SdkConnectionCloser(
     (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),
     config.fanout.postTimeoutMs,

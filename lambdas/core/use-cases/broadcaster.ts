@@ -15,13 +15,16 @@ import type { LeaveReason } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { chunk, delay } from '../concurrency.js';
 import { ProtocolError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
 import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
+import { encodeMessage } from '../protocol/codec.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
+import { utf8ByteLength } from '../protocol/safe-json.js';
 import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, Subscriber, SubscriptionRecord } from '../ports.js';
-import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
+import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 
 export interface BroadcastOptions {
@@ -75,6 +78,10 @@ export interface BroadcasterDependencies {
   /** Channel modules' `leave`, run for every subscription that ends (leave, disconnect, reaping). */
   readonly onLeave?: ((subscriptions: readonly SubscriptionRecord[], reason: LeaveReason) => Promise<void>) | undefined;
   readonly clock?: Clock | undefined;
+  /** Where every report's counts go (docs/operations.md). */
+  readonly metrics: Metrics;
+  /** Topic patterns of the channel modules, for the metrics' TopicPattern dimension. */
+  readonly topicPatterns?: readonly string[];
 }
 
 // Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
@@ -97,9 +104,11 @@ export class Broadcaster {
    */
   public async deliverBatch(subscribers: readonly Subscriber[], message: OutboundMessage, withSubscriberJoinRef: boolean, deadlineMs?: number): Promise<BatchReport> {
     const deliveryDeadline = deadlineMs === undefined ? undefined : deadlineMs - this.deps.config.fanout.deadlineMarginMs;
+    const started = this.now();
     const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, subscribers, message, this.deliverOptions(withSubscriberJoinRef, deliveryDeadline));
     // A worker hands nothing further on: what its deadline left undelivered is lost.
     const dropped = this.dropUnsent(message, report.unsent.length, 'the fan-out worker reached its deadline');
+    this.record(message.topic, [message], { ...report, dropped, dispatchedBatches: 0 }, this.now() - started);
     const reapFailed = await this.reapAfterDelivery(report.gone, 0, null, message.topic ?? undefined);
     return { ...report, dropped, reapFailed };
   }
@@ -127,6 +136,7 @@ export class Broadcaster {
    */
   public async reap(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null, topic?: string): Promise<void> {
     if (connectionIds.length === 0) return;
+    this.deps.metrics.record('connectionsReaped', connectionIds.length);
     const { store, config, logger } = this.deps;
     // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
     const report: RemovalReport = await store.removeConnections(
@@ -183,6 +193,7 @@ export class Broadcaster {
     const withSubscriberJoinRef = options.withSubscriberJoinRef === true;
     const deliveryDeadline = options.deadlineMs === undefined ? undefined : options.deadlineMs - this.deps.config.fanout.deadlineMarginMs;
 
+    const started = this.now();
     let report: BroadcastReport = { ...EMPTY_REPORT, subscribers: recipients.length, frames: frames.length };
     // Frames of one split diff commute (each carries other presences), so workers may deliver them in any order.
     let remaining = recipients;
@@ -192,10 +203,35 @@ export class Broadcaster {
       const gone = new Set(part.gone);
       if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
     }
+    this.record(topic, frames, report, this.now() - started);
     if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
       report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
     }
     return report;
+  }
+
+  /**
+   * A broadcast's (or worker batch's) counts in the metrics, per topic pattern: the report
+   * callers need not read for it. Workers count the deliveries handed to them themselves.
+   */
+  private record(topic: string | null, frames: readonly OutboundMessage[], report: Omit<DeliveryReport, 'unsent'> & { dropped: number; dispatchedBatches: number }, durationMs: number): void {
+    const { metrics, config } = this.deps;
+    const dimensions = { topicPattern: topicPatternOf(topic, config, this.deps.topicPatterns) };
+    metrics.record('deliveries', report.delivered, dimensions);
+    metrics.record('failedDeliveries', report.failed, dimensions);
+    metrics.record('droppedDeliveries', report.dropped, dimensions);
+    metrics.record('goneConnections', report.gone.length, dimensions);
+    metrics.record('retriedPosts', report.retried, dimensions);
+    metrics.record('workerBatches', report.dispatchedBatches, dimensions);
+    if (report.delivered + report.failed + report.gone.length === 0) return;
+    metrics.record('fanoutDuration', durationMs, dimensions);
+    for (const frame of frames) {
+      if (frame.event === PRESENCE_EVENTS.diff) metrics.record('presenceFrameBytes', utf8ByteLength(encodeMessage(frame, 'native')), dimensions);
+    }
+  }
+
+  private now(): number {
+    return this.deps.clock ? this.deps.clock.nowMs() : Date.now();
   }
 
   /** One frame to every recipient: inline, or by workers for big topics and for what the deadline left. */
