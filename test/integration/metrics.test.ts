@@ -94,13 +94,14 @@ describe('metrics', () => {
     expect(open.metrics.total('pushes')).toBe(0);
   });
 
-  it('counts gone and failed deliveries, and the stale connections reaped', async () => {
+  it('counts gone, failed and retried deliveries, and the stale connections reaped', async () => {
     // Prepare
     const { h, ids } = await withConnectedClients(table, 4, { config: ROOMS });
     const [sender, , gone, failing] = ids as [string, string, string, string];
     for (const id of ids) await h.send(id, { action: 'join', topic: 'room:m2' });
     h.sender.markGone(gone);
     h.sender.markFailing(failing);
+    h.sender.markThrottled(sender);
     h.metrics.clear();
 
     // Act
@@ -112,6 +113,9 @@ describe('metrics', () => {
     expect(m.total('goneConnections', { topicPattern: 'room:*' })).toBe(1);
     expect(m.total('failedDeliveries', { topicPattern: 'room:*' })).toBe(1 + 1); // the push, then the leave diff of the reaped one
     expect(m.total('connectionsReaped')).toBe(1);
+    // The sender's own copy of the push, and of the leave diff, each needed a retry
+    expect(m.total('retriedPosts', { topicPattern: 'room:*' })).toBe(2);
+    expect(m.total('droppedDeliveries')).toBe(0);
     // The push reached the sender and the live subscriber
     expect(m.records.filter((r) => r.metric === 'deliveries')[0]?.value).toBe(2);
   });

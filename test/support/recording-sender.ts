@@ -14,6 +14,7 @@ export class RecordingSender implements MessageSender {
   private readonly recorded: RecordedDelivery[] = [];
   private readonly goneIds = new Set<string>();
   private readonly failingIds = new Set<string>();
+  private readonly throttledIds = new Set<string>();
 
   public async send(delivery: Delivery): Promise<DeliveryResult> {
     const outcome: DeliveryOutcome = this.goneIds.has(delivery.connectionId)
@@ -23,7 +24,14 @@ export class RecordingSender implements MessageSender {
         : 'delivered';
     this.recorded.push({ ...delivery, outcome });
     const status = { delivered: 200, gone: 410, failed: 500, unsent: null }[outcome];
-    return outcome === 'failed' ? { outcome, status, retries: 0, reason: 'marked failing' } : { outcome, status, retries: 0 };
+    // A throttled connection's post succeeds on its second attempt, as after one 429.
+    const retries = outcome === 'delivered' && this.throttledIds.has(delivery.connectionId) ? 1 : 0;
+    return outcome === 'failed' ? { outcome, status, retries: 0, reason: 'marked failing' } : { outcome, status, retries };
+  }
+
+  /** From now on, posts to these connections are delivered after one retry (a 429 first). */
+  public markThrottled(...connectionIds: string[]): void {
+    for (const id of connectionIds) this.throttledIds.add(id);
   }
 
   /** From now on, posts to these connections answer 410 Gone. */
