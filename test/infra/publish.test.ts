@@ -66,6 +66,10 @@ describe('the HTTP publish function', () => {
       TOPICAST_TABLE_NAME: { Ref: logicalIdOf(stack.realtime.table) },
       TOPICAST_CONFIG: JSON.stringify({ auth: 'required' }),
       TOPICAST_FANOUT_FUNCTION: { Ref: logicalIdOf(stack.realtime.fanoutWorker) },
+      // Where its logs and metrics go, as for every function (docs/operations.md)
+      POWERTOOLS_SERVICE_NAME: 'topicast',
+      POWERTOOLS_METRICS_NAMESPACE: 'Topicast',
+      TOPICAST_API_ID: { Ref: logicalIdOf(stack.realtime.webSocketApi) },
     });
   });
 
