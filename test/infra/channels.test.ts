@@ -92,7 +92,8 @@ describe('RealtimeApi channels prop', () => {
       });
 
       // Assess: examples/chat/room.ts refuses a join without a name.
-      const response = JSON.parse(stdout) as { statusCode: number; body: string };
+      // The function's own log and EMF metric lines come first; the probe prints the result last.
+      const response = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { statusCode: number; body: string };
       expect(response.statusCode).toBe(200);
       expect(JSON.parse(response.body)).toMatchObject({ topic: 'room:bundled', ref: '1', payload: { status: 'error', response: { reason: 'name_required' } } });
     } finally {
