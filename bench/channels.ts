@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     endpointFor: () => 'http://bench.local/bench',
     sender: { send: async () => ({ outcome: 'delivered', status: 200, retries: 0 }) },
     kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
+    historyStore: new DynamoHistoryStore(dynamo.documentClient, tableName, systemClock),
     channelModules: [installChannel(quietModule, 'bench quiet module'), installChannel(room, 'examples/chat/room.ts')],
   });
   const handlers: Record<'connect' | 'join' | 'push', GatewayHandler> = {

@@ -6,6 +6,7 @@
  *   topicast publish --topic T --event E [--payload JSON] (--url URL | --stack NAME [--region R])
  *   topicast presence --topic T (--url URL | --stack NAME [--region R])
  *   topicast disconnect (--connection ID | --user SUB) (--url URL | --stack NAME [--region R])
+ *   topicast history --topic T [--since N] [--limit N] (--url URL | --stack NAME [--region R])
  *   topicast check <ws url> [--publish-url URL] [--token JWT]
  */
 import { CHECK_USAGE, parseCheckArgs, runCheck } from './check.js';
@@ -20,6 +21,7 @@ Commands:
   publish     send an event to a topic's subscribers (topicast publish --help)
   presence    print who is present on a topic (topicast presence --help)
   disconnect  close a connection or every connection of a user (topicast disconnect --help)
+  history     print a topic's retained messages (topicast history --help)
   check       verify a deployment end to end (topicast check --help)
 `;
 

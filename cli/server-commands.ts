@@ -26,6 +26,16 @@ ${TARGET_HELP}`,
 Prints who is present on a topic: each presence key, then its metas (one per connection).
 
 ${TARGET_HELP}`,
+  history: `usage: topicast history --topic T [--since N] [--limit N] (--url URL | --stack NAME [--region R])
+
+Prints a topic's retained messages after seq N (default: all), oldest first, one JSON line
+each ({"seq","event","payload"}), then a line with the topic's current seq and whether
+retention dropped messages after N. The topic needs a "history" pattern in the config.
+
+  --topic T          e.g. room:lobby
+  --since N          only messages with a greater seq (the last seq you saw)
+  --limit N          at most N messages (default: the topic's maxMessages)
+${TARGET_HELP}`,
   disconnect: `usage: topicast disconnect (--connection ID | --user SUB) (--url URL | --stack NAME [--region R])
 
 Closes one connection, or every connection of a user (the token's sub).
@@ -38,6 +48,7 @@ const OPTIONS = {
   publish: { ...TARGET_OPTIONS, topic: { type: 'string' }, event: { type: 'string' }, payload: { type: 'string' } },
   presence: { ...TARGET_OPTIONS, topic: { type: 'string' } },
   disconnect: { ...TARGET_OPTIONS, connection: { type: 'string' }, user: { type: 'string' } },
+  history: { ...TARGET_OPTIONS, topic: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
 } as const;
 
 export type ServerCommand = keyof typeof OPTIONS;
@@ -67,6 +78,15 @@ function request(command: ServerCommand, values: Record<string, string | undefin
       return { path: '/publish', body: { topic: required(values.topic, '--topic'), event: required(values.event, '--event'), payload: parsePayload(values.payload) } };
     case 'presence':
       return { path: '/presence', body: { topic: required(values.topic, '--topic') } };
+    case 'history':
+      return {
+        path: '/history',
+        body: {
+          topic: required(values.topic, '--topic'),
+          ...(values.since !== undefined ? { since: wholeNumber(values.since, '--since', 0) } : {}),
+          ...(values.limit !== undefined ? { limit: wholeNumber(values.limit, '--limit', 1) } : {}),
+        },
+      };
     case 'disconnect':
       if ((values.connection === undefined) === (values.user === undefined)) throw new UsageError('pass either --connection ID or --user SUB');
       return { path: '/disconnect', body: values.user !== undefined ? { user: values.user } : { connectionId: values.connection } };
@@ -86,7 +106,18 @@ function format(command: ServerCommand, body: any): string {
     }
     case 'disconnect':
       return `closed ${body.closed}, already gone ${body.gone}`;
+    case 'history': {
+      const lines = (body.messages as unknown[]).map((message) => JSON.stringify(message));
+      lines.push(`${String(body.topic)}: ${lines.length} messages, current seq ${String(body.seq)}${body.truncated ? ', retention dropped messages after --since' : ''}`);
+      return lines.join('\n');
+    }
   }
+}
+
+function wholeNumber(text: string, name: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw new UsageError(`${name} must be an integer of at least ${min}, got ${text}`);
+  return value;
 }
 
 function required(value: string | undefined, name: string): string {

@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PUBLISH_ENV } from '../lambdas/composition/environment/server.js';
+import { historyStatement } from './history-access.js';
 
 /**
  * DynamoDB actions the SDK uses: Query (subscribers, presence, a user's connections, a
@@ -25,6 +26,8 @@ export interface PublishAccessProps {
   readonly config: string;
   /** `arn:...:execute-api:region:account:api/stage/METHOD/@connections/*` for a method. */
   readonly connectionsArn: (method: string) => string;
+  /** Whether the config turns history on: publishing then appends to it, and `history()` reads it. */
+  readonly history: boolean;
 }
 
 /** The environment the SDK reads (PUBLISH_ENV). */
@@ -36,13 +39,15 @@ export function publishEnvironment(props: PublishAccessProps): Record<string, st
   };
 }
 
-/** What the SDK needs: the table (two actions), POST and DELETE on this stage's connections, and the fan-out worker. */
+/** What the SDK needs: the table (two actions; history items too when history is on), POST and DELETE on this stage's connections, and the fan-out worker. */
 export function grantPublishAccess(grantee: iam.IGrantable, props: PublishAccessProps): iam.Grant {
   const connectionArns = PUBLISHER_CONNECTION_METHODS.map((method) => props.connectionsArn(method));
   const grant = iam.Grant.addToPrincipal({ grantee, actions: [...PUBLISHER_TABLE_ACTIONS], resourceArns: [props.table.tableArn] })
     .combine(iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: connectionArns }))
     .combine(iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [props.fanoutWorker.functionArn] }));
-  return grant;
+  if (!props.history) return grant;
+  const statement = historyStatement(props.table.tableArn);
+  return grant.combine(iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions }));
 }
 
 /** A Function URL with AWS_IAM auth: callers sign with SigV4 and need lambda:InvokeFunctionUrl. */

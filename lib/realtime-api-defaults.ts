@@ -142,6 +142,7 @@ const CONFIG_KEYS = [
   'sharding',
   'fanout',
   'connectionTtlSeconds',
+  'history',
 ] as const satisfies readonly (keyof TopicastConfigInput)[];
 
 /**

@@ -19,7 +19,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
+import type { AuthMode, FanoutSettings, HistoryRetention, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { channelEntry, channelProblems, runsChannelCode } from './channel-entries.js';
 import type { MetricKey } from '../lambdas/core/metrics.js';
@@ -45,6 +45,7 @@ import {
   type FunctionName,
   type RouteKey,
 } from './realtime-api-defaults.js';
+import { HISTORY_FUNCTIONS, historyEnabled, historyStatement } from './history-access.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
@@ -178,6 +179,14 @@ export interface RealtimeApiProps {
    * @default - the runtime's default (7500 s: API Gateway's 2 h cap plus a margin)
    */
   readonly connectionTtlSeconds?: number;
+  /**
+   * Topic patterns whose broadcasts carry a per-topic `seq` and are kept for replay on
+   * rejoin (`join` with `{"since": N}`) and for `history()` reads, e.g.
+   * `{ 'room:*': { maxMessages: 100, ttlSeconds: 3600 } }`; the most specific pattern wins.
+   * Each broadcast on such a topic costs two more writes (docs/performance.md).
+   * @default {} - no history on any topic
+   */
+  readonly history?: Readonly<Record<string, Partial<HistoryRetention>>>;
   /**
    * Channel module files (paths relative to the CDK app's working directory, or absolute),
    * bundled into every function that runs channel code; the same files `npm start --
@@ -327,7 +336,9 @@ export class RealtimeApi extends Construct {
     // a custom domain too, where the request's domainName names the custom domain.
     this.managementEndpoint = props.managementEndpoint ?? this.stage.callbackUrl;
 
-    const config = JSON.stringify(buildRuntimeConfig(props));
+    const runtimeConfig = buildRuntimeConfig(props);
+    const config = JSON.stringify(runtimeConfig);
+    const history = historyEnabled(runtimeConfig);
     // Only this API's stage, only the @connections resource, only the methods the functions
     // call (POST: send). GET and DELETE are not granted: no function reads or closes connections.
     const connectionsArn = (apiId: string, method: string) =>
@@ -380,7 +391,19 @@ export class RealtimeApi extends Construct {
       this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
     }
 
-    this.publishAccess = { table: this.table, fanoutWorker: this.fanoutWorker, config, connectionsArn: (method) => connectionsArn(this.webSocketApi.apiId, method) };
+    if (history) {
+      for (const name of HISTORY_FUNCTIONS) {
+        if (name !== 'publish') (name === 'fanout-worker' ? this.fanoutWorker : functions[name]).addToRolePolicy(historyStatement(this.table.tableArn));
+      }
+    }
+
+    this.publishAccess = {
+      table: this.table,
+      fanoutWorker: this.fanoutWorker,
+      config,
+      connectionsArn: (method) => connectionsArn(this.webSocketApi.apiId, method),
+      history,
+    };
     this.publishEnvironment = publishEnvironment(this.publishAccess);
     this.publishFunction = make('publish', routeTimeout, { ...this.publishEnvironment }, true);
     grantPublishAccess(this.publishFunction, this.publishAccess);

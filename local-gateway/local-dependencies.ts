@@ -6,6 +6,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { SdkMessageSender } from '../lambdas/adapters/management-api/sdk-message-sender.js';
 import { SignedHttpMessageSender } from '../lambdas/adapters/management-api/signed-http-sender.js';
@@ -47,6 +48,7 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
     dispatcher: options.dispatcher,
     channelModules: options.channelModules ?? [],
     kv: new DynamoChannelKv(options.documentClient, options.tableName, systemClock),
+    historyStore: new DynamoHistoryStore(options.documentClient, options.tableName, systemClock),
   });
 }
 

@@ -15,7 +15,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 import type { HttpRoute } from './http-routes.js';
 import { readBody } from './management-api.js';
 
-const PATHS = new Set(['/publish', '/presence', '/occupancy', '/disconnect']);
+const PATHS = new Set(['/publish', '/presence', '/occupancy', '/disconnect', '/history']);
 
 /** The server operations over the gateway's own store, broadcaster and Management API. */
 export function localServerOperations(deps: MessagingDependencies, documentClient: DynamoDBDocumentClient, tableName: string): ServerOperations {

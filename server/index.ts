@@ -19,11 +19,14 @@ export { ProtocolError } from '../lambdas/core/errors.js';
 export { MAX_BROADCAST_BYTES, MAX_PUBLISH_BATCH } from '../lambdas/core/publish-request.js';
 export { PUBLISH_ENV, type ServerSettings } from '../lambdas/composition/environment/server.js';
 export type { Broadcast, PublishResult } from '../lambdas/core/use-cases/publish.js';
-export type { DeliveryOptions, DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+export type { DeliveryOptions, DisconnectResult, HistoryOptions, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+export type { HistoryRead } from '../lambdas/core/use-cases/topic-history.js';
+export type { HistoryEntry } from '../lambdas/core/ports.js';
 export type { PresenceState, PresenceMeta } from '../lambdas/core/presence.js';
 
 import type { Broadcast, PublishResult } from '../lambdas/core/use-cases/publish.js';
-import type { DeliveryOptions, DisconnectResult, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+import type { DeliveryOptions, DisconnectResult, HistoryOptions, Occupancy } from '../lambdas/core/use-cases/server-operations.js';
+import type { HistoryRead } from '../lambdas/core/use-cases/topic-history.js';
 import type { PresenceState } from '../lambdas/core/presence.js';
 
 /** A publisher bound to one deployment. Create one per process and reuse it (it keeps its connections). */
@@ -64,6 +67,11 @@ export class TopicastServer {
   public occupancy(topic: string): Promise<Occupancy> {
     return this.operations.occupancy(topic);
   }
+
+  /** The topic's retained messages after `since` (oldest first, at most `limit`); the topic needs a `history` pattern. */
+  public history(topic: string, options: HistoryOptions = {}): Promise<HistoryRead> {
+    return this.operations.history(topic, options);
+  }
 }
 
 let shared: TopicastServer | undefined;
@@ -79,3 +87,4 @@ export const disconnect = (connectionId: string): Promise<DisconnectResult> => s
 export const disconnectUser = (sub: string): Promise<DisconnectResult> => server().disconnectUser(sub);
 export const presence = (topic: string): Promise<PresenceState> => server().presence(topic);
 export const occupancy = (topic: string): Promise<Occupancy> => server().occupancy(topic);
+export const history = (topic: string, options: HistoryOptions = {}): Promise<HistoryRead> => server().history(topic, options);

@@ -7,9 +7,10 @@ import type { ChannelKv } from '../core/channels/definition.js';
 import { ChannelRegistry, type InstalledChannel } from '../core/channels/registry.js';
 import type { TopicastConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Clock, FanoutDispatcher, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
+import type { Clock, FanoutDispatcher, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
 import { publish } from '../core/use-cases/publish.js';
+import { TopicHistory } from '../core/use-cases/topic-history.js';
 import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 
 export interface BaseDependencies {
@@ -34,17 +35,21 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly channels: ChannelRuntime;
   /** The channel modules' topic patterns: metrics are counted per pattern, never per topic. */
   readonly topicPatterns: readonly string[];
+  /** Seqs and retained messages of topics with history on (config `history`). */
+  readonly history: TopicHistory;
 }
 
-export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns'> {
+export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns' | 'history'> {
   readonly dispatcher?: FanoutDispatcher | undefined;
   /** Channel modules: `--channel` files locally, the construct's `channels` deployed. @default [] */
   readonly channelModules?: readonly InstalledChannel[];
   readonly kv: ChannelKv;
+  readonly historyStore: HistoryStore;
 }
 
-export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: MessagingParts): MessagingDependencies {
+export function assembleMessaging({ channelModules, kv, dispatcher, historyStore, ...parts }: MessagingParts): MessagingDependencies {
   const topicPatterns = (channelModules ?? []).map(({ definition }) => definition.topic);
+  const history = new TopicHistory(historyStore, parts.config);
   // The broadcaster runs the modules' `leave`, and the modules broadcast through it.
   const broadcaster: Broadcaster = new Broadcaster({
     store: parts.store,
@@ -63,12 +68,12 @@ export function assembleMessaging({ channelModules, kv, dispatcher, ...parts }: 
     logger: parts.logger,
     // A push's built-in broadcast and every module broadcast take the one publish() path.
     broadcast: async (topic, { event, payload }, exclude, deadlineMs) => {
-      await publish({ broadcaster }, { topic, event, payload }, { excludeConnectionId: exclude, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+      await publish({ broadcaster, history }, { topic, event, payload }, { excludeConnectionId: exclude, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
     },
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,
   });
-  return { ...parts, broadcaster, channels, topicPatterns };
+  return { ...parts, broadcaster, channels, topicPatterns, history };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

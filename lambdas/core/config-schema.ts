@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { API_GATEWAY_LIMITS, ENVELOPE_RESERVE_BYTES } from './api-gateway-limits.js';
-import type { FanoutSettings, Limits, TopicastConfigInput } from './config.js';
+import type { FanoutSettings, HistoryRetention, Limits, TopicastConfigInput } from './config.js';
 
 export class ConfigError extends Error {
   public constructor(public readonly problems: readonly string[]) {
@@ -53,6 +53,16 @@ const FANOUT_ENTRIES = {
   deadlineMarginMs: integer(0, API_GATEWAY_LIMITS.integrationTimeoutSeconds * 1000),
 } satisfies Record<keyof FanoutSettings, v.GenericSchema>;
 
+/** Replay posts one frame per message, in order, within the join's 10 s: keep it bounded. */
+export const MAX_HISTORY_MESSAGES = 1000;
+/** A week: history is for catching up after a reconnect, not an archive. */
+export const MAX_HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+const HISTORY_ENTRIES = {
+  maxMessages: integer(1, MAX_HISTORY_MESSAGES, ' (a replaying join posts one frame per message within its timeout)'),
+  ttlSeconds: integer(1, MAX_HISTORY_TTL_SECONDS, ' (seconds, up to 7 days)'),
+} satisfies Record<keyof HistoryRetention, v.GenericSchema>;
+
 const partial = <E extends v.ObjectEntries>(entries: E, what: string) =>
   v.strictObject(
     Object.fromEntries(Object.entries(entries).map(([key, schema]) => [key, v.optional(schema)])) as { [K in keyof E]: v.OptionalSchema<E[K], undefined> },
@@ -89,6 +99,7 @@ const CONFIG_ENTRIES = {
     MAX_CONNECTION_TTL_SECONDS,
     ' (seconds; API Gateway keeps a connection up to 2 h, and TTL must never delete a live one)',
   ),
+  history: v.record(nonEmptyString('a non-empty topic pattern'), partial(HISTORY_ENTRIES, 'history settings { maxMessages?, ttlSeconds? }'), 'must map topic patterns to { maxMessages?, ttlSeconds? }'),
 } satisfies Record<keyof TopicastConfigInput, v.GenericSchema>;
 
 const CONFIG_INPUT = partial(CONFIG_ENTRIES, 'settings');

@@ -84,6 +84,18 @@ export interface FanoutSettings {
   readonly deadlineMarginMs: number;
 }
 
+/**
+ * How long a topic's broadcasts are kept for replay (docs/protocol.md, "History and
+ * replay"). A message is kept while it is among the topic's last `maxMessages` AND younger
+ * than `ttlSeconds`.
+ */
+export interface HistoryRetention {
+  /** Messages a join may replay (the newest ones). @default 100 */
+  readonly maxMessages: number;
+  /** Seconds a message is kept (its item's TTL). @default 3600 */
+  readonly ttlSeconds: number;
+}
+
 export interface TopicastConfig {
   readonly auth: AuthMode;
   /** Allowed `Origin` header values; empty allows every origin. @default [] */
@@ -101,7 +113,15 @@ export interface TopicastConfig {
    * @default 7500
    */
   readonly connectionTtlSeconds: number;
+  /**
+   * Topic patterns whose broadcasts carry `seq` and are kept for replay, e.g.
+   * `{ "room:*": { maxMessages: 100, ttlSeconds: 3600 } }`; the most specific pattern wins.
+   * @default {} - no history on any topic
+   */
+  readonly history: Readonly<Record<string, HistoryRetention>>;
 }
+
+export const DEFAULT_HISTORY_RETENTION: HistoryRetention = { maxMessages: 100, ttlSeconds: 3600 };
 
 export const DEFAULT_LIMITS: Limits = {
   maxPayloadBytes: API_GATEWAY_LIMITS.frameBytes - ENVELOPE_RESERVE_BYTES,
@@ -136,6 +156,7 @@ export const DEFAULT_CONFIG: TopicastConfig = {
   sharding: [],
   fanout: DEFAULT_FANOUT,
   connectionTtlSeconds: 2 * 60 * 60 + 5 * 60,
+  history: {},
 };
 
 /** A partial config as users write it (env JSON, construct props). */
@@ -148,6 +169,7 @@ export interface TopicastConfigInput {
   readonly sharding?: readonly TopicSharding[];
   readonly fanout?: Partial<FanoutSettings>;
   readonly connectionTtlSeconds?: number;
+  readonly history?: Readonly<Record<string, Partial<HistoryRetention>>>;
 }
 
 /** Merges user input over the defaults; input that cannot work throws a {@link ConfigError}. */
@@ -162,6 +184,9 @@ export function resolveConfig(input: TopicastConfigInput = {}, base: TopicastCon
     sharding: valid.sharding ?? base.sharding,
     fanout: { ...base.fanout, ...stripUndefined(valid.fanout) },
     connectionTtlSeconds: valid.connectionTtlSeconds ?? base.connectionTtlSeconds,
+    history: valid.history
+      ? Object.fromEntries(Object.entries(valid.history).map(([pattern, retention]) => [pattern, { ...DEFAULT_HISTORY_RETENTION, ...stripUndefined(retention) }]))
+      : base.history,
   };
 }
 

@@ -221,3 +221,26 @@ export interface Logger {
   /** Adds correlation fields to every later entry of this invocation (Powertools' `appendKeys`). */
   appendKeys?(fields: Record<string, string>): void;
 }
+
+/** A topic's sequence counter: `current` is the last seq handed out, `first` the first of its epoch. */
+export interface HistoryCounter {
+  readonly current: number;
+  readonly first: number;
+}
+
+/** One retained broadcast. */
+export interface HistoryEntry {
+  readonly seq: number;
+  readonly event: string;
+  readonly payload: unknown;
+}
+
+/** A topic's retained broadcasts and its sequence counter (docs/protocol.md, "History and replay"). */
+export interface HistoryStore {
+  /** Takes the topic's next seq (atomically), then keeps the message for `ttlSeconds`; returns the seq. */
+  append(topic: string, message: { readonly event: string; readonly payload: unknown }, ttlSeconds: number): Promise<number>;
+  /** The counter, read consistently; null when the topic has no history (or it expired). */
+  counter(topic: string): Promise<HistoryCounter | null>;
+  /** Unexpired entries with `after < seq <= upTo`, ascending, in pages; at most `limit` in all. */
+  read(topic: string, range: { readonly after: number; readonly upTo: number; readonly limit: number }): AsyncIterable<readonly HistoryEntry[]>;
+}

@@ -21,3 +21,16 @@ export function matchesPattern(pattern: string, topic: string): boolean {
 export function matchesAny(patterns: readonly string[], topic: string): boolean {
   return patterns.some((pattern) => matchesPattern(pattern, topic));
 }
+
+/**
+ * Orders patterns most specific first, as Phoenix routes `channel "room:*"`: more literal
+ * characters first (`room:lobby` over `room:*` over `*`), then fewer wildcards, then the
+ * order given.
+ */
+export function mostSpecificFirst<T>(items: readonly T[], patternOf: (item: T) => string): T[] {
+  return items
+    .map((item, index) => ({ item, index, pattern: patternOf(item) }))
+    .map((entry) => ({ ...entry, literals: entry.pattern.replace(/\*/g, '').length, wildcards: entry.pattern.split('*').length - 1 }))
+    .sort((a, b) => b.literals - a.literals || a.wildcards - b.wildcards || a.index - b.index)
+    .map(({ item }) => item);
+}

@@ -5,6 +5,7 @@
  *   POST /presence    {"topic"}                                        -> {"topic","presence":{<key>:{"metas":[...]}}}
  *   POST /occupancy   {"topic"}                                        -> {"topic","subscribers","presence"}
  *   POST /disconnect  {"connectionId"} | {"user"}                       -> {"closed","gone"}
+ *   POST /history     {"topic","since"?,"limit"?}                      -> {"topic","seq","truncated","messages":[{"seq","event","payload"}]}
  * Bad input answers 400 {"reason","message"} and sends nothing.
  */
 import type { Limits } from '../core/config.js';
@@ -42,6 +43,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   '/presence': async (operations, body) => ({ topic: body.topic, presence: await operations.presence(body.topic as string) }),
   '/occupancy': (operations, body) => operations.occupancy(body.topic as string),
+  '/history': (operations, body) => operations.history(body.topic as string, { since: body.since as number | undefined, limit: body.limit as number | undefined }),
   '/disconnect': (operations, body) => {
     if ((body.connectionId === undefined) === (body.user === undefined)) {
       throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'send either "connectionId" or "user"');

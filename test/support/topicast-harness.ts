@@ -9,6 +9,7 @@ import { installChannel } from '../../lambdas/core/channels/registry.js';
 import { resolveConfig, type TopicastConfig, type TopicastConfigInput } from '../../lambdas/core/config.js';
 import type { Clock, FanoutBatch, FanoutDispatcher, Logger, TokenVerifier } from '../../lambdas/core/ports.js';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../../lambdas/adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
 import { randomIds, systemClock } from '../../lambdas/composition/system.js';
@@ -111,6 +112,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     verifier: options.verifier,
     channelModules: (options.channels ?? []).map((definition, index) => installChannel(definition, `test-module-${index}`)),
     kv: new DynamoChannelKv(table.documentClient, table.tableName, options.clock ?? systemClock),
+    historyStore: new DynamoHistoryStore(table.documentClient, table.tableName, options.clock ?? systemClock),
     dispatcher,
   });
   worker = createFanoutWorkerHandler(() => deps);

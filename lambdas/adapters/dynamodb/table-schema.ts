@@ -11,6 +11,8 @@
  *   pk = t#<topic>#<shard> sk = <connId>     a subscriber of the topic (for fan-out), version v
  *   pk = kv#<key>          sk = kv           a channel module's key-value item (socket.kv)
  *   pk = u#<sub>           sk = c#<connId>   a connection of an authenticated user (disconnectUser)
+ *   pk = h#<topic>         sk = #            the topic's seq counter (history on)
+ *   pk = h#<topic>         sk = <seq, 16 digits>  a retained broadcast (replay, history reads)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
@@ -34,6 +36,10 @@ export const keys = {
   topicSubscriber: (topic: string, shard: number, connectionId: string) => ({ pk: topicPartition(topic, shard), sk: connectionId }),
   channelKv: (key: string) => ({ pk: `${CHANNEL_KV_PREFIX}${key}`, sk: 'kv' }),
   userConnection: (sub: string, connectionId: string) => ({ pk: userPartition(sub), sk: `c#${connectionId}` }),
+  historyCounter: (topic: string) => ({ pk: historyPartition(topic), sk: HISTORY_COUNTER_SORT_KEY }),
+  historyMessage: (topic: string, seq: number) => ({ pk: historyPartition(topic), sk: historySortKey(seq) }),
+  historyPartition,
+  historySortKey,
   connectionPartition: (connectionId: string) => `c#${connectionId}`,
   userPartition,
   topicPartition,
@@ -41,6 +47,21 @@ export const keys = {
 
 /** Partition-key prefix of channel key-value items; IAM confines module storage to it (dynamodb:LeadingKeys). */
 export const CHANNEL_KV_PREFIX = 'kv#';
+
+/** Partition-key prefix of history items; IAM confines history access to it (dynamodb:LeadingKeys). */
+export const HISTORY_PREFIX = 'h#';
+// '#' sorts before every digit, so a Query on seq sort keys never returns the counter.
+const HISTORY_COUNTER_SORT_KEY = '#';
+// Number.MAX_SAFE_INTEGER has 16 digits: zero-padded seqs sort as numbers do.
+const SEQ_DIGITS = 16;
+
+function historyPartition(topic: string): string {
+  return `${HISTORY_PREFIX}${topic}`;
+}
+
+function historySortKey(seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0');
+}
 
 export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
 

@@ -2,6 +2,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { cachedCredentials, credentialsFromVariables, type CredentialProvider } from '../../adapters/management-api/credentials.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
 import type { MessagingParts } from '../dependencies.js';
@@ -26,6 +27,7 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
     ids: randomIds,
     channelModules: installedChannels(),
     kv: new DynamoChannelKv(client, tableName, systemClock),
+    historyStore: new DynamoHistoryStore(client, tableName, systemClock),
     endpointFor: endpointFromEnvironment(env),
     // The fan-out hot path: SigV4-signed posts over a lean keep-alive pool, one socket per
     // post in flight (docs/performance.md). The region comes from each endpoint's host.

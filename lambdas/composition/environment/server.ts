@@ -8,6 +8,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DynamoUserConnections } from '../../adapters/dynamodb/user-connections.js';
 import { LambdaFanoutDispatcher } from '../../adapters/fanout/lambda-fanout-dispatcher.js';
@@ -19,6 +20,7 @@ import type { Logger } from '../../core/ports.js';
 import { Broadcaster } from '../../core/use-cases/broadcaster.js';
 import { ServerOperations } from '../../core/use-cases/server-operations.js';
 import { noMetrics, type Metrics } from '../../core/metrics.js';
+import { TopicHistory } from '../../core/use-cases/topic-history.js';
 import { lambdaObservability } from '../observability.js';
 import { systemClock } from '../system.js';
 import { signingCredentials } from './messaging-parts.js';
@@ -105,5 +107,6 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
     (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),
     config.fanout.postTimeoutMs,
   );
-  return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName) });
+  const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config);
+  return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName), history });
 }

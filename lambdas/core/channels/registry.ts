@@ -4,7 +4,7 @@
  * topic beats `room:*`, which beats `*`. Specificity is the number of literal characters;
  * a tie goes to fewer wildcards, then to the module installed first.
  */
-import { matchesPattern } from '../topic-patterns.js';
+import { matchesPattern, mostSpecificFirst } from '../topic-patterns.js';
 import type { ChannelDefinition } from './definition.js';
 
 export interface InstalledChannel {
@@ -30,10 +30,7 @@ export class ChannelRegistry {
     }
     if (problems.length > 0) throw new Error(`invalid channel modules:\n- ${problems.join('\n- ')}`);
     // Most literal characters first (room:lobby over room:*), then fewer wildcards, then install order.
-    this.ordered = channels
-      .map((channel, index) => ({ channel, index, literals: channel.definition.topic.replace(/\*/g, '').length, wildcards: wildcardsOf(channel.definition.topic) }))
-      .sort((a, b) => b.literals - a.literals || a.wildcards - b.wildcards || a.index - b.index)
-      .map(({ channel }) => channel);
+    this.ordered = mostSpecificFirst(channels, (channel) => channel.definition.topic);
   }
 
   public resolve(topic: string): InstalledChannel | undefined {
@@ -59,8 +56,4 @@ function problemsOf({ name, definition }: InstalledChannel): string[] {
     if (value !== undefined && typeof value !== 'function') problems.push(`${name}: ${callback} must be a function`);
   }
   return problems;
-}
-
-function wildcardsOf(pattern: string): number {
-  return pattern.split('*').length - 1;
 }

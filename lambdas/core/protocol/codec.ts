@@ -98,12 +98,16 @@ function phoenixCommand(topic: unknown, event: unknown, rawPayload: unknown, con
 /** Serializes a message for a client speaking `format`. */
 export function encodeMessage(message: OutboundMessage, format: WireFormat): string {
   if (format === 'phoenix') {
-    return JSON.stringify([message.joinRef, message.ref, message.topic, message.event, message.payload]);
+    // A broadcast has no ref of its own: its seq travels there, as a decimal string, so the
+    // payload stays the sender's and the phoenix client hands it to `onMessage(event, payload, ref)`.
+    const ref = message.seq === undefined ? message.ref : String(message.seq);
+    return JSON.stringify([message.joinRef, ref, message.topic, message.event, message.payload]);
   }
   // Native replies always carry `ref` (null when the request had none); broadcasts never do.
   if (message.event === CHANNEL_EVENTS.reply) {
     return JSON.stringify({ topic: message.topic, event: message.event, ref: message.ref, payload: message.payload });
   }
+  if (message.seq !== undefined) return JSON.stringify({ topic: message.topic, event: message.event, payload: message.payload, seq: message.seq });
   return JSON.stringify({ topic: message.topic, event: message.event, payload: message.payload });
 }
 

@@ -56,6 +56,8 @@ export const PUBLISH_REASONS = {
   invalidRequest: 'invalid_request',
   /** A batch over the 25-message limit. */
   tooManyMessages: 'too_many_messages',
+  /** A history read of a topic no `history` pattern matches. */
+  historyOff: 'history_off',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS] | (typeof PUBLISH_REASONS)[keyof typeof PUBLISH_REASONS];
 

@@ -52,6 +52,8 @@ export interface OutboundMessage {
   readonly payload: unknown;
   readonly ref: string | null;
   readonly joinRef: string | null;
+  /** A broadcast's place in its topic's history (topics with history on only). */
+  readonly seq?: number;
 }
 
 export function okReply(context: ReplyContext, response: JsonObject = {}): OutboundMessage {

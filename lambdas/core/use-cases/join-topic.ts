@@ -9,11 +9,14 @@ import { presenceStateFrames } from '../presence-frames.js';
 import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
-import type { Clock, IdGenerator, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import { readSince } from '../history.js';
+import type { Clock, IdGenerator, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import { presenceDiffMessage, type Broadcaster } from './broadcaster.js';
 import { countJoinOrLeave } from './rate-window.js';
+import { replayOnJoin } from './replay-on-join.js';
 import type { Requester } from './requester.js';
+import type { TopicHistory } from './topic-history.js';
 
 export interface JoinTopicDependencies {
   readonly store: RealtimeStore;
@@ -22,6 +25,8 @@ export interface JoinTopicDependencies {
   readonly ids: IdGenerator;
   readonly clock: Clock;
   readonly channels: ChannelRuntime;
+  readonly history: TopicHistory;
+  readonly sender: MessageSender;
 }
 
 /**
@@ -40,6 +45,7 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   const { connectionId } = requester;
   const maxTopics = config.limits.maxTopicsPerConnection;
   const userMeta = readMeta(command.payload, config.limits.maxMetaBytes);
+  const since = readSince(command.payload);
 
   const usage = await countJoinOrLeave(deps, connectionId);
   const { connection } = usage;
@@ -103,7 +109,10 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   if (failure !== null) throw failure;
   if (presence) await broadcaster.reapAfterDelivery(presence.gone, 0, connectionId, topic);
 
-  const reply = okReply(command, admitted.response);
+  // After subscribing, and only while this join still holds: a message the replay does not
+  // cover is delivered live. The replay summary wins over a channel module's keys of the same name.
+  const replay = claimNow === 'held' && write.written ? await replayOnJoin(deps, command, since, requester) : null;
+  const reply = okReply(command, replay ? { ...admitted.response, ...replay } : admitted.response);
   if (claimNow !== 'held') return [reply];
   return presence ? [reply, ...presence.state, ...admitted.pushes] : [reply, ...admitted.pushes];
 }

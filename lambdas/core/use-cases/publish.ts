@@ -6,6 +6,7 @@
  */
 import type { OutboundMessage } from '../protocol/messages.js';
 import type { Broadcaster } from './broadcaster.js';
+import type { TopicHistory } from './topic-history.js';
 
 /**
  * What is published: a topic, an event and a payload. Unlike a reply it has no refs
@@ -35,14 +36,27 @@ export interface PublishResult {
   readonly failed: number;
   /** Subscribers handed to fan-out workers (big topics), delivered after this returns. */
   readonly queued: number;
+  /** The broadcast's seq, on topics with history on. */
+  readonly seq?: number;
 }
 
 export interface PublishDependencies {
   readonly broadcaster: Broadcaster;
+  readonly history: TopicHistory;
 }
 
 export async function publish(deps: PublishDependencies, broadcast: Broadcast, options: PublishOptions = {}): Promise<PublishResult> {
-  const message: OutboundMessage = { topic: broadcast.topic, event: broadcast.event, payload: broadcast.payload, ref: null, joinRef: null };
+  // Retained before the subscribers are read: a join that subscribes after this read
+  // finds the message in history, one that subscribed before it receives it live.
+  const seq = await deps.history.append(broadcast.topic, broadcast);
+  const message: OutboundMessage = {
+    topic: broadcast.topic,
+    event: broadcast.event,
+    payload: broadcast.payload,
+    ref: null,
+    joinRef: null,
+    ...(seq !== null ? { seq } : {}),
+  };
   const report = await deps.broadcaster.broadcast(broadcast.topic, message, {
     excludeConnectionId: options.excludeConnectionId ?? null,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
@@ -53,6 +67,7 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
     gone: report.gone.length,
     failed: report.failed,
     queued: report.dispatched,
+    ...(seq !== null ? { seq } : {}),
   };
 }
 

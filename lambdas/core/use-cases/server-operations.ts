@@ -16,6 +16,7 @@ import { assertValidTopic } from '../topics.js';
 import type { Broadcaster } from './broadcaster.js';
 import { presenceEntryOf } from './join-topic.js';
 import { publish, publishAll, type PublishResult } from './publish.js';
+import type { HistoryRead, TopicHistory } from './topic-history.js';
 
 export interface ServerOperationDependencies {
   readonly store: RealtimeStore;
@@ -23,6 +24,14 @@ export interface ServerOperationDependencies {
   readonly config: TopicastConfig;
   readonly closer: ConnectionCloser;
   readonly users: UserConnectionIndex;
+  readonly history: TopicHistory;
+}
+
+export interface HistoryOptions {
+  /** Only messages with a greater seq. @default 0 (every retained message) */
+  readonly since?: number;
+  /** At most this many, oldest first. @default the topic's maxMessages */
+  readonly limit?: number;
 }
 
 export interface DeliveryOptions {
@@ -104,6 +113,25 @@ export class ServerOperations {
     const subscriptions = await this.subscriptions(topic);
     const keys = new Set(subscriptions.flatMap(presenceEntryOf).map(({ key }) => key));
     return { topic, subscribers: subscriptions.length, presence: keys.size };
+  }
+
+  /**
+   * The topic's retained messages after `since`, oldest first, with the topic's current
+   * seq and whether retention dropped some after `since`. Page forward with `since` set
+   * to the last seq returned.
+   */
+  public async history(topic: string, options: HistoryOptions = {}): Promise<HistoryRead> {
+    assertValidTopic(topic);
+    const { since, limit } = options;
+    if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0)) {
+      throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'since must be an integer of at least 0');
+    }
+    if (limit !== undefined && (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1)) {
+      throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'limit must be an integer of at least 1');
+    }
+    const read = await this.deps.history.read(topic, { ...(since !== undefined ? { since } : {}), ...(limit !== undefined ? { limit } : {}) });
+    if (read === null) throw new ProtocolError(PUBLISH_REASONS.historyOff, `${topic} keeps no history: add a matching pattern to the config's "history"`);
+    return read;
   }
 
   private async subscriptions(topic: string): Promise<SubscriptionRecord[]> {
