@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, ConfigError } from '../../lambdas/core/config.js';
+import { historyFor, isTruncated, readSince, replayRange } from '../../lambdas/core/history.js';
+import { encodeMessage } from '../../lambdas/core/protocol/codec.js';
+import { ProtocolError } from '../../lambdas/core/errors.js';
+
+const retention = { maxMessages: 100, ttlSeconds: 3600 };
+
+describe('history rules', () => {
+  describe('historyFor', () => {
+    it('is off without a matching pattern and takes the most specific matching one', () => {
+      const config = resolveConfig({ history: { 'room:*': { maxMessages: 10 }, 'room:vip': { ttlSeconds: 60 }, '*': {} } });
+
+      expect(historyFor('room:vip', config)).toEqual({ maxMessages: 100, ttlSeconds: 60 });
+      expect(historyFor('room:lobby', config)).toEqual({ maxMessages: 10, ttlSeconds: 3600 });
+      expect(historyFor('user:1', config)).toEqual({ maxMessages: 100, ttlSeconds: 3600 });
+      expect(historyFor('room:lobby', resolveConfig({}))).toBeNull();
+    });
+  });
+
+  describe('config', () => {
+    it('refuses retention outside its ranges, naming the field', () => {
+      expect(() => resolveConfig({ history: { 'room:*': { maxMessages: 0 } } })).toThrow(ConfigError);
+      expect(() => resolveConfig({ history: { 'room:*': { maxMessages: 1001 } } })).toThrow(/history\.room:\*\.maxMessages/);
+      expect(() => resolveConfig({ history: { 'room:*': { ttlSeconds: 8 * 24 * 3600 } } })).toThrow(/ttlSeconds/);
+      expect(() => resolveConfig({ history: { 'room:*': { keep: 3 } } as never })).toThrow(/keep is not a setting/);
+      expect(() => resolveConfig({ history: ['room:*'] as never })).toThrow(/history/);
+    });
+  });
+
+  describe('readSince', () => {
+    it('reads a non-negative integer and refuses anything else with invalid_frame', () => {
+      expect(readSince({})).toBeNull();
+      expect(readSince({ since: null })).toBeNull();
+      expect(readSince({ since: 0 })).toBe(0);
+      expect(readSince({ since: 41 })).toBe(41);
+      for (const since of [-1, 1.5, '41', Number.MAX_SAFE_INTEGER + 2, {}]) {
+        expect(() => readSince({ since })).toThrow(ProtocolError);
+        try {
+          readSince({ since });
+        } catch (error) {
+          expect((error as ProtocolError).reason).toBe('invalid_frame');
+        }
+      }
+    });
+  });
+
+  describe('replayRange', () => {
+    it('covers since+1 up to the counter when all of it is retained', () => {
+      const range = replayRange(1041, { current: 1050, first: 1001 }, retention);
+
+      expect(range).toEqual({ after: 1041, upTo: 1050, limit: 100, firstMissing: 1042 });
+      expect(isTruncated(range, 1042)).toBe(false);
+      expect(isTruncated(range, 1043)).toBe(true);
+      expect(isTruncated(range, null)).toBe(true);
+    });
+
+    it('starts at the oldest retained seq when the gap is longer than maxMessages', () => {
+      const range = replayRange(1000, { current: 1500, first: 1001 }, retention);
+
+      expect(range).toEqual({ after: 1400, upTo: 1500, limit: 100, firstMissing: 1001 });
+      expect(isTruncated(range, 1401)).toBe(true);
+    });
+
+    it('starts at the epoch first seq for since 0 or a seq of an expired epoch, and is then not truncated', () => {
+      expect(replayRange(0, { current: 5005, first: 5001 }, retention)).toEqual({ after: 5000, upTo: 5005, limit: 100, firstMissing: 5001 });
+      expect(isTruncated(replayRange(0, { current: 5005, first: 5001 }, retention), 5001)).toBe(false);
+    });
+
+    it('has nothing to replay when the client is up to date or the topic has no counter', () => {
+      expect(replayRange(1050, { current: 1050, first: 1001 }, retention)).toBeNull();
+      expect(replayRange(2000, { current: 1050, first: 1001 }, retention)).toBeNull();
+      expect(replayRange(3, null, retention)).toBeNull();
+      expect(isTruncated(null, null)).toBe(false);
+    });
+  });
+
+  describe('frames', () => {
+    const broadcast = { topic: 'room:a', event: 'shout', payload: { body: 'hi' }, ref: null, joinRef: null, seq: 42 };
+
+    it('carries seq as a field of native broadcasts', () => {
+      expect(JSON.parse(encodeMessage(broadcast, 'native'))).toEqual({ topic: 'room:a', event: 'shout', payload: { body: 'hi' }, seq: 42 });
+    });
+
+    it('carries seq in the ref slot of Phoenix V2 broadcasts, the payload unchanged', () => {
+      expect(JSON.parse(encodeMessage(broadcast, 'phoenix'))).toEqual([null, '42', 'room:a', 'shout', { body: 'hi' }]);
+      expect(JSON.parse(encodeMessage({ ...broadcast, joinRef: '7' }, 'phoenix'))).toEqual(['7', '42', 'room:a', 'shout', { body: 'hi' }]);
+    });
+
+    it('leaves frames without seq as they were', () => {
+      const { seq: _seq, ...plain } = broadcast;
+      expect(JSON.parse(encodeMessage(plain, 'native'))).toEqual({ topic: 'room:a', event: 'shout', payload: { body: 'hi' } });
+      expect(JSON.parse(encodeMessage(plain, 'phoenix'))).toEqual([null, null, 'room:a', 'shout', { body: 'hi' }]);
+    });
+  });
+});
