@@ -48,7 +48,7 @@ describe('the packed tarball', () => {
   it('holds the build, the bin and the docs, and no sources, tests or lock file', () => {
     const size = statSync(tarball).size;
     console.info(`packed tarball: ${(size / 1024).toFixed(1)} KiB, ${packedFiles.length} files`);
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/client/phoenix-transport.js', 'dist/channel/index.js', 'dist/channel/index.d.ts', 'dist/lambdas/handlers/publish.js', 'cli/topicast.mjs', 'README.md', 'package.json']) {
+    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/client/phoenix-transport.js', 'dist/client/index.js', 'dist/channel/index.js', 'dist/channel/index.d.ts', 'dist/lambdas/handlers/publish.js', 'cli/topicast.mjs', 'README.md', 'package.json']) {
       expect(packedFiles, file).toContain(file);
     }
     expect(packedFiles.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);

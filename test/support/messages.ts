@@ -9,6 +9,8 @@ export interface NativeMessage {
   readonly event: string;
   readonly payload: unknown;
   readonly ref?: string | null;
+  /** A broadcast's seq on a topic with history on. */
+  readonly seq?: number;
 }
 
 /** A Phoenix V2 message: [join_ref, ref, topic, event, payload]. */
