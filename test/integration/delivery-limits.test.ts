@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Presence, type Channel } from 'phoenix';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../../lambdas/adapters/dynamodb/history-store.js';
 import { SignedHttpMessageSender } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { cachedCredentials } from '../../lambdas/adapters/management-api/credentials.js';
 import { assembleMessaging, type MessagingDependencies } from '../../lambdas/composition/dependencies.js';
@@ -110,7 +111,12 @@ function recordingDispatcher(refuse: (index: number) => boolean = () => false): 
 
 /** The harness's dependencies with some parts replaced (a real sender, a dispatcher, a store). */
 function rewired(h: Harness, parts: Partial<Pick<MessagingDependencies, 'sender' | 'store'>> & { dispatcher?: FanoutDispatcher }): MessagingDependencies {
-  return assembleMessaging({ ...h.deps, kv: new DynamoChannelKv(table.documentClient, table.tableName, systemClock), ...parts });
+  return assembleMessaging({
+    ...h.deps,
+    kv: new DynamoChannelKv(table.documentClient, table.tableName, systemClock),
+    historyStore: new DynamoHistoryStore(table.documentClient, table.tableName, systemClock),
+    ...parts,
+  });
 }
 
 const harness = (options: HarnessOptions = {}) => createHarness(table, options);

@@ -26,6 +26,6 @@ export async function replayOnJoin(
     // drops it if it belongs to an earlier join of the topic.
     const data = encodeMessage({ topic: command.topic, event, payload, ref: null, joinRef: command.joinRef, seq }, command.format);
     // One post per message: each fitted a frame when it was broadcast, and they arrive in order.
-    return (await deps.sender.send({ ...target, data })) === 'delivered';
+    return (await deps.sender.send({ ...target, data })).outcome === 'delivered';
   });
 }
