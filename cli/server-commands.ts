@@ -108,7 +108,7 @@ function format(command: ServerCommand, body: any): string {
       return `closed ${body.closed}, already gone ${body.gone}`;
     case 'history': {
       const lines = (body.messages as unknown[]).map((message) => JSON.stringify(message));
-      lines.push(`${String(body.topic)}: ${lines.length} messages, current seq ${String(body.seq)}${body.truncated ? ', retention dropped messages after --since' : ''}`);
+      lines.push(`${String(body.topic)}: ${lines.length} message${lines.length === 1 ? '' : 's'}, current seq ${String(body.seq)}${body.truncated ? ', retention dropped messages after --since' : ''}`);
       return lines.join('\n');
     }
   }
