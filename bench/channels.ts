@@ -24,13 +24,14 @@ import { noMetrics } from '../lambdas/core/metrics.js';
 import type { ChannelDefinition } from '../lambdas/core/channels/definition.js';
 import { installChannel } from '../lambdas/core/channels/registry.js';
 import { resolveConfig } from '../lambdas/core/config.js';
-import type { GatewayEvent, GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
+import type { GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPushHandler } from '../lambdas/handlers/push.js';
 import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
 import room from '../examples/chat/room.js';
 import { bundleFunctions } from './bundles.js';
+import { benchEvent, percentile, r2 } from './handler-events.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ITERATIONS = QUICK ? 60 : 300;
@@ -56,27 +57,6 @@ const SETUPS = [
 
 type Op = 'join' | 'push';
 
-function event(routeKey: string, connectionId: string, body?: string): GatewayEvent {
-  return {
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$connect' ? 'CONNECT' : 'MESSAGE',
-      connectionId,
-      domainName: 'bench.local',
-      stage: 'bench',
-      apiId: 'bench',
-      requestId: `${connectionId}-${Math.random()}`,
-      connectedAt: Date.now(),
-      requestTimeEpoch: Date.now(),
-      messageDirection: 'IN',
-      identity: { sourceIp: '127.0.0.1', userAgent: 'bench' },
-    },
-    ...(body !== undefined ? { body, isBase64Encoded: false } : {}),
-  } as unknown as GatewayEvent;
-}
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
-const r2 = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
   const dynamo = await startDynamoDb({});
@@ -115,16 +95,16 @@ async function main(): Promise<void> {
     counts[setup.name] = { join: {}, push: {} };
     for (let i = 0; i < SUBSCRIBERS; i += 1) {
       const id = `${setup.name}-sub-${i}`;
-      await handlers.connect(event('$connect', id));
-      await handlers.join(event('join', id, JSON.stringify({ action: 'join', topic: setup.topic, payload: { name: id } })));
+      await handlers.connect(benchEvent('$connect', id));
+      await handlers.join(benchEvent('join', id, JSON.stringify({ action: 'join', topic: setup.topic, payload: { name: id } })));
     }
-    await handlers.connect(event('$connect', `${setup.name}-actor`));
+    await handlers.connect(benchEvent('$connect', `${setup.name}-actor`));
   }
 
   const timed = async (setup: (typeof SETUPS)[number], op: Op, body: string, record: boolean) => {
     requests.length = 0;
     const started = performance.now();
-    await handlers[op](event(op, `${setup.name}-actor`, body));
+    await handlers[op](benchEvent(op, `${setup.name}-actor`, body));
     const ms = performance.now() - started;
     if (!record) return;
     samples[setup.name]![op].push(ms);

@@ -18,12 +18,13 @@ import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
 import { publish } from '../lambdas/core/use-cases/publish.js';
-import type { GatewayEvent, GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
+import type { GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPushHandler } from '../lambdas/handlers/push.js';
 import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
 import { PRICES, PRICES_DATE } from './cost.js';
+import { benchEvent, percentile, r2 } from './handler-events.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ITERATIONS = QUICK ? 30 : 150;
@@ -39,27 +40,6 @@ interface Tally {
 
 const newTally = (): Tally => ({ requests: {}, readUnits: 0, writeUnits: 0, posts: 0, ms: [] });
 
-function event(routeKey: string, connectionId: string, body?: string): GatewayEvent {
-  return {
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$connect' ? 'CONNECT' : 'MESSAGE',
-      connectionId,
-      domainName: 'bench.local',
-      stage: 'bench',
-      apiId: 'bench',
-      requestId: `${connectionId}-${Math.random()}`,
-      connectedAt: Date.now(),
-      requestTimeEpoch: Date.now(),
-      messageDirection: 'IN',
-      identity: { sourceIp: '127.0.0.1', userAgent: 'bench' },
-    },
-    ...(body !== undefined ? { body, isBase64Encoded: false } : {}),
-  } as unknown as GatewayEvent;
-}
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
-const r2 = (value: number) => Math.round(value * 100) / 100;
 
 async function main(): Promise<void> {
   const dynamo = await startDynamoDb({});
@@ -131,14 +111,14 @@ async function main(): Promise<void> {
   ];
 
   const actor = 'actor';
-  await handlers.connect(event('$connect', actor));
-  for (const { topic } of pushes) await handlers.join(event('join', actor, JSON.stringify({ action: 'join', topic })));
+  await handlers.connect(benchEvent('$connect', actor));
+  for (const { topic } of pushes) await handlers.join(benchEvent('join', actor, JSON.stringify({ action: 'join', topic })));
   const tallies = new Map<string, Tally>([...pushes, ...joins].map(({ name }, i) => [`${i < pushes.length ? 'push' : 'join'}: ${name}`, newTally()]));
   const run = async (key: string, handler: GatewayHandler, body: string, record: boolean) => {
     const tally = tallies.get(key) as Tally;
     current = record ? tally : null;
     const started = performance.now();
-    await handler(event('x', actor, body));
+    await handler(benchEvent('x', actor, body));
     if (record) tally.ms.push(performance.now() - started);
     current = null;
   };
