@@ -11,6 +11,7 @@
  *   allowedOrigins    comma-separated Origin values (default: any origin)
  *   presenceDisabled  comma-separated topic patterns without presence, e.g. broadcast:*
  *   channels          comma-separated channel module files, e.g. examples/chat/room.ts,examples/chat/inbox.ts
+ *   history           JSON retention per topic pattern, e.g. '{"room:*":{"maxMessages":100,"ttlSeconds":3600}}'
  *   removalPolicy     retain | destroy (default retain)
  *   managementEndpoint where functions post (default https://{apiId}.execute-api.{region}.amazonaws.com/{stage})
  *
@@ -38,6 +39,18 @@ const removalPolicy = context('removalPolicy');
 if (removalPolicy !== undefined && removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
   throw new Error(`context removalPolicy must be 'retain' or 'destroy', got '${removalPolicy}'`);
 }
+// From `-c` it arrives as JSON text; from cdk.json's context it may already be an object.
+const historyContext: unknown = app.node.tryGetContext('history');
+let history: Record<string, Record<string, number>> | undefined;
+if (typeof historyContext === 'string' && historyContext.length > 0) {
+  try {
+    history = JSON.parse(historyContext) as Record<string, Record<string, number>>;
+  } catch (error) {
+    throw new Error(`context history must be JSON such as {"room:*":{"maxMessages":100}}, got '${historyContext}'`, { cause: error });
+  }
+} else if (typeof historyContext === 'object' && historyContext !== null) {
+  history = historyContext as Record<string, Record<string, number>>;
+}
 const account = process.env.CDK_DEPLOY_ACCOUNT;
 const region = process.env.CDK_DEPLOY_REGION;
 
@@ -54,6 +67,7 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     presenceDisabled: list('presenceDisabled'),
     channels: list('channels'),
     managementEndpoint: context('managementEndpoint'),
+    history,
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
   },
 });
