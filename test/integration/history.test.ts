@@ -186,7 +186,7 @@ describe('history', () => {
       for (const item of Items ?? []) expect(item.expiresAt).toEqual(expect.any(Number));
     });
 
-    it('replays Phoenix V2 frames with the seq in the ref slot and the join_ref of the join', async () => {
+    it('replays Phoenix V2 frames as they were broadcast, the seq in the ref slot', async () => {
       const { h, ids } = await withClients(1);
       const [alice] = ids as [string];
       const topic = uniqueTopic();
@@ -197,8 +197,8 @@ describe('history', () => {
 
       const received = asPhoenix(h.sender.messagesFor(alice));
       expect(received.slice(0, 3)).toEqual([
-        ['5', String(seq), topic, 'shout', { n: 1 }],
-        ['5', String((seq as number) + 1), topic, 'shout', { n: 2 }],
+        [null, String(seq), topic, 'shout', { n: 1 }],
+        [null, String((seq as number) + 1), topic, 'shout', { n: 2 }],
         ['5', '6', topic, 'phx_reply', { status: 'ok', response: { replayed: 2, truncated: false, seq: (seq as number) + 1 } }],
       ]);
     });
@@ -229,6 +229,41 @@ describe('history', () => {
 
       expect(JSON.parse(response.body ?? '')).toEqual(errorReplyFor(topic, 'j', 'invalid_frame'));
       expect(broadcastsOf(h, alice)).toEqual([]);
+    });
+
+    it('gives no seq to a broadcast too big to deliver, and keeps nothing of it', async () => {
+      const { h, ids } = await withClients(1);
+      const [alice] = ids as [string];
+      const topic = uniqueTopic();
+      const { seq } = await operations(h).publish(topic, 'shout', { n: 1 });
+
+      await expect(operations(h).publish(topic, 'shout', { big: 'x'.repeat(131_000) })).rejects.toMatchObject({ reason: 'payload_too_large' });
+      const next = await operations(h).publish(topic, 'shout', { n: 2 });
+
+      expect(next.seq).toBe((seq as number) + 1);
+      expect((await operations(h).history(topic)).messages.map((m) => m.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+      void alice;
+    });
+
+    it('replays past a message whose post failed, and stops when the socket is gone', async () => {
+      const { h, ids } = await withClients(2);
+      const [alice, bob] = ids as [string, string];
+      const topic = uniqueTopic();
+      const seqs: number[] = [];
+      for (let n = 1; n <= 3; n += 1) seqs.push((await operations(h).publish(topic, 'shout', { n })).seq as number);
+      let posts = 0;
+      const flaky = { send: async (delivery: Parameters<Harness['sender']['send']>[0]) => ((posts += 1) === 2 ? { outcome: 'failed' as const, status: 500, retries: 3 } : h.sender.send(delivery)) };
+
+      const summary = await h.deps.history.replay(topic, (seqs[0] as number) - 1, async (entry) => {
+        const { outcome } = await flaky.send({ endpoint: h.endpoint, connectionId: alice, data: JSON.stringify(entry) });
+        return outcome === 'delivered';
+      });
+      h.sender.markGone(bob);
+      await h.send(bob, { action: 'join', topic, payload: { since: (seqs[0] as number) - 1 }, ref: 'j' });
+
+      expect(summary).toEqual({ replayed: 2, truncated: false, seq: seqs[2] });
+      expect(h.sender.messagesFor(alice).map((m) => (m as { seq: number }).seq)).toEqual([seqs[0], seqs[2]]);
+      expect(h.sender.attempts.filter((a) => a.connectionId === bob && a.data.includes('"shout"'))).toHaveLength(1);
     });
 
     it('loses nothing to a join racing live broadcasts: every seq arrives, and duplicates are only seqs up to the reply seq', async () => {

@@ -309,11 +309,16 @@ function sum<T extends Partial<BroadcastReport>>(a: T, b: Partial<BroadcastRepor
 /** The frames a broadcast sends: a presence diff split to fit, anything else whole or refused. */
 function framesOf(topic: string, message: OutboundMessage): OutboundMessage[] {
   if (message.event === PRESENCE_EVENTS.diff) return presenceDiffFrames(topic, message.payload as PresenceDiff);
+  assertFitsOneMessage(message);
+  return [message];
+}
+
+/** Refuses a broadcast whose frame (in either wire format) API Gateway would not deliver. */
+export function assertFitsOneMessage(message: OutboundMessage): void {
   const bytes = largestEncoding(message);
   if (bytes > API_GATEWAY_LIMITS.messageBytes) {
     throw new ProtocolError(REASONS.payloadTooLarge, `the broadcast frame would be ${bytes} bytes; API Gateway delivers at most ${API_GATEWAY_LIMITS.messageBytes}`);
   }
-  return [message];
 }
 
 function describe(error: unknown): string {

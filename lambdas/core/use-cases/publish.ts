@@ -5,7 +5,7 @@
  * added once.
  */
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { Broadcaster } from './broadcaster.js';
+import { assertFitsOneMessage, type Broadcaster } from './broadcaster.js';
 import type { TopicHistory } from './topic-history.js';
 
 /**
@@ -46,6 +46,9 @@ export interface PublishDependencies {
 }
 
 export async function publish(deps: PublishDependencies, broadcast: Broadcast, options: PublishOptions = {}): Promise<PublishResult> {
+  // A refused broadcast must not take a seq (a hole every client would wait on) nor be
+  // kept for replay: check its frame, with the longest seq there is, before appending.
+  if (deps.history.isOn(broadcast.topic)) assertFitsOneMessage({ ...broadcast, ref: null, joinRef: null, seq: Number.MAX_SAFE_INTEGER });
   // Retained before the subscribers are read: a join that subscribes after this read
   // finds the message in history, one that subscribed before it receives it live.
   const seq = await deps.history.append(broadcast.topic, broadcast);

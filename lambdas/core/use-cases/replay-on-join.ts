@@ -22,10 +22,12 @@ export async function replayOnJoin(
   target: { readonly endpoint: string; readonly connectionId: string },
 ): Promise<ReplaySummary | null> {
   return deps.history.replay(command.topic, since, async ({ seq, event, payload }) => {
-    // Each message as it was broadcast, with this join's join_ref so a phoenix client
-    // drops it if it belongs to an earlier join of the topic.
-    const data = encodeMessage({ topic: command.topic, event, payload, ref: null, joinRef: command.joinRef, seq }, command.format);
-    // One post per message: each fitted a frame when it was broadcast, and they arrive in order.
-    return (await deps.sender.send({ ...target, data })).outcome === 'delivered';
+    // Each message byte for byte as it was broadcast live, so it fits one API Gateway
+    // message as it did then (publish checked it before keeping it).
+    const data = encodeMessage({ topic: command.topic, event, payload, ref: null, joinRef: null, seq }, command.format);
+    // One post per message, awaited, so they arrive in order. A post that failed after
+    // retries leaves a gap the client can see; only a gone socket ends the replay.
+    const { outcome } = await deps.sender.send({ ...target, data });
+    return outcome === 'gone' ? 'stop' : outcome === 'delivered';
   });
 }

@@ -44,11 +44,11 @@ export class TopicHistory {
 
   /**
    * Hands every retained message with seq > `since`, up to the counter as read now, to
-   * `deliver` in order; stops early when `deliver` answers false (the socket is gone).
+   * `deliver` in order; `deliver` answers whether it was delivered, or 'stop' (the socket is gone).
    * Call it after the subscription is written: any seq above the counter read here is
    * then delivered live. `since` null only reads the counter (the reply's `seq`).
    */
-  public async replay(topic: string, since: number | null, deliver: (entry: HistoryEntry) => Promise<boolean>): Promise<ReplaySummary | null> {
+  public async replay(topic: string, since: number | null, deliver: (entry: HistoryEntry) => Promise<boolean | 'stop'>): Promise<ReplaySummary | null> {
     const retention = historyFor(topic, this.config);
     if (retention === null) return null;
     const counter = await this.store.counter(topic);
@@ -61,8 +61,9 @@ export class TopicHistory {
       pages: for await (const page of this.store.read(topic, range)) {
         for (const entry of page) {
           firstReplayed ??= entry.seq;
-          if (!(await deliver(entry))) break pages;
-          replayed += 1;
+          const delivered = await deliver(entry);
+          if (delivered === 'stop') break pages;
+          if (delivered) replayed += 1;
         }
       }
     }
@@ -77,7 +78,7 @@ export class TopicHistory {
     const limit = Math.min(options.limit ?? retention.maxMessages, retention.maxMessages);
     const summary = await this.replay(topic, options.since ?? 0, async (entry) => {
       messages.push(entry);
-      return messages.length < limit;
+      return messages.length < limit ? true : 'stop';
     });
     if (summary === null) return null;
     return { topic, seq: summary.seq, truncated: summary.truncated, messages };
