@@ -40,6 +40,17 @@ function operations(h: Harness): ServerOperations {
   return new ServerOperations({ ...h.deps, closer, users: new DynamoUserConnections(table.documentClient, table.tableName) });
 }
 
+/** What `more` sent beyond `base` (multisets of command names), sorted. */
+function extra(more: readonly string[], base: readonly string[]): string[] {
+  const left = [...base];
+  return more.filter((name) => {
+    const index = left.indexOf(name);
+    if (index < 0) return true;
+    left.splice(index, 1);
+    return false;
+  }).sort();
+}
+
 const broadcastsOf = (h: Harness, id: string, event = 'shout') => asNative(h.sender.messagesFor(id)).filter((m) => m.event === event) as (NativeMessage & { seq: number })[];
 
 describe('history', () => {
@@ -313,18 +324,21 @@ describe('history', () => {
       const { h, ids } = await withClients(1);
       const [alice] = ids as [string];
       const topic = uniqueTopic();
+      const plainTopic = uniqueTopic('chat');
       const { seq } = await operations(h).publish(topic, 'shout', {});
+      const requestsOf = async (frame: Record<string, unknown>) => {
+        await h.send(alice, frame); // joined once already: every measured join is a rejoin
+        log.clear();
+        await h.send(alice, frame);
+        return [...log.names];
+      };
 
-      log.clear();
-      await h.send(alice, { action: 'join', topic, ref: '1' });
-      const plain = [...log.names].sort();
-      log.clear();
-      await h.send(alice, { action: 'join', topic, payload: { since: (seq as number) - 1 }, ref: '2' });
-      const replaying = [...log.names].sort();
+      const plain = await requestsOf({ action: 'join', topic: plainTopic, ref: '1' });
+      const withHistory = await requestsOf({ action: 'join', topic, ref: '2' });
+      const replaying = await requestsOf({ action: 'join', topic, payload: { since: (seq as number) - 1 }, ref: '3' });
 
-      // Without history: a Query of the connection, two Puts, a Query of the topic (presence).
-      expect(plain).toEqual(['GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'QueryCommand', 'QueryCommand']);
-      expect(replaying).toEqual(['GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand']);
+      expect(extra(withHistory, plain)).toEqual(['GetItemCommand']);
+      expect(extra(replaying, plain)).toEqual(['GetItemCommand', 'QueryCommand']);
     });
   });
 });
