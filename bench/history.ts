@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
   const config = resolveConfig({
     auth: 'none',
-    limits: { maxPushesPerWindow: 1_000_000 },
+    limits: { maxPushesPerWindow: 1_000_000, maxJoinsPerWindow: 1_000_000 },
     presenceDisabled: ['*'],
     history: { 'room:*': { maxMessages: 100, ttlSeconds: 3600 } },
   });
