@@ -17,6 +17,7 @@ import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store
 import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
+import { noMetrics } from '../lambdas/core/metrics.js';
 import { publish } from '../lambdas/core/use-cases/publish.js';
 import type { GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   const deps = assembleMessaging({
     config,
     logger: silentLogger,
+    metrics: noMetrics,
     store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
     clock: systemClock,
     ids: randomIds,
