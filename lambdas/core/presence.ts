@@ -76,3 +76,39 @@ export function diffBetween(current: PresenceState, incoming: PresenceState): Pr
   }
   return diffOf(joins, leaves);
 }
+
+/**
+ * Folds a window's diffs, in order, into one, so that a member applying it (Phoenix's
+ * `Presence.syncDiff`) ends in the state it would reach by applying each diff in turn.
+ * Within one diff, joins come before leaves, as `syncDiff` applies them.
+ *
+ * Per phx_ref the last event wins. A join followed by a leave of the same phx_ref cancels
+ * the join; the leave is kept, because a member that joined inside the window holds that
+ * join in its `presence_state` and must still see it go. For every other member a leave of
+ * a phx_ref it never had changes nothing, so the final state is the same from any state
+ * the member may hold at any point of the window.
+ */
+export function mergeDiffs(diffs: Iterable<PresenceDiff>): PresenceDiff {
+  // Map insertion order keeps each phx_ref where it first appeared, so metas keep their order.
+  const last = new Map<string, { kind: 'join' | 'leave'; entry: PresenceEntry }>();
+  const record = (kind: 'join' | 'leave', state: PresenceState) => {
+    for (const [key, { metas }] of Object.entries(state)) {
+      for (const meta of metas) {
+        last.set(refId(key, meta.phx_ref), { kind, entry: { key, meta } });
+      }
+    }
+  };
+  for (const diff of diffs) {
+    record('join', diff.joins);
+    record('leave', diff.leaves);
+  }
+  const joins: PresenceEntry[] = [];
+  const leaves: PresenceEntry[] = [];
+  for (const { kind, entry } of last.values()) (kind === 'join' ? joins : leaves).push(entry);
+  return diffOf(joins, leaves);
+}
+
+// phx_refs are unique per join, but a key is part of the identity Phoenix matches on.
+function refId(key: string, phxRef: string): string {
+  return `${key.length}:${key}${phxRef}`;
+}
