@@ -14,4 +14,6 @@ export const DEFAULT_TIMEOUT_SECONDS = {
   route: 10,
   /** The worker posts up to `fanout.workerBatchSize` messages with retries on 429. */
   fanoutWorker: 60,
+  /** A presence stream batch: per topic one diff, each a fan-out like a broadcast's. */
+  presence: 60,
 } as const;

@@ -19,6 +19,8 @@ export interface LocalDynamoDb {
   readonly embedded: boolean;
   readonly client: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
+  /** Another client to the same endpoint (its own middleware stack); the caller destroys it. */
+  newClient(): DynamoDBClient;
   end(): Promise<void>;
 }
 
@@ -40,8 +42,10 @@ export async function startDynamoDb(options: LocalDynamoDbOptions = {}): Promise
     });
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
-  const client = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? LOCAL_REGION, credentials: credentialsFor(options.endpoint) });
+  const clientConfig = { endpoint, region: process.env.AWS_REGION ?? LOCAL_REGION, credentials: credentialsFor(options.endpoint) };
+  const client = new DynamoDBClient(clientConfig);
   return {
+    newClient: () => new DynamoDBClient(clientConfig),
     endpoint,
     embedded: server !== undefined,
     client,

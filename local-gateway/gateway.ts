@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from '../lambdas/adapters/dynamodb/table-schema.js';
 import type { MessagingDependencies } from '../lambdas/composition/dependencies.js';
 import { configFromEnvironment, type Environment } from '../lambdas/composition/environment/shared.js';
@@ -20,7 +21,7 @@ import { ROUTE_KEYS } from '../lambdas/core/protocol/constants.js';
 import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../lib/function-timeouts.js';
 import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
-import { ensureTable, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
+import { ensureTable, LOCAL_REGION, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
 import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
 import { loadChannelModules } from './channel-loader.js';
 import { localDependencies } from './local-dependencies.js';
@@ -37,6 +38,10 @@ import { pagesRoute } from './pages/pages-route.js';
 import { observedStore } from './pages/topic-view.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
+import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
+import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
+import { captureTableStream } from './stream-capture.js';
+import { LocalTableStream } from './table-stream.js';
 
 export interface GatewayOptions {
   /** Port to listen on; 0 picks a free one. @default 3001 */
@@ -66,7 +71,7 @@ export interface GatewayOptions {
   /**
    * Function and integration timeouts, in milliseconds. The function defaults are the
    * construct's (lib/function-timeouts.ts).
-   * @default { route: 10000, fanoutWorker: 60000, integration: 29000 }
+   * @default { route: 10000, fanoutWorker: 60000, presence: 60000, integration: 29000 }
    */
   readonly timeoutsMs?: Partial<LocalTimeouts>;
   /** Where log lines go. @default stdout */
@@ -80,6 +85,8 @@ export interface LocalTimeouts {
   readonly route: number;
   /** Timeout of the fan-out worker. */
   readonly fanoutWorker: number;
+  /** Timeout of the presence function (a reader of the table's stream). */
+  readonly presence: number;
   /** API Gateway's integration timeout: the client's answer when a route takes longer. */
   readonly integration: number;
 }
@@ -97,6 +104,8 @@ export interface RunningGateway {
   sweep(nowSeconds?: number): Promise<{ connections: number; items: number }>;
   /** Waits until queued fan-out batches have run. */
   drain(): Promise<void>;
+  /** Hands the table stream's buffered records to the presence function now, without waiting for the window, and waits for it. */
+  flushPresence(): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -128,6 +137,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const timeouts: LocalTimeouts = {
     route: DEFAULT_TIMEOUT_SECONDS.route * 1000,
     fanoutWorker: DEFAULT_TIMEOUT_SECONDS.fanoutWorker * 1000,
+    presence: DEFAULT_TIMEOUT_SECONDS.presence * 1000,
     integration: API_GATEWAY_LIMITS.integrationTimeoutSeconds * 1000,
     ...options.timeoutsMs,
   };
@@ -160,6 +170,27 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return invocation;
     }),
   );
+
+  // The table's stream and the presence function's event source mappings: every write of
+  // this gateway's handlers (and its TTL sweeper's deletes) reaches the presence readers.
+  const presenceReaders = presenceStreamReaders(config.presence).map((reader) => {
+    const presenceFunction = { name: `topicast-presence-${reader.windowSeconds}s`, timeoutMs: timeouts.presence, handler: createPresenceStreamHandler(() => ({ ...deps, reader })) };
+    return {
+      reader,
+      invoke: (event: Parameters<typeof presenceFunction.handler>[0]) =>
+        log.timed('presence', `${event.Records.length} records`, async () => {
+          const invocation = await invokeLocally(presenceFunction, event, log.logger);
+          if (invocation.status === 'failed') throw invocation.error;
+          return invocation.result;
+        }),
+    };
+  });
+  const tableStream = new LocalTableStream({ tableName, region: LOCAL_REGION, logger: log.logger }, presenceReaders);
+  const imageReader = dynamo.newClient();
+  captureTableStream(dynamo.client, tableStream, { imageReader });
+  const sweeperClient = dynamo.newClient();
+  captureTableStream(sweeperClient, tableStream, { imageReader, expiry: true });
+  const sweeperDocumentClient = DynamoDBDocumentClient.from(sweeperClient);
 
   const closeReasons = new Map<string, { code: number; reason: string }>();
   const httpRoutes: HttpRoute[] = [
@@ -310,7 +341,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }
   }
 
-  const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(dynamo.documentClient, tableName, nowSeconds);
+  const sweep = (nowSeconds = Math.floor(Date.now() / 1000)) => sweepExpiredItems(sweeperDocumentClient, tableName, nowSeconds);
   const sweepTimer = setInterval(() => {
     sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error }));
   }, options.sweepIntervalMs ?? 30_000);
@@ -326,6 +357,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     connections: pool,
     sweep,
     drain: () => dispatcher.drain(),
+    flushPresence: () => tableStream.flush(),
     async end() {
       clearInterval(sweepTimer);
       const closing = [...pool.all()].map(
@@ -337,11 +369,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000))]);
       // $disconnect handlers still post leaves through this server's Management API.
       await log.settled();
+      await tableStream.end();
       await dispatcher.drain();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      imageReader.destroy();
+      sweeperClient.destroy();
       await dynamo.end();
     },
   };

@@ -2,8 +2,9 @@
  * dynalite never expires items, while DynamoDB deletes them after `expiresAt`. The sweeper
  * stands in for DynamoDB's TTL: it finds expired items (a Scan, acceptable here because it
  * runs in the background of a local gateway, never on a request path) and deletes them,
- * one by one and silently, as TTL does: no presence leave is sent and nothing else is
- * touched, so whatever relies on TTL behaves locally as it will on AWS.
+ * as TTL does: no function runs for them, but the deletes reach the table's stream with
+ * DynamoDB's own identity (the gateway captures this client's writes as expiry), where the
+ * presence readers turn expired subscriptions into leaves, as they do on AWS.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchDelete } from '../lambdas/adapters/dynamodb/batch-delete.js';

@@ -7,7 +7,8 @@
  */
 import * as v from 'valibot';
 import { API_GATEWAY_LIMITS, ENVELOPE_RESERVE_BYTES } from './api-gateway-limits.js';
-import type { FanoutSettings, HistoryRetention, Limits, TopicastConfigInput } from './config.js';
+import type { FanoutSettings, HistoryRetention, Limits, PresenceSettings, TopicastConfigInput } from './config.js';
+import { PRESENCE_LIMITS } from './presence-readers.js';
 
 export class ConfigError extends Error {
   public constructor(public readonly problems: readonly string[]) {
@@ -63,6 +64,16 @@ const HISTORY_ENTRIES = {
   ttlSeconds: integer(1, MAX_HISTORY_TTL_SECONDS, ' (seconds, up to 7 days)'),
 } satisfies Record<keyof HistoryRetention, v.GenericSchema>;
 
+const windowMs = integer(0, PRESENCE_LIMITS.maxWindowMs, " (milliseconds; Lambda's batching window is at most 300 s)");
+
+const PRESENCE_ENTRIES = {
+  windowMs,
+  topics: v.array(
+    v.strictObject({ pattern: nonEmptyString('a non-empty topic pattern'), windowMs: v.optional(windowMs) }, 'must be { pattern, windowMs? }'),
+    'must be a list of { pattern, windowMs? }',
+  ),
+} satisfies Record<keyof PresenceSettings, v.GenericSchema>;
+
 const partial = <E extends v.ObjectEntries>(entries: E, what: string) =>
   v.strictObject(
     Object.fromEntries(Object.entries(entries).map(([key, schema]) => [key, v.optional(schema)])) as { [K in keyof E]: v.OptionalSchema<E[K], undefined> },
@@ -94,6 +105,13 @@ const CONFIG_ENTRIES = {
     'must be a list of { pattern, shards }',
   ),
   fanout: partial(FANOUT_ENTRIES, 'fan-out settings'),
+  presence: v.pipe(
+    partial(PRESENCE_ENTRIES, 'presence settings'),
+    v.check(
+      (presence) => distinctWindows(presence).length <= PRESENCE_LIMITS.maxStreamReaders,
+      `must use at most ${PRESENCE_LIMITS.maxStreamReaders} distinct windows (whole seconds): each is one reader of the table's stream, and DynamoDB Streams serves two per shard`,
+    ),
+  ),
   connectionTtlSeconds: integer(
     MIN_CONNECTION_TTL_SECONDS,
     MAX_CONNECTION_TTL_SECONDS,
@@ -103,6 +121,11 @@ const CONFIG_ENTRIES = {
 } satisfies Record<keyof TopicastConfigInput, v.GenericSchema>;
 
 const CONFIG_INPUT = partial(CONFIG_ENTRIES, 'settings');
+
+function distinctWindows(presence: { windowMs?: number | undefined; topics?: readonly { windowMs?: number | undefined }[] | undefined }): number[] {
+  const windows = [presence.windowMs ?? PRESENCE_LIMITS.defaultWindowMs, ...(presence.topics ?? []).map((topic) => topic.windowMs)].filter((w): w is number => w !== undefined);
+  return [...new Set(windows.map((w) => Math.ceil(w / 1000)))];
+}
 
 /** Checks a config as users write it; throws a ConfigError naming every bad field. */
 export function validateConfigInput(input: unknown): TopicastConfigInput {

@@ -5,6 +5,7 @@
  */
 import { API_GATEWAY_LIMITS, ENVELOPE_RESERVE_BYTES } from './api-gateway-limits.js';
 import { validateConfigInput } from './config-schema.js';
+import { PRESENCE_LIMITS } from './presence-readers.js';
 
 export { ConfigError } from './config-schema.js';
 
@@ -96,6 +97,26 @@ export interface HistoryRetention {
   readonly ttlSeconds: number;
 }
 
+/** Presence settings of the topics a pattern matches; the first matching entry wins. */
+export interface PresenceTopicSettings {
+  /** Topic pattern; `*` matches any run of characters, e.g. `room:*`. */
+  readonly pattern: string;
+  /** Coalescing window of these topics, in milliseconds; 0 sends each change at once. @default presence.windowMs */
+  readonly windowMs?: number;
+}
+
+export interface PresenceSettings {
+  /**
+   * Joins and leaves of one topic within this many milliseconds reach each member as one
+   * `presence_diff` (docs/phoenix.md). 0 sends one diff per change, from the function that
+   * made it. On AWS it is the presence stream's batching window, in whole seconds
+   * (rounded up). @default 1000
+   */
+  readonly windowMs: number;
+  /** Per topic pattern settings. @default [] */
+  readonly topics: readonly PresenceTopicSettings[];
+}
+
 export interface TopicastConfig {
   readonly auth: AuthMode;
   /** Allowed `Origin` header values; empty allows every origin. @default [] */
@@ -106,6 +127,7 @@ export interface TopicastConfig {
   readonly topicRules: readonly TopicRule[];
   readonly sharding: readonly TopicSharding[];
   readonly fanout: FanoutSettings;
+  readonly presence: PresenceSettings;
   /**
    * Seconds a connection item lives. API Gateway closes every connection after 2 hours;
    * the margin lets `$disconnect` find its items before TTL deletion races it. At least
@@ -147,6 +169,11 @@ export const DEFAULT_FANOUT: FanoutSettings = {
   deadlineMarginMs: 1000,
 };
 
+export const DEFAULT_PRESENCE: PresenceSettings = {
+  windowMs: PRESENCE_LIMITS.defaultWindowMs,
+  topics: [],
+};
+
 export const DEFAULT_CONFIG: TopicastConfig = {
   auth: 'optional',
   allowedOrigins: [],
@@ -155,6 +182,7 @@ export const DEFAULT_CONFIG: TopicastConfig = {
   topicRules: [],
   sharding: [],
   fanout: DEFAULT_FANOUT,
+  presence: DEFAULT_PRESENCE,
   connectionTtlSeconds: 2 * 60 * 60 + 5 * 60,
   history: {},
 };
@@ -168,6 +196,7 @@ export interface TopicastConfigInput {
   readonly topicRules?: readonly TopicRule[];
   readonly sharding?: readonly TopicSharding[];
   readonly fanout?: Partial<FanoutSettings>;
+  readonly presence?: Partial<PresenceSettings>;
   readonly connectionTtlSeconds?: number;
   readonly history?: Readonly<Record<string, Partial<HistoryRetention>>>;
 }
@@ -183,6 +212,7 @@ export function resolveConfig(input: TopicastConfigInput = {}, base: TopicastCon
     topicRules: valid.topicRules ?? base.topicRules,
     sharding: valid.sharding ?? base.sharding,
     fanout: { ...base.fanout, ...stripUndefined(valid.fanout) },
+    presence: { ...base.presence, ...stripUndefined(valid.presence) },
     connectionTtlSeconds: valid.connectionTtlSeconds ?? base.connectionTtlSeconds,
     history: valid.history
       ? Object.fromEntries(Object.entries(valid.history).map(([pattern, retention]) => [pattern, { ...DEFAULT_HISTORY_RETENTION, ...stripUndefined(retention) }]))

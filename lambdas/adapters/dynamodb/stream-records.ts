@@ -1,0 +1,90 @@
+/**
+ * DynamoDB Streams records (NEW_AND_OLD_IMAGES) of the topicast table, as Lambda delivers
+ * them and as the local stream emulator builds them, turned into presence changes.
+ * Only topic-side subscription items (pk = t#<topic>#<shard>, sk = <connectionId>) matter.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { PresenceMeta } from '../../core/presence.js';
+import type { TopicItemChange } from '../../core/presence-changes.js';
+import { TOPIC_ITEM_PREFIX } from '../../core/presence-readers.js';
+
+type Image = Record<string, AttributeValue>;
+
+/** The fields of a Lambda DynamoDB Streams record that topicast reads (aws-lambda's DynamoDBRecord). */
+export interface DynamoStreamRecord {
+  readonly eventID?: string;
+  readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly eventSource?: string;
+  readonly eventSourceARN?: string;
+  readonly awsRegion?: string;
+  readonly eventVersion?: string;
+  readonly dynamodb?: {
+    readonly ApproximateCreationDateTime?: number;
+    readonly Keys?: Image;
+    readonly NewImage?: Image;
+    readonly OldImage?: Image;
+    readonly SequenceNumber?: string;
+    readonly SizeBytes?: number;
+    readonly StreamViewType?: string;
+  };
+  /** Present on deletions made by DynamoDB itself: TTL expiry. */
+  readonly userIdentity?: { readonly type?: string; readonly principalId?: string };
+}
+
+export interface DynamoStreamEvent {
+  readonly Records: readonly DynamoStreamRecord[];
+}
+
+/** What a stream-triggered function answers with ReportBatchItemFailures on. */
+export interface StreamBatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+/** DynamoDB's own principal on TTL deletions (AWS: "Time to Live > Streams and TTL"). */
+export const TTL_DELETION_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const;
+
+export function topicItemChangesOf(event: DynamoStreamEvent): TopicItemChange[] {
+  const changes: TopicItemChange[] = [];
+  for (const record of event.Records) {
+    const change = topicItemChangeOf(record);
+    if (change) changes.push(change);
+  }
+  return changes;
+}
+
+export function topicItemChangeOf(record: DynamoStreamRecord): TopicItemChange | null {
+  const data = record.dynamodb;
+  const keys = data?.Keys ? unmarshall(data.Keys) : undefined;
+  if (!data?.SequenceNumber || typeof keys?.pk !== 'string' || typeof keys.sk !== 'string') return null;
+  const topic = topicOfPartition(keys.pk);
+  if (topic === null) return null;
+  return {
+    topic,
+    connectionId: keys.sk,
+    before: presenceOf(data.OldImage),
+    after: presenceOf(data.NewImage),
+    expired:
+      record.eventName === 'REMOVE' &&
+      record.userIdentity?.type === TTL_DELETION_IDENTITY.type &&
+      record.userIdentity.principalId === TTL_DELETION_IDENTITY.principalId,
+    sequenceNumber: data.SequenceNumber,
+  };
+}
+
+/** `t#room:lobby#0` -> `room:lobby` (a topic may itself contain `#`; the shard is after the last one). */
+export function topicOfPartition(pk: string): string | null {
+  if (!pk.startsWith(TOPIC_ITEM_PREFIX)) return null;
+  const shardSeparator = pk.lastIndexOf('#');
+  if (shardSeparator < TOPIC_ITEM_PREFIX.length) return null;
+  return pk.slice(TOPIC_ITEM_PREFIX.length, shardSeparator);
+}
+
+function presenceOf(image: Image | undefined): TopicItemChange['before'] {
+  if (!image) return null;
+  const item = unmarshall(image);
+  if (typeof item.presenceKey !== 'string' || item.meta === undefined) return null;
+  // Metas are stored as JSON text (realtime-store.ts); maps written by earlier versions still read.
+  const meta = (typeof item.meta === 'string' ? JSON.parse(item.meta) : item.meta) as PresenceMeta;
+  return typeof meta?.phx_ref === 'string' ? { key: item.presenceKey, meta } : null;
+}
