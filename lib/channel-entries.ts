@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type RouteKey } from './realtime-api-defaults.js';
 
-export type ChannelFunctionName = RouteKey | 'fanout-worker';
+export type ChannelFunctionName = RouteKey | 'fanout-worker' | 'presence';
 
-/** Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, reaping in fan-out). */
-export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker'];
+/** Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, reaping in fan-out and presence). */
+export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'presence'];
 
 /** Whether a function runs channel callbacks (the HTTP publish function does not). */
 export function runsChannelCode(name: FunctionName): name is ChannelFunctionName {

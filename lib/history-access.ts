@@ -16,7 +16,7 @@ export const HISTORY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'd
  * or leave, which reaping runs in the fan-out worker too; the HTTP publish function) or
  * replay (join, `$default` for Phoenix joins). `$connect` and ping never touch history.
  */
-export const HISTORY_FUNCTIONS: readonly FunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'publish'];
+export const HISTORY_FUNCTIONS: readonly FunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'publish', 'presence'];
 
 export function historyEnabled(config: Pick<TopicastConfigInput, 'history'>): boolean {
   return config.history !== undefined && Object.keys(config.history).length > 0;

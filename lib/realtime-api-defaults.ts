@@ -24,8 +24,8 @@ export const MESSAGE_ROUTE_KEYS: readonly RouteKey[] = ['join', 'leave', 'push',
 /** The route selection expression: native frames carry `action`; anything else hits `$default`. */
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
 
-/** Every function of the construct: one per route, the fan-out worker and the HTTP publish function. */
-export type FunctionName = RouteKey | 'fanout-worker' | 'publish';
+/** Every function of the construct: one per route, the fan-out worker, the HTTP publish function and the presence stream reader. */
+export type FunctionName = RouteKey | 'fanout-worker' | 'publish' | 'presence';
 
 /** The handler file (under `lambdas/handlers/`) behind each function. */
 export const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
@@ -38,6 +38,7 @@ export const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
   $default: 'default.ts',
   'fanout-worker': 'fanout-worker.ts',
   publish: 'publish.ts',
+  presence: 'presence-stream.ts',
 };
 
 /** Construct-id friendly names for the functions (route keys contain `$`). */
@@ -51,6 +52,7 @@ export const FUNCTION_IDS: Readonly<Record<FunctionName, string>> = {
   $default: 'Default',
   'fanout-worker': 'FanoutWorker',
   publish: 'Publish',
+  presence: 'Presence',
 };
 
 // This module runs as TypeScript in a checkout (tsx, vitest) and as the compiled dist/lib/*.js
@@ -83,6 +85,8 @@ export const ENV = {
   tokenAudience: 'TOPICAST_TOKEN_AUDIENCE',
   fanoutFunction: 'TOPICAST_FANOUT_FUNCTION',
   managementEndpoint: 'TOPICAST_MANAGEMENT_ENDPOINT',
+  /** Which reader of the table's stream a presence function is (lambdas/composition/environment/presence.ts). */
+  presenceWindowSeconds: 'TOPICAST_PRESENCE_WINDOW_SECONDS',
 } as const;
 
 /** Lambda runtime of every function: the newest Node.js LTS that aws-cdk-lib knows. */
@@ -118,6 +122,7 @@ export const DEFAULTS = {
   fanoutMaxEventAge: Duration.seconds(60),
   /** On-failure records expire after this (as long as the logs that explain them live). */
   fanoutFailureRetention: Duration.days(7),
+  presenceTimeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS.presence),
   logRetention: logs.RetentionDays.ONE_WEEK,
   removalPolicy: RemovalPolicy.RETAIN,
   deletionProtection: false,
@@ -141,6 +146,7 @@ const CONFIG_KEYS = [
   'topicRules',
   'sharding',
   'fanout',
+  'presence',
   'connectionTtlSeconds',
   'history',
 ] as const satisfies readonly (keyof TopicastConfigInput)[];
@@ -244,7 +250,7 @@ const PUSH_TABLE = ['GetItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteI
 const union = (...lists: readonly string[][]): string[] => [...new Set(lists.flat())].sort();
 
 /** The least-privilege matrix (docs/infrastructure.md renders the same table). */
-export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker', FunctionPermissions>> = {
+export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence', FunctionPermissions>> = {
   $connect: { table: ['PutItem'], manageConnections: false, invokeFanoutWorker: false, readTokenSecret: true },
   $disconnect: {
     table: ['Query', 'BatchWriteItem', 'DeleteItem'],
@@ -268,6 +274,14 @@ export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker', FunctionPe
     table: ['Query', 'BatchWriteItem', 'DeleteItem'],
     manageConnections: true,
     invokeFanoutWorker: false,
+    readTokenSecret: false,
+  },
+  // A stream reader (its stream grants are added beside its event source mapping): it
+  // broadcasts each topic's diff like a push, and reaps what answers 410 Gone.
+  presence: {
+    table: ['Query', 'BatchWriteItem', 'DeleteItem'],
+    manageConnections: true,
+    invokeFanoutWorker: true,
     readTokenSecret: false,
   },
 };

@@ -19,7 +19,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { AuthMode, FanoutSettings, HistoryRetention, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';
+import { resolveConfig, type AuthMode, type FanoutSettings, type HistoryRetention, type Limits, type PresenceSettings, type TopicRule, type TopicSharding } from '../lambdas/core/config.js';
+import { PRESENCE_STREAM_MAPPING, TOPIC_ITEM_PREFIX, presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { channelEntry, channelProblems, runsChannelCode } from './channel-entries.js';
 import type { MetricKey } from '../lambdas/core/metrics.js';
@@ -175,6 +176,14 @@ export interface RealtimeApiProps {
    */
   readonly managementEndpoint?: string;
   /**
+   * Presence coalescing: joins and leaves of a topic within `windowMs` reach each member as
+   * one `presence_diff`, sent by a presence function reading the table's stream (whose
+   * batching window it is, in whole seconds); per topic pattern in `topics`. `windowMs: 0`
+   * sends a diff per change from the route function. See docs/phoenix.md.
+   * @default { windowMs: 1000, topics: [] }
+   */
+  readonly presence?: Partial<PresenceSettings>;
+  /**
    * Seconds a connection's items live before TTL deletes them.
    * @default - the runtime's default (7500 s: API Gateway's 2 h cap plus a margin)
    */
@@ -227,6 +236,11 @@ export class RealtimeApi extends Construct {
   public readonly functions: Readonly<Record<RouteKey, nodejs.NodejsFunction>>;
   /** Invoked asynchronously by the route functions to spread large fan-outs. */
   public readonly fanoutWorker: nodejs.NodejsFunction;
+  /**
+   * The readers of the table's stream that announce presence (one per distinct window,
+   * at most two): each receives the topic items' changes after its batching window.
+   */
+  public readonly presenceFunctions: readonly nodejs.NodejsFunction[];
   /** The HS256 token signing secret (created unless given). */
   public readonly tokenSecret: secretsmanager.ISecret;
   /** `wss://{apiId}.execute-api.{region}.{urlSuffix}/{stage}` */
@@ -277,6 +291,8 @@ export class RealtimeApi extends Construct {
       sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
       billingMode: dynamodb.BillingMode[TABLE_SCHEMA.billingMode],
+      // The presence functions read every subscription change from here, TTL deletions included.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: props.deletionProtection ?? DEFAULTS.deletionProtection,
@@ -350,8 +366,9 @@ export class RealtimeApi extends Construct {
       });
     const manageConnectionsArns = MANAGE_CONNECTIONS_METHODS.map((method) => connectionsArn(this.webSocketApi.apiId, method));
 
-    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, fansOut: boolean) =>
+    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, fansOut: boolean, id?: string) =>
       this.createFunction(name, {
+        id,
         timeout,
         memorySize: fansOut ? (props.memorySize ?? DEFAULTS.memorySize) : DEFAULTS.lightMemorySize,
         logRetention,
@@ -393,9 +410,42 @@ export class RealtimeApi extends Construct {
 
     if (history) {
       for (const name of HISTORY_FUNCTIONS) {
-        if (name !== 'publish') (name === 'fanout-worker' ? this.fanoutWorker : functions[name]).addToRolePolicy(historyStatement(this.table.tableArn));
+        // The publish function's grant is its own; the presence functions get theirs below.
+        if (name === 'publish' || name === 'presence') continue;
+        (name === 'fanout-worker' ? this.fanoutWorker : functions[name]).addToRolePolicy(historyStatement(this.table.tableArn));
       }
     }
+
+    this.presenceFunctions = presenceStreamReaders(resolveConfig(buildRuntimeConfig(props)).presence).map((reader, index) => {
+      const fn = make(
+        'presence',
+        DEFAULTS.presenceTimeout,
+        {
+          [ENV.tableName]: this.table.tableName,
+          [ENV.managementEndpoint]: this.managementEndpoint,
+          [ENV.fanoutFunction]: this.fanoutWorker.functionName,
+          [ENV.presenceWindowSeconds]: String(reader.windowSeconds),
+        },
+        true,
+        index === 0 ? undefined : `${FUNCTION_IDS.presence}${reader.windowSeconds}s`,
+      );
+      this.grant(fn, PERMISSIONS.presence, manageConnectionsArns);
+      // Reaping runs channel `leave` callbacks, which may broadcast to topics with history.
+      if (history) fn.addToRolePolicy(historyStatement(this.table.tableArn));
+      this.readStream(fn);
+      new lambda.EventSourceMapping(this, `${fn.node.id}Stream`, {
+        target: fn,
+        eventSourceArn: this.table.tableStreamArn as string,
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: PRESENCE_STREAM_MAPPING.batchSize,
+        maxBatchingWindow: Duration.seconds(reader.windowSeconds),
+        retryAttempts: PRESENCE_STREAM_MAPPING.retryAttempts,
+        reportBatchItemFailures: true,
+        // Only topic subscription items: connection, rate-window and kv items never invoke it.
+        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: (reader.prefixes ?? [TOPIC_ITEM_PREFIX]).flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } } })],
+      });
+      return fn;
+    });
 
     this.publishAccess = {
       table: this.table,
@@ -567,6 +617,8 @@ export class RealtimeApi extends Construct {
   private createFunction(
     name: RealtimeFunctionName,
     options: {
+      /** Construct id when one function name has several instances. @default FUNCTION_IDS[name] */
+      id?: string | undefined;
       timeout: Duration;
       memorySize: number;
       logRetention: logs.RetentionDays;
@@ -575,7 +627,7 @@ export class RealtimeApi extends Construct {
       channels: readonly string[];
     },
   ): nodejs.NodejsFunction {
-    const id = FUNCTION_IDS[name];
+    const id = options.id ?? FUNCTION_IDS[name];
     // An explicit log group and role: retention is set, and the role holds exactly the
     // log-write permission on that group instead of the AWSLambdaBasicExecutionRole managed policy.
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -595,7 +647,7 @@ export class RealtimeApi extends Construct {
     const fn = new nodejs.NodejsFunction(this, id, {
       entry: options.channels.length > 0 && runsChannelCode(name) ? channelEntry(name, options.channels) : handlerEntry(name),
       handler: 'handler',
-      description: name === 'fanout-worker' ? 'topicast fan-out worker' : `topicast ${name} route`,
+      description: name === 'fanout-worker' ? 'topicast fan-out worker' : name === 'presence' ? 'topicast presence (table stream reader)' : `topicast ${name} route`,
       runtime: RUNTIME,
       architecture: ARCHITECTURE,
       memorySize: options.memorySize,
@@ -633,6 +685,22 @@ export class RealtimeApi extends Construct {
 
   private runsChannels(name: RealtimeFunctionName, channels: readonly string[]): boolean {
     return channels.length > 0 && runsChannelCode(name);
+  }
+
+  /** What a Lambda event source mapping needs to read the table's stream. */
+  private readStream(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [this.table.tableStreamArn as string],
+      }),
+    );
+    // ListStreams has no resource-level permission: IAM only accepts "*" for it.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }));
+    Validations.of(fn.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams (required by a Lambda event source mapping on a DynamoDB stream) supports no resource but "*"; it lists stream ARNs only.',
+    });
   }
 
   private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[keyof typeof PERMISSIONS], manageConnectionsArns: string[]) {
@@ -710,9 +778,8 @@ export class RealtimeApi extends Construct {
     const findings = MANAGE_CONNECTIONS_METHODS.map(findingFor);
     const publisherFindings = PUBLISHER_CONNECTION_METHODS.map(findingFor);
     acknowledgeConnectionsWildcard(this.publishFunction, publisherFindings);
-    for (const name of [...ROUTE_KEYS, 'fanout-worker'] as const) {
-      if (!PERMISSIONS[name].manageConnections) continue;
-      const fn = name === 'fanout-worker' ? this.fanoutWorker : this.functions[name];
+    const posters = [...ROUTE_KEYS.filter((name) => PERMISSIONS[name].manageConnections).map((name) => this.functions[name]), this.fanoutWorker, ...this.presenceFunctions];
+    for (const fn of posters) {
       for (const id of findings) {
         Validations.of(fn.role!).acknowledge({
           id,

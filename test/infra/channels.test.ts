@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_FUNCTIONS } from '../../lib/channel-entries.js';
 import { RealtimeApi } from '../../lib/realtime-api.js';
@@ -33,7 +34,8 @@ beforeAll(() => {
   assemblyDir = app.synth().directory;
 });
 
-const fn = (name: FunctionName) => (name === 'fanout-worker' ? stack.realtime.fanoutWorker : stack.realtime.functions[name]);
+const fn = (name: FunctionName) =>
+  name === 'fanout-worker' ? stack.realtime.fanoutWorker : name === 'presence' ? (stack.realtime.presenceFunctions[0] as NodejsFunction) : stack.realtime.functions[name];
 const bundleOf = (name: FunctionName) => {
   const resources = template.toJSON().Resources as Resources;
   const key = resources[logicalIdOf(fn(name))]!.Properties.Code.S3Key as string;

@@ -25,9 +25,10 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 });
 
-const fn = (name: FunctionName) => (name === 'fanout-worker' ? api.fanoutWorker : name === 'publish' ? api.publishFunction : api.functions[name]);
+const fn = (name: FunctionName) =>
+  name === 'fanout-worker' ? api.fanoutWorker : name === 'publish' ? api.publishFunction : name === 'presence' ? api.presenceFunctions[0]! : api.functions[name];
 const historyStatements = (name: FunctionName, on: Template = template, realtime: RealtimeApi = api) =>
-  statementsOf(on, name === 'fanout-worker' ? realtime.fanoutWorker : name === 'publish' ? realtime.publishFunction : realtime.functions[name])
+  statementsOf(on, name === 'fanout-worker' ? realtime.fanoutWorker : name === 'publish' ? realtime.publishFunction : name === 'presence' ? realtime.presenceFunctions[0]! : realtime.functions[name])
     .statements.filter((s) => JSON.stringify(s.conditions ?? {}).includes('h#*'))
     .map((s) => ({ ...s, actions: [...s.actions].sort() }));
 
