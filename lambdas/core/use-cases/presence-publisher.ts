@@ -1,0 +1,60 @@
+/**
+ * How a presence change made by a function (a join, a leave, a disconnect, a reap)
+ * reaches the topic's members: at once, as one `presence_diff` per change, or coalesced.
+ *
+ * A coalesced change is not sent by the function at all: the subscription write it made is
+ * on the table's stream, whose reader for the topic's window (the presence function, or
+ * the local gateway's stream emulator) folds every change of that window into one diff
+ * per topic (announce-presence-changes.ts). What is written is what is announced, in the
+ * order it was written, so a join that lost a race and undid its rows is announced as a
+ * join and a leave, or not at all, with no extra care here.
+ *
+ * Phoenix's `Presence` has the same seam: its dispatcher (`presence.ex`) broadcasts local
+ * joins at once, while Phoenix.Tracker sends remote deltas on its broadcast period.
+ */
+import type { TopicastConfig } from '../config.js';
+import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
+import { presenceWindowFor } from '../presence-readers.js';
+import type { OutboundMessage } from '../protocol/messages.js';
+import type { Subscriber } from '../ports.js';
+import { PRESENCE_EVENTS } from '../protocol/constants.js';
+
+export interface PresenceSendOptions {
+  /** The joiner: it receives `presence_state` instead. */
+  readonly excludeConnectionId?: string | null;
+  /** Members the caller already read. */
+  readonly subscribers?: readonly Subscriber[];
+  /** Epoch milliseconds at which the invocation ends. */
+  readonly deadlineMs?: number;
+}
+
+/** Sends one diff now (the broadcaster's own broadcast, with subscriber join refs); returns the connections found gone. */
+export type PresenceSend = (topic: string, message: OutboundMessage, options: PresenceSendOptions) => Promise<{ readonly gone: readonly string[] }>;
+
+export class PresencePublisher {
+  public constructor(
+    private readonly config: Pick<TopicastConfig, 'presence'>,
+    private readonly send: PresenceSend,
+  ) {}
+
+  /** Whether the topic's changes are coalesced by the table stream's reader rather than sent by the function. */
+  public coalesces(topic: string): boolean {
+    return presenceWindowFor(topic, this.config) > 0;
+  }
+
+  /** A join (with the join it replaced, as leaves); returns the connections found gone when it was sent now. */
+  public async joined(topic: string, diff: PresenceDiff, options: PresenceSendOptions = {}): Promise<{ readonly gone: readonly string[] }> {
+    if (this.coalesces(topic)) return { gone: [] };
+    return this.send(topic, presenceDiffMessage(topic, diff), options);
+  }
+
+  /** Leaves of subscriptions that ended. */
+  public async left(topic: string, leaves: readonly PresenceEntry[], options: PresenceSendOptions = {}): Promise<void> {
+    if (leaves.length === 0 || this.coalesces(topic)) return;
+    await this.send(topic, presenceDiffMessage(topic, diffOf([], leaves)), options);
+  }
+}
+
+export function presenceDiffMessage(topic: string, diff: PresenceDiff): OutboundMessage {
+  return { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
+}

@@ -1,0 +1,122 @@
+/**
+ * The official `phoenix` client's Presence through a coalesced burst: many clients join
+ * (and a few leave again) within the presence window, through the local gateway with its
+ * emulated table stream. Each member hears the burst as a few presence_diffs, not one per
+ * change, and every Presence (those of the members present before, and those of the
+ * joiners, whose presence_state was read in the middle of the window) ends in the state
+ * the server holds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Presence, Socket, type Channel } from 'phoenix';
+import WebSocket from 'ws';
+import { apiGatewayTransport } from '../../client/phoenix-transport.js';
+import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+
+let gateway: RunningGateway;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  // The default window (1 s): what a deployed API does out of the box.
+  gateway = await startGateway({ port: 0, quiet: true, env: {} });
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await gateway.end();
+});
+
+function openSocket(): Socket {
+  const socket = new Socket(`${gateway.url}/prod`, {
+    transport: apiGatewayTransport(WebSocket) as unknown as typeof globalThis.WebSocket,
+    heartbeatIntervalMs: 5000,
+  });
+  socket.connect();
+  sockets.push(socket);
+  return socket;
+}
+
+interface Member {
+  readonly name: string;
+  readonly channel: Channel;
+  readonly presence: Presence;
+  /** presence_diff frames this member received. */
+  readonly diffs: unknown[];
+  /** Milliseconds from the join reply to the first sync (presence_state applied). */
+  synced: Promise<number>;
+}
+
+function member(topic: string, name: string): Member {
+  const channel = openSocket().channel(topic, { meta: { name } });
+  const presence = new Presence(channel);
+  const diffs: unknown[] = [];
+  channel.on('presence_diff', (diff) => {
+    diffs.push(diff);
+  });
+  let joinedAt = 0;
+  const synced = new Promise<number>((resolve) => presence.onSync(() => {
+    resolve(Date.now() - joinedAt);
+  }));
+  return {
+    name,
+    channel,
+    presence,
+    diffs,
+    synced: new Promise<number>((resolve, reject) => {
+      channel
+        .join()
+        .receive('ok', () => {
+          joinedAt = Date.now();
+          synced.then(resolve, reject);
+        })
+        .receive('error', (reason: unknown) => reject(new Error(`join refused: ${JSON.stringify(reason)}`)))
+        .receive('timeout', () => reject(new Error('join timed out')));
+    }),
+  };
+}
+
+const names = (presence: Presence) => presence.list((_key, { metas }) => (metas as { name: string }[]).map((m) => m.name).join('+')).sort();
+
+async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('phoenix Presence through a coalesced burst (default 1 s window)', () => {
+  it('hears 40 joins and 8 leaves as a few diffs, and every Presence ends in the server state', async () => {
+    // Prepare: two members present before the burst, their Presence settled
+    const topic = `room:burst-${process.pid}`;
+    const early = [member(topic, 'early-a'), member(topic, 'early-b')];
+    await Promise.all(early.map((m) => m.synced));
+    await until(() => early.every((m) => names(m.presence).length === 2), 'the early members to see each other');
+    for (const m of early) m.diffs.splice(0);
+
+    // Act: a burst of 40 joins; 8 of the joiners leave again right after their join
+    const burst = Array.from({ length: 40 }, (_, i) => member(topic, `burst-${String(i).padStart(2, '0')}`));
+    const delays = await Promise.all(burst.map((m) => m.synced));
+    const leaving = burst.slice(0, 8);
+    await Promise.all(leaving.map((m) => new Promise((resolve) => m.channel.leave().receive('ok', resolve))));
+    const staying = [...early, ...burst.slice(8)];
+    const expected = staying.map((m) => m.name).sort();
+    await until(() => staying.every((m) => names(m.presence).join() === expected.join()), 'every Presence to reach the server state');
+
+    // Assess: each joiner got its state right after its reply, not after the window
+    expect(Math.max(...delays)).toBeLessThan(1000);
+    // Assess: the server holds exactly those members, and every client's Presence agrees
+    const server = await fetch(`${gateway.url.replace('ws:', 'http:')}/presence`, { method: 'POST', body: JSON.stringify({ topic }) });
+    const held = ((await server.json()) as { presence: Record<string, { metas: { name: string }[] }> }).presence;
+    expect(Object.values(held).flatMap(({ metas }) => metas.map((m) => m.name)).sort()).toEqual(expected);
+    for (const m of staying) expect(names(m.presence), m.name).toEqual(expected);
+    // Assess: 48 changes reached an early member as a handful of diffs (one per window the burst spanned)
+    for (const m of early) {
+      expect(m.diffs.length, m.name).toBeGreaterThan(0);
+      expect(m.diffs.length, m.name).toBeLessThanOrEqual(4);
+    }
+    // Assess: no more diffs follow once the windows have passed
+    const counts = staying.map((m) => m.diffs.length);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(staying.map((m) => m.diffs.length)).toEqual(counts);
+  });
+});
