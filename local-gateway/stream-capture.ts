@@ -7,6 +7,7 @@
  * failed records nothing. Reads pass untouched.
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { TOPIC_ITEM_PREFIX } from '../lambdas/core/presence-readers.js';
 import type { LocalTableStream } from './table-stream.js';
 
@@ -33,8 +34,9 @@ export function captureTableStream(client: DynamoDBClient, stream: LocalTableStr
     (next) => async (args) => {
       const request = (args as { request?: SerializedRequest }).request;
       const operation = request?.headers['x-amz-target']?.split('.')[1];
-      if (!request || typeof request.body !== 'string' || !operation) return next(args);
-      const body = JSON.parse(request.body) as Record<string, unknown>;
+      const text = request ? bodyText(request.body) : null;
+      if (!request || text === null || !operation) return next(args);
+      const body = JSON.parse(text) as Record<string, unknown>;
 
       if (operation === 'PutItem' || operation === 'DeleteItem') {
         const item = operation === 'PutItem' ? (body.Item as Image) : undefined;
@@ -43,8 +45,8 @@ export function captureTableStream(client: DynamoDBClient, stream: LocalTableStr
         const asked = body.ReturnValues;
         rewriteBody(request, { ...body, ReturnValues: 'ALL_OLD' });
         const result = await next(args);
-        const output = result.output as { Attributes?: Image };
-        const oldImage = output.Attributes;
+        const output = result.output as { Attributes?: Record<string, unknown> };
+        const oldImage = asImage(output.Attributes);
         if (asked !== 'ALL_OLD') delete output.Attributes;
         stream.record({ keys, oldImage, newImage: item, expired });
         return result;
@@ -63,7 +65,8 @@ export function captureTableStream(client: DynamoDBClient, stream: LocalTableStr
         const unprocessed = new Set(
           Object.values((result.output as { UnprocessedItems?: Record<string, BatchRequest[]> }).UnprocessedItems ?? {})
             .flat()
-            .map((request) => keyText(keysOf(request.PutRequest?.Item ?? request.DeleteRequest?.Key ?? {}))),
+            // Plain values or AttributeValues, depending on the client (see asImage).
+            .map((request) => keyText(keysOf(asImage(request.PutRequest?.Item ?? request.DeleteRequest?.Key)))),
         );
         for (const write of writes) {
           if (unprocessed.has(keyText(write.keys))) continue;
@@ -132,9 +135,27 @@ function keyText(keys: Keys | null): string {
   return keys ? `${keys.pk.S ?? ''}\u0000${keys.sk.S ?? ''}` : '';
 }
 
+/** The serialized JSON body: a string, or bytes (the SDK's schema-based serializers write bytes). */
+function bodyText(body: unknown): string | null {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  return null;
+}
+
+/**
+ * Returned attributes as a stream image (AttributeValue JSON). The document client's
+ * schema-based deserializer may already have turned them into plain values; every item
+ * of the table has a string `pk`, which tells the two forms apart.
+ */
+function asImage(attributes: Record<string, unknown> | undefined): Image | undefined {
+  if (!attributes) return undefined;
+  return typeof attributes.pk === 'string' ? marshall(attributes, { removeUndefinedValues: true }) : (attributes as Image);
+}
+
 function rewriteBody(request: SerializedRequest, body: Record<string, unknown>): void {
-  request.body = JSON.stringify(body);
+  const text = JSON.stringify(body);
+  request.body = text;
   for (const name of Object.keys(request.headers)) {
-    if (name.toLowerCase() === 'content-length') request.headers[name] = String(Buffer.byteLength(request.body as string));
+    if (name.toLowerCase() === 'content-length') request.headers[name] = String(Buffer.byteLength(text));
   }
 }

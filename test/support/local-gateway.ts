@@ -68,8 +68,10 @@ export function uniqueTopic(prefix = 'room'): string {
 /**
  * Starts an in-process gateway on a free port, quiet, with its own embedded dynalite
  * unless `dynamoEndpoint` is given, and an empty environment so nothing from the shell
- * (DYNAMODB_ENDPOINT, TOPICAST_AUTH) changes what a test sees.
+ * (DYNAMODB_ENDPOINT, TOPICAST_AUTH) changes what a test sees. Presence diffs are sent per
+ * change (window 0), so a test can expect each one right away; tests of coalescing set a
+ * window (test/phoenix/phoenix-presence-burst.test.ts, test/e2e/presence-coalescing.test.ts).
  */
 export function startTestGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
-  return startGateway({ port: 0, quiet: true, env: {}, ...options });
+  return startGateway({ port: 0, quiet: true, env: {}, ...options, config: { presence: { windowMs: 0 }, ...options.config } });
 }

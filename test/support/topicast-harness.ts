@@ -79,7 +79,9 @@ export interface Harness {
 }
 
 export function createHarness(table: TestTable, options: HarnessOptions = {}): Harness {
-  const config = resolveConfig(options.config);
+  // The handlers run here without the table's stream, so presence diffs come from the
+  // functions themselves (window 0) unless a test sets a window and drives the stream.
+  const config = resolveConfig({ presence: { windowMs: 0 }, ...options.config });
   const endpoint = options.endpoint ?? TEST_ENDPOINT;
   const sender = new RecordingSender();
   const logger = recordingLogger();

@@ -16,7 +16,7 @@ import type { TopicastConfig } from '../config.js';
 import { chunk, delay } from '../concurrency.js';
 import { ProtocolError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
+import type { PresenceDiff, PresenceEntry } from '../presence.js';
 import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { encodeMessage } from '../protocol/codec.js';
@@ -26,6 +26,9 @@ import { utf8ByteLength } from '../protocol/safe-json.js';
 import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
+import { PresencePublisher } from './presence-publisher.js';
+
+export { presenceDiffMessage } from './presence-publisher.js';
 
 export interface BroadcastOptions {
   /** A connection that must not receive the message (a push with `self: false`, a joiner). */
@@ -91,7 +94,14 @@ const LEAVE_ANNOUNCE_ATTEMPTS = 4;
 const LEAVE_RETRY_BASE_MS = 50;
 
 export class Broadcaster {
-  public constructor(private readonly deps: BroadcasterDependencies) {}
+  /** Presence changes made by functions: sent now, or left to the table stream's reader (coalesced). */
+  public readonly presence: PresencePublisher;
+
+  public constructor(private readonly deps: BroadcasterDependencies) {
+    this.presence = new PresencePublisher(deps.config, (topic, message, { depth = 0, ...options }) =>
+      this.broadcastAt(topic, message, { ...options, withSubscriberJoinRef: true }, depth),
+    );
+  }
 
   /** Throws ProtocolError(payload_too_large) before sending anything when the message cannot fit one frame. */
   public async broadcast(topic: string, message: OutboundMessage, options: BroadcastOptions = {}): Promise<BroadcastReport> {
@@ -171,10 +181,10 @@ export class Broadcaster {
   }
 
   private async announceTopicLeaves(topic: string, leaves: PresenceEntry[], depth: number, excludeConnectionId: string | null): Promise<void> {
-    const message = presenceDiffMessage(topic, diffOf([], leaves));
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.broadcastAt(topic, message, { withSubscriberJoinRef: true, excludeConnectionId }, depth);
+        // Sent now, or nothing to send: a coalesced topic's leaves are on the table's stream.
+        await this.presence.left(topic, leaves, { excludeConnectionId, depth });
         return;
       } catch (error) {
         if (attempt >= LEAVE_ANNOUNCE_ATTEMPTS) {
@@ -290,10 +300,6 @@ export class Broadcaster {
     }
     return subscribers;
   }
-}
-
-export function presenceDiffMessage(topic: string, diff: ReturnType<typeof diffOf>): OutboundMessage {
-  return { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
 }
 
 const EMPTY_REPORT: BroadcastReport = { subscribers: 0, frames: 0, delivered: 0, failed: 0, retried: 0, gone: [], dispatchedBatches: 0, dispatched: 0, dropped: 0, reapFailed: 0 };

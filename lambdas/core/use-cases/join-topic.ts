@@ -12,7 +12,7 @@ import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import { readSince } from '../history.js';
 import type { Clock, IdGenerator, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
-import { presenceDiffMessage, type Broadcaster } from './broadcaster.js';
+import type { Broadcaster } from './broadcaster.js';
 import { countJoinOrLeave } from './rate-window.js';
 import { replayOnJoin } from './replay-on-join.js';
 import type { Requester } from './requester.js';
@@ -133,9 +133,10 @@ async function announceJoin(
   const diff = diffOf(presenceEntryOf(subscription), leaves);
   // Reaping is deferred: the stale connections this finds must not reach the joiner as
   // leaves before its reply, nor stay in its presence_state.
-  const { gone } = await deps.broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), {
+  // Sent now, or coalesced: then the table stream's reader announces this write, to the
+  // joiner too (its state already has it; syncDiff makes that a no-op).
+  const { gone } = await deps.broadcaster.presence.joined(topic, diff, {
     excludeConnectionId: requester.connectionId,
-    withSubscriberJoinRef: true,
     subscribers: members,
     deferReap: true,
     ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),

@@ -26,6 +26,10 @@ export interface PresenceSendOptions {
   readonly subscribers?: readonly Subscriber[];
   /** Epoch milliseconds at which the invocation ends. */
   readonly deadlineMs?: number;
+  /** Report gone connections without reaping them (a joiner reaps after its replies). */
+  readonly deferReap?: boolean;
+  /** How deep in reaping this change is (cleanup leaves may find more gone connections). */
+  readonly depth?: number;
 }
 
 /** Sends one diff now (the broadcaster's own broadcast, with subscriber join refs); returns the connections found gone. */
