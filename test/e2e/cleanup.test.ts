@@ -2,7 +2,8 @@
  * What `$disconnect` misses is caught twice: a subscriber whose socket is gone answers
  * 410 to a broadcast and is reaped on the spot (its leaves announced), and every item
  * carries `expiresAt`, which the local gateway's sweeper honours as DynamoDB's TTL does:
- * silently, item by item.
+ * item by item, no function runs, and the deletions reach the table's stream, where the
+ * presence reader turns them into leaves.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -139,7 +140,7 @@ describe('TTL', () => {
     }
   });
 
-  it('sweeps an expired connection silently, as DynamoDB TTL does: its items go and nobody hears a leave', async () => {
+  it('sweeps an expired connection as DynamoDB TTL does: its items go, and the stream turns the deletions into a leave', async () => {
     // Prepare: alice and bob on one gateway, shorty on the other, all in one topic
     const topic = uniqueTopic();
     const { client: alice } = await connect();
@@ -167,15 +168,21 @@ describe('TTL', () => {
     expect(report.connections).toBe(1);
     expect(await itemsOfConnection(table, shortyId)).toEqual([]);
 
-    // Assess: shorty's socket is still open (TTL deletes items, not sockets) but gets no broadcasts,
-    // and the others heard no presence leave: only the shout
+    // Assess: the TTL deletions reached the presence reader (userIdentity dynamodb.amazonaws.com),
+    // which told the others shorty left, on both gateways
+    await gateway.flushPresence();
+    for (const member of [alice, bob]) {
+      const diff = await member.nextEvent('presence_diff', (m) => m.payload.leaves[shortyId]);
+      expect(Object.keys(diff.payload.joins)).toEqual([]);
+    }
+    // Assess: shorty's socket is still open (TTL deletes items, not sockets) but gets no broadcasts
     const shortyMark = shorty.mark();
     await alice.request({ action: 'push', topic, event: 'shout' });
     await bob.nextEvent('shout');
     const pong = await shorty.ping();
     expect(shorty.framesSince(shortyMark)).toEqual([pong]);
-    expect(alice.framesSince(aliceMark).map((frame) => (frame as { event: string }).event)).not.toContain('presence_diff');
-    expect(bob.framesSince(bobMark).map((frame) => (frame as { event: string }).event)).toEqual(['shout']);
+    expect(alice.framesSince(aliceMark).map((frame) => (frame as { event: string }).event).sort()).toEqual(['phx_reply', 'presence_diff', 'shout']);
+    expect(bob.framesSince(bobMark).map((frame) => (frame as { event: string }).event)).toEqual(['presence_diff', 'shout']);
   });
 
   it('a sweep far in the future expires everyone and leaves the table empty', async () => {
