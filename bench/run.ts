@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
 import { measureCapacity } from './capacity.js';
+import { measurePresenceBurst, writePresenceResults } from './presence.js';
 import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, paperModel, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
 import type { ChildMessage, DynamoCounters, ParentMessage } from './gateway-child.js';
 import { renderChart, renderMarkdown, replaceBetweenMarkers, type BenchResults } from './report.js';
@@ -311,6 +312,9 @@ async function main(): Promise<void> {
   log(`5/6 capacity: 1000 connections on 50 topics, 50 pushes/s for ${CAPACITY_SECONDS} s, then a ramp to saturation`);
   const capacity = await measureCapacity({ durationS: CAPACITY_SECONDS, rampStepS: QUICK ? 5 : 10 }, (line) => log(`  ${line}`));
 
+  log('presence: a burst of joins into a present topic, before and after coalescing (bench/presence.ts)');
+  const presence = await measurePresenceBurst((line) => log(`  ${line}`));
+
   log('6/6 cost model and report');
   const measured = (size: number) => topicast.tuned.find((row) => row.subscribers === size) as GatewayRow;
   const costs: PushCost[] = [1, 10, 100, 1000].map((fanout) =>
@@ -390,6 +394,7 @@ async function main(): Promise<void> {
   writeFileSync(`${docsDir}performance-fanout.svg`, renderChart(results));
   const docPath = `${docsDir}performance.md`;
   writeFileSync(docPath, replaceBetweenMarkers(readFileSync(docPath, 'utf8'), renderMarkdown(results)));
+  writePresenceResults(presence, docPath, `${resultsDir}/presence.json`);
 
   const floor1000 = floor.find((row) => row.subscribers === 1000);
   const tuned1000 = results.fanout.find((row) => row.subscribers === 1000);

@@ -1,0 +1,254 @@
+/**
+ * `npm run bench:presence` (and part of `npm run bench`): a burst of J joins into a topic
+ * of N present members, before (a presence_diff per join, window 0) and after (coalesced
+ * by the table stream, default window), counting what AWS bills: Management API posts,
+ * DynamoDB requests and capacity units, Lambda invocations. Then the delay coalescing adds.
+ *
+ * The real connect and join handlers and the real presence stream handler run in this
+ * process on an embedded dynalite; the Management API is a sender that counts and accepts
+ * every post (fan-out speed is `npm run bench`'s subject, not this one's). The stream is
+ * the local gateway's emulator fed by the same client middleware; for the burst its
+ * windows are closed by the bench (the burst is spread over WINDOWS windows, as 1,000
+ * joins are over API Gateway's default stage throttle of 1,000 requests per second), so
+ * the counts do not depend on this machine's speed. The delay is then measured with the
+ * real 1 s window timer.
+ *
+ * DynamoDB Streams reads by a Lambda trigger are free; Lambda compute is not counted.
+ * BENCH_QUICK=1 runs 200 joins into 200 members.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
+import { assembleMessaging } from '../lambdas/composition/dependencies.js';
+import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
+import { resolveConfig } from '../lambdas/core/config.js';
+import { mapWithConcurrency } from '../lambdas/core/concurrency.js';
+import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
+import { createConnectHandler } from '../lambdas/handlers/connect.js';
+import { createJoinHandler } from '../lambdas/handlers/join.js';
+import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
+import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
+import { captureTableStream } from '../local-gateway/stream-capture.js';
+import { LocalTableStream } from '../local-gateway/table-stream.js';
+import { connectEvent, messageEvent } from '../test/support/gateway-events.js';
+import { PRICES } from './cost.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+export const BURST = { members: QUICK ? 200 : 1000, joins: QUICK ? 200 : 1000, windows: 2, windowMs: 1000, concurrency: 50 } as const;
+const DELAY_SAMPLES = 5;
+const TOPIC = 'room:burst';
+
+const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand']);
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
+const READS = new Set([...READ_COMMANDS, 'GetCommand', 'QueryCommand', 'BatchGetCommand']);
+
+export interface BurstTally {
+  readonly posts: number;
+  readonly dynamoRequests: number;
+  readonly requestsByCommand: Record<string, number>;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  /** Join invocations plus presence function invocations. */
+  readonly lambdaInvocations: number;
+  readonly presenceInvocations: number;
+  readonly dollars: number;
+}
+
+export interface PresenceBenchResult {
+  readonly members: number;
+  readonly joins: number;
+  readonly windows: number;
+  readonly before: BurstTally;
+  readonly after: BurstTally;
+  /** Milliseconds from a join's reply to the last post of the diff announcing it, with the real 1 s window. */
+  readonly delayMs: { readonly samples: number; readonly median: number; readonly max: number };
+}
+
+interface Counters {
+  posts: number;
+  requests: Record<string, number>;
+  readUnits: number;
+  writeUnits: number;
+  presenceInvocations: number;
+  presenceDoneAt: number[];
+}
+
+async function runBurst(mode: 'before' | 'after', measureDelay: boolean): Promise<{ tally: BurstTally; delays: number[] }> {
+  const dynamo = await startDynamoDb({});
+  const tableName = `topicast-bench-presence-${mode}`;
+  await ensureTable(dynamo.client, tableName);
+  const refusals: string[] = [];
+  const counters: Counters = { posts: 0, requests: {}, readUnits: 0, writeUnits: 0, presenceInvocations: 0, presenceDoneAt: [] };
+  dynamo.documentClient.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String((context as { commandName?: string }).commandName);
+      const input = args.input as Record<string, unknown>;
+      if (READS.has(name) || WRITE_COMMANDS.has(name)) input.ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      counters.requests[name] = (counters.requests[name] ?? 0) + 1;
+      const consumed = unitsOf((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      if (READS.has(name)) counters.readUnits += consumed;
+      else counters.writeUnits += consumed;
+      return result;
+    },
+    { step: 'initialize', name: 'benchCounters' },
+  );
+
+  const config = resolveConfig({ auth: 'none', presence: { windowMs: mode === 'before' ? 0 : BURST.windowMs } });
+  const deps = assembleMessaging({
+    config,
+    logger: silentLogger,
+    store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
+    clock: systemClock,
+    ids: randomIds,
+    endpointFor: () => 'http://bench.local/bench',
+    sender: {
+      send: async ({ data }) => {
+        counters.posts += 1;
+        if (data.includes('"phx_reply"') && data.includes('"error"')) refusals.push(data);
+        return { outcome: 'delivered', status: 200, retries: 0 };
+      },
+    },
+    kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
+    channelModules: [],
+  });
+  const connect = createConnectHandler(() => deps);
+  const join = createJoinHandler(() => deps);
+  const [reader] = presenceStreamReaders(config.presence);
+  if (!reader) throw new Error('no presence reader');
+  const presence = createPresenceStreamHandler(() => ({ ...deps, reader }));
+  // The burst's windows are closed by hand (flush); the delay run uses the real timer.
+  let windowMs = 3_600_000;
+  const stream = new LocalTableStream({ tableName, region: 'us-east-1', logger: silentLogger }, [
+    {
+      reader: {
+        ...reader,
+        get windowMs() {
+          return windowMs;
+        },
+      },
+      invoke: async (event) => {
+        counters.presenceInvocations += 1;
+        const response = await presence(event);
+        counters.presenceDoneAt.push(performance.now());
+        return response;
+      },
+    },
+  ]);
+  const imageReader = dynamo.newClient();
+  captureTableStream(dynamo.client, stream, { imageReader });
+
+  const joinAs = async (id: string, name: string) => {
+    // A join's reply and presence_state are posted (two-way route with several frames).
+    await join(messageEvent(id, JSON.stringify({ action: 'join', topic: TOPIC, payload: { meta: { name } }, ref: '1' })));
+    if (refusals.length > 0) throw new Error(`join refused: ${refusals[0]}`);
+  };
+  const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, '0')}=`);
+
+  // The N members, then the J joiners' connections: neither is part of the burst's bill.
+  const members = ids('Member', BURST.members);
+  const joiners = ids('Joiner', BURST.joins);
+  await mapWithConcurrency([...members, ...joiners], BURST.concurrency, (id) => connect(connectEvent(id)));
+  await mapWithConcurrency(members, BURST.concurrency, (id) => joinAs(id, id));
+  await stream.flush();
+  Object.assign(counters, { posts: 0, requests: {}, readUnits: 0, writeUnits: 0, presenceInvocations: 0 });
+
+  const perWindow = Math.ceil(joiners.length / BURST.windows);
+  for (let w = 0; w < BURST.windows; w += 1) {
+    await mapWithConcurrency(joiners.slice(w * perWindow, (w + 1) * perWindow), BURST.concurrency, (id) => joinAs(id, id));
+    await stream.flush();
+  }
+  const dynamoRequests = Object.values(counters.requests).reduce((sum, n) => sum + n, 0);
+  const lambdaInvocations = joiners.length + counters.presenceInvocations;
+  const tally: BurstTally = {
+    posts: counters.posts,
+    dynamoRequests,
+    requestsByCommand: { ...counters.requests },
+    readUnits: Math.round(counters.readUnits),
+    writeUnits: Math.round(counters.writeUnits),
+    lambdaInvocations,
+    presenceInvocations: counters.presenceInvocations,
+    dollars:
+      counters.posts * PRICES.apiGatewayMessage +
+      counters.readUnits * PRICES.dynamoReadUnit +
+      counters.writeUnits * PRICES.dynamoWriteUnit +
+      lambdaInvocations * PRICES.lambdaRequest,
+  };
+
+  const delays: number[] = [];
+  if (measureDelay) {
+    windowMs = BURST.windowMs;
+    const late = ids('Late', DELAY_SAMPLES);
+    for (const id of late) await connect(connectEvent(id));
+    for (const id of late) {
+      const seen = counters.presenceDoneAt.length;
+      await joinAs(id, id);
+      const replied = performance.now();
+      while (counters.presenceDoneAt.length === seen) await new Promise((resolve) => setTimeout(resolve, 5));
+      delays.push((counters.presenceDoneAt[seen] as number) - replied);
+    }
+  }
+  await stream.end();
+  imageReader.destroy();
+  await dynamo.end();
+  return { tally, delays };
+}
+
+function unitsOf(consumed: unknown): number {
+  if (Array.isArray(consumed)) return consumed.reduce((sum: number, entry) => sum + unitsOf(entry), 0);
+  const value = (consumed as { CapacityUnits?: number } | undefined)?.CapacityUnits;
+  return typeof value === 'number' ? value : 0;
+}
+
+export async function measurePresenceBurst(log: (message: string) => void = () => undefined): Promise<PresenceBenchResult> {
+  log(`presence burst: ${BURST.joins} joins into ${BURST.members} members, before (a diff per join)`);
+  const before = await runBurst('before', false);
+  log(`presence burst: after (coalesced over ${BURST.windows} windows of ${BURST.windowMs} ms), then the delay`);
+  const after = await runBurst('after', true);
+  const sorted = [...after.delays].sort((a, b) => a - b);
+  return {
+    members: BURST.members,
+    joins: BURST.joins,
+    windows: BURST.windows,
+    before: before.tally,
+    after: after.tally,
+    delayMs: { samples: sorted.length, median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted[sorted.length - 1] ?? 0) },
+  };
+}
+
+export function renderPresenceMarkdown(result: PresenceBenchResult): string {
+  const money = (d: number) => `$${d.toFixed(d < 0.01 ? 4 : 2)}`;
+  const row = (label: string, t: BurstTally) =>
+    `| ${label} | ${t.posts.toLocaleString('en-US')} | ${t.dynamoRequests.toLocaleString('en-US')} | ${t.readUnits.toLocaleString('en-US')} / ${t.writeUnits.toLocaleString('en-US')} | ${t.lambdaInvocations.toLocaleString('en-US')} | ${money(t.dollars)} |`;
+  return [
+    `A burst of ${result.joins.toLocaleString('en-US')} joins into a topic of ${result.members.toLocaleString('en-US')} present members, spread over ${result.windows} windows (\`npm run bench:presence\`):`,
+    '',
+    '| | Management API posts | DynamoDB requests | read / write units | Lambda invocations | dollars (posts + DynamoDB + requests) |',
+    '|---|---|---|---|---|---|',
+    row('before: a diff per join (`windowMs: 0`)', result.before),
+    row(`after: coalesced (\`windowMs: ${BURST.windowMs}\`)`, result.after),
+    '',
+    `Posts: ${(result.before.posts / Math.max(1, result.after.posts)).toFixed(0)}x fewer. Presence delay added (local, from a join's reply to the last post of its diff, ${result.delayMs.samples} joins into ${result.members.toLocaleString('en-US')} members): median ${result.delayMs.median} ms, max ${result.delayMs.max} ms.`,
+  ].join('\n');
+}
+
+const START = '<!-- presence-bench:start -->';
+const END = '<!-- presence-bench:end -->';
+
+export function writePresenceResults(result: PresenceBenchResult, docPath: string, jsonPath: string): void {
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  const doc = readFileSync(docPath, 'utf8');
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${docPath} needs the markers ${START} and ${END}`);
+  writeFileSync(docPath, `${doc.slice(0, start + START.length)}\n${renderPresenceMarkdown(result)}\n${doc.slice(end)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await measurePresenceBurst((message) => process.stdout.write(`${message}\n`));
+  process.stdout.write(`${renderPresenceMarkdown(result)}\n`);
+  writePresenceResults(result, new URL('../docs/performance.md', import.meta.url).pathname, new URL('./results/presence.json', import.meta.url).pathname);
+}
