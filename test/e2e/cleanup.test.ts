@@ -5,12 +5,11 @@
  * item by item, no function runs, and the deletions reach the table's stream, where the
  * presence reader turns them into leaves.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
 import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
-import { getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
+import { expireConnection, getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;
@@ -153,11 +152,7 @@ describe('TTL', () => {
     await bob.nextEvent('presence_diff', (m) => m.payload.joins[shortyId]);
     // Prepare: shorty's items expired a second ago (TTL is per item)
     const now = Math.floor(Date.now() / 1000);
-    for (const item of await itemsOfConnection(table, shortyId)) {
-      await table.documentClient.send(
-        new UpdateCommand({ TableName: table.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': now - 1 } }),
-      );
-    }
+    await expireConnection(table, shortyId, now - 1);
     const aliceMark = alice.mark();
     const bobMark = bob.mark();
 

@@ -4,12 +4,11 @@
  * a topic pattern with its own window (0: a diff per change, from the function); and TTL
  * deletions of a vanished connection announced as leaves through the stream.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
 import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
-import { itemsOfConnection } from '../support/table-items.js';
+import { expireConnection } from '../support/table-items.js';
 import { closeAll, eventOf, openClient, type WsClient } from '../support/ws-client.js';
 
 // The default window: long enough that a loaded machine still fits three joins and a leave in one.
@@ -105,11 +104,7 @@ describe('coalesced presence', () => {
     await shorty.join(topic);
     await alice.nextEvent('presence_diff', (m) => m.payload.joins[shortyId]);
     const now = Math.floor(Date.now() / 1000);
-    for (const item of await itemsOfConnection(table, shortyId)) {
-      await table.documentClient.send(
-        new UpdateCommand({ TableName: table.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': now - 1 } }),
-      );
-    }
+    await expireConnection(table, shortyId, now - 1);
     const aliceMark = alice.mark();
 
     // Act

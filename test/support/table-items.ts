@@ -2,7 +2,7 @@
  * Direct reads of the topicast table for assertions. Scan is fine here (tests only); the
  * runtime never scans.
  */
-import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TestTable } from './dynalite.js';
 
 export type TableItem = Record<string, unknown>;
@@ -48,6 +48,15 @@ export async function scanTable(table: TestTable): Promise<TableItem[]> {
 export async function itemsOfConnection(table: TestTable, connectionId: string): Promise<TableItem[]> {
   const all = await scanTable(table);
   return all.filter((item) => item.pk === `c#${connectionId}` || (String(item.pk).startsWith('t#') && item.sk === connectionId));
+}
+
+/** Sets `expiresAt` of every item of a connection (both sides), as if its TTL had passed at `epochSeconds`. */
+export async function expireConnection(table: TestTable, connectionId: string, epochSeconds: number): Promise<void> {
+  for (const item of await itemsOfConnection(table, connectionId)) {
+    await table.documentClient.send(
+      new UpdateCommand({ TableName: table.tableName, Key: { pk: item.pk, sk: item.sk }, UpdateExpression: 'SET expiresAt = :t', ExpressionAttributeValues: { ':t': epochSeconds } }),
+    );
+  }
 }
 
 /**
