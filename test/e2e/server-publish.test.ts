@@ -32,7 +32,8 @@ beforeAll(async () => {
     dynamoEndpoint: gateway.dynamoEndpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    config: { sharding: [{ pattern: 'big:*', shards: 4 }] },
+    // The deployment's settings, as TOPICAST_CONFIG hands them over: the gateway's (startTestGateway sends a diff per change).
+    config: { sharding: [{ pattern: 'big:*', shards: 4 }], presence: { windowMs: 0 } },
     logger: silentLogger,
   });
 });
