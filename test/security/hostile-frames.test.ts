@@ -42,7 +42,8 @@ beforeAll(async () => {
   gateway = await startGateway({
     port: 0,
     quiet: true,
-    config: { auth: 'optional', topicRules: [ADMIN_RULE], limits: { ...CORPUS_LIMITS } },
+    // A presence diff per change, at once: "nothing else arrived" below is then exact.
+    config: { auth: 'optional', topicRules: [ADMIN_RULE], limits: { ...CORPUS_LIMITS }, presence: { windowMs: 0 } },
     env: { TOPICAST_TOKEN_SECRET: SECRET },
   });
   neighbour = await connectOk(gateway.url);
