@@ -92,9 +92,9 @@ describe('WebSocket API', () => {
 });
 
 describe('functions', () => {
-  it('creates one function per route plus the fan-out worker and the publish function, all arm64 on nodejs22.x or newer', () => {
+  it('creates one function per route plus the fan-out worker, the publish function and the presence stream reader, all arm64 on nodejs22.x or newer', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(ROUTES.length + 2);
+    expect(functions).toHaveLength(ROUTES.length + 3);
     for (const [id, f] of functions) {
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       const major = Number(/^nodejs(\d+)\.x$/.exec(f.Properties.Runtime as string)?.[1]);
@@ -119,7 +119,8 @@ describe('functions', () => {
 
   it('gives every log group a retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups.length).toBe(ROUTES.length + 3);
+    // Routes, worker, publish, presence, and the stage's access log.
+    expect(groups.length).toBe(ROUTES.length + 4);
     for (const [id, g] of groups) expect(g.Properties.RetentionInDays, id).toBe(7);
   });
 
