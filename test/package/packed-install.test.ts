@@ -113,7 +113,8 @@ app.synth();
     const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'MyApp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> };
     const resources = Object.entries(template.Resources);
     const functions = resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(10);
+    // 7 routes, the fan-out worker, publish, the presence stream reader, and the app's own Notifier.
+    expect(functions).toHaveLength(11);
     expect(resources.find(([, r]) => r.Type === 'AWS::Lambda::Url')?.[1].Properties.AuthType).toBe('AWS_IAM');
     const [notifierId, notifier] = functions.find(([id]) => id.startsWith('Notifier'))!;
     expect(Object.keys(notifier.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TOPICAST_TABLE_NAME', 'TOPICAST_CONFIG', 'TOPICAST_FANOUT_FUNCTION']));
