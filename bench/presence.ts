@@ -24,6 +24,7 @@ import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
 import { mapWithConcurrency } from '../lambdas/core/concurrency.js';
+import { noMetrics } from '../lambdas/core/metrics.js';
 import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
@@ -101,6 +102,7 @@ async function runBurst(mode: 'before' | 'after', measureDelay: boolean): Promis
   const deps = assembleMessaging({
     config,
     logger: silentLogger,
+    metrics: noMetrics,
     store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
     clock: systemClock,
     ids: randomIds,
