@@ -19,6 +19,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
+import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
 import { assembleMessaging } from '../lambdas/composition/dependencies.js';
 import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
@@ -115,6 +116,7 @@ async function runBurst(mode: 'before' | 'after', measureDelay: boolean): Promis
       },
     },
     kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
+    historyStore: new DynamoHistoryStore(dynamo.documentClient, tableName, systemClock),
     channelModules: [],
   });
   const connect = createConnectHandler(() => deps);
