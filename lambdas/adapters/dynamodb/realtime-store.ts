@@ -6,7 +6,6 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -33,6 +32,7 @@ import { mapWithConcurrency } from '../../core/concurrency.js';
 import { shardOf } from '../../core/topics.js';
 import { keys, SORT_KEY_PREFIX } from './table-schema.js';
 import { batchDelete, isTransient } from './batch-delete.js';
+import { queryPages as queryEveryPage } from './query-pages.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
@@ -341,22 +341,15 @@ export class DynamoRealtimeStore implements RealtimeStore {
   }
 
   private async *queryPages<T>(pk: string, projection: string, map: (item: Item) => T): AsyncIterable<T[]> {
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ...withNames(projection),
-          // Strong reads: a client that got its join reply must receive the next broadcast.
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      if (page.Items && page.Items.length > 0) yield page.Items.map(map);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = queryEveryPage(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ...withNames(projection),
+      // Strong reads: a client that got its join reply must receive the next broadcast.
+      ConsistentRead: true,
+    });
+    for await (const items of pages) yield items.map(map);
   }
 }
 

@@ -4,11 +4,12 @@
  * TTL. A Query on `u#<sub>` lists them; no secondary index (a GSI would be eventually
  * consistent and dynalite-incompatible in the same way the rest of the table avoids).
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Identity } from '../../core/identity.js';
 import type { ConnectionRecord } from '../../core/ports.js';
 import type { UserConnection, UserConnectionIndex } from '../../core/server-ports.js';
 import { batchDelete } from './batch-delete.js';
+import { queryPages } from './query-pages.js';
 import { keys } from './table-schema.js';
 
 type Item = Record<string, unknown>;
@@ -43,23 +44,18 @@ export class DynamoUserConnections implements UserConnectionIndex {
 
   public async list(sub: string): Promise<readonly UserConnection[]> {
     const found: UserConnection[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.userPartition(sub) },
-          ProjectionExpression: 'sk, #endpoint',
-          ExpressionAttributeNames: { '#endpoint': 'endpoint' },
-          // disconnectUser right after a connect must see that connection.
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) found.push({ connectionId: String(item.sk).slice(2), endpoint: String(item.endpoint ?? '') });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.userPartition(sub) },
+      ProjectionExpression: 'sk, #endpoint',
+      ExpressionAttributeNames: { '#endpoint': 'endpoint' },
+      // disconnectUser right after a connect must see that connection.
+      ConsistentRead: true,
+    });
+    for await (const items of pages) {
+      for (const item of items) found.push({ connectionId: String(item.sk).slice(2), endpoint: String(item.endpoint ?? '') });
+    }
     return found;
   }
 
