@@ -6,6 +6,8 @@
  *   --quiet        no per-request log lines
  *   --config FILE  JSON settings (same shape as TOPICAST_CONFIG)
  *   --channel FILE a channel module (repeatable); the same file the construct's `channels` bundles
+ *   --lifecycle-events  print connected/disconnected/joined/left/occupied/vacated events and
+ *                  list them on the dashboard (config `lifecycleEvents`; docs/events.md)
  * Environment: DYNAMODB_ENDPOINT, TOPICAST_AUTH, TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL,
  * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME.
  */
@@ -26,12 +28,13 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     config: { type: 'string' },
     channel: { type: 'string', multiple: true },
+    'lifecycle-events': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  process.stdout.write('usage: npm start -- [--port N] [--data-dir DIR] [--stage NAME] [--quiet] [--config FILE] [--channel FILE ...]\n');
+  process.stdout.write('usage: npm start -- [--port N] [--data-dir DIR] [--stage NAME] [--quiet] [--config FILE] [--channel FILE ...] [--lifecycle-events]\n');
   process.exit(0);
 }
 
@@ -42,7 +45,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 try {
-  const config = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as TopicastConfigInput) : undefined;
+  const fileConfig = values.config ? (JSON.parse(readFileSync(values.config, 'utf8')) as TopicastConfigInput) : undefined;
+  // The flag turns events on and keeps a `source` the config file may set.
+  const config: TopicastConfigInput | undefined = values['lifecycle-events'] && !fileConfig?.lifecycleEvents ? { ...fileConfig, lifecycleEvents: true } : fileConfig;
   const gateway = await startGateway({
     port,
     dataDir: values['data-dir'],

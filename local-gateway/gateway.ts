@@ -21,7 +21,7 @@ import { ROUTE_KEYS } from '../lambdas/core/protocol/constants.js';
 import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../lib/function-timeouts.js';
 import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
-import { ensureTable, LOCAL_REGION, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
+import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
 import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
 import { loadChannelModules } from './channel-loader.js';
 import { localDependencies } from './local-dependencies.js';
@@ -39,7 +39,13 @@ import { observedStore } from './pages/topic-view.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
 import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
+import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
+import type { LifecycleDependencies } from '../lambdas/core/use-cases/publish-lifecycle-events.js';
+import { DynamoTopicOccupancy } from '../lambdas/adapters/dynamodb/topic-occupancy.js';
+import { PutEventsPublisher } from '../lambdas/adapters/eventbridge/put-events-publisher.js';
+import { EVENT_BUS_ENV, EVENTS_ENDPOINT_ENV } from '../lambdas/composition/environment/presence.js';
 import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
+import { LOCAL_EVENT_BUS, LocalEventBus } from './event-bus.js';
 import { captureTableStream } from './stream-capture.js';
 import { LocalTableStream } from './table-stream.js';
 
@@ -100,6 +106,8 @@ export interface RunningGateway {
   readonly tableName: string;
   readonly deps: MessagingDependencies;
   readonly connections: ConnectionPool;
+  /** EventBridge's PutEvents, emulated on this port: the lifecycle events it received (config `lifecycleEvents`). */
+  readonly eventBus: LocalEventBus;
   /** Runs one TTL sweep now; returns what it removed. */
   sweep(nowSeconds?: number): Promise<{ connections: number; items: number }>;
   /** Waits until queued fan-out batches have run. */
@@ -128,9 +136,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const idleTimeoutMs = options.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleSeconds * 1000;
   const maxConnectionMs = options.maxConnectionMs ?? API_GATEWAY_LIMITS.maxConnectionSeconds * 1000;
   const pool = new ConnectionPool();
-  // The local pages: metrics, topics and the request log, kept in memory for the dashboard.
-  const live = new LiveConsole(pool);
-  const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write: options.write, onEntry: live.onLogEntry });
+  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  // Lifecycle events are printed whether or not --quiet silences the request lines: they are asked for.
+  const eventBus = new LocalEventBus(write);
+  // The local pages: metrics, topics, lifecycle events and the request log, kept in memory for the dashboard.
+  const live = new LiveConsole(pool, eventBus);
+  const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write, onEntry: live.onLogEntry });
   // Bundled now, in the background, so the first page load does not wait for esbuild.
   void browserAssets().catch((error: unknown) => log.logger.error('bundling the local pages failed', { error }));
   const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
@@ -171,12 +182,35 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     }),
   );
 
+  // Lifecycle events go to this gateway's own PutEvents (its port is known once it listens),
+  // or wherever TOPICAST_EVENTS_ENDPOINT points (LocalStack's EventBridge).
+  let listeningPort = 0;
+  const lifecycle: LifecycleDependencies | undefined = config.lifecycleEvents.enabled
+    ? {
+        publisher: new PutEventsPublisher({
+          eventBusName: env[EVENT_BUS_ENV] ?? LOCAL_EVENT_BUS,
+          source: config.lifecycleEvents.source,
+          endpoint: () => env[EVENTS_ENDPOINT_ENV] ?? `http://${host}:${listeningPort}`,
+          region: LOCAL_REGION,
+          credentials: () => Promise.resolve(LOCAL_CREDENTIALS),
+          logger: log.logger,
+        }),
+        occupancy: new DynamoTopicOccupancy(dynamo.documentClient, tableName),
+      }
+    : undefined;
+
   // The table's stream and the presence function's event source mappings: every write of
   // this gateway's handlers (and its TTL sweeper's deletes) reaches the presence readers.
   const presenceReaders = presenceStreamReaders(config.presence).map((reader) => {
-    const presenceFunction = { name: `topicast-presence-${reader.windowSeconds}s`, timeoutMs: timeouts.presence, handler: createPresenceStreamHandler(() => ({ ...deps, reader })) };
+    const publishes = lifecycle !== undefined && readerPublishesEvents(reader);
+    const presenceFunction = {
+      name: `topicast-presence-${reader.windowSeconds}s`,
+      timeoutMs: timeouts.presence,
+      handler: createPresenceStreamHandler(() => ({ ...deps, reader, lifecycle: publishes ? lifecycle : undefined })),
+    };
     return {
       reader,
+      connectionItems: publishes,
       invoke: (event: Parameters<typeof presenceFunction.handler>[0]) =>
         log.timed('presence', `${event.Records.length} records`, async () => {
           const invocation = await invokeLocally(presenceFunction, event, log.logger);
@@ -200,6 +234,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       handle: (request, response) => handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }),
     },
     publishRoute(deps, localServerOperations(deps, dynamo.documentClient, tableName)),
+    eventBus.route(),
     pagesRoute(live),
   ];
   const server: Server = createServer((request, response) => {
@@ -221,6 +256,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     server.listen(options.port ?? 3001, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  listeningPort = port;
   const identity: GatewayIdentity = { apiId: `local${port}`, stage, domainName: `${host}:${port}` };
   const routeKeys = new Set<string>(ROUTE_KEYS);
 
@@ -355,6 +391,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     tableName,
     deps,
     connections: pool,
+    eventBus,
     sweep,
     drain: () => dispatcher.drain(),
     flushPresence: () => tableStream.flush(),

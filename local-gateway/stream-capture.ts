@@ -1,13 +1,14 @@
 /**
  * Feeds the local table stream from the DynamoDB client, item by item, as DynamoDB feeds
  * its stream: a middleware sees every PutItem, DeleteItem and BatchWriteItem on a topic
- * item after serialization (so document-client and low-level commands alike), reads the
+ * item or a connection item after serialization (so document-client and low-level commands alike), reads the
  * old image the write replaced (ReturnValues ALL_OLD, handed back only if the caller asked
  * for it), and records the change once the write succeeded. A conditional write that
  * failed records nothing. Reads pass untouched.
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { CONNECTION_ITEM_STREAM_FILTER } from '../lambdas/core/lifecycle-events.js';
 import { TOPIC_ITEM_PREFIX } from '../lambdas/core/presence-readers.js';
 import type { LocalTableStream } from './table-stream.js';
 
@@ -52,10 +53,11 @@ export function captureTableStream(client: DynamoDBClient, stream: LocalTableStr
         return result;
       }
 
-      if (operation === 'UpdateItem' && keysOf(body.Key as Image)) {
-        // No topic item is updated in place today; a stream record would need both images.
-        throw new Error('the local table stream cannot capture UpdateItem on a topic item; write it with PutItem');
-      }
+      const updated = operation === 'UpdateItem' ? keysOf(body.Key as Image) : null;
+      // No topic item is updated in place today; a stream record would need both images.
+      if (updated?.pk.S?.startsWith(TOPIC_ITEM_PREFIX)) throw new Error('the local table stream cannot capture UpdateItem on a topic item; write it with PutItem');
+      // Connection items are updated on every join and leave (MODIFY records, which no
+      // reader's filter passes), always under `attribute_exists`: an update never creates one.
 
       if (operation === 'BatchWriteItem') {
         const writes = topicWrites(body.RequestItems as Record<string, BatchRequest[]>);
@@ -124,11 +126,13 @@ async function readImages(reader: DynamoDBClient, writes: readonly TopicWrite[])
   return images;
 }
 
+/** The keys of an item the stream's readers may want (topic items, connection items), else null. */
 function keysOf(image: Image | undefined): Keys | null {
   const pk = image?.pk;
   const sk = image?.sk;
-  if (!pk || !sk || pk.S === undefined || !pk.S.startsWith(TOPIC_ITEM_PREFIX)) return null;
-  return { pk, sk };
+  if (!pk || !sk || pk.S === undefined) return null;
+  const connectionItem = pk.S.startsWith(CONNECTION_ITEM_STREAM_FILTER.pkPrefix) && sk.S === CONNECTION_ITEM_STREAM_FILTER.sortKey;
+  return pk.S.startsWith(TOPIC_ITEM_PREFIX) || connectionItem ? { pk, sk } : null;
 }
 
 function keyText(keys: Keys | null): string {

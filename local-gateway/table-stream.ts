@@ -1,6 +1,7 @@
 /**
  * DynamoDB Streams and Lambda's event source mappings, emulated for the local gateway:
- * every write to a topic item (captured from the DynamoDB client, stream-capture.ts)
+ * every write to a topic item or a connection item (captured from the DynamoDB client,
+ * stream-capture.ts)
  * becomes a NEW_AND_OLD_IMAGES record with a rising sequence number; each presence reader
  * gathers the records its filter passes and hands them to the presence handler once its
  * batching window is up (or the batch is full), one batch at a time, retrying from the
@@ -11,6 +12,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoStreamEvent, DynamoStreamRecord, StreamBatchResponse } from '../lambdas/adapters/dynamodb/stream-records.js';
 import { TTL_DELETION_IDENTITY } from '../lambdas/adapters/dynamodb/stream-records.js';
 import { PRESENCE_STREAM_MAPPING, TOPIC_ITEM_PREFIX, type PresenceStreamReader } from '../lambdas/core/presence-readers.js';
+import { passesConnectionItemFilter } from '../lambdas/core/lifecycle-events.js';
 import type { Logger } from '../lambdas/core/ports.js';
 
 type Image = Record<string, AttributeValue>;
@@ -25,6 +27,8 @@ export interface ItemWrite {
 
 export interface StreamReaderBinding {
   readonly reader: PresenceStreamReader;
+  /** Whether this reader's mapping also passes created and deleted connection items (the lifecycle-event reader). @default false */
+  readonly connectionItems?: boolean;
   /** Invokes the presence function for one batch (locally, with its timeout). */
   readonly invoke: (event: DynamoStreamEvent) => Promise<StreamBatchResponse | undefined>;
 }
@@ -44,9 +48,13 @@ export class LocalTableStream {
   /** One write to an item, as the stream would carry it (nothing when the write changed no item). */
   public record(write: ItemWrite): void {
     const pk = write.keys.pk.S;
-    if (this.ended || pk === undefined || !pk.startsWith(TOPIC_ITEM_PREFIX)) return;
+    const sk = write.keys.sk.S ?? '';
+    if (this.ended || pk === undefined) return;
     const eventName = !write.oldImage ? (write.newImage ? 'INSERT' : undefined) : write.newImage ? 'MODIFY' : 'REMOVE';
     if (!eventName) return;
+    // Each reader's filter, as its event source mapping's FilterCriteria would apply it.
+    const readers = this.readers.filter((reader) => reader.passes(pk, sk, eventName));
+    if (readers.length === 0) return;
     this.sequence += 1n;
     const record: DynamoStreamRecord = {
       eventID: this.sequence.toString(16),
@@ -66,7 +74,7 @@ export class LocalTableStream {
       },
       ...(write.expired && eventName === 'REMOVE' ? { userIdentity: { ...TTL_DELETION_IDENTITY } } : {}),
     };
-    for (const reader of this.readers) reader.offer(pk, record);
+    for (const reader of readers) reader.offer(record);
   }
 
   /** Hands over every buffered record now and waits until all batches have run. */
@@ -96,9 +104,13 @@ class ReaderQueue {
     return this.buffer.length;
   }
 
-  public offer(pk: string, record: DynamoStreamRecord): void {
+  public passes(pk: string, sk: string, eventName: string): boolean {
+    if (!pk.startsWith(TOPIC_ITEM_PREFIX)) return this.binding.connectionItems === true && passesConnectionItemFilter(pk, sk, eventName);
     const { prefixes } = this.binding.reader;
-    if (prefixes !== null && !prefixes.some((prefix) => pk.startsWith(prefix))) return;
+    return prefixes === null || prefixes.some((prefix) => pk.startsWith(prefix));
+  }
+
+  public offer(record: DynamoStreamRecord): void {
     this.buffer.push(record);
     if (this.buffer.length >= PRESENCE_STREAM_MAPPING.batchSize) this.handOver();
     // The window opens with the first record waiting, as Lambda's batching window does.

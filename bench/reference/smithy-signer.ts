@@ -17,10 +17,10 @@ export class SmithySigV4 implements RequestSigner {
     this.signer = new SignatureV4({ service, region, credentials, sha256: NodeSha256, applyChecksum: false });
   }
 
-  public async sign(host: string, path: string, body: string): Promise<Record<string, string>> {
+  public async sign(host: string, path: string, body: string, extra: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
     const [hostname, port] = host.split(':');
     const { headers } = await this.signer.sign(
-      { method: 'POST', protocol: 'https:', hostname: hostname as string, port: port ? Number(port) : undefined, path, query: {}, headers: { host }, body },
+      { method: 'POST', protocol: 'https:', hostname: hostname as string, port: port ? Number(port) : undefined, path, query: {}, headers: { ...extra, host }, body },
       this.now ? { signingDate: this.now() } : {},
     );
     return headers;

@@ -64,6 +64,12 @@ const HISTORY_ENTRIES = {
   ttlSeconds: integer(1, MAX_HISTORY_TTL_SECONDS, ' (seconds, up to 7 days)'),
 } satisfies Record<keyof HistoryRetention, v.GenericSchema>;
 
+// EventBridge: 1 to 256 characters, and `aws.` sources belong to AWS services.
+const EVENT_SOURCE = v.pipe(
+  v.string('must be an EventBridge source such as myapp.realtime'),
+  v.regex(/^(?!aws\.)\S{1,256}$/, 'must be 1-256 characters without spaces, not starting with aws.'),
+);
+
 const windowMs = integer(0, PRESENCE_LIMITS.maxWindowMs, " (milliseconds; Lambda's batching window is at most 300 s)");
 
 const PRESENCE_ENTRIES = {
@@ -118,6 +124,10 @@ const CONFIG_ENTRIES = {
     ' (seconds; API Gateway keeps a connection up to 2 h, and TTL must never delete a live one)',
   ),
   history: v.record(nonEmptyString('a non-empty topic pattern'), partial(HISTORY_ENTRIES, 'history settings { maxMessages?, ttlSeconds? }'), 'must map topic patterns to { maxMessages?, ttlSeconds? }'),
+  lifecycleEvents: v.union(
+    [v.boolean(), v.strictObject({ source: v.optional(EVENT_SOURCE) })],
+    'must be true, false or { source }',
+  ),
 } satisfies Record<keyof TopicastConfigInput, v.GenericSchema>;
 
 const CONFIG_INPUT = partial(CONFIG_ENTRIES, 'settings');

@@ -5,6 +5,7 @@
  */
 import { API_GATEWAY_LIMITS, ENVELOPE_RESERVE_BYTES } from './api-gateway-limits.js';
 import { validateConfigInput } from './config-schema.js';
+import { DEFAULT_LIFECYCLE_SOURCE } from './lifecycle-events.js';
 import { PRESENCE_LIMITS } from './presence-readers.js';
 
 export { ConfigError } from './config-schema.js';
@@ -117,6 +118,14 @@ export interface PresenceSettings {
   readonly topics: readonly PresenceTopicSettings[];
 }
 
+/** Lifecycle events (docs/events.md): published to an EventBridge bus on AWS, printed and listed locally. */
+export interface LifecycleEventSettings {
+  /** @default false */
+  readonly enabled: boolean;
+  /** EventBridge `source` of the events. @default 'topicast' */
+  readonly source: string;
+}
+
 export interface TopicastConfig {
   readonly auth: AuthMode;
   /** Allowed `Origin` header values; empty allows every origin. @default [] */
@@ -141,6 +150,12 @@ export interface TopicastConfig {
    * @default {} - no history on any topic
    */
   readonly history: Readonly<Record<string, HistoryRetention>>;
+  /**
+   * connected, disconnected, joined, left, occupied and vacated events, derived from the
+   * table's stream (docs/events.md).
+   * @default { enabled: false, source: 'topicast' }
+   */
+  readonly lifecycleEvents: LifecycleEventSettings;
 }
 
 export const DEFAULT_HISTORY_RETENTION: HistoryRetention = { maxMessages: 100, ttlSeconds: 3600 };
@@ -185,6 +200,7 @@ export const DEFAULT_CONFIG: TopicastConfig = {
   presence: DEFAULT_PRESENCE,
   connectionTtlSeconds: 2 * 60 * 60 + 5 * 60,
   history: {},
+  lifecycleEvents: { enabled: false, source: DEFAULT_LIFECYCLE_SOURCE },
 };
 
 /** A partial config as users write it (env JSON, construct props). */
@@ -199,6 +215,8 @@ export interface TopicastConfigInput {
   readonly presence?: Partial<PresenceSettings>;
   readonly connectionTtlSeconds?: number;
   readonly history?: Readonly<Record<string, Partial<HistoryRetention>>>;
+  /** `true`, or `{ source }` (on, with that EventBridge source); `false` or absent: off. */
+  readonly lifecycleEvents?: boolean | { readonly source?: string };
 }
 
 /** Merges user input over the defaults; input that cannot work throws a {@link ConfigError}. */
@@ -217,7 +235,14 @@ export function resolveConfig(input: TopicastConfigInput = {}, base: TopicastCon
     history: valid.history
       ? Object.fromEntries(Object.entries(valid.history).map(([pattern, retention]) => [pattern, { ...DEFAULT_HISTORY_RETENTION, ...stripUndefined(retention) }]))
       : base.history,
+    lifecycleEvents: lifecycleEventsOf(valid.lifecycleEvents, base.lifecycleEvents),
   };
+}
+
+function lifecycleEventsOf(input: TopicastConfigInput['lifecycleEvents'], base: LifecycleEventSettings): LifecycleEventSettings {
+  if (input === undefined) return base;
+  if (typeof input === 'boolean') return { ...base, enabled: input };
+  return { enabled: true, source: input.source ?? base.source };
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {

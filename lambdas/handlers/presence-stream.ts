@@ -1,27 +1,44 @@
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
 import { presenceDependenciesFromEnvironment } from '../composition/environment/presence.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
+import { lifecycleChangesOf } from '../adapters/dynamodb/lifecycle-records.js';
 import { topicItemChangesOf, type DynamoStreamEvent, type StreamBatchResponse } from '../adapters/dynamodb/stream-records.js';
 import type { PresenceStreamReader } from '../core/presence-readers.js';
+import { earliestSequenceNumber } from '../core/presence-changes.js';
 import { announcePresenceChanges } from '../core/use-cases/announce-presence-changes.js';
+import { publishLifecycleEvents, type LifecycleDependencies } from '../core/use-cases/publish-lifecycle-events.js';
 
 export interface PresenceFunctionDependencies extends MessagingDependencies {
   /** Which reader of the table's stream this function is (its window and filter). */
   readonly reader: PresenceStreamReader;
+  /** Set on the one reader that publishes lifecycle events (config `lifecycleEvents`, the default window's reader). */
+  readonly lifecycle?: LifecycleDependencies | undefined;
 }
 
 /**
- * A batch of the table's stream (topic items only, gathered over the reader's window):
- * one presence_diff per topic to its members; a failed topic makes the stream retry from
- * its first record (ReportBatchItemFailures), and diffs are idempotent for a client.
+ * A batch of the table's stream (topic items, gathered over the reader's window; connection
+ * items too on the reader that publishes lifecycle events): one presence_diff per topic to
+ * its members, and the batch's lifecycle events. A failed topic or event makes the stream
+ * retry from its first record (ReportBatchItemFailures); diffs are idempotent for a client,
+ * events carry stable ids.
  */
 export const createPresenceStreamHandler = (dependencies: () => PresenceFunctionDependencies) =>
   async (event: DynamoStreamEvent): Promise<StreamBatchResponse> => {
     const deps = dependencies();
     const changes = topicItemChangesOf(event);
-    const announced = await announcePresenceChanges(deps, deps.reader, changes);
-    deps.logger.info('presence batch announced', { records: event.Records.length, changes: announced.changes, topics: announced.topics, retryFrom: announced.retryFrom });
-    return { batchItemFailures: announced.retryFrom === null ? [] : [{ itemIdentifier: announced.retryFrom }] };
+    const [announced, events] = await Promise.all([
+      announcePresenceChanges(deps, deps.reader, changes),
+      deps.lifecycle ? publishLifecycleEvents({ ...deps, ...deps.lifecycle }, lifecycleChangesOf(event, deps.clock.nowMs())) : null,
+    ]);
+    const retryFrom = earliestSequenceNumber([announced.retryFrom, events?.retryFrom ?? null].filter((sequence): sequence is string => sequence !== null));
+    deps.logger.info('presence batch announced', {
+      records: event.Records.length,
+      changes: announced.changes,
+      topics: announced.topics,
+      ...(events ? { events: events.published, failedEvents: events.failed } : {}),
+      retryFrom,
+    });
+    return { batchItemFailures: retryFrom === null ? [] : [{ itemIdentifier: retryFrom }] };
   };
 
 export const handler = createPresenceStreamHandler(once(() => presenceDependenciesFromEnvironment(), IN_LAMBDA));

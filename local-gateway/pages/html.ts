@@ -46,7 +46,7 @@ const PAGE_STYLES: Record<string, string> = {
     .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
     .card b { display: block; font-size: 28px; font-variant-numeric: tabular-nums; }
     .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
-    #log-section { max-height: 420px; overflow-y: auto; }
+    #log-section, #events-section { max-height: 420px; overflow-y: auto; }
   `,
 };
 
@@ -76,6 +76,7 @@ export const DASHBOARD_PAGE = page(
   <section><h2>Recent refusals</h2><table><thead><tr><th>time</th><th>reason</th></tr></thead><tbody id="refusals"></tbody></table></section>
   <section><h2>Recent errors</h2><table><thead><tr><th>time</th><th>level</th><th>message</th></tr></thead><tbody id="errors"></tbody></table></section>
 </div>
+<section id="events-section"><h2>Lifecycle events</h2><p class="muted" id="events-hint">connected, disconnected, joined, left, occupied and vacated, as an EventBridge bus receives them: start with <code>--lifecycle-events</code> (config <code>lifecycleEvents</code>).</p><table><thead><tr><th>time</th><th>detail-type</th><th>detail</th></tr></thead><tbody id="events"></tbody></table></section>
 <section id="log-section"><h2>Route invocations</h2><table><tbody id="log"></tbody></table></section>`,
   'dashboard.js',
 );

@@ -1,8 +1,10 @@
 /**
  * What the local pages show, kept in memory by the gateway: its metrics (LiveMetrics), its
- * topics (TopicView, fed by its own store writes) and the last lines of its request log.
+ * topics (TopicView, fed by its own store writes), the last lines of its request log and
+ * the lifecycle events its event bus received.
  */
 import type { ConnectionPool } from '../connection-pool.js';
+import type { LocalBusEvent, LocalEventBus } from '../event-bus.js';
 import type { LogEntry } from '../request-log.js';
 import { LiveMetrics, type LiveMetricsSnapshot } from './live-metrics.js';
 import { TopicView, type TopicState } from './topic-view.js';
@@ -17,6 +19,8 @@ export interface GatewayActivity extends LiveMetricsSnapshot {
   readonly errors: readonly LogEntry[];
   /** Newest first. */
   readonly log: readonly LogEntry[];
+  /** Lifecycle events the gateway's event bus received, newest first (config `lifecycleEvents`). */
+  readonly events: readonly LocalBusEvent[];
 }
 
 const MAX_LOG = 200;
@@ -28,7 +32,10 @@ export class LiveConsole {
   private readonly log: LogEntry[] = [];
   private readonly errors: LogEntry[] = [];
 
-  public constructor(private readonly pool: ConnectionPool) {}
+  public constructor(
+    private readonly pool: ConnectionPool,
+    private readonly eventBus: LocalEventBus,
+  ) {}
 
   public readonly onLogEntry = (entry: LogEntry): void => {
     const list = entry.level === 'route' ? this.log : this.errors;
@@ -41,6 +48,6 @@ export class LiveConsole {
   }
 
   public activity(): GatewayActivity {
-    return { ...this.metrics.snapshot(), errors: [...this.errors], log: [...this.log] };
+    return { ...this.metrics.snapshot(), errors: [...this.errors], log: [...this.log], events: this.eventBus.events() };
   }
 }

@@ -64,12 +64,18 @@ export function topicItemChangeOf(record: DynamoStreamRecord): TopicItemChange |
     connectionId: keys.sk,
     before: presenceOf(data.OldImage),
     after: presenceOf(data.NewImage),
-    expired:
-      record.eventName === 'REMOVE' &&
-      record.userIdentity?.type === TTL_DELETION_IDENTITY.type &&
-      record.userIdentity.principalId === TTL_DELETION_IDENTITY.principalId,
+    expired: isTtlDeletion(record),
     sequenceNumber: data.SequenceNumber,
   };
+}
+
+/** A deletion made by DynamoDB's TTL rather than by a request. */
+export function isTtlDeletion(record: DynamoStreamRecord): boolean {
+  return (
+    record.eventName === 'REMOVE' &&
+    record.userIdentity?.type === TTL_DELETION_IDENTITY.type &&
+    record.userIdentity.principalId === TTL_DELETION_IDENTITY.principalId
+  );
 }
 
 /** `t#room:lobby#0` -> `room:lobby` (a topic may itself contain `#`; the shard is after the last one). */
@@ -80,7 +86,7 @@ export function topicOfPartition(pk: string): string | null {
   return pk.slice(TOPIC_ITEM_PREFIX.length, shardSeparator);
 }
 
-function presenceOf(image: Image | undefined): TopicItemChange['before'] {
+export function presenceOf(image: Image | undefined): TopicItemChange['before'] {
   if (!image) return null;
   const item = unmarshall(image);
   if (typeof item.presenceKey !== 'string' || item.meta === undefined) return null;

@@ -13,11 +13,13 @@
  *   pk = u#<sub>           sk = c#<connId>   a connection of an authenticated user (disconnectUser)
  *   pk = h#<topic>         sk = #            the topic's seq counter (history on)
  *   pk = h#<topic>         sk = <seq, 16 digits>  a retained broadcast (replay, history reads)
+ *   pk = l#<topic>         sk = l            the topic's last announced occupancy (lifecycle events on)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { OCCUPANCY_MARKER_PREFIX } from '../../core/lifecycle-events.js';
 
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
@@ -38,6 +40,7 @@ export const keys = {
   userConnection: (sub: string, connectionId: string) => ({ pk: userPartition(sub), sk: `c#${connectionId}` }),
   historyCounter: (topic: string) => ({ pk: historyPartition(topic), sk: HISTORY_COUNTER_SORT_KEY }),
   historyMessage: (topic: string, seq: number) => ({ pk: historyPartition(topic), sk: historySortKey(seq) }),
+  occupancyMarker: (topic: string) => ({ pk: `${OCCUPANCY_MARKER_PREFIX}${topic}`, sk: 'l' }),
   historyPartition,
   historySortKey,
   connectionPartition: (connectionId: string) => `c#${connectionId}`,

@@ -9,9 +9,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { CredentialProvider, SigningCredentials } from './credentials.js';
 
-/** Signs one POST; returns the headers to send (host, x-amz-date, token, authorization). */
+/**
+ * Signs one POST; returns the headers to send (host, x-amz-date, token, authorization).
+ * `headers` (lower-case names) are signed too and returned with the rest: JSON-protocol
+ * services such as EventBridge read `x-amz-target` and `content-type`.
+ */
 export interface RequestSigner {
-  sign(host: string, path: string, body: string): Promise<Record<string, string>>;
+  sign(host: string, path: string, body: string, headers?: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
 export type SignerFactory = (service: string, region: string, credentials: CredentialProvider) => RequestSigner;
@@ -31,11 +35,12 @@ export class LeanSigV4 implements RequestSigner {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  public async sign(host: string, path: string, body: string): Promise<Record<string, string>> {
+  public async sign(host: string, path: string, body: string, extra?: Readonly<Record<string, string>>): Promise<Record<string, string>> {
     const credentials = await this.credentials();
     this.tick();
     const { key, scope } = this.signingKey(credentials);
     const token = credentials.sessionToken;
+    if (extra) return this.signWithHeaders(credentials, key, scope, host, path, body, extra);
     const signedHeaders = token ? 'host;x-amz-date;x-amz-security-token' : 'host;x-amz-date';
     const canonicalRequest =
       `POST\n${canonicalPath(path)}\n\nhost:${canonicalValue(host)}\nx-amz-date:${this.longDate}\n` +
@@ -45,6 +50,28 @@ export class LeanSigV4 implements RequestSigner {
     const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
     const headers: Record<string, string> = { host, 'x-amz-date': this.longDate };
     if (token) headers['x-amz-security-token'] = token;
+    headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    return headers;
+  }
+
+  /** The general form (off the fan-out's hot path): any extra headers, sorted into the canonical request. */
+  private signWithHeaders(
+    credentials: SigningCredentials,
+    key: Buffer,
+    scope: string,
+    host: string,
+    path: string,
+    body: string,
+    extra: Readonly<Record<string, string>>,
+  ): Record<string, string> {
+    const headers: Record<string, string> = { ...extra, host, 'x-amz-date': this.longDate };
+    if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
+    const names = Object.keys(headers).sort();
+    const signedHeaders = names.join(';');
+    const canonicalHeaders = names.map((name) => `${name}:${canonicalValue(headers[name] as string)}\n`).join('');
+    const canonicalRequest = `POST\n${canonicalPath(path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${this.longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
     headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
     return headers;
   }

@@ -1,6 +1,7 @@
 /**
  * The live dashboard of the local gateway: polls /_topicast/api/state (connections, topics)
- * and /_topicast/api/activity (rates, totals, refusals, errors, the route log) once a second.
+ * and /_topicast/api/activity (rates, totals, refusals, errors, the route log, lifecycle
+ * events) once a second.
  */
 interface TopicState {
   readonly topic: string;
@@ -16,12 +17,18 @@ interface LogEntry {
   readonly level: 'route' | 'warn' | 'error';
   readonly text: string;
 }
+interface BusEvent {
+  readonly time: string;
+  readonly detailType: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
 interface Activity {
   readonly totals: Readonly<Record<string, number>>;
   readonly perSecond: Readonly<Record<string, number>>;
   readonly refusals: readonly { readonly at: number; readonly reason: string }[];
   readonly errors: readonly LogEntry[];
   readonly log: readonly LogEntry[];
+  readonly events: readonly BusEvent[];
 }
 
 const REFRESH_MS = 1000;
@@ -64,6 +71,11 @@ function render(state: State, activity: Activity): void {
   );
   byId('errors').replaceChildren(
     ...(activity.errors.length > 0 ? activity.errors.map((e) => row(cell(time(e.at)), cell(e.level), cell(e.text, 'text'))) : [empty(3, 'none')]),
+  );
+  byId('events').replaceChildren(
+    ...(activity.events.length > 0
+      ? activity.events.map((e) => row(cell(time(Date.parse(e.time))), cell(e.detailType, 'event'), cell(JSON.stringify(e.detail), 'text')))
+      : [empty(3, 'none')]),
   );
   byId('log').replaceChildren(...activity.log.map((e) => row(cell(time(e.at)), cell(e.text, `text ${e.level}`))));
   byId('updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
