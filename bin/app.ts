@@ -12,6 +12,7 @@
  *   presenceDisabled  comma-separated topic patterns without presence, e.g. broadcast:*
  *   channels          comma-separated channel module files, e.g. examples/chat/room.ts,examples/chat/inbox.ts
  *   history           JSON retention per topic pattern, e.g. '{"room:*":{"maxMessages":100,"ttlSeconds":3600}}'
+ *   lifecycleEvents   true, or the events' EventBridge source (e.g. myapp.realtime): publish lifecycle events to a new bus
  *   removalPolicy     retain | destroy (default retain)
  *   managementEndpoint where functions post (default https://{apiId}.execute-api.{region}.amazonaws.com/{stage})
  *
@@ -51,6 +52,8 @@ if (typeof historyContext === 'string' && historyContext.length > 0) {
 } else if (typeof historyContext === 'object' && historyContext !== null) {
   history = historyContext as Record<string, Record<string, number>>;
 }
+const lifecycleContext = context('lifecycleEvents');
+const lifecycleEvents = lifecycleContext === undefined || lifecycleContext === 'false' ? undefined : lifecycleContext === 'true' ? true : { source: lifecycleContext };
 const account = process.env.CDK_DEPLOY_ACCOUNT;
 const region = process.env.CDK_DEPLOY_REGION;
 
@@ -68,6 +71,7 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     channels: list('channels'),
     managementEndpoint: context('managementEndpoint'),
     history,
+    lifecycleEvents,
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
   },
 });

@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_TIMEOUT_SECONDS } from './function-timeouts.js';
 import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import { ConfigError, resolveConfig, type AuthMode, type TopicastConfigInput } from '../lambdas/core/config.js';
+import { lifecycleEventsConfig } from './lifecycle-events.js';
 
 /** The API Gateway route keys of the WebSocket API, in creation order. */
 export const ROUTE_KEYS = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'] as const;
@@ -87,6 +88,8 @@ export const ENV = {
   managementEndpoint: 'TOPICAST_MANAGEMENT_ENDPOINT',
   /** Which reader of the table's stream a presence function is (lambdas/composition/environment/presence.ts). */
   presenceWindowSeconds: 'TOPICAST_PRESENCE_WINDOW_SECONDS',
+  /** The bus ARN the lifecycle-event reader publishes to (same file). */
+  eventBus: 'TOPICAST_EVENT_BUS',
 } as const;
 
 /** Lambda runtime of every function: the newest Node.js LTS that aws-cdk-lib knows. */
@@ -161,6 +164,9 @@ export function buildRuntimeConfig(props: ConfigProps): TopicastConfigInput {
     const value = props[key];
     if (value !== undefined) out[key] = value;
   }
+  // The construct's prop may carry a bus, which is not config (it arrives as TOPICAST_EVENT_BUS).
+  const lifecycleEvents = lifecycleEventsConfig(props.lifecycleEvents);
+  if (lifecycleEvents) out.lifecycleEvents = lifecycleEvents;
   out.auth = props.auth ?? DEFAULTS.auth;
   return out as TopicastConfigInput;
 }

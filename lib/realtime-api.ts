@@ -11,6 +11,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -47,9 +48,12 @@ import {
   type RouteKey,
 } from './realtime-api-defaults.js';
 import { HISTORY_FUNCTIONS, historyEnabled, historyStatement } from './history-access.js';
+import { connectionItemFilter, grantLifecycleEvents, lifecycleEventBus, type LifecycleEventsOptions } from './lifecycle-events.js';
+import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
+export type { LifecycleEventsOptions } from './lifecycle-events.js';
 
 export interface RealtimeApiProps {
   /**
@@ -216,6 +220,15 @@ export interface RealtimeApiProps {
    * @default - the alarms exist but notify nobody
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Lifecycle events (connected, disconnected, joined, left, occupied, vacated), published
+   * to an EventBridge bus by the default window's presence function, from the table's
+   * stream: TTL deletions of vanished connections included. `true` creates a bus
+   * (`eventBus`); `{ bus, source }` uses yours and sets the events' `source`. At least once,
+   * with a stable `detail.eventId`; schema and guarantees in docs/events.md.
+   * @default false - no events
+   */
+  readonly lifecycleEvents?: boolean | LifecycleEventsOptions;
 }
 
 export type RealtimeFunctionName = FunctionName;
@@ -243,6 +256,8 @@ export class RealtimeApi extends Construct {
   public readonly presenceFunctions: readonly nodejs.NodejsFunction[];
   /** The HS256 token signing secret (created unless given). */
   public readonly tokenSecret: secretsmanager.ISecret;
+  /** The bus lifecycle events go to (the given one, or the one created); undefined unless `lifecycleEvents`. */
+  public readonly eventBus: events.IEventBus | undefined;
   /** `wss://{apiId}.execute-api.{region}.{urlSuffix}/{stage}` */
   public readonly webSocketUrl: string;
   /**
@@ -416,7 +431,10 @@ export class RealtimeApi extends Construct {
       }
     }
 
+    this.eventBus = lifecycleEventBus(this, props.lifecycleEvents);
     this.presenceFunctions = presenceStreamReaders(resolveConfig(buildRuntimeConfig(props)).presence).map((reader, index) => {
+      // One reader publishes the events, so that each stream record becomes one event.
+      const eventBus = readerPublishesEvents(reader) ? this.eventBus : undefined;
       const fn = make(
         'presence',
         DEFAULTS.presenceTimeout,
@@ -425,10 +443,12 @@ export class RealtimeApi extends Construct {
           [ENV.managementEndpoint]: this.managementEndpoint,
           [ENV.fanoutFunction]: this.fanoutWorker.functionName,
           [ENV.presenceWindowSeconds]: String(reader.windowSeconds),
+          ...(eventBus ? { [ENV.eventBus]: eventBus.eventBusArn } : {}),
         },
         true,
         index === 0 ? undefined : `${FUNCTION_IDS.presence}${reader.windowSeconds}s`,
       );
+      if (eventBus) grantLifecycleEvents(fn, eventBus, this.table.tableArn);
       this.grant(fn, PERMISSIONS.presence, manageConnectionsArns);
       // Reaping runs channel `leave` callbacks, which may broadcast to topics with history.
       if (history) fn.addToRolePolicy(historyStatement(this.table.tableArn));
@@ -441,8 +461,12 @@ export class RealtimeApi extends Construct {
         maxBatchingWindow: Duration.seconds(reader.windowSeconds),
         retryAttempts: PRESENCE_STREAM_MAPPING.retryAttempts,
         reportBatchItemFailures: true,
-        // Only topic subscription items: connection, rate-window and kv items never invoke it.
-        filters: [lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: (reader.prefixes ?? [TOPIC_ITEM_PREFIX]).flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } } })],
+        // Only topic subscription items (and, for lifecycle events, connections created or
+        // deleted): rate-window, kv, history and marker items never invoke it.
+        filters: [
+          lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: (reader.prefixes ?? [TOPIC_ITEM_PREFIX]).flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } } }),
+          ...(eventBus ? [connectionItemFilter()] : []),
+        ],
       });
       return fn;
     });

@@ -41,5 +41,11 @@ export class TopicastStack extends Stack {
       description: 'DynamoDB table of connections and subscriptions',
       value: this.realtime.table.tableName,
     });
+    if (this.realtime.eventBus) {
+      new CfnOutput(this, 'EventBusName', {
+        description: 'EventBridge bus of the lifecycle events (docs/events.md)',
+        value: this.realtime.eventBus.eventBusName,
+      });
+    }
   }
 }
