@@ -49,6 +49,24 @@ describe('lean SigV4 signer', () => {
     );
   });
 
+  it('signs extra headers, as a JSON-protocol request (EventBridge PutEvents) carries them, exactly as @smithy/signature-v4 does', async () => {
+    // Prepare
+    const at = new Date('2026-11-28T23:59:59.999Z');
+    const extra = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' };
+
+    for (const credentials of [KEYS, SESSION]) {
+      // Act
+      const provider = async () => credentials;
+      const body = '{"Entries":[{"Source":"topicast","DetailType":"joined","Detail":"{}"}]}';
+      const lean = await new LeanSigV4('events', 'eu-west-1', provider, () => at.getTime()).sign('events.eu-west-1.amazonaws.com', '/', body, extra);
+      const smithy = await new SmithySigV4('events', 'eu-west-1', provider, () => at).sign('events.eu-west-1.amazonaws.com', '/', body, extra);
+
+      // Assess
+      expect(lean).toEqual(smithy);
+      expect(lean.authorization).toContain(`SignedHeaders=content-type;host;x-amz-date;${credentials.sessionToken ? 'x-amz-security-token;' : ''}x-amz-target,`);
+    }
+  });
+
   it('double-encodes the path as every service but S3 expects', () => {
     // Act & Assess: the id was URL-encoded once in the request path; the canonical path encodes it again
     expect(canonicalPath('/prod/@connections/a%3Db%2Bc%2Fd')).toBe('/prod/%40connections/a%253Db%252Bc%252Fd');
