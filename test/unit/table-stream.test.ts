@@ -73,6 +73,27 @@ describe('local table stream', () => {
     expect(batches.map((b) => keysOf(b.event))).toEqual([['1']]);
   });
 
+  it('passes created and deleted connection items to the lifecycle-event reader only, never their updates', async () => {
+    // Prepare: the default reader publishing events, and a second reader that does not
+    const batches: { reader: number; event: DynamoStreamEvent }[] = [];
+    const stream = new LocalTableStream({ tableName: 't', region: 'us-east-1', logger: silentLogger }, [
+      { reader: { windowSeconds: 1, windowMs: 10, prefixes: null }, connectionItems: true, invoke: async (event) => (batches.push({ reader: 0, event }), { batchItemFailures: [] }) },
+      { reader: { windowSeconds: 5, windowMs: 10, prefixes: ['t#'] }, invoke: async (event) => (batches.push({ reader: 1, event }), { batchItemFailures: [] }) },
+    ]);
+    const connection = { pk: { S: 'c#x' }, sk: { S: 'c' } };
+
+    // Act
+    stream.record({ keys: connection, newImage: connection });
+    stream.record({ keys: connection, oldImage: connection, newImage: { ...connection, seq: { N: '1' } } });
+    stream.record({ keys: { pk: { S: 'c#x' }, sk: { S: 's#room:a' } }, newImage: { pk: { S: 'c#x' }, sk: { S: 's#room:a' } } });
+    stream.record({ keys: connection, oldImage: connection, expired: true });
+    await stream.flush();
+
+    // Assess
+    expect(batches.map((b) => b.reader)).toEqual([0]);
+    expect(batches[0]!.event.Records.map((r) => `${r.eventName} ${r.dynamodb?.Keys?.pk?.S} ${r.userIdentity ? 'ttl' : ''}`)).toEqual(['INSERT c#x ', 'REMOVE c#x ttl']);
+  });
+
   it('hands over a full batch without waiting for the window', async () => {
     // Prepare
     const { stream, batches } = streamWith({ windowSeconds: 300, windowMs: 60_000, prefixes: null });
