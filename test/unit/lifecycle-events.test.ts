@@ -181,8 +181,8 @@ function fakeEventBridge(answer: (entries: Sent['entries'], call: number) => { s
 
 const accepted = (entries: unknown[]) => ({ status: 200, body: { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `id-${i}` })) } });
 
-function publisher(post: JsonPost): PutEventsPublisher {
-  return new PutEventsPublisher({
+function publisherOptions(post: JsonPost): ConstructorParameters<typeof PutEventsPublisher>[0] {
+  return {
     eventBusName: 'arn:aws:events:eu-west-1:111111111111:event-bus/topicast',
     source: 'topicast',
     endpoint: 'https://events.eu-west-1.amazonaws.com',
@@ -191,8 +191,10 @@ function publisher(post: JsonPost): PutEventsPublisher {
     logger: silent,
     post,
     sleep: async () => undefined,
-  });
+  };
 }
+
+const publisher = (post: JsonPost) => new PutEventsPublisher(publisherOptions(post));
 
 describe('PutEvents publisher', () => {
   it('sends signed JSON 1.1 requests of at most 10 entries, each entry the event as EventBridge takes it', async () => {
@@ -286,16 +288,3 @@ describe('PutEvents publisher', () => {
     expect(eventsEndpointOf('cn-north-1')).toBe('https://events.cn-north-1.amazonaws.com.cn');
   });
 });
-
-function publisherOptions(post: JsonPost): ConstructorParameters<typeof PutEventsPublisher>[0] {
-  return {
-    eventBusName: 'topicast',
-    source: 'topicast',
-    endpoint: 'https://events.eu-west-1.amazonaws.com',
-    region: 'eu-west-1',
-    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
-    logger: silent,
-    post,
-    sleep: async () => undefined,
-  };
-}
