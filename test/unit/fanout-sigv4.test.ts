@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { cachedCredentials, credentialsFromVariables, type SigningCredentials } from '../../lambdas/adapters/management-api/credentials.js';
 import { regionOfHost } from '../../lambdas/adapters/management-api/signed-http-sender.js';
 import { canonicalPath, LeanSigV4 } from '../../lambdas/adapters/management-api/sigv4.js';
+import { HeaderSigV4 } from '../../lambdas/adapters/eventbridge/header-signer.js';
 import { SmithySigV4 } from '../../bench/reference/smithy-signer.js';
 
 const KEYS: SigningCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -58,7 +59,7 @@ describe('lean SigV4 signer', () => {
       // Act
       const provider = async () => credentials;
       const body = '{"Entries":[{"Source":"topicast","DetailType":"joined","Detail":"{}"}]}';
-      const lean = await new LeanSigV4('events', 'eu-west-1', provider, () => at.getTime()).sign('events.eu-west-1.amazonaws.com', '/', body, extra);
+      const lean = await new HeaderSigV4('events', 'eu-west-1', provider, () => at.getTime()).sign('events.eu-west-1.amazonaws.com', '/', body, extra);
       const smithy = await new SmithySigV4('events', 'eu-west-1', provider, () => at).sign('events.eu-west-1.amazonaws.com', '/', body, extra);
 
       // Assess

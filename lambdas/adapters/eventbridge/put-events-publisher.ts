@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LifecycleEvent, LifecyclePublisher } from '../../core/lifecycle-events.js';
 import type { Logger } from '../../core/ports.js';
 import type { CredentialProvider } from '../management-api/credentials.js';
-import { leanSigner, type RequestSigner, type SignerFactory } from '../management-api/sigv4.js';
+import { headerSigner, type HeaderSigner, type HeaderSignerFactory } from './header-signer.js';
 
 /** PutEvents' own limits (EventBridge quotas: 10 entries, 256 KB per request). */
 export const PUT_EVENTS_LIMITS = { entries: 10, bytes: 256 * 1024 } as const;
@@ -34,8 +34,8 @@ export interface PutEventsPublisherOptions {
   readonly region: string;
   readonly credentials: CredentialProvider;
   readonly logger: Logger;
-  /** @default leanSigner */
-  readonly signer?: SignerFactory;
+  /** @default headerSigner */
+  readonly signer?: HeaderSignerFactory;
   /** @default a node:http(s) request */
   readonly post?: JsonPost;
   /** Attempts per entry within one call, the first included. @default 3 */
@@ -67,7 +67,7 @@ const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRYABLE_ERROR_TYPES = /Throttl|InternalException|InternalFailure|ServiceUnavailable/;
 
 export class PutEventsPublisher implements LifecyclePublisher {
-  private signer: { readonly host: string; readonly signer: RequestSigner } | undefined;
+  private signer: { readonly host: string; readonly signer: HeaderSigner } | undefined;
   private readonly post: JsonPost;
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
@@ -167,8 +167,8 @@ export class PutEventsPublisher implements LifecyclePublisher {
     return { kind: 'retry', retry: refused, reason: `${output.FailedEntryCount} entries refused: ${codes.join(', ')}` };
   }
 
-  private signerFor(host: string): RequestSigner {
-    if (this.signer?.host !== host) this.signer = { host, signer: (this.options.signer ?? leanSigner)('events', this.options.region, this.options.credentials) };
+  private signerFor(host: string): HeaderSigner {
+    if (this.signer?.host !== host) this.signer = { host, signer: (this.options.signer ?? headerSigner)('events', this.options.region, this.options.credentials) };
     return this.signer.signer;
   }
 }

@@ -9,13 +9,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { CredentialProvider, SigningCredentials } from './credentials.js';
 
-/**
- * Signs one POST; returns the headers to send (host, x-amz-date, token, authorization).
- * `headers` (lower-case names) are signed too and returned with the rest: JSON-protocol
- * services such as EventBridge read `x-amz-target` and `content-type`.
- */
+/** Signs one POST; returns the headers to send (host, x-amz-date, token, authorization). */
 export interface RequestSigner {
-  sign(host: string, path: string, body: string, headers?: Readonly<Record<string, string>>): Promise<Record<string, string>>;
+  sign(host: string, path: string, body: string): Promise<Record<string, string>>;
 }
 
 export type SignerFactory = (service: string, region: string, credentials: CredentialProvider) => RequestSigner;
@@ -24,23 +20,22 @@ export const leanSigner: SignerFactory = (service, region, credentials) => new L
 
 export class LeanSigV4 implements RequestSigner {
   private dateSecond = -1;
-  private longDate = '';
+  protected longDate = '';
   private shortDate = '';
   private keyFor: { readonly credentials: SigningCredentials; readonly shortDate: string; readonly key: Buffer; readonly scope: string } | undefined;
 
   public constructor(
     private readonly service: string,
     private readonly region: string,
-    private readonly credentials: CredentialProvider,
+    protected readonly credentials: CredentialProvider,
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  public async sign(host: string, path: string, body: string, extra?: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+  public async sign(host: string, path: string, body: string): Promise<Record<string, string>> {
     const credentials = await this.credentials();
     this.tick();
     const { key, scope } = this.signingKey(credentials);
     const token = credentials.sessionToken;
-    if (extra) return this.signWithHeaders(credentials, key, scope, host, path, body, extra);
     const signedHeaders = token ? 'host;x-amz-date;x-amz-security-token' : 'host;x-amz-date';
     const canonicalRequest =
       `POST\n${canonicalPath(path)}\n\nhost:${canonicalValue(host)}\nx-amz-date:${this.longDate}\n` +
@@ -54,30 +49,8 @@ export class LeanSigV4 implements RequestSigner {
     return headers;
   }
 
-  /** The general form (off the fan-out's hot path): any extra headers, sorted into the canonical request. */
-  private signWithHeaders(
-    credentials: SigningCredentials,
-    key: Buffer,
-    scope: string,
-    host: string,
-    path: string,
-    body: string,
-    extra: Readonly<Record<string, string>>,
-  ): Record<string, string> {
-    const headers: Record<string, string> = { ...extra, host, 'x-amz-date': this.longDate };
-    if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
-    const names = Object.keys(headers).sort();
-    const signedHeaders = names.join(';');
-    const canonicalHeaders = names.map((name) => `${name}:${canonicalValue(headers[name] as string)}\n`).join('');
-    const canonicalRequest = `POST\n${canonicalPath(path)}\n\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(body)}`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${this.longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-    headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-    return headers;
-  }
-
   /** Formats the dates once per second. */
-  private tick(): void {
+  protected tick(): void {
     const now = this.nowMs();
     const second = Math.floor(now / 1000);
     if (second === this.dateSecond) return;
@@ -89,7 +62,7 @@ export class LeanSigV4 implements RequestSigner {
   }
 
   /** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"), once per day. */
-  private signingKey(credentials: SigningCredentials): { key: Buffer; scope: string } {
+  protected signingKey(credentials: SigningCredentials): { key: Buffer; scope: string } {
     const cached = this.keyFor;
     if (cached && cached.credentials === credentials && cached.shortDate === this.shortDate) return cached;
     let key: Buffer = createHmac('sha256', `AWS4${credentials.secretAccessKey}`).update(this.shortDate).digest();
@@ -100,12 +73,12 @@ export class LeanSigV4 implements RequestSigner {
   }
 }
 
-function sha256Hex(text: string): string {
+export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** Header values: line breaks and runs of blanks become one space, trimmed (as the SDK does). */
-function canonicalValue(value: string): string {
+export function canonicalValue(value: string): string {
   return /[\r\n\t]| {2}|^ | $/.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value;
 }
 
