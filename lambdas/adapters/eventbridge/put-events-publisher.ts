@@ -160,7 +160,12 @@ export class PutEventsPublisher implements LifecyclePublisher {
       if (RETRYABLE_STATUS.has(response.status) || RETRYABLE_ERROR_TYPES.test(type)) return { kind: 'retry', retry: 'all', reason: `http ${response.status} ${type}` };
       return { kind: 'final', error: `http ${response.status} ${type}: ${response.body.slice(0, 300)}` };
     }
-    const output = JSON.parse(response.body) as PutEventsOutput;
+    let output: PutEventsOutput;
+    try {
+      output = JSON.parse(response.body) as PutEventsOutput;
+    } catch {
+      return { kind: 'retry', retry: 'all', reason: `http ${response.status} with a body that is not JSON` };
+    }
     if (!output.FailedEntryCount) return { kind: 'final' };
     const refused = (output.Entries ?? []).flatMap((entry, index) => (entry.ErrorCode ? [index] : []));
     const codes = [...new Set((output.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [entry.ErrorCode] : [])))];
