@@ -284,8 +284,9 @@ export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence
   },
   // A stream reader (its stream grants are added beside its event source mapping): it
   // broadcasts each topic's diff like a push, and reaps what answers 410 Gone.
+  // GetItem, PutItem: the topic's occupancy item, for topics over their presence cap.
   presence: {
-    table: ['Query', 'BatchWriteItem', 'DeleteItem'],
+    table: ['Query', 'GetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem'],
     manageConnections: true,
     invokeFanoutWorker: true,
     readTokenSecret: false,

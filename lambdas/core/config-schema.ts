@@ -72,11 +72,17 @@ const EVENT_SOURCE = v.pipe(
 
 const windowMs = integer(0, PRESENCE_LIMITS.maxWindowMs, " (milliseconds; Lambda's batching window is at most 300 s)");
 
+const maxMembers = integer(1, PRESENCE_LIMITS.maxMaxMembers, ' (a join reads up to this many members plus one for its presence_state)');
+
 const PRESENCE_ENTRIES = {
   windowMs,
+  maxMembers,
   topics: v.array(
-    v.strictObject({ pattern: nonEmptyString('a non-empty topic pattern'), windowMs: v.optional(windowMs) }, 'must be { pattern, windowMs? }'),
-    'must be a list of { pattern, windowMs? }',
+    v.strictObject(
+      { pattern: nonEmptyString('a non-empty topic pattern'), windowMs: v.optional(windowMs), maxMembers: v.optional(maxMembers) },
+      'must be { pattern, windowMs?, maxMembers? }',
+    ),
+    'must be a list of { pattern, windowMs?, maxMembers? }',
   ),
 } satisfies Record<keyof PresenceSettings, v.GenericSchema>;
 

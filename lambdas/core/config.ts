@@ -104,6 +104,8 @@ export interface PresenceTopicSettings {
   readonly pattern: string;
   /** Coalescing window of these topics, in milliseconds; 0 sends each change at once. @default presence.windowMs */
   readonly windowMs?: number;
+  /** Connections tracked in one of these topics' presence before it switches to occupancy. @default presence.maxMembers */
+  readonly maxMembers?: number;
 }
 
 export interface PresenceSettings {
@@ -114,6 +116,14 @@ export interface PresenceSettings {
    * (rounded up). @default 1000
    */
   readonly windowMs: number;
+  /**
+   * Connections tracked in a topic's presence. Beyond it the topic switches to occupancy:
+   * members get an empty `presence_state` and a `presence_occupancy` count per window
+   * instead of diffs, and a join reads at most this many members plus one (docs/phoenix.md,
+   * "Presence: a cap, then occupancy"). Applies to coalesced topics (a window above 0).
+   * @default 200
+   */
+  readonly maxMembers: number;
   /** Per topic pattern settings. @default [] */
   readonly topics: readonly PresenceTopicSettings[];
 }
@@ -186,6 +196,7 @@ export const DEFAULT_FANOUT: FanoutSettings = {
 
 export const DEFAULT_PRESENCE: PresenceSettings = {
   windowMs: PRESENCE_LIMITS.defaultWindowMs,
+  maxMembers: PRESENCE_LIMITS.defaultMaxMembers,
   topics: [],
 };
 

@@ -6,6 +6,7 @@ import type { Identity } from './identity.js';
 import type { PresenceMeta } from './presence.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
 import type { JsonObject } from './channels/definition.js';
+import type { OccupancyCounts } from './presence-cap.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -54,6 +55,16 @@ export interface ConnectionState {
 }
 
 export type SubscriberProjection = 'fanout' | 'presence';
+
+/** A topic's occupancy item: the last count, and whether its members were told presence is capped. */
+export interface TopicOccupancy extends OccupancyCounts {
+  /** Members got an empty presence_state and occupancy counts; the topic's presence is off until it is under the cap again. */
+  readonly capped: boolean;
+  /** Epoch milliseconds of the count. */
+  readonly countedAt: number;
+  /** Epoch milliseconds of the last join that found the topic over its cap (it got an empty state); null if none. */
+  readonly cappedJoinAt: number | null;
+}
 
 /** What a join or leave learns from counting itself on the connection item. */
 export interface ConnectionUsage {
@@ -134,8 +145,22 @@ export interface RealtimeStore {
   putSubscription(subscription: SubscriptionRecord, shards: number, version?: number): Promise<SubscriptionWrite>;
   /** Removes both sides of a subscription within `bound`; returns what was removed, or null. */
   deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRecord | null>;
-  /** Pages of a topic's subscribers; `presence` also reads presence keys and metas. */
-  listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]>;
+  /**
+   * Pages of a topic's subscribers; `presence` also reads presence keys and metas. With
+   * `limit`, each shard's Query stops after that many items (a bounded read: at most
+   * shards × limit items), and so does the whole read.
+   */
+  listSubscribers(topic: string, shards: number, projection: SubscriberProjection, limit?: number): AsyncIterable<readonly SubscriptionRecord[]>;
+  /** The topic's occupancy as the presence stream's reader last counted it (a consistent read); null before any count. */
+  readOccupancy(topic: string): Promise<TopicOccupancy | null>;
+  /** Records a count (keeping `cappedJoinAt`), unless a newer one is there (readers of two stream shards may count one topic). */
+  writeOccupancy(topic: string, occupancy: Omit<TopicOccupancy, 'cappedJoinAt'>, expiresAt: number): Promise<void>;
+  /**
+   * Notes that a join found the topic over its cap at `atMs` (so its window's reader resends
+   * the whole state if the topic is under the cap by then); returns the last count, or null
+   * when no reader counted it yet.
+   */
+  markCappedJoin(topic: string, atMs: number, expiresAt: number): Promise<TopicOccupancy | null>;
   /**
    * Deletes connections with every item they own: the connection item first, then the topic
    * rows (those found in the connection's partition plus the one a broadcast read), then the

@@ -14,6 +14,13 @@ export const PRESENCE_LIMITS = {
   maxWindowMs: 300_000,
   /** DynamoDB Streams serves at most two simultaneous readers per shard before throttling them. */
   maxStreamReaders: 2,
+  /**
+   * Connections tracked per topic by default: a presence_state of 200 members with small
+   * metas is one or two 128 KB frames, and a join reads at most 201 items for it.
+   */
+  defaultMaxMembers: 200,
+  /** A join's bounded read stays within a few 1 MB Query pages even with 1 KB metas. */
+  maxMaxMembers: 10_000,
 } as const;
 
 /** How a reader takes batches off the stream: the event source mapping's settings, emulated locally. */

@@ -26,6 +26,7 @@ import type {
   SubscriptionRecord,
   SubscriptionWrite,
   TopicClaim,
+  TopicOccupancy,
   VersionBound,
 } from '../../core/ports.js';
 import { mapWithConcurrency } from '../../core/concurrency.js';
@@ -33,6 +34,7 @@ import { shardOf } from '../../core/topics.js';
 import { keys, SORT_KEY_PREFIX } from './table-schema.js';
 import { batchDelete, isTransient } from './batch-delete.js';
 import { queryPages as queryEveryPage } from './query-pages.js';
+import { markCappedJoin, readOccupancy, writeOccupancy } from './occupancy-items.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
@@ -221,21 +223,39 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return old ? toSubscription(topic, { ...old, channel: connectionSide?.Attributes?.channel }) : null;
   }
 
-  public async *listSubscribers(topic: string, shards: number, projection: SubscriberProjection): AsyncIterable<readonly SubscriptionRecord[]> {
+  public async *listSubscribers(topic: string, shards: number, projection: SubscriberProjection, limit?: number): AsyncIterable<readonly SubscriptionRecord[]> {
     const expression = projection === 'presence' ? PRESENCE_PROJECTION : FANOUT_PROJECTION;
+    const read = (shard: number) => this.queryPages(keys.topicPartition(topic, shard), expression, (item) => toSubscription(topic, item), limit);
     if (shards <= 1) {
-      yield* this.queryPages(keys.topicPartition(topic, 0), expression, (item) => toSubscription(topic, item));
+      yield* read(0);
       return;
     }
     // Shards are separate partitions: read them in parallel.
     const perShard = await Promise.all(
       Array.from({ length: shards }, async (_, shard) => {
         const records: SubscriptionRecord[] = [];
-        for await (const page of this.queryPages(keys.topicPartition(topic, shard), expression, (item) => toSubscription(topic, item))) records.push(...page);
+        for await (const page of read(shard)) records.push(...page);
         return records;
       }),
     );
-    for (const records of perShard) if (records.length > 0) yield records;
+    let left = limit ?? Number.POSITIVE_INFINITY;
+    for (const records of perShard) {
+      const taken = records.slice(0, left);
+      left -= taken.length;
+      if (taken.length > 0) yield taken;
+    }
+  }
+
+  public readOccupancy(topic: string): Promise<TopicOccupancy | null> {
+    return readOccupancy(this.client, this.tableName, topic);
+  }
+
+  public writeOccupancy(topic: string, occupancy: Omit<TopicOccupancy, 'cappedJoinAt'>, expiresAt: number): Promise<void> {
+    return writeOccupancy(this.client, this.tableName, topic, occupancy, expiresAt);
+  }
+
+  public markCappedJoin(topic: string, atMs: number, expiresAt: number): Promise<TopicOccupancy | null> {
+    return markCappedJoin(this.client, this.tableName, topic, atMs, expiresAt);
   }
 
   public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport> {
@@ -340,15 +360,16 @@ export class DynamoRealtimeStore implements RealtimeStore {
     for await (const page of this.queryPages(pk, projection, (item) => item)) yield* page;
   }
 
-  private async *queryPages<T>(pk: string, projection: string, map: (item: Item) => T): AsyncIterable<T[]> {
-    const pages = queryEveryPage(this.client, {
+  private async *queryPages<T>(pk: string, projection: string, map: (item: Item) => T, limit?: number): AsyncIterable<T[]> {
+    const input = {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': pk },
       ...withNames(projection),
       // Strong reads: a client that got its join reply must receive the next broadcast.
       ConsistentRead: true,
-    });
+    };
+    const pages = queryEveryPage(this.client, input, limit);
     for await (const items of pages) yield items.map(map);
   }
 }

@@ -14,6 +14,8 @@
  *   pk = h#<topic>         sk = #            the topic's seq counter (history on)
  *   pk = h#<topic>         sk = <seq, 16 digits>  a retained broadcast (replay, history reads)
  *   pk = l#<topic>         sk = l            the topic's last announced occupancy (lifecycle events on)
+ *   pk = o#<topic>         sk = o           the topic's occupancy as the presence stream counted it,
+ *                                           and whether its presence is capped (presence.maxMembers)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
@@ -41,6 +43,7 @@ export const keys = {
   historyCounter: (topic: string) => ({ pk: historyPartition(topic), sk: HISTORY_COUNTER_SORT_KEY }),
   historyMessage: (topic: string, seq: number) => ({ pk: historyPartition(topic), sk: historySortKey(seq) }),
   occupancyMarker: (topic: string) => ({ pk: `${OCCUPANCY_MARKER_PREFIX}${topic}`, sk: 'l' }),
+  occupancy: (topic: string) => ({ pk: `o#${topic}`, sk: 'o' }),
   historyPartition,
   historySortKey,
   connectionPartition: (connectionId: string) => `c#${connectionId}`,

@@ -24,6 +24,8 @@ export const CHANNEL_EVENTS = {
 export const PRESENCE_EVENTS = {
   state: 'presence_state',
   diff: 'presence_diff',
+  /** A topic over its presence cap: `{"subscribers": n, "presence": keys}` instead of diffs. */
+  occupancy: 'presence_occupancy',
 } as const;
 
 /** The topic Phoenix clients send heartbeats on. */

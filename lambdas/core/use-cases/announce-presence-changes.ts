@@ -3,18 +3,30 @@
  * `presence_diff` to every member. The batch is what the stream gathered over the topic's
  * window (MaximumBatchingWindowInSeconds on AWS, the emulator's timer locally), so a burst
  * of joins costs each member one post per window instead of one per join.
+ *
+ * A topic over its presence cap (presence-cap.ts) gets its occupancy instead: counted from
+ * the one read of its members this announcement makes for the fan-out anyway, and kept on
+ * the topic's occupancy item for joiners and for the next window.
  */
 import type { TopicastConfig } from '../config.js';
+import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { earliestSequenceNumber, presenceChangesByTopic, type TopicItemChange } from '../presence-changes.js';
-import { isEmptyDiff } from '../presence.js';
+import { cappedWindowPlan, occupancyOf, presenceCapFor } from '../presence-cap.js';
+import { JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../presence-frames.js';
+import { isEmptyDiff, type PresenceDiff } from '../presence.js';
 import { presenceWindowFor, readerAnnounces, type PresenceStreamReader } from '../presence-readers.js';
-import type { Logger } from '../ports.js';
-import { presenceEnabledFor } from '../topic-settings.js';
-import { presenceDiffMessage, type Broadcaster } from './broadcaster.js';
+import type { OutboundMessage } from '../protocol/messages.js';
+import type { Clock, Logger, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
+import type { Broadcaster } from './broadcaster.js';
+import { emptyPresenceState, occupancyMessage, presenceDiffMessage } from './presence-publisher.js';
+import { presenceEntryOf } from './join-topic.js';
 
 export interface AnnouncePresenceDependencies {
   readonly broadcaster: Broadcaster;
+  readonly store: RealtimeStore;
+  readonly clock: Clock;
   readonly config: TopicastConfig;
   readonly logger: Logger;
 }
@@ -36,7 +48,7 @@ export async function announcePresenceChanges(
   reader: PresenceStreamReader,
   changes: readonly TopicItemChange[],
 ): Promise<PresenceAnnouncement> {
-  const { config, broadcaster, logger } = deps;
+  const { config, logger } = deps;
   const ours = changes.filter(
     (change) =>
       readerAnnounces(reader, change.topic, config) &&
@@ -48,7 +60,7 @@ export async function announcePresenceChanges(
   const topics = presenceChangesByTopic(ours).filter(({ diff }) => !isEmptyDiff(diff));
   const failed = await mapWithConcurrency(topics, TOPIC_CONCURRENCY, async ({ topic, diff, firstSequenceNumber, records }) => {
     try {
-      await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true });
+      await announceTopic(deps, topic, diff);
       return null;
     } catch (error) {
       logger.error('presence diff not announced; the stream retries from its first record', { topic, records, error });
@@ -60,4 +72,40 @@ export async function announcePresenceChanges(
     changes: ours.length,
     retryFrom: earliestSequenceNumber(failed.filter((sequence): sequence is string => sequence !== null)),
   };
+}
+
+async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, diff: PresenceDiff): Promise<void> {
+  const { broadcaster, store, config } = deps;
+  const cap = presenceCapFor(topic, config);
+  if (!Number.isFinite(cap)) {
+    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true });
+    return;
+  }
+  const members: SubscriptionRecord[] = [];
+  for await (const page of store.listSubscribers(topic, shardCountFor(topic, config), 'presence')) members.push(...page);
+  const counts = occupancyOf(members);
+  const countedAt = deps.clock.nowMs();
+  const previous = await store.readOccupancy(topic);
+  const tracked = members.filter((member) => member.presenceKey !== null).length;
+  const plan = cappedWindowPlan(tracked, cap, previous);
+  for (const message of windowMessages(topic, plan, diff, members, counts)) {
+    await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: members });
+  }
+  // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
+  const expiresAt = Math.ceil(countedAt / 1000) + config.connectionTtlSeconds;
+  await store.writeOccupancy(topic, { ...counts, capped: tracked > cap, countedAt }, expiresAt);
+}
+
+function windowMessages(topic: string, plan: ReturnType<typeof cappedWindowPlan>, diff: PresenceDiff, members: readonly SubscriptionRecord[], counts: ReturnType<typeof occupancyOf>): OutboundMessage[] {
+  switch (plan) {
+    case 'diff':
+      return [presenceDiffMessage(topic, diff)];
+    case 'cap':
+      return [emptyPresenceState(topic), occupancyMessage(topic, counts)];
+    case 'count':
+      return [occupancyMessage(topic, counts)];
+    case 'uncap':
+      // Sized for any member's join_ref in either wire format (the native envelope is the larger).
+      return presenceStateFrames(topic, members.flatMap(presenceEntryOf), null, 'native', API_GATEWAY_LIMITS.messageBytes - JOIN_REF_RESERVE_BYTES);
+  }
 }

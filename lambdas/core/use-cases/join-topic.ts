@@ -6,6 +6,7 @@ import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
 import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
 import { presenceStateFrames } from '../presence-frames.js';
+import { presenceCapFor } from '../presence-cap.js';
 import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
@@ -13,6 +14,7 @@ import { readSince } from '../history.js';
 import type { Clock, IdGenerator, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
+import { emptyPresenceState, occupancyMessage } from './presence-publisher.js';
 import { countJoinOrLeave } from './rate-window.js';
 import { replayOnJoin } from './replay-on-join.js';
 import type { Requester } from './requester.js';
@@ -127,8 +129,14 @@ async function announceJoin(
   shards: number,
 ): Promise<{ state: OutboundMessage[]; gone: readonly string[] }> {
   const { topic } = command;
+  const cap = presenceCapFor(topic, deps.config);
   const members: SubscriptionRecord[] = [];
-  for await (const page of deps.store.listSubscribers(topic, shards, 'presence')) members.push(...page);
+  // A capped topic's state needs at most cap + 1 members: one more says it is over.
+  for await (const page of deps.store.listSubscribers(topic, shards, 'presence', Number.isFinite(cap) ? cap + 1 : undefined)) members.push(...page);
+  // Over the cap the joiner holds an empty state, as every member does, and gets the last
+  // count at once; its window's reader sends the new count. Its join is coalesced (capped
+  // topics have a window), so nothing else is sent here.
+  if (members.length > cap) return { state: await cappedState(deps, topic, command.joinRef, subscription.expiresAt), gone: [] };
   const leaves = replaced ? presenceEntryOf(replaced) : [];
   const diff = diffOf(presenceEntryOf(subscription), leaves);
   // Reaping is deferred: the stale connections this finds must not reach the joiner as
@@ -145,6 +153,12 @@ async function announceJoin(
   const present = members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
   // The state is split to fit 128 KB frames: a presence_state, then presence_diff joins.
   return { state: presenceStateFrames(topic, present, command.joinRef, command.format), gone };
+}
+
+/** Marks the topic capped, so the window's reader resends the whole state once it is under the cap again. */
+async function cappedState(deps: JoinTopicDependencies, topic: string, joinRef: string | null, expiresAt: number): Promise<OutboundMessage[]> {
+  const counted = await deps.store.markCappedJoin(topic, deps.clock.nowMs(), expiresAt);
+  return counted ? [emptyPresenceState(topic, joinRef), occupancyMessage(topic, counted, joinRef)] : [emptyPresenceState(topic, joinRef)];
 }
 
 function tooManyTopics(maxTopics: number): ProtocolError {

@@ -13,6 +13,7 @@
  * joins at once, while Phoenix.Tracker sends remote deltas on its broadcast period.
  */
 import type { TopicastConfig } from '../config.js';
+import type { OccupancyCounts } from '../presence-cap.js';
 import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
 import { presenceWindowFor } from '../presence-readers.js';
 import type { OutboundMessage } from '../protocol/messages.js';
@@ -61,4 +62,14 @@ export class PresencePublisher {
 
 export function presenceDiffMessage(topic: string, diff: PresenceDiff): OutboundMessage {
   return { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
+}
+
+/** A capped topic's count (presence-cap.ts): `{"subscribers": n, "presence": keys}`. */
+export function occupancyMessage(topic: string, counts: OccupancyCounts, joinRef: string | null = null): OutboundMessage {
+  return { topic, event: PRESENCE_EVENTS.occupancy, payload: { subscribers: counts.subscribers, presence: counts.presence }, ref: null, joinRef };
+}
+
+/** The empty state a capped topic's members (and joiners) hold: presence is off there. */
+export function emptyPresenceState(topic: string, joinRef: string | null = null): OutboundMessage {
+  return { topic, event: PRESENCE_EVENTS.state, payload: {}, ref: null, joinRef };
 }

@@ -4,6 +4,7 @@
  * route and the CLI, so they validate and behave alike. Every argument is checked before
  * anything is sent: a refused batch delivers nothing.
  */
+import { occupancyOf } from '../presence-cap.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { stateOf, type PresenceState } from '../presence.js';
@@ -110,9 +111,7 @@ export class ServerOperations {
 
   public async occupancy(topic: string): Promise<Occupancy> {
     assertValidTopic(topic);
-    const subscriptions = await this.subscriptions(topic);
-    const keys = new Set(subscriptions.flatMap(presenceEntryOf).map(({ key }) => key));
-    return { topic, subscribers: subscriptions.length, presence: keys.size };
+    return { topic, ...occupancyOf(await this.subscriptions(topic)) };
   }
 
   /**

@@ -1,0 +1,62 @@
+/**
+ * How many connections a topic's presence tracks before it switches to occupancy. Hosted
+ * peers cap presence too (Pusher at 100 members, Ably's presence-subscribe guidance at a
+ * few hundred): past that, a list of everyone is neither readable nor cheap, and a join
+ * that read every member would cost as much as the room is big.
+ *
+ * The cap needs a window: occupancy is counted by the table stream's reader, once per
+ * window and topic, from the read it makes for the fan-out anyway. A topic whose window is 0
+ * (a diff per change, sent by the function that made it) reads every member on each join to
+ * send its diff, so it is not capped.
+ */
+import type { TopicastConfig } from './config.js';
+import { presenceWindowFor } from './presence-readers.js';
+import { matchesPattern } from './topic-patterns.js';
+
+/** The topic's cap (connections with presence); Infinity when the topic is not capped. */
+export function presenceCapFor(topic: string, config: Pick<TopicastConfig, 'presence'>): number {
+  if (presenceWindowFor(topic, config) === 0) return Number.POSITIVE_INFINITY;
+  const { maxMembers, topics } = config.presence;
+  return topics.find((entry) => entry.maxMembers !== undefined && matchesPattern(entry.pattern, topic))?.maxMembers ?? maxMembers;
+}
+
+/** A topic's occupancy: what `presence_occupancy` carries, and what the server SDK's `occupancy` answers. */
+export interface OccupancyCounts {
+  /** Connections subscribed to the topic. */
+  readonly subscribers: number;
+  /** Distinct presence keys among them (users, or connections when anonymous). */
+  readonly presence: number;
+}
+
+/** Occupancy of what a read of the topic's subscribers returned. */
+export function occupancyOf(subscriptions: readonly { readonly presenceKey: string | null }[]): OccupancyCounts {
+  const keys = new Set<string>();
+  for (const { presenceKey } of subscriptions) if (presenceKey !== null) keys.add(presenceKey);
+  return { subscribers: subscriptions.length, presence: keys.size };
+}
+
+/** What the stream's reader sends a capped topic's members after a window (window-frames.ts builds the frames). */
+export type CappedWindowPlan =
+  /** Under the cap, as before: the window's diff. */
+  | 'diff'
+  /** Just went over: an empty presence_state (members drop the list they can no longer keep), then the count. */
+  | 'cap'
+  /** Still over: the count. */
+  | 'count'
+  /** Back under: the whole state, so members who held an empty one (or joined over the cap) list everyone again. */
+  | 'uncap';
+
+/** What the reader knows of the topic from its occupancy item (null: never counted nor capped). */
+export interface CapHistory {
+  /** Members were last told presence is capped. */
+  readonly capped: boolean;
+  readonly countedAt: number;
+  readonly cappedJoinAt: number | null;
+}
+
+export function cappedWindowPlan(tracked: number, cap: number, previous: CapHistory | null): CappedWindowPlan {
+  if (tracked > cap) return previous?.capped === true ? 'count' : 'cap';
+  // A join since the last count that found the topic over its cap holds an empty state.
+  const emptyStatesOut = previous !== null && (previous.capped || (previous.cappedJoinAt !== null && previous.cappedJoinAt >= previous.countedAt));
+  return emptyStatesOut ? 'uncap' : 'diff';
+}
