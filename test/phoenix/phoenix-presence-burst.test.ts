@@ -4,7 +4,8 @@
  * emulated table stream. Each member hears the burst as a few presence_diffs, not one per
  * change, and every Presence (those of the members present before, and those of the
  * joiners, whose presence_state was read in the middle of the window) ends in the state
- * the server holds.
+ * the server holds. On a topic with a presence cap, the same burst takes every Presence to
+ * an empty list with occupancy counts, and back to the full list once under the cap.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Presence, Socket, type Channel } from 'phoenix';
@@ -12,12 +13,13 @@ import WebSocket from 'ws';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
 import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
 
+const CAP = 10;
 let gateway: RunningGateway;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  // The default window (1 s): what a deployed API does out of the box.
-  gateway = await startGateway({ port: 0, quiet: true, env: {} });
+  // The default window (1 s): what a deployed API does out of the box; a cap on crowd:*.
+  gateway = await startGateway({ port: 0, quiet: true, env: {}, config: { presence: { topics: [{ pattern: 'crowd:*', maxMembers: CAP }] } } });
 });
 
 afterAll(async () => {
@@ -41,6 +43,8 @@ interface Member {
   readonly presence: Presence;
   /** presence_diff frames this member received. */
   readonly diffs: unknown[];
+  /** presence_occupancy payloads this member received. */
+  readonly counts: { subscribers: number; presence: number }[];
   /** Milliseconds from the join reply to the first sync (presence_state applied). */
   synced: Promise<number>;
 }
@@ -52,6 +56,10 @@ function member(topic: string, name: string): Member {
   channel.on('presence_diff', (diff) => {
     diffs.push(diff);
   });
+  const counts: Member['counts'] = [];
+  channel.on('presence_occupancy', (count) => {
+    counts.push(count as Member['counts'][number]);
+  });
   let joinedAt = 0;
   const synced = new Promise<number>((resolve) => presence.onSync(() => {
     resolve(Date.now() - joinedAt);
@@ -61,6 +69,7 @@ function member(topic: string, name: string): Member {
     channel,
     presence,
     diffs,
+    counts,
     synced: new Promise<number>((resolve, reject) => {
       channel
         .join()
@@ -118,5 +127,37 @@ describe('phoenix Presence through a coalesced burst (default 1 s window)', () =
     const counts = staying.map((m) => m.diffs.length);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(staying.map((m) => m.diffs.length)).toEqual(counts);
+  });
+});
+
+describe('phoenix Presence on a topic with a presence cap', () => {
+  it('lists nobody past the cap, with counts instead, and everyone again once under it', async () => {
+    // Prepare: two members listed
+    const topic = `crowd:burst-${process.pid}`;
+    const early = [member(topic, 'early-a'), member(topic, 'early-b')];
+    await Promise.all(early.map((m) => m.synced));
+    await until(() => early.every((m) => names(m.presence).length === 2), 'the early members to see each other');
+
+    // Act 1: a burst of 15 joins takes the topic to 17, past its cap of 10
+    const burst = Array.from({ length: 15 }, (_, i) => member(topic, `burst-${String(i).padStart(2, '0')}`));
+    await Promise.all(burst.map((m) => m.synced));
+    const everyone = [...early, ...burst];
+    await until(() => everyone.every((m) => m.counts.at(-1)?.subscribers === 17), 'every member to hear the count of 17');
+
+    // Assess 1: every Presence is empty (an empty presence_state), and the count is exact
+    for (const m of everyone) expect(names(m.presence), m.name).toEqual([]);
+    for (const m of everyone) expect(m.counts.at(-1), m.name).toEqual({ subscribers: 17, presence: 17 });
+
+    // Act 2: 8 leave; 9 stay, under the cap
+    const leaving = burst.slice(0, 8);
+    await Promise.all(leaving.map((m) => new Promise((resolve) => m.channel.leave().receive('ok', resolve))));
+    const staying = [...early, ...burst.slice(8)];
+    const expected = staying.map((m) => m.name).sort();
+    await until(() => staying.every((m) => names(m.presence).join() === expected.join()), 'every Presence to list the 9 members again');
+
+    // Assess 2: the lists match the server's presence
+    const server = await fetch(`${gateway.url.replace('ws:', 'http:')}/presence`, { method: 'POST', body: JSON.stringify({ topic }) });
+    const held = ((await server.json()) as { presence: Record<string, { metas: { name: string }[] }> }).presence;
+    expect(Object.values(held).flatMap(({ metas }) => metas.map((m) => m.name)).sort()).toEqual(expected);
   });
 });

@@ -1,0 +1,57 @@
+/** The presence cap's pure parts: a topic's cap, occupancy counts, and what a window sends. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lambdas/core/config-schema.js';
+import { resolveConfig } from '../../lambdas/core/config.js';
+import { cappedWindowPlan, occupancyOf, presenceCapFor } from '../../lambdas/core/presence-cap.js';
+
+describe('presenceCapFor', () => {
+  it('is 200 by default, the first pattern that sets one wins, and window-0 topics are not capped', () => {
+    // Prepare
+    const config = resolveConfig({
+      presence: { topics: [{ pattern: 'dm:*', windowMs: 0 }, { pattern: 'stage:main', windowMs: 1000 }, { pattern: 'stage:*', maxMembers: 50 }, { pattern: 'stage:*', maxMembers: 9 }] },
+    });
+
+    // Act / Assess
+    expect(presenceCapFor('room:a', config)).toBe(200);
+    expect(presenceCapFor('stage:main', config)).toBe(50);
+    expect(presenceCapFor('dm:x', config)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('takes the config-wide cap', () => {
+    expect(presenceCapFor('room:a', resolveConfig({ presence: { maxMembers: 1000 } }))).toBe(1000);
+  });
+
+  it('refuses caps outside 1 to 10,000 with the field named', () => {
+    expect(() => resolveConfig({ presence: { maxMembers: 10_001 } })).toThrow(ConfigError);
+    expect(() => resolveConfig({ presence: { maxMembers: 1.5 } })).toThrow(/presence\.maxMembers must be an integer from 1 to 10000/);
+    expect(() => resolveConfig({ presence: { topics: [{ pattern: 'a:*', maxMembers: -1 }] } })).toThrow(/presence\.topics\.0\.maxMembers/);
+  });
+});
+
+describe('occupancyOf', () => {
+  it('counts subscriptions and distinct presence keys (one user on two connections is one key)', () => {
+    expect(occupancyOf([{ presenceKey: 'u1' }, { presenceKey: 'u1' }, { presenceKey: 'u2' }, { presenceKey: null }])).toEqual({ subscribers: 4, presence: 2 });
+  });
+});
+
+describe('cappedWindowPlan', () => {
+  const counted = (capped: boolean, cappedJoinAt: number | null = null) => ({ capped, countedAt: 1000, cappedJoinAt });
+
+  it('sends the diff under the cap, as without one', () => {
+    expect(cappedWindowPlan(3, 3, null)).toBe('diff');
+    expect(cappedWindowPlan(3, 3, counted(false))).toBe('diff');
+    expect(cappedWindowPlan(3, 3, counted(false, 999))).toBe('diff');
+  });
+
+  it('caps (empty state and count) on going over, then only counts', () => {
+    expect(cappedWindowPlan(4, 3, null)).toBe('cap');
+    expect(cappedWindowPlan(4, 3, counted(false))).toBe('cap');
+    expect(cappedWindowPlan(4, 3, counted(true))).toBe('count');
+  });
+
+  it('resends the whole state back under the cap, or after a join that found it over since the last count', () => {
+    expect(cappedWindowPlan(3, 3, counted(true))).toBe('uncap');
+    expect(cappedWindowPlan(2, 3, counted(false, 1000))).toBe('uncap');
+    expect(cappedWindowPlan(2, 3, { capped: false, countedAt: 0, cappedJoinAt: 5 })).toBe('uncap');
+  });
+});
