@@ -1,8 +1,9 @@
 /**
  * `npm run bench:presence` (and part of `npm run bench`): a burst of J joins into a topic
- * of N present members, before (a presence_diff per join, window 0) and after (coalesced
- * by the table stream, default window), counting what AWS bills: Management API posts,
- * DynamoDB requests and capacity units, Lambda invocations. Then the delay coalescing adds.
+ * of N present members, before (a presence_diff per join, window 0), coalesced by the
+ * table stream (default window, no cap) and coalesced with the default presence cap
+ * (occupancy past 200 members), counting what AWS bills: Management API posts, DynamoDB
+ * requests and capacity units, Lambda invocations. Then the delay coalescing adds.
  *
  * The real connect and join handlers and the real presence stream handler run in this
  * process on an embedded dynalite; the Management API is a sender that counts and accepts
@@ -26,7 +27,7 @@ import { randomIds, silentLogger, systemClock } from '../lambdas/composition/sys
 import { resolveConfig } from '../lambdas/core/config.js';
 import { mapWithConcurrency } from '../lambdas/core/concurrency.js';
 import { noMetrics } from '../lambdas/core/metrics.js';
-import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
+import { PRESENCE_LIMITS, presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
@@ -64,7 +65,11 @@ export interface PresenceBenchResult {
   readonly joins: number;
   readonly windows: number;
   readonly before: BurstTally;
+  /** Coalesced, with the cap out of the way (maxMembers 10,000). */
   readonly after: BurstTally;
+  /** Coalesced, with the default cap: past it, occupancy counts instead of diffs. */
+  readonly capped: BurstTally;
+  readonly cap: number;
   /** Milliseconds from a join's reply to the last post of the diff announcing it, with the real 1 s window. */
   readonly delayMs: { readonly samples: number; readonly median: number; readonly max: number };
 }
@@ -78,7 +83,9 @@ interface Counters {
   presenceDoneAt: number[];
 }
 
-async function runBurst(mode: 'before' | 'after', measureDelay: boolean): Promise<{ tally: BurstTally; delays: number[] }> {
+type BurstMode = 'before' | 'after' | 'capped';
+
+async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally: BurstTally; delays: number[] }> {
   const dynamo = await startDynamoDb({});
   const tableName = `topicast-bench-presence-${mode}`;
   await ensureTable(dynamo.client, tableName);
@@ -99,7 +106,10 @@ async function runBurst(mode: 'before' | 'after', measureDelay: boolean): Promis
     { step: 'initialize', name: 'benchCounters' },
   );
 
-  const config = resolveConfig({ auth: 'none', presence: { windowMs: mode === 'before' ? 0 : BURST.windowMs } });
+  const config = resolveConfig({
+    auth: 'none',
+    presence: { windowMs: mode === 'before' ? 0 : BURST.windowMs, ...(mode === 'after' ? { maxMembers: PRESENCE_LIMITS.maxMaxMembers } : {}) },
+  });
   const deps = assembleMessaging({
     config,
     logger: silentLogger,
@@ -210,8 +220,10 @@ function unitsOf(consumed: unknown): number {
 export async function measurePresenceBurst(log: (message: string) => void = () => undefined): Promise<PresenceBenchResult> {
   log(`presence burst: ${BURST.joins} joins into ${BURST.members} members, before (a diff per join)`);
   const before = await runBurst('before', false);
-  log(`presence burst: after (coalesced over ${BURST.windows} windows of ${BURST.windowMs} ms), then the delay`);
+  log(`presence burst: after (coalesced over ${BURST.windows} windows of ${BURST.windowMs} ms, no cap), then the delay`);
   const after = await runBurst('after', true);
+  log(`presence burst: coalesced with the default cap of ${PRESENCE_LIMITS.defaultMaxMembers} members (occupancy past it)`);
+  const capped = await runBurst('capped', false);
   const sorted = [...after.delays].sort((a, b) => a - b);
   return {
     members: BURST.members,
@@ -219,6 +231,8 @@ export async function measurePresenceBurst(log: (message: string) => void = () =
     windows: BURST.windows,
     before: before.tally,
     after: after.tally,
+    capped: capped.tally,
+    cap: PRESENCE_LIMITS.defaultMaxMembers,
     delayMs: { samples: sorted.length, median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted[sorted.length - 1] ?? 0) },
   };
 }
@@ -233,9 +247,10 @@ export function renderPresenceMarkdown(result: PresenceBenchResult): string {
     '| | Management API posts | DynamoDB requests | read / write units | Lambda invocations | dollars (posts + DynamoDB + requests) |',
     '|---|---|---|---|---|---|',
     row('before: a diff per join (`windowMs: 0`)', result.before),
-    row(`after: coalesced (\`windowMs: ${BURST.windowMs}\`)`, result.after),
+    row(`coalesced, no cap (\`windowMs: ${BURST.windowMs}\`, \`maxMembers: ${PRESENCE_LIMITS.maxMaxMembers}\`)`, result.after),
+    row(`after: coalesced with the default cap (\`maxMembers: ${result.cap}\`: occupancy counts)`, result.capped),
     '',
-    `Posts: ${(result.before.posts / Math.max(1, result.after.posts)).toFixed(0)}x fewer. Presence delay added (local, from a join's reply to the last post of its diff, ${result.delayMs.samples} joins into ${result.members.toLocaleString('en-US')} members): median ${result.delayMs.median} ms, max ${result.delayMs.max} ms.`,
+    `Posts: ${(result.before.posts / Math.max(1, result.after.posts)).toFixed(0)}x fewer coalesced, ${(result.before.posts / Math.max(1, result.capped.posts)).toFixed(0)}x fewer capped. Read units: ${(result.before.readUnits / Math.max(1, result.capped.readUnits)).toFixed(1)}x fewer capped (a join reads at most ${result.cap + 1} members). Presence delay added (local, from a join's reply to the last post of its diff, ${result.delayMs.samples} joins into ${result.members.toLocaleString('en-US')} members): median ${result.delayMs.median} ms, max ${result.delayMs.max} ms.`,
   ].join('\n');
 }
 

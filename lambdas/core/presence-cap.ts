@@ -35,7 +35,7 @@ export function occupancyOf(subscriptions: readonly { readonly presenceKey: stri
   return { subscribers: subscriptions.length, presence: keys.size };
 }
 
-/** What the stream's reader sends a capped topic's members after a window (window-frames.ts builds the frames). */
+/** What the stream's reader sends a capped topic's members after a window (announce-presence-changes.ts builds the frames). */
 export type CappedWindowPlan =
   /** Under the cap, as before: the window's diff. */
   | 'diff'
@@ -43,6 +43,11 @@ export type CappedWindowPlan =
   | 'cap'
   /** Still over: the count. */
   | 'count'
+  /**
+   * Still over, but a joiner of the window may have found it at or under the cap (and holds a
+   * whole state): an empty presence_state to the window's joiners, then the count to all.
+   */
+  | 'count-and-reset-joiners'
   /** Back under: the whole state, so members who held an empty one (or joined over the cap) list everyone again. */
   | 'uncap';
 
@@ -54,8 +59,17 @@ export interface CapHistory {
   readonly cappedJoinAt: number | null;
 }
 
-export function cappedWindowPlan(tracked: number, cap: number, previous: CapHistory | null): CappedWindowPlan {
-  if (tracked > cap) return previous?.capped === true ? 'count' : 'cap';
+/**
+ * `tracked`: connections with presence at the end of the window; `windowJoins`: joins the
+ * window's diff carries. During the window the topic never held fewer than
+ * `tracked - windowJoins` (leaves only lower the count before the end), so when that is
+ * still over the cap, every joiner of the window found it over the cap too.
+ */
+export function cappedWindowPlan(tracked: number, cap: number, previous: CapHistory | null, windowJoins = 0): CappedWindowPlan {
+  if (tracked > cap) {
+    if (previous?.capped !== true) return 'cap';
+    return tracked - windowJoins > cap ? 'count' : 'count-and-reset-joiners';
+  }
   // A join since the last count that found the topic over its cap holds an empty state.
   const emptyStatesOut = previous !== null && (previous.capped || (previous.cappedJoinAt !== null && previous.cappedJoinAt >= previous.countedAt));
   return emptyStatesOut ? 'uncap' : 'diff';

@@ -47,6 +47,13 @@ describe('cappedWindowPlan', () => {
     expect(cappedWindowPlan(4, 3, null)).toBe('cap');
     expect(cappedWindowPlan(4, 3, counted(false))).toBe('cap');
     expect(cappedWindowPlan(4, 3, counted(true))).toBe('count');
+    expect(cappedWindowPlan(10, 3, counted(true), 6)).toBe('count');
+  });
+
+  it('resets the window\'s joiners when one of them may have found the topic at or under the cap', () => {
+    // 5 at the end with 2 joins in the window: the first joiner may have counted 3 (the cap)
+    expect(cappedWindowPlan(5, 3, counted(true), 2)).toBe('count-and-reset-joiners');
+    expect(cappedWindowPlan(5, 3, counted(true), 1)).toBe('count');
   });
 
   it('resends the whole state back under the cap, or after a join that found it over since the last count', () => {

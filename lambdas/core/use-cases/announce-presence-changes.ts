@@ -12,8 +12,8 @@ import type { TopicastConfig } from '../config.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { earliestSequenceNumber, presenceChangesByTopic, type TopicItemChange } from '../presence-changes.js';
-import { cappedWindowPlan, occupancyOf, presenceCapFor } from '../presence-cap.js';
-import { JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../presence-frames.js';
+import { cappedWindowPlan, occupancyOf, presenceCapFor, type CappedWindowPlan, type OccupancyCounts } from '../presence-cap.js';
+import { entriesOf, JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../presence-frames.js';
 import { isEmptyDiff, type PresenceDiff } from '../presence.js';
 import { presenceWindowFor, readerAnnounces, type PresenceStreamReader } from '../presence-readers.js';
 import type { OutboundMessage } from '../protocol/messages.js';
@@ -87,25 +87,38 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   const countedAt = deps.clock.nowMs();
   const previous = await store.readOccupancy(topic);
   const tracked = members.filter((member) => member.presenceKey !== null).length;
-  const plan = cappedWindowPlan(tracked, cap, previous);
-  for (const message of windowMessages(topic, plan, diff, members, counts)) {
-    await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: members });
+  const joined = new Set(entriesOf(diff.joins).map(({ meta }) => meta.phx_ref));
+  const plan = cappedWindowPlan(tracked, cap, previous, joined.size);
+  for (const { message, to } of windowMessages(topic, plan, diff, members, counts, joined)) {
+    await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to });
   }
   // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
   const expiresAt = Math.ceil(countedAt / 1000) + config.connectionTtlSeconds;
   await store.writeOccupancy(topic, { ...counts, capped: tracked > cap, countedAt }, expiresAt);
 }
 
-function windowMessages(topic: string, plan: ReturnType<typeof cappedWindowPlan>, diff: PresenceDiff, members: readonly SubscriptionRecord[], counts: ReturnType<typeof occupancyOf>): OutboundMessage[] {
+function windowMessages(
+  topic: string,
+  plan: CappedWindowPlan,
+  diff: PresenceDiff,
+  members: readonly SubscriptionRecord[],
+  counts: OccupancyCounts,
+  joined: ReadonlySet<string>,
+): { message: OutboundMessage; to: readonly SubscriptionRecord[] }[] {
+  const toAll = (message: OutboundMessage) => ({ message, to: members });
   switch (plan) {
     case 'diff':
-      return [presenceDiffMessage(topic, diff)];
+      return [toAll(presenceDiffMessage(topic, diff))];
     case 'cap':
-      return [emptyPresenceState(topic), occupancyMessage(topic, counts)];
+      return [toAll(emptyPresenceState(topic)), toAll(occupancyMessage(topic, counts))];
     case 'count':
-      return [occupancyMessage(topic, counts)];
+      return [toAll(occupancyMessage(topic, counts))];
+    case 'count-and-reset-joiners': {
+      const joiners = members.filter((member) => typeof member.meta?.phx_ref === 'string' && joined.has(member.meta.phx_ref));
+      return [{ message: emptyPresenceState(topic), to: joiners }, toAll(occupancyMessage(topic, counts))];
+    }
     case 'uncap':
       // Sized for any member's join_ref in either wire format (the native envelope is the larger).
-      return presenceStateFrames(topic, members.flatMap(presenceEntryOf), null, 'native', API_GATEWAY_LIMITS.messageBytes - JOIN_REF_RESERVE_BYTES);
+      return presenceStateFrames(topic, members.flatMap(presenceEntryOf), null, 'native', API_GATEWAY_LIMITS.messageBytes - JOIN_REF_RESERVE_BYTES).map(toAll);
   }
 }
