@@ -119,4 +119,28 @@ describe('coalesced presence', () => {
     expect(Object.keys(diff.payload.joins)).toEqual([]);
     expect(events(alice, aliceMark)).toEqual(['presence_diff']);
   });
+
+  it('leaves out and reaps a member past its TTL that DynamoDB has not deleted yet, at the next join', async () => {
+    // Prepare: ghost's items expired a second ago and nothing swept them (DynamoDB deletes lazily)
+    const topic = uniqueTopic();
+    const { client: alice } = await connect();
+    const { client: ghost, id: ghostId } = await connect();
+    await alice.join(topic);
+    await ghost.join(topic);
+    await alice.nextEvent('presence_diff', (m) => m.payload.joins[ghostId]);
+    await expireConnection(table, ghostId, Math.floor(Date.now() / 1000) - 1);
+
+    // Act
+    const { client: bob, id: bobId } = await connect();
+    await bob.join(topic);
+    const leave = await alice.nextEvent('presence_diff', (m) => m.payload.leaves[ghostId]);
+
+    // Assess: bob's state never listed the ghost; its leave reached alice; its items are gone
+    const state = bob.messages.find((m) => eventOf(m) === 'presence_state') as { payload: Record<string, unknown> };
+    expect(Object.keys(state.payload)).not.toContain(ghostId);
+    expect(Object.keys(state.payload)).toContain(bobId);
+    expect(Object.keys(leave.payload.leaves)).toEqual([ghostId]);
+    const subscribers = await fetch(`${gateway.url.replace('ws:', 'http:')}/occupancy`, { method: 'POST', body: JSON.stringify({ topic }) });
+    expect(((await subscribers.json()) as { subscribers: number }).subscribers).toBe(2);
+  });
 });

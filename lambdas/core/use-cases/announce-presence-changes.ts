@@ -12,6 +12,7 @@ import type { TopicastConfig } from '../config.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { earliestSequenceNumber, presenceChangesByTopic, type TopicItemChange } from '../presence-changes.js';
+import { splitExpired } from '../expired-members.js';
 import { cappedWindowPlan, occupancyOf, presenceCapFor, type CappedWindowPlan, type OccupancyCounts } from '../presence-cap.js';
 import { entriesOf, JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../presence-frames.js';
 import { isEmptyDiff, type PresenceDiff } from '../presence.js';
@@ -81,10 +82,11 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
     await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true });
     return;
   }
-  const members: SubscriptionRecord[] = [];
-  for await (const page of store.listSubscribers(topic, shardCountFor(topic, config), 'presence')) members.push(...page);
-  const counts = occupancyOf(members);
+  const read: SubscriptionRecord[] = [];
+  for await (const page of store.listSubscribers(topic, shardCountFor(topic, config), 'presence')) read.push(...page);
   const countedAt = deps.clock.nowMs();
+  const { live: members, expired } = splitExpired(read, countedAt);
+  const counts = occupancyOf(members);
   const previous = await store.readOccupancy(topic);
   const tracked = members.filter((member) => member.presenceKey !== null).length;
   const joined = new Set(entriesOf(diff.joins).map(({ meta }) => meta.phx_ref));
@@ -95,6 +97,8 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
   const expiresAt = Math.ceil(countedAt / 1000) + config.connectionTtlSeconds;
   await store.writeOccupancy(topic, { ...counts, capped: tracked > cap, countedAt }, expiresAt);
+  // Their removal is on the stream: the next window announces their leaves.
+  await broadcaster.reapAfterDelivery(expired, 0, null, topic);
 }
 
 function windowMessages(

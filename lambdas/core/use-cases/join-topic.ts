@@ -7,6 +7,7 @@ import { presenceKeyOf } from '../identity.js';
 import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
 import { presenceStateFrames } from '../presence-frames.js';
 import { presenceCapFor } from '../presence-cap.js';
+import { splitExpired } from '../expired-members.js';
 import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
@@ -143,16 +144,17 @@ async function announceJoin(
   // leaves before its reply, nor stay in its presence_state.
   // Sent now, or coalesced: then the table stream's reader announces this write, to the
   // joiner too (its state already has it; syncDiff makes that a no-op).
+  const { live, expired } = splitExpired(members, deps.clock.nowMs());
   const { gone } = await deps.broadcaster.presence.joined(topic, diff, {
     excludeConnectionId: requester.connectionId,
-    subscribers: members,
+    subscribers: live,
     deferReap: true,
     ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),
   });
   const goneIds = new Set(gone);
-  const present = members.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
+  const present = live.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
   // The state is split to fit 128 KB frames: a presence_state, then presence_diff joins.
-  return { state: presenceStateFrames(topic, present, command.joinRef, command.format), gone };
+  return { state: presenceStateFrames(topic, present, command.joinRef, command.format), gone: [...gone, ...expired] };
 }
 
 /** Marks the topic capped, so the window's reader resends the whole state once it is under the cap again. */
