@@ -183,8 +183,10 @@ export interface RealtimeApiProps {
    * Presence coalescing: joins and leaves of a topic within `windowMs` reach each member as
    * one `presence_diff`, sent by a presence function reading the table's stream (whose
    * batching window it is, in whole seconds); per topic pattern in `topics`. `windowMs: 0`
-   * sends a diff per change from the route function. See docs/phoenix.md.
-   * @default { windowMs: 1000, topics: [] }
+   * sends a diff per change from the route function. `maxMembers` caps the connections a
+   * topic's presence tracks: past it members get `presence_occupancy` counts instead of
+   * diffs, and a join reads at most `maxMembers + 1` members. See docs/phoenix.md.
+   * @default { windowMs: 1000, maxMembers: 200, topics: [] }
    */
   readonly presence?: Partial<PresenceSettings>;
   /**
