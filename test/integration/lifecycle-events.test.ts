@@ -187,9 +187,9 @@ describe('at least once', () => {
 });
 
 describe('occupancy cost and markers', () => {
-  it('costs one Query and one UpdateItem per topic and batch, however many members join', async () => {
+  it('costs one Query and one UpdateItem per topic and batch, however many members join, and one PutEvents per 10 events', async () => {
     // Prepare
-    const { h, bus, handler } = setup();
+    const { h, bus, handler, attempts } = setup();
     const topic = uniqueTopic();
     for (let i = 0; i < 30; i += 1) await connectAndJoin(h, topic, `m${i}`);
     const batch = await takeRecords();
@@ -202,6 +202,8 @@ describe('occupancy cost and markers', () => {
     expect(occupancyRequests.sort()).toEqual(['QueryCommand', 'UpdateItemCommand']);
     expect(bus.events().filter((event) => event.detailType === 'joined')).toHaveLength(30);
     expect(bus.events().filter((event) => event.detailType === 'occupied')).toHaveLength(1);
+    // 30 connected, 30 joined, 1 occupied: 61 events in 7 requests
+    expect(attempts.map((entries) => entries.length)).toEqual([10, 10, 10, 10, 10, 10, 1]);
   });
 
   it('lets one transition win each way, returns it again to its own retry, and keeps a TTL on the marker', async () => {
