@@ -91,7 +91,7 @@ export class PutEventsPublisher implements LifecyclePublisher {
   }
 
   /** The entry of one event, with its size as PutEvents counts it. */
-  public entryOf(event: LifecycleEvent): { entry: PutEventsEntry; bytes: number } {
+  private entryOf(event: LifecycleEvent): { entry: PutEventsEntry; bytes: number } {
     const entry: PutEventsEntry = {
       Source: this.options.source,
       DetailType: event.detailType,
