@@ -41,7 +41,7 @@ import { sweepExpiredItems } from './ttl-sweeper.js';
 import { presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
 import type { LifecycleDependencies } from '../lambdas/core/use-cases/publish-lifecycle-events.js';
-import { DynamoTopicOccupancy } from '../lambdas/adapters/dynamodb/topic-occupancy.js';
+import { DynamoOccupancyMarkers } from '../lambdas/adapters/dynamodb/occupancy-markers.js';
 import { PutEventsPublisher } from '../lambdas/adapters/eventbridge/put-events-publisher.js';
 import { EVENT_BUS_ENV, EVENTS_ENDPOINT_ENV } from '../lambdas/composition/environment/presence.js';
 import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
@@ -195,7 +195,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
           credentials: () => Promise.resolve(LOCAL_CREDENTIALS),
           logger: log.logger,
         }),
-        occupancy: new DynamoTopicOccupancy(dynamo.documentClient, tableName),
+        markers: new DynamoOccupancyMarkers(dynamo.documentClient, tableName),
       }
     : undefined;
 

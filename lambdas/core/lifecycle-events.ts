@@ -45,7 +45,10 @@ interface ChangeBase {
   readonly operation: StreamOperation;
   /** When the write happened (the record's ApproximateCreationDateTime), epoch ms. */
   readonly atMs: number;
-  /** Deleted by DynamoDB's TTL: the connection vanished without a `$disconnect`. */
+  /**
+   * The connection vanished without a `$disconnect`: deleted by DynamoDB's TTL, or removed
+   * past its TTL by whoever read it first.
+   */
   readonly expired: boolean;
 }
 
@@ -88,7 +91,7 @@ export interface ConnectedDetail extends DetailBase {
   readonly connectedAt: string | null;
 }
 export interface DisconnectedDetail extends ConnectedDetail {
-  /** `closed`: `$disconnect`, or removed after a post answered 410; `expired`: deleted by TTL. */
+  /** `closed`: `$disconnect`, or removed after a post answered 410; `expired`: it vanished and passed its TTL. */
   readonly reason: 'closed' | 'expired';
 }
 export interface JoinedDetail extends DetailBase {
@@ -98,7 +101,7 @@ export interface JoinedDetail extends DetailBase {
   readonly presence: PresenceOfEvent | null;
 }
 export interface LeftDetail extends JoinedDetail {
-  /** `removed`: a leave, the connection's `$disconnect` or its removal after a 410; `expired`: deleted by TTL. */
+  /** `removed`: a leave, the connection's `$disconnect` or its removal after a 410; `expired`: its connection vanished and passed its TTL. */
   readonly reason: 'removed' | 'expired';
 }
 export interface TopicDetail extends DetailBase {
@@ -132,7 +135,7 @@ export interface LifecyclePublisher {
  * on a marker item per topic so that occupied and vacated alternate, each announced once
  * (and again, with the same id, only when the batch that made it is retried).
  */
-export interface TopicOccupancy {
+export interface OccupancyMarkers {
   /** Whether any subscription item of the topic exists now (at most one item read per shard). */
   isOccupied(topic: string, shards: number): Promise<boolean>;
   /**

@@ -125,6 +125,27 @@ describe('lifecycle events through the local gateway', () => {
     expect(disconnected.detail).toMatchObject({ reason: 'expired', user: null });
   });
 
+  it('reports a vanished connection reaped by the next join, before TTL gets to it, as expired too', async () => {
+    // Prepare: ghost's items expired a second ago; nothing sweeps them
+    const topic = uniqueTopic();
+    const { client: ghost, id: ghostId } = await connect();
+    await ghost.join(topic);
+    await nextBusEvent(ofMember('joined', topic, ghostId), 'ghost joined');
+    await expireConnection(table, ghostId, Math.floor(Date.now() / 1000) - 1);
+
+    // Act: a join reads the topic's members, finds ghost past its TTL and reaps it
+    const { client: carol } = await connect();
+    await carol.join(topic);
+
+    // Assess
+    const left = await nextBusEvent(ofMember('left', topic, ghostId), 'ghost left');
+    const disconnected = await nextBusEvent(ofConnection('disconnected', ghostId), 'ghost disconnected');
+    expect(left.detail.reason).toBe('expired');
+    expect(disconnected.detail.reason).toBe('expired');
+    await gateway.flushPresence();
+    expect(busEventsOf(ofTopic('vacated', topic))).toEqual([]);
+  });
+
   it('prints one line per event and lists them, newest first, in the dashboard\'s JSON api', async () => {
     // Prepare
     const topic = uniqueTopic();

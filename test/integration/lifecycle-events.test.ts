@@ -10,7 +10,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoTopicOccupancy } from '../../lambdas/adapters/dynamodb/topic-occupancy.js';
+import { DynamoOccupancyMarkers } from '../../lambdas/adapters/dynamodb/occupancy-markers.js';
 import type { DynamoStreamEvent, DynamoStreamRecord } from '../../lambdas/adapters/dynamodb/stream-records.js';
 import { PutEventsPublisher, type JsonPost } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
 import { silentLogger } from '../../lambdas/composition/system.js';
@@ -94,8 +94,8 @@ function setup(refuse: (entry: { DetailType: string }) => boolean = () => false)
     post,
     sleep: async () => undefined,
   });
-  const occupancy = new DynamoTopicOccupancy(DynamoDBDocumentClient.from(occupancyClient), table.tableName);
-  const handler = createPresenceStreamHandler(() => ({ ...h.deps, reader, lifecycle: { publisher, occupancy } }));
+  const markers = new DynamoOccupancyMarkers(DynamoDBDocumentClient.from(occupancyClient), table.tableName);
+  const handler = createPresenceStreamHandler(() => ({ ...h.deps, reader, lifecycle: { publisher, markers } }));
   return { h, bus, handler, attempts };
 }
 
@@ -208,32 +208,32 @@ describe('occupancy cost and markers', () => {
 
   it('lets one transition win each way, returns it again to its own retry, and keeps a TTL on the marker', async () => {
     // Prepare
-    const occupancy = new DynamoTopicOccupancy(table.documentClient, table.tableName);
+    const markers = new DynamoOccupancyMarkers(table.documentClient, table.tableName);
     const topic = uniqueTopic();
 
     // Act & Assess: occupied by the first, held against the second, its own id again on retry
-    expect(await occupancy.markOccupied(topic, 'a.occupied', 2_000_000_000)).toBe('a.occupied');
-    expect(await occupancy.markOccupied(topic, 'b.occupied', 2_000_000_100)).toBe('a.occupied');
-    expect(await occupancy.markOccupied(topic, 'a.occupied', 2_000_000_200)).toBe('a.occupied');
+    expect(await markers.markOccupied(topic, 'a.occupied', 2_000_000_000)).toBe('a.occupied');
+    expect(await markers.markOccupied(topic, 'b.occupied', 2_000_000_100)).toBe('a.occupied');
+    expect(await markers.markOccupied(topic, 'a.occupied', 2_000_000_200)).toBe('a.occupied');
     // Act & Assess: vacated once; the same transition again is its retry, another is refused
-    expect(await occupancy.markVacant(topic, 'c.vacated', 2_000_000_300)).toBe(true);
-    expect(await occupancy.markVacant(topic, 'c.vacated', 2_000_000_300)).toBe(true);
-    expect(await occupancy.markVacant(topic, 'd.vacated', 2_000_000_400)).toBe(false);
+    expect(await markers.markVacant(topic, 'c.vacated', 2_000_000_300)).toBe(true);
+    expect(await markers.markVacant(topic, 'c.vacated', 2_000_000_300)).toBe(true);
+    expect(await markers.markVacant(topic, 'd.vacated', 2_000_000_400)).toBe(false);
     // Act & Assess: a topic never occupied cannot be vacated
-    expect(await occupancy.markVacant(uniqueTopic(), 'e.vacated', 2_000_000_500)).toBe(false);
+    expect(await markers.markVacant(uniqueTopic(), 'e.vacated', 2_000_000_500)).toBe(false);
     const { Item } = await table.documentClient.send(new GetCommand({ TableName: table.tableName, Key: { pk: `l#${topic}`, sk: 'l' } }));
     expect(Item).toEqual({ pk: `l#${topic}`, sk: 'l', vac: 'c.vacated', expiresAt: 2_000_000_300 });
   });
 
   it('finds a member in any shard of a sharded topic', async () => {
     // Prepare
-    const occupancy = new DynamoTopicOccupancy(table.documentClient, table.tableName);
+    const markers = new DynamoOccupancyMarkers(table.documentClient, table.tableName);
     const topic = uniqueTopic();
 
     // Act
-    const before = await occupancy.isOccupied(topic, 4);
+    const before = await markers.isOccupied(topic, 4);
     await table.documentClient.send(new PutCommand({ TableName: table.tableName, Item: { pk: `t#${topic}#3`, sk: 'C1=', endpoint: 'http://x', v: 1, expiresAt: 2_000_000_000 } }));
-    const after = await occupancy.isOccupied(topic, 4);
+    const after = await markers.isOccupied(topic, 4);
 
     // Assess
     expect(before).toBe(false);

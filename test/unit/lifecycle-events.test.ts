@@ -37,8 +37,10 @@ function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', keys: { pk: string; s
   };
 }
 
-const connectionItem = { connectionId: 'C1=', endpoint: 'http://x', connectedAt: CONNECTED_AT, expiresAt: 1, identity: JSON.stringify({ sub: 'alice', claims: { sub: 'alice', role: 'admin' } }), seq: 0, topics: {} };
-const topicItem = (ref: string) => ({ endpoint: 'http://x', v: 1, expiresAt: 1, presenceKey: 'alice', meta: JSON.stringify({ device: 'phone', phx_ref: ref }) });
+// Stream records below are written at 1_800_000_000 s; the items expire later, as live ones do.
+const EXPIRES_AT = 1_800_007_500;
+const connectionItem = { connectionId: 'C1=', endpoint: 'http://x', connectedAt: CONNECTED_AT, expiresAt: EXPIRES_AT, identity: JSON.stringify({ sub: 'alice', claims: { sub: 'alice', role: 'admin' } }), seq: 0, topics: {} };
+const topicItem = (ref: string) => ({ endpoint: 'http://x', v: 1, expiresAt: EXPIRES_AT, presenceKey: 'alice', meta: JSON.stringify({ device: 'phone', phx_ref: ref }) });
 const ttl = { userIdentity: { ...TTL_DELETION_IDENTITY } };
 const change = (r: DynamoStreamRecord) => lifecycleChangeOf(r, 0) as LifecycleChange;
 
@@ -67,6 +69,18 @@ describe('stream records to lifecycle changes to events', () => {
     expect(expired).toMatchObject({ detailType: 'disconnected', detail: { user: null, reason: 'expired', eventId: 'ev-101' } });
   });
 
+  it('counts a deletion of an item already past its TTL as expired, whoever deleted it (a join or window reaping it)', () => {
+    // Act
+    const connection = eventOfChange(change(record('REMOVE', { pk: 'c#C1=', sk: 'c' }, { old: { ...connectionItem, expiresAt: 1_799_999_999 } })));
+    const member = eventOfChange(change(record('REMOVE', { pk: 't#room:a#0', sk: 'C1=' }, { old: { ...topicItem('r1'), expiresAt: 1_799_999_999 } })));
+    const atExpiry = eventOfChange(change(record('REMOVE', { pk: 't#room:a#0', sk: 'C1=' }, { old: { ...topicItem('r1'), expiresAt: 1_800_000_000 } })));
+
+    // Assess
+    expect(connection).toMatchObject({ detailType: 'disconnected', detail: { reason: 'expired' } });
+    expect(member).toMatchObject({ detailType: 'left', detail: { reason: 'expired' } });
+    expect(atExpiry).toMatchObject({ detailType: 'left', detail: { reason: 'removed' } });
+  });
+
   it('announces nothing for a connection item update (a claim or a count)', () => {
     expect(eventOfChange(change(record('MODIFY', { pk: 'c#C1=', sk: 'c' }, { old: connectionItem, new: { ...connectionItem, seq: 1 } })))).toBeNull();
   });
@@ -89,7 +103,7 @@ describe('stream records to lifecycle changes to events', () => {
   });
 
   it('gives members of topics without presence a null presence', () => {
-    const joined = eventOfChange(change(record('INSERT', { pk: 't#news#0', sk: 'C9=' }, { new: { endpoint: 'http://x', v: 1, expiresAt: 1 } })));
+    const joined = eventOfChange(change(record('INSERT', { pk: 't#news#0', sk: 'C9=' }, { new: { endpoint: 'http://x', v: 1, expiresAt: EXPIRES_AT } })));
     expect(joined).toMatchObject({ detailType: 'joined', detail: { topic: 'news', connectionId: 'C9=', presence: null } });
   });
 

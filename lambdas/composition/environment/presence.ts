@@ -1,4 +1,4 @@
-import { DynamoTopicOccupancy } from '../../adapters/dynamodb/topic-occupancy.js';
+import { DynamoOccupancyMarkers } from '../../adapters/dynamodb/occupancy-markers.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
 import { eventsEndpointOf, PutEventsPublisher, regionOfBusArn } from '../../adapters/eventbridge/put-events-publisher.js';
 import { readerPublishesEvents } from '../../core/lifecycle-events.js';
@@ -39,6 +39,6 @@ function lifecycleFromEnvironment(deps: MessagingDependencies, env: Environment)
       credentials: signingCredentials(env),
       logger: deps.logger,
     }),
-    occupancy: new DynamoTopicOccupancy(documentClient(env), env.TABLE_NAME ?? DEFAULT_TABLE_NAME),
+    markers: new DynamoOccupancyMarkers(documentClient(env), env.TABLE_NAME ?? DEFAULT_TABLE_NAME),
   };
 }

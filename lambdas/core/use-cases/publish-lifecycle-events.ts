@@ -19,7 +19,7 @@ import {
   type LifecycleEvent,
   type LifecyclePublisher,
   type SubscriptionItemChange,
-  type TopicOccupancy,
+  type OccupancyMarkers,
 } from '../lifecycle-events.js';
 import type { Clock, Logger } from '../ports.js';
 import { earliestSequenceNumber } from '../presence-changes.js';
@@ -27,7 +27,7 @@ import { shardCountFor } from '../topic-settings.js';
 
 export interface LifecycleDependencies {
   readonly publisher: LifecyclePublisher;
-  readonly occupancy: TopicOccupancy;
+  readonly markers: OccupancyMarkers;
 }
 
 export interface PublishLifecycleDependencies extends LifecycleDependencies {
@@ -75,13 +75,13 @@ export async function publishLifecycleEvents(deps: PublishLifecycleDependencies,
  * one batch (a join and its leave inside the window) crosses nothing and gets neither.
  */
 async function occupancyTransition(deps: PublishLifecycleDependencies, first: SubscriptionItemChange): Promise<LifecycleEvent | null> {
-  const { occupancy, config, clock } = deps;
+  const { markers, config, clock } = deps;
   const nowMs = clock.nowMs();
   // The marker outlives every member it has seen: no member item lives longer than a connection's TTL.
   const expiresAt = Math.floor(nowMs / 1000) + config.connectionTtlSeconds;
-  if (await occupancy.isOccupied(first.topic, shardCountFor(first.topic, config))) {
-    const holder = await occupancy.markOccupied(first.topic, transitionIdOf(first, 'occupied'), expiresAt);
+  if (await markers.isOccupied(first.topic, shardCountFor(first.topic, config))) {
+    const holder = await markers.markOccupied(first.topic, transitionIdOf(first, 'occupied'), expiresAt);
     return holder === transitionIdOf(first, 'occupied') ? occupancyEvent('occupied', first, nowMs) : null;
   }
-  return (await occupancy.markVacant(first.topic, transitionIdOf(first, 'vacated'), expiresAt)) ? occupancyEvent('vacated', first, nowMs) : null;
+  return (await markers.markVacant(first.topic, transitionIdOf(first, 'vacated'), expiresAt)) ? occupancyEvent('vacated', first, nowMs) : null;
 }

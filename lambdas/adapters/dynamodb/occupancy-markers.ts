@@ -1,5 +1,5 @@
 /**
- * TopicOccupancy on the topicast table: a topic is occupied while one of its subscription
+ * OccupancyMarkers on the topicast table: a topic is occupied while one of its subscription
  * items exists (a Query of one item per shard, stopping at the first found), and its last
  * announced transition lives on a marker item `l#<topic>` / `l`:
  *   occupied: `occ` = the id of the transition that occupied it
@@ -9,12 +9,12 @@
  * again under that id. The marker carries a TTL like every item.
  */
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TopicOccupancy } from '../../core/lifecycle-events.js';
+import type { OccupancyMarkers } from '../../core/lifecycle-events.js';
 import { keys, TABLE_SCHEMA } from './table-schema.js';
 
 const NAMES = { '#occ': 'occ', '#vac': 'vac', '#ttl': TABLE_SCHEMA.timeToLiveAttribute };
 
-export class DynamoTopicOccupancy implements TopicOccupancy {
+export class DynamoOccupancyMarkers implements OccupancyMarkers {
   public constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
