@@ -9,7 +9,8 @@
  *   --lifecycle-events  print connected/disconnected/joined/left/occupied/vacated events and
  *                  list them on the dashboard (config `lifecycleEvents`; docs/events.md)
  * Environment: DYNAMODB_ENDPOINT, TOPICAST_AUTH, TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL,
- * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME.
+ * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME; with lifecycle events,
+ * TOPICAST_EVENTS_ENDPOINT and TOPICAST_EVENT_BUS send them to another PutEvents (LocalStack).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
