@@ -15,12 +15,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
-import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
-import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
-import { assembleMessaging } from '../lambdas/composition/dependencies.js';
-import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
-import { noMetrics } from '../lambdas/core/metrics.js';
 import type { ChannelDefinition } from '../lambdas/core/channels/definition.js';
 import { installChannel } from '../lambdas/core/channels/registry.js';
 import { resolveConfig } from '../lambdas/core/config.js';
@@ -29,6 +23,7 @@ import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPushHandler } from '../lambdas/handlers/push.js';
 import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
+import { benchDependencies } from './in-process.js';
 import room from '../examples/chat/room.js';
 import { bundleFunctions } from './bundles.js';
 import { benchEvent, percentile, r2 } from './handler-events.js';
@@ -69,17 +64,10 @@ async function main(): Promise<void> {
   }, { step: 'initialize', name: 'countRequests' });
 
   const config = resolveConfig({ auth: 'none', limits: { maxPushesPerWindow: 1_000_000 } });
-  const deps = assembleMessaging({
+  const deps = benchDependencies({
+    documentClient: dynamo.documentClient,
+    tableName,
     config,
-    logger: silentLogger,
-    metrics: noMetrics,
-    store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
-    clock: systemClock,
-    ids: randomIds,
-    endpointFor: () => 'http://bench.local/bench',
-    sender: { send: async () => ({ outcome: 'delivered', status: 200, retries: 0 }) },
-    kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
-    historyStore: new DynamoHistoryStore(dynamo.documentClient, tableName, systemClock),
     channelModules: [installChannel(quietModule, 'bench quiet module'), installChannel(room, 'examples/chat/room.ts')],
   });
   const handlers: Record<'connect' | 'join' | 'push', GatewayHandler> = {

@@ -11,13 +11,7 @@
  *   join   without history; with history and no `since`; replaying 10 and 100 messages of 100 B
  * BENCH_QUICK=1 takes fewer samples.
  */
-import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
-import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
-import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
-import { assembleMessaging } from '../lambdas/composition/dependencies.js';
-import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
-import { noMetrics } from '../lambdas/core/metrics.js';
 import { publish } from '../lambdas/core/use-cases/publish.js';
 import type { GatewayHandler } from '../lambdas/handlers/api-gateway-event.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
@@ -25,11 +19,11 @@ import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPushHandler } from '../lambdas/handlers/push.js';
 import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
 import { PRICES, PRICES_DATE } from './cost.js';
+import { benchDependencies, countCapacity } from './in-process.js';
 import { benchEvent, percentile, r2 } from './handler-events.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ITERATIONS = QUICK ? 30 : 150;
-const READS = new Set(['GetItemCommand', 'QueryCommand']);
 
 interface Tally {
   requests: Record<string, number>;
@@ -47,22 +41,7 @@ async function main(): Promise<void> {
   const tableName = 'topicast-bench-history';
   await ensureTable(dynamo.client, tableName);
   let current: Tally | null = null;
-  dynamo.documentClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String((context as { commandName?: string }).commandName);
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      const result = await next(args);
-      if (current) {
-        current.requests[name] = (current.requests[name] ?? 0) + 1;
-        const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
-        const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-        if (READS.has(name)) current.readUnits += units;
-        else current.writeUnits += units;
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'consumedCapacity' },
-  );
+  countCapacity(dynamo.documentClient, () => current);
 
   const config = resolveConfig({
     auth: 'none',
@@ -70,22 +49,13 @@ async function main(): Promise<void> {
     presenceDisabled: ['*'],
     history: { 'room:*': { maxMessages: 100, ttlSeconds: 3600 } },
   });
-  const deps = assembleMessaging({
+  const deps = benchDependencies({
+    documentClient: dynamo.documentClient,
+    tableName,
     config,
-    logger: silentLogger,
-    metrics: noMetrics,
-    store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
-    clock: systemClock,
-    ids: randomIds,
-    endpointFor: () => 'http://bench.local/bench',
-    sender: {
-      send: async () => {
-        if (current) current.posts += 1;
-        return { outcome: 'delivered', status: 200, retries: 0 };
-      },
+    onPost: () => {
+      if (current) current.posts += 1;
     },
-    kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
-    historyStore: new DynamoHistoryStore(dynamo.documentClient, tableName, systemClock),
   });
   const handlers: Record<'connect' | 'join' | 'push', GatewayHandler> = {
     connect: createConnectHandler(() => deps),

@@ -19,14 +19,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DynamoChannelKv } from '../lambdas/adapters/dynamodb/channel-kv.js';
-import { DynamoHistoryStore } from '../lambdas/adapters/dynamodb/history-store.js';
-import { DynamoRealtimeStore } from '../lambdas/adapters/dynamodb/realtime-store.js';
-import { assembleMessaging } from '../lambdas/composition/dependencies.js';
-import { randomIds, silentLogger, systemClock } from '../lambdas/composition/system.js';
+import { silentLogger } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
 import { mapWithConcurrency } from '../lambdas/core/concurrency.js';
-import { noMetrics } from '../lambdas/core/metrics.js';
 import { PRESENCE_LIMITS, presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
@@ -36,6 +31,7 @@ import { captureTableStream } from '../local-gateway/stream-capture.js';
 import { LocalTableStream } from '../local-gateway/table-stream.js';
 import { connectEvent, messageEvent } from '../test/support/gateway-events.js';
 import { PRICES } from './cost.js';
+import { benchDependencies, countCapacity, type CapacityTally } from './in-process.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -44,9 +40,6 @@ export const BURST = { members: QUICK ? 200 : 1000, joins: QUICK ? 200 : 1000, w
 const DELAY_SAMPLES = 5;
 const TOPIC = 'room:burst';
 
-const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'BatchGetItemCommand']);
-const WRITE_COMMANDS = new Set(['PutItemCommand', 'PutCommand', 'UpdateCommand', 'DeleteCommand', 'BatchWriteCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand']);
-const READS = new Set([...READ_COMMANDS, 'GetCommand', 'QueryCommand', 'BatchGetCommand']);
 
 export interface BurstTally {
   readonly posts: number;
@@ -74,11 +67,8 @@ export interface PresenceBenchResult {
   readonly delayMs: { readonly samples: number; readonly median: number; readonly max: number };
 }
 
-interface Counters {
+interface Counters extends CapacityTally {
   posts: number;
-  requests: Record<string, number>;
-  readUnits: number;
-  writeUnits: number;
   presenceInvocations: number;
   presenceDoneAt: number[];
 }
@@ -91,43 +81,20 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
   await ensureTable(dynamo.client, tableName);
   const refusals: string[] = [];
   const counters: Counters = { posts: 0, requests: {}, readUnits: 0, writeUnits: 0, presenceInvocations: 0, presenceDoneAt: [] };
-  dynamo.documentClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = String((context as { commandName?: string }).commandName);
-      const input = args.input as Record<string, unknown>;
-      if (READS.has(name) || WRITE_COMMANDS.has(name)) input.ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
-      counters.requests[name] = (counters.requests[name] ?? 0) + 1;
-      const consumed = unitsOf((result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
-      if (READS.has(name)) counters.readUnits += consumed;
-      else counters.writeUnits += consumed;
-      return result;
-    },
-    { step: 'initialize', name: 'benchCounters' },
-  );
+  countCapacity(dynamo.documentClient, () => counters);
 
   const config = resolveConfig({
     auth: 'none',
     presence: { windowMs: mode === 'before' ? 0 : BURST.windowMs, ...(mode === 'after' ? { maxMembers: PRESENCE_LIMITS.maxMaxMembers } : {}) },
   });
-  const deps = assembleMessaging({
+  const deps = benchDependencies({
+    documentClient: dynamo.documentClient,
+    tableName,
     config,
-    logger: silentLogger,
-    metrics: noMetrics,
-    store: new DynamoRealtimeStore(dynamo.documentClient, tableName),
-    clock: systemClock,
-    ids: randomIds,
-    endpointFor: () => 'http://bench.local/bench',
-    sender: {
-      send: async ({ data }) => {
-        counters.posts += 1;
-        if (data.includes('"phx_reply"') && data.includes('"error"')) refusals.push(data);
-        return { outcome: 'delivered', status: 200, retries: 0 };
-      },
+    onPost: (data) => {
+      counters.posts += 1;
+      if (data.includes('"phx_reply"') && data.includes('"error"')) refusals.push(data);
     },
-    kv: new DynamoChannelKv(dynamo.documentClient, tableName, systemClock),
-    historyStore: new DynamoHistoryStore(dynamo.documentClient, tableName, systemClock),
-    channelModules: [],
   });
   const connect = createConnectHandler(() => deps);
   const join = createJoinHandler(() => deps);
@@ -209,12 +176,6 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
   imageReader.destroy();
   await dynamo.end();
   return { tally, delays };
-}
-
-function unitsOf(consumed: unknown): number {
-  if (Array.isArray(consumed)) return consumed.reduce((sum: number, entry) => sum + unitsOf(entry), 0);
-  const value = (consumed as { CapacityUnits?: number } | undefined)?.CapacityUnits;
-  return typeof value === 'number' ? value : 0;
 }
 
 export async function measurePresenceBurst(log: (message: string) => void = () => undefined): Promise<PresenceBenchResult> {
