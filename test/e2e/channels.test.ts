@@ -5,16 +5,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;
 const clients: WsClient[] = [];
 
 async function connect(): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients);
 }
 
 beforeAll(async () => {

@@ -8,9 +8,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { expireConnection, getItem, itemsOfConnection, queryPartition, scanTable } from '../support/table-items.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;
 /** A second gateway on the first one's DynamoDB. */
@@ -35,9 +35,7 @@ afterAll(async () => {
 });
 
 async function connect(on: RunningGateway = gateway): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(on.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(on, client) };
+  return connectTracked(on, clients);
 }
 
 let ghostCounter = 0;

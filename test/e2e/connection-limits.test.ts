@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { itemsOfConnection, queryPartition } from '../support/table-items.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const IDLE_MS = 300;
 const MAX_MS = 1500;
@@ -35,9 +35,7 @@ afterAll(async () => {
 });
 
 async function connect(on: RunningGateway = gateway, path = ''): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(on.url, { path });
-  clients.push(client);
-  return { client, id: connectionIdOf(on, client) };
+  return connectTracked(on, clients, { path });
 }
 
 /** A client joined to `topic` that will witness others' leaves. */

@@ -12,7 +12,7 @@ import { connectEvent, disconnectEvent, messageEvent, requestTime, selectRoute, 
 import type { RouteHandlers } from '../../local-gateway/route-handlers.js';
 import { ROUTE_KEYS } from '../../lambdas/core/protocol/constants.js';
 import type { GatewayEvent } from '../../lambdas/handlers/api-gateway-event.js';
-import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { connectionIdOf, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 interface Invocation {
@@ -96,9 +96,7 @@ afterAll(async () => {
 });
 
 async function connect(path = ''): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url, { path });
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients, { path });
 }
 
 /** API Gateway's ids, e.g. `Ti835f_GEowCETQ=`: base64url of 11 bytes, padded. */

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { RouteHandlers } from '../../local-gateway/route-handlers.js';
 import type { GatewayEvent, LambdaContextLike } from '../../lambdas/handlers/api-gateway-event.js';
-import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, expectHandshakeFailure, openClient, type WsClient } from '../support/ws-client.js';
 
 type StandIn = (event: any, context: LambdaContextLike) => Promise<unknown>;
@@ -75,9 +75,7 @@ afterAll(async () => {
 });
 
 async function connect(on: RunningGateway = gateway): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(on.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(on, client) };
+  return connectTracked(on, clients);
 }
 
 describe('a handler that misbehaves never takes the gateway down', () => {

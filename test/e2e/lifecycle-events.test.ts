@@ -10,9 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBusEvent } from '../../local-gateway/event-bus.js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { expireConnection } from '../support/table-items.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const SECRET = 'e2e-lifecycle-events-secret-long-enough';
 let gateway: RunningGateway;
@@ -40,9 +40,7 @@ afterAll(async () => {
 
 async function connect(sub?: string): Promise<{ client: WsClient; id: string }> {
   const token = sub ? await new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET)) : undefined;
-  const client = await openClient(gateway.url, token ? { path: `/?token=${token}` } : {});
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients, token ? { path: `/?token=${token}` } : {});
 }
 
 /** Resolves with the first event on the bus (received before or after the call) that matches. */

@@ -14,9 +14,9 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, managementClient, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, managementClient, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { itemsOfConnection, queryPartition } from '../support/table-items.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;
 let table: TestTable;
@@ -44,9 +44,7 @@ afterAll(async () => {
 });
 
 async function connect(): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients);
 }
 
 describe('Management API through the AWS SDK', () => {

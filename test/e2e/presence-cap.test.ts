@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
-import { closeAll, eventOf, openClient, type WsClient } from '../support/ws-client.js';
+import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { closeAll, eventOf, type WsClient } from '../support/ws-client.js';
 
 const CAP = 3;
 const WINDOW_MS = 1000;
@@ -27,9 +27,7 @@ afterAll(async () => {
 });
 
 async function connect(): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients);
 }
 
 const events = (client: WsClient, mark: number) => client.framesSince(mark).map(eventOf);

@@ -7,9 +7,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { expireConnection } from '../support/table-items.js';
-import { closeAll, eventOf, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, eventOf, type WsClient } from '../support/ws-client.js';
 
 // The default window: long enough that a loaded machine still fits three joins and a leave in one.
 const WINDOW_MS = 1000;
@@ -32,9 +32,7 @@ afterAll(async () => {
 });
 
 async function connect(): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients);
 }
 
 const events = (client: WsClient, mark: number) => client.framesSince(mark).map(eventOf);

@@ -12,11 +12,11 @@ import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local-gateway/dynamodb.js';
 import { TopicastServer, type ProtocolError } from '../../server/index.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic, waitUntil } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, waitUntil, connectTracked } from '../support/local-gateway.js';
 import { recordRequests } from '../support/request-log.js';
 import { getItem, queryPartition } from '../support/table-items.js';
 import { jwtFor } from '../security/tokens.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const SECRET = 'server-publish-test-secret';
 let gateway: RunningGateway;
@@ -49,9 +49,7 @@ afterAll(async () => {
 
 async function connect(options: { sub?: string; phoenix?: boolean } = {}): Promise<{ client: WsClient; id: string }> {
   const query = [options.sub ? `token=${await jwtFor(SECRET, { sub: options.sub })}` : '', options.phoenix ? 'vsn=2.0.0' : ''].filter(Boolean).join('&');
-  const client = await openClient(gateway.url, { path: query ? `/?${query}` : '' });
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients, { path: query ? `/?${query}` : '' });
 }
 
 async function joinPhoenix(client: WsClient, topic: string, joinRef: string): Promise<void> {

@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { getItem, itemsOfConnection } from '../support/table-items.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 let gatewayA: RunningGateway;
 let gatewayB: RunningGateway;
@@ -33,9 +33,7 @@ afterAll(async () => {
 });
 
 async function connect(gateway: RunningGateway): Promise<{ client: WsClient; id: string }> {
-  const client = await openClient(gateway.url);
-  clients.push(client);
-  return { client, id: connectionIdOf(gateway, client) };
+  return connectTracked(gateway, clients);
 }
 
 describe('two gateways sharing one DynamoDB', () => {

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../local-gateway/gateway.js';
 import { TEST_CREDENTIALS, TEST_REGION, type TestTable } from './dynalite.js';
-import type { WsClient } from './ws-client.js';
+import { openClient, type OpenClientOptions, type WsClient } from './ws-client.js';
 
 /**
  * The API Gateway connection id of a client. Every client opened by `openClient` carries
@@ -20,6 +20,13 @@ export function connectionIdOf(gateway: RunningGateway, client: WsClient): strin
     if (connection.userAgent === client.userAgent) return connection.connectionId;
   }
   throw new Error(`no connection with User-Agent ${client.userAgent} on the gateway at ${gateway.url}`);
+}
+
+/** Opens a client on the gateway and keeps it in `clients` (which the test closes after each case). */
+export async function connectTracked(gateway: RunningGateway, clients: WsClient[], options: OpenClientOptions = {}): Promise<{ client: WsClient; id: string }> {
+  const client = await openClient(gateway.url, options);
+  clients.push(client);
+  return { client, id: connectionIdOf(gateway, client) };
 }
 
 /**
