@@ -76,6 +76,8 @@ const LAMBDA_ENV = {
   // The publish function reads the settings realtimeApi.grantPublish hands over.
   TOPICAST_TABLE_NAME: 'topicast',
   TOPICAST_FANOUT_FUNCTION: 'topicast-fanout',
+  // The presence function is one reader of the table's stream, named by its window.
+  TOPICAST_PRESENCE_WINDOW_SECONDS: '1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
