@@ -1,7 +1,7 @@
 /**
  * Cold start figures per Lambda: each handler bundled with esbuild exactly as the CDK
  * construct bundles it (lib/realtime-api.ts: ESM, minified, node24 target, the
- * createRequire banner, nothing external), then its size, and its module init time: the
+ * createRequire banner, the bundle aliases, nothing external), then its size, and its module init time: the
  * time to `import()` the bundle in a fresh `node` process with Lambda's environment
  * variables set (so clients are built at module scope, as in the init phase).
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { channelEntry, runsChannelCode } from '../lib/channel-entries.js';
-import { ESBUILD_TARGET, ESM_REQUIRE_BANNER, HANDLER_FILES, handlerEntry } from '../lib/realtime-api-defaults.js';
+import { BUNDLE_ALIASES, ESBUILD_TARGET, ESM_REQUIRE_BANNER, HANDLER_FILES, handlerEntry } from '../lib/realtime-api-defaults.js';
 
 export type FunctionName = keyof typeof HANDLER_FILES;
 
@@ -45,6 +45,7 @@ export async function bundleFunctions(outDir: string, options: BundleOptions = {
       sourcemap: false,
       mainFields: ['module', 'main'],
       banner: { js: ESM_REQUIRE_BANNER },
+      alias: BUNDLE_ALIASES,
       metafile: true,
       logLevel: 'silent',
     });

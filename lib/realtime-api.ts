@@ -28,6 +28,7 @@ import type { MetricKey } from '../lambdas/core/metrics.js';
 import { observabilityEnvironment, RealtimeApiMonitoring, topicastMetric, type AlarmName } from './realtime-api-monitoring.js';
 import {
   ARCHITECTURE,
+  BUNDLE_ALIASES,
   DEFAULTS,
   DEPS_LOCK_FILE_PATH,
   ENV,
@@ -691,6 +692,7 @@ export class RealtimeApi extends Construct {
         banner: ESM_REQUIRE_BANNER,
         // Bundle the AWS SDK clients too: a cold start then loads only what is used.
         externalModules: [],
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
         forceDockerBundling: false,
       },
     });

@@ -137,6 +137,9 @@ describe('functions', () => {
       // Minified: a few very long lines (esbuild keeps newlines only inside strings and legal comments).
       expect(code.length / code.split('\n').length, `${route} is minified`).toBeGreaterThan(1000);
       expect(code, `${route} has no source map`).not.toContain('sourceMappingURL');
+      // BUNDLE_ALIASES: credentials from Lambda's environment, not the SDK's whole default chain.
+      expect(code, `${route} reads credentials from the environment`).not.toContain('Could not load credentials from any providers');
+      if (route !== 'ping') expect(code, route).toContain('this bundle is built for AWS Lambda');
     }
     // Not left external: the connect bundle carries the Secrets Manager client itself.
     const connect = bundleOf('$connect');

@@ -3,7 +3,7 @@
  * by an independent SigV4 verifier that also accepts the AWS SDK's own requests), status
  * mapping, 429 retries, timeouts, keep-alive reuse and id encoding.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +21,7 @@ import { SignedHttpMessageSender, type SignedHttpSenderOptions } from '../../lam
 import { DEFAULT_FANOUT } from '../../lambdas/core/config.js';
 import type { Delivery, DeliveryOutcome, MessageSender, Subscriber } from '../../lambdas/core/ports.js';
 import { deliverToSubscribers } from '../../lambdas/core/use-cases/deliver.js';
+import { verifySigV4 } from '../support/sigv4-verifier.js';
 
 // The SDK's Node 22 notice says nothing about what is tested here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -93,27 +94,6 @@ function tunedSender(overrides: Partial<SignedHttpSenderOptions> = {}): SignedHt
   });
   senders.push(sender);
   return sender;
-}
-
-/** An independent SigV4 check written from the AWS documentation, not from either signer. */
-function verifySigV4(request: Received, secretAccessKey: string): { valid: boolean; region: string; service: string; signedHeaders: string[] } {
-  const auth = String(request.headers.authorization ?? '');
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!match) return { valid: false, region: '', service: '', signedHeaders: [] };
-  const [, , date, region, service, signedHeaderList, signature] = match as unknown as string[];
-  const signedHeaders = (signedHeaderList as string).split(';');
-  const strictEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  // Each path segment is URI-encoded twice; the request line carries it encoded once.
-  const canonicalUri = (request.url.split('?')[0] as string).split('/').map(strictEncode).join('/');
-  const canonicalHeaders = signedHeaders.map((name) => `${name}:${String(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const payloadHash = createHash('sha256').update(request.body).digest('hex');
-  const canonicalRequest = [request.method, canonicalUri, '', canonicalHeaders, signedHeaderList, payloadHash].join('\n');
-  const amzDate = String(request.headers['x-amz-date']);
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
-  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date as string), region as string), service as string), 'aws4_request');
-  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
-  return { valid: expected === signature, region: region as string, service: service as string, signedHeaders };
 }
 
 const TRICKY_ID = 'a=b+c/d==';

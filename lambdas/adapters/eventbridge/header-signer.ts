@@ -3,7 +3,8 @@
  * (EventBridge: `x-amz-target`, `content-type`): the lean signer's key and date caching,
  * every header signed and sorted into the canonical request. Same output as
  * `@smithy/signature-v4` (a unit test holds it to that). Kept apart from the fan-out's
- * signer so the route functions' bundles do not carry it.
+ * signer, whose hot path signs fixed headers; the route functions use it for the worker
+ * invoke (Lambda's `x-amz-invocation-type`, lambda-fanout-dispatcher.ts).
  */
 import { createHmac } from 'node:crypto';
 import type { CredentialProvider } from '../management-api/credentials.js';

@@ -1,4 +1,5 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { LambdaFanoutDispatcher, lambdaEndpointOf } from '../../adapters/fanout/lambda-fanout-dispatcher.js';
 import { cachedCredentials, credentialsFromVariables, type CredentialProvider } from '../../adapters/management-api/credentials.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
@@ -11,7 +12,7 @@ import { lambdaObservability } from '../observability.js';
 import { randomIds, systemClock } from '../system.js';
 import { configFromEnvironment, documentClient, endpointFromEnvironment, type Environment } from './shared.js';
 
-/** Everything a messaging function needs but the fan-out dispatcher (which needs the Lambda client). */
+/** Everything a messaging function needs but the fan-out dispatcher (the worker has none). */
 export function messagingPartsFromEnvironment(env: Environment = process.env): MessagingParts {
   const config = configFromEnvironment(env);
   // One client (one connection pool) for the store and the channels' key-value items.
@@ -52,4 +53,13 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
 export function signingCredentials(env: Environment = process.env): CredentialProvider {
   const fromVariables = credentialsFromVariables(env);
   return cachedCredentials(fromVariables ? () => Promise.resolve(fromVariables) : defaultProvider());
+}
+
+/**
+ * The asynchronous invoke of the fan-out worker. `AWS_ENDPOINT_URL_LAMBDA` (else
+ * `AWS_ENDPOINT_URL`) points it elsewhere, as it would the SDK's client (LocalStack).
+ */
+export function workerDispatcher(functionName: string, region: string, credentials: CredentialProvider, timeoutMs: number, env: Environment = process.env): LambdaFanoutDispatcher {
+  const endpoint = env.AWS_ENDPOINT_URL_LAMBDA ?? env.AWS_ENDPOINT_URL ?? lambdaEndpointOf(region);
+  return new LambdaFanoutDispatcher({ functionName, region, credentials, endpoint, timeoutMs });
 }

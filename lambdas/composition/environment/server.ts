@@ -6,12 +6,10 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DynamoUserConnections } from '../../adapters/dynamodb/user-connections.js';
-import { LambdaFanoutDispatcher } from '../../adapters/fanout/lambda-fanout-dispatcher.js';
 import { cachedCredentials, type SigningCredentials } from '../../adapters/management-api/credentials.js';
 import { SdkConnectionCloser } from '../../adapters/management-api/sdk-connection-closer.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
@@ -23,7 +21,7 @@ import { noMetrics, type Metrics } from '../../core/metrics.js';
 import { TopicHistory } from '../../core/use-cases/topic-history.js';
 import { lambdaObservability } from '../observability.js';
 import { systemClock } from '../system.js';
-import { signingCredentials } from './messaging-parts.js';
+import { signingCredentials, workerDispatcher } from './messaging-parts.js';
 import type { Environment } from './settings.js';
 
 /** The variables a publisher reads (what `RealtimeApi.publishEnvironment` holds). */
@@ -84,15 +82,16 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
     { marshallOptions: { removeUndefinedValues: true } },
   );
   const store = new DynamoRealtimeStore(documentClient, settings.tableName);
+  const signWith = credentials ? cachedCredentials(() => Promise.resolve(credentials)) : signingCredentials(env);
   const sender = new SignedHttpMessageSender({
-    credentials: credentials ? cachedCredentials(() => Promise.resolve(credentials)) : signingCredentials(env),
+    credentials: signWith,
     region: region ?? env.AWS_REGION ?? 'us-east-1',
     timeoutMs: config.fanout.postTimeoutMs,
     maxAttempts: config.fanout.maxAttempts,
     maxSockets: config.fanout.concurrency,
   });
   const dispatcher = settings.fanoutFunction
-    ? new LambdaFanoutDispatcher(new LambdaClient({ ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }), settings.fanoutFunction)
+    ? workerDispatcher(settings.fanoutFunction, region ?? env.AWS_REGION ?? 'us-east-1', signWith, config.fanout.postTimeoutMs, env)
     : undefined;
   const broadcaster = new Broadcaster({
     store,
