@@ -25,7 +25,11 @@ export const PRICES = {
 export interface CostAssumptions {
   /** Memory of the route and worker functions (the construct's default). */
   readonly memoryMb: number;
-  /** Billed duration of a push without its fan-out: three DynamoDB round trips and the handler. */
+  /**
+   * Billed duration of a push without its fan-out: two DynamoDB round trips one after the
+   * other (the membership GetItem, beside it the rate-counter write when one is due; then
+   * the subscriber Query) and the handler.
+   */
   readonly pushBaseMs: number;
   /** Billed duration of a worker without its fan-out (decode, reap nothing). */
   readonly workerBaseMs: number;
@@ -59,6 +63,19 @@ export interface PushMeasurements {
   readonly writeUnitsPerPush: number;
 }
 
+/**
+ * The read units of a push's membership check: one eventually consistent GetItem of an
+ * item under 4 KB (the rest of a push's reads is its subscriber Query).
+ */
+export const MEMBERSHIP_READ_UNITS = 0.5;
+
+/**
+ * Write units of a push without history: its rate counter (an item under 1 KB, 1 unit per
+ * write) is written once per `pushesPerCounterWrite` pushes at most; a connection that pushes
+ * fewer times in a window writes less (lambdas/core/use-cases/push-rate-limiter.ts).
+ */
+export const counterWriteUnitsPerPush = (pushesPerCounterWrite: number): number => 1 / pushesPerCounterWrite;
+
 export interface PushCost {
   readonly fanout: number;
   readonly apiGateway: number;
@@ -79,11 +96,15 @@ export function fanoutMs(count: number, cpuUsPerDelivery: number, a: CostAssumpt
   return Math.max(cpuMs, ioMs);
 }
 
-/** What one push to `fanout` subscribers costs, in USD. */
-export function pushCost(fanout: number, m: PushMeasurements, a: CostAssumptions = DEFAULT_ASSUMPTIONS): PushCost {
+/**
+ * What one push to `fanout` subscribers costs, in USD. `reply`: the push carries a `ref`
+ * (the Phoenix client's always do) and gets a `phx_reply`; without one it is answered only
+ * when refused.
+ */
+export function pushCost(fanout: number, m: PushMeasurements, a: CostAssumptions = DEFAULT_ASSUMPTIONS, reply = false): PushCost {
   const gb = a.memoryMb / 1024;
-  // The push frame in, its reply out, and one message per subscriber (all under 32 KB).
-  const apiGateway = (fanout + 2) * PRICES.apiGatewayMessage;
+  // The push frame in, its reply out if it has a ref, and one message per subscriber (all under 32 KB).
+  const apiGateway = (fanout + 1 + (reply ? 1 : 0)) * PRICES.apiGatewayMessage;
   let invocations = 1;
   let gbSeconds: number;
   let perInvocationMs: number;
@@ -153,7 +174,7 @@ export function paperModel(input: PaperModelInput, base: CostAssumptions = DEFAU
   const workerFanoutMs = fanoutMs(a.workerBatchSize, input.cpuUsPerDelivery, a);
   const demandRps = (workers * a.workerBatchSize) / (workerFanoutMs / 1000);
   const throttleFloorMs = (Math.max(0, input.subscribers - input.burst) / input.quotaRps) * 1000;
-  const readUnits = input.readUnitsPerSubscriber * input.subscribers + 1;
+  const readUnits = input.readUnitsPerSubscriber * input.subscribers + MEMBERSHIP_READ_UNITS;
   const cost = pushCost(input.subscribers, { cpuUsPerDelivery: input.cpuUsPerDelivery, readUnitsPerPush: readUnits, writeUnitsPerPush: input.writeUnitsPerPush }, a);
   return {
     subscribers: input.subscribers,

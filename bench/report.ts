@@ -31,13 +31,19 @@ export interface BenchResults {
   cpu_ratio_sdk_default_over_tuned: number;
   gateway_cpu_us_per_delivery: { tuned: ByFanout; sdk_default: ByFanout };
   dynamodb_per_push: { subscribers: number; requests: number; by_operation: Record<string, number>; read_units: number; write_units: number }[];
+  /** A push without a ref (no reply frame). */
   cost_usd_per_million_deliveries: ByFanout;
+  /** The same push with a ref (the Phoenix client's): one reply frame more. */
+  cost_with_reply_usd_per_million_deliveries: ByFanout;
+  /** At the construct's default memory of the message routes instead of the model's. */
+  cost_at_default_memory_usd_per_million_deliveries: ByFanout;
+  default_memory_mb: number;
   cost_breakdown_usd_per_million_deliveries: Record<string, { api_gateway_messages: number; lambda_requests: number; lambda_compute: number; dynamodb: number; fanout_ms: number }>;
   cost_sdk_default_usd_per_million_deliveries: ByFanout;
   cost_appsync_events_usd_per_million_deliveries: ByFanout;
   cost_ably_usd_per_million_deliveries: ByFanout;
   connection_minutes_usd_per_million: { api_gateway: number; appsync_events: number };
-  cost_assumptions: CostAssumptions & { prices_date: string; prices_usd: Record<string, number> };
+  cost_assumptions: CostAssumptions & { pushesPerCounterWrite: number; prices_date: string; prices_usd: Record<string, number> };
   paper_model: PaperModel[];
   bundle_kb: Record<string, number>;
   init_ms: Record<string, number>;
@@ -122,7 +128,7 @@ export function renderMarkdown(r: BenchResults): string {
     `The SDK default costs **${r.cpu_ratio_sdk_default_over_tuned}×** the CPU of the tuned path per delivery. ` +
       'Measured with `process.cpuUsage()` in a child process running the real `deliverToSubscribers` (64 in flight) against an HTTP server in another process that answers 200.',
     '',
-    'CPU of the whole local gateway process per delivery: the route handler, the emulated Management API receiving each post, the `ws` send and dynalite, with each push\'s fixed cost (three DynamoDB requests) spread over its deliveries:',
+    'CPU of the whole local gateway process per delivery: the route handler, the emulated Management API receiving each post, the `ws` send and dynalite, with each push\'s fixed cost (two DynamoDB requests, a third every tenth push) spread over its deliveries:',
     '',
     `| subscribers | ${r.fanout.map((row) => row.subscribers).join(' | ')} |`,
     `| --- | ${r.fanout.map(() => '---:').join(' | ')} |`,
@@ -140,7 +146,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   lines.push(
     '',
-    'Counted by a proxy in front of dynalite that adds `ReturnConsumedCapacity: TOTAL` to every request (dynalite sizes items as DynamoDB does).',
+    'Counted by a proxy in front of dynalite that adds `ReturnConsumedCapacity: TOTAL` to every request (dynalite sizes items as DynamoDB does). The membership GetItem is eventually consistent (0.5 read units); the rate counter is written once per `pushesPerCounterWrite` pushes of a connection, so a few samples per size show it 0 or 1 times.',
     '',
     '#### Bundles and cold start',
     '',
@@ -157,21 +163,23 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `#### Cost per million delivered messages (list prices of ${r.cost_assumptions.prices_date})`,
     '',
-    '| fan-out | topicast | API Gateway messages | Lambda requests | Lambda compute | DynamoDB | AppSync Events | Ably |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| fan-out | topicast | API Gateway messages | Lambda requests | Lambda compute | DynamoDB | with a reply (ref) | at ${r.default_memory_mb} MB | AppSync Events | Ably |`,
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const fanout of [1, 10, 100, 1000]) {
     const key = `fanout_${fanout}`;
     const b = r.cost_breakdown_usd_per_million_deliveries[key];
     lines.push(
-      `| ${fanout} | **${usd(r.cost_usd_per_million_deliveries[key])}** | ${usd(b?.api_gateway_messages)} | ${usd(b?.lambda_requests)} | ${usd(b?.lambda_compute)} | ${usd(b?.dynamodb)} | ${usd(r.cost_appsync_events_usd_per_million_deliveries[key])} | ${usd(r.cost_ably_usd_per_million_deliveries[key])} |`,
+      `| ${fanout} | **${usd(r.cost_usd_per_million_deliveries[key])}** | ${usd(b?.api_gateway_messages)} | ${usd(b?.lambda_requests)} | ${usd(b?.lambda_compute)} | ${usd(b?.dynamodb)} | ${usd(r.cost_with_reply_usd_per_million_deliveries[key])} | ${usd(r.cost_at_default_memory_usd_per_million_deliveries[key])} | ${usd(r.cost_appsync_events_usd_per_million_deliveries[key])} | ${usd(r.cost_ably_usd_per_million_deliveries[key])} |`,
     );
   }
   const a = r.cost_assumptions;
   lines.push(
     '',
-    `Lambda compute uses the measured ${r.cpu_us_per_delivery.tuned} µs of CPU per delivery at ${a.memoryMb} MB (a ${((a.memoryMb / a.fullVcpuMb) * 100).toFixed(1)}% vCPU share), ` +
-      `a ${a.pushBaseMs} ms push without fan-out, ${a.managementRttMs} ms Management API round trips and ${a.concurrency} posts in flight; DynamoDB uses the units measured above. ` +
+    'topicast = a push without a `ref`: the push in and one message per subscriber. "With a reply": the same push with a `ref` (the Phoenix client always sends one), one `phx_reply` more. ' +
+      `"At ${r.default_memory_mb} MB": the same push at the construct's default memory of the message routes, where the push's waits on DynamoDB and the Management API cost ${r.default_memory_mb / a.memoryMb}× the GB-seconds. ` +
+      `Lambda compute uses the measured ${r.cpu_us_per_delivery.tuned} µs of CPU per delivery at ${a.memoryMb} MB (a ${((a.memoryMb / a.fullVcpuMb) * 100).toFixed(1)}% vCPU share), ` +
+      `a ${a.pushBaseMs} ms push without fan-out, ${a.managementRttMs} ms Management API round trips and ${a.concurrency} posts in flight; DynamoDB uses the read units measured above and one rate-counter write unit per ${a.pushesPerCounterWrite} pushes. ` +
       `With the SDK default sender the same fan-out-1000 push would cost ${usd(r.cost_sdk_default_usd_per_million_deliveries.fanout_1000)} per million deliveries. ` +
       `Connection minutes are extra on every service: $${r.connection_minutes_usd_per_million.api_gateway.toFixed(2)} per million on API Gateway, ` +
       `$${r.connection_minutes_usd_per_million.appsync_events.toFixed(2)} on AppSync Events.`,

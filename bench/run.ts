@@ -22,7 +22,23 @@ import type { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
 import { measureCapacity } from './capacity.js';
 import { measurePresenceBurst, writePresenceResults } from './presence.js';
-import { ablyPerMillion, appSyncEventsPerMillion, DEFAULT_ASSUMPTIONS, paperModel, perMillionDeliveries, PRICES, PRICES_DATE, pushCost, round, type PushCost } from './cost.js';
+import { DEFAULT_LIMITS } from '../lambdas/core/config.js';
+import { DEFAULTS } from '../lib/realtime-api-defaults.js';
+import {
+  ablyPerMillion,
+  appSyncEventsPerMillion,
+  counterWriteUnitsPerPush,
+  DEFAULT_ASSUMPTIONS,
+  MEMBERSHIP_READ_UNITS,
+  paperModel,
+  perMillionDeliveries,
+  PRICES,
+  PRICES_DATE,
+  pushCost,
+  round,
+  type PushCost,
+  type PushMeasurements,
+} from './cost.js';
 import type { ChildMessage, DynamoCounters, ParentMessage } from './gateway-child.js';
 import { renderChart, renderMarkdown, replaceBetweenMarkers, type BenchResults } from './report.js';
 import { forkChild, here, join, open, percentile, pool } from './ws-clients.js';
@@ -238,7 +254,8 @@ async function measureTopicast(): Promise<{ tuned: GatewayRow[]; sdk: GatewayRow
           const seq = (seqCounter += 1);
           const done = tracker.arm(seq, size);
           const t0 = performance.now();
-          pusher.send(JSON.stringify({ action: 'push', topic: TOPIC, event: 'tick', payload: frameFor(seq), self: false, ref: String(seq) }));
+          // No ref: a broadcast that needs no answer gets none (docs/protocol.md), as the cost model prices it.
+          pusher.send(JSON.stringify({ action: 'push', topic: TOPIC, event: 'tick', payload: frameFor(seq), self: false }));
           const at = await done;
           const counters = await ask(child, { type: 'read' });
           gatewayRssMb = Math.max(gatewayRssMb, counters.rssMb);
@@ -317,14 +334,19 @@ async function main(): Promise<void> {
 
   log('6/6 cost model and report');
   const measured = (size: number) => topicast.tuned.find((row) => row.subscribers === size) as GatewayRow;
-  const costs: PushCost[] = [1, 10, 100, 1000].map((fanout) =>
-    pushCost(fanout, { cpuUsPerDelivery: cpu.tuned, readUnitsPerPush: measured(fanout).read_units_per_push, writeUnitsPerPush: measured(fanout).write_units_per_push }),
-  );
-  const sdkCost1000 = pushCost(1000, { cpuUsPerDelivery: cpu['sdk-default'], readUnitsPerPush: measured(1000).read_units_per_push, writeUnitsPerPush: measured(1000).write_units_per_push });
+  // Reads as measured; the rate counter's write at its most frequent (a few samples per
+  // size cannot show one write in ten, and a window that rolls over drops the count).
+  const writeUnitsPerPush = counterWriteUnitsPerPush(DEFAULT_LIMITS.pushesPerCounterWrite);
+  const measuredPush = (fanout: number, cpuUsPerDelivery = cpu.tuned): PushMeasurements => ({ cpuUsPerDelivery, readUnitsPerPush: measured(fanout).read_units_per_push, writeUnitsPerPush });
+  const costs: PushCost[] = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout)));
+  const costsWithReply = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout), DEFAULT_ASSUMPTIONS, true));
+  const costsAtDefaultMemory = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout), { ...DEFAULT_ASSUMPTIONS, memoryMb: DEFAULTS.memorySize }));
+  const sdkCost1000 = pushCost(1000, measuredPush(1000, cpu['sdk-default']));
   const costKey = (fanout: number) => `fanout_${fanout}`;
-  // Read units per subscriber from the largest measured Query (the fixed part is the GetItem).
+  const perMillionByFanout = (list: readonly PushCost[]) => Object.fromEntries(list.map((cost) => [costKey(cost.fanout), round(perMillionDeliveries(cost))]));
+  // Read units per subscriber from the largest measured Query (the fixed part is the membership GetItem).
   const largestRow = topicast.tuned[topicast.tuned.length - 1] as GatewayRow;
-  const readUnitsPerSubscriber = (largestRow.read_units_per_push - 1) / largestRow.subscribers;
+  const readUnitsPerSubscriber = (largestRow.read_units_per_push - MEMBERSHIP_READ_UNITS) / largestRow.subscribers;
   const paper = [
     { subscribers: 10_000, memoryMb: 256, quotaRps: 10_000 },
     { subscribers: 10_000, memoryMb: 1769, quotaRps: 10_000 },
@@ -332,7 +354,7 @@ async function main(): Promise<void> {
     { subscribers: 100_000, memoryMb: 1769, quotaRps: 10_000 },
     { subscribers: 100_000, memoryMb: 1769, quotaRps: 100_000 },
   ].map((scenario) =>
-    paperModel({ ...scenario, burst: 5000, cpuUsPerDelivery: cpu.tuned, readUnitsPerSubscriber, writeUnitsPerPush: largestRow.write_units_per_push, invokeStartMs: 50 }),
+    paperModel({ ...scenario, burst: 5000, cpuUsPerDelivery: cpu.tuned, readUnitsPerSubscriber, writeUnitsPerPush, invokeStartMs: 50 }),
   );
 
   const results: BenchResults = {
@@ -356,7 +378,10 @@ async function main(): Promise<void> {
       read_units: row.read_units_per_push,
       write_units: row.write_units_per_push,
     })),
-    cost_usd_per_million_deliveries: Object.fromEntries(costs.map((cost) => [costKey(cost.fanout), round(perMillionDeliveries(cost))])),
+    cost_usd_per_million_deliveries: perMillionByFanout(costs),
+    cost_with_reply_usd_per_million_deliveries: perMillionByFanout(costsWithReply),
+    cost_at_default_memory_usd_per_million_deliveries: perMillionByFanout(costsAtDefaultMemory),
+    default_memory_mb: DEFAULTS.memorySize,
     cost_breakdown_usd_per_million_deliveries: Object.fromEntries(
       costs.map((cost) => [
         costKey(cost.fanout),
@@ -373,7 +398,7 @@ async function main(): Promise<void> {
     cost_appsync_events_usd_per_million_deliveries: Object.fromEntries([1, 10, 100, 1000].map((f) => [costKey(f), round(appSyncEventsPerMillion(f))])),
     cost_ably_usd_per_million_deliveries: Object.fromEntries([1, 10, 100, 1000].map((f) => [costKey(f), round(ablyPerMillion(f))])),
     connection_minutes_usd_per_million: { api_gateway: PRICES.apiGatewayConnectionMinute * 1e6, appsync_events: PRICES.appSyncConnectionMinute * 1e6 },
-    cost_assumptions: { ...DEFAULT_ASSUMPTIONS, prices_date: PRICES_DATE, prices_usd: PRICES },
+    cost_assumptions: { ...DEFAULT_ASSUMPTIONS, pushesPerCounterWrite: DEFAULT_LIMITS.pushesPerCounterWrite, prices_date: PRICES_DATE, prices_usd: PRICES },
     paper_model: paper,
     bundle_kb: bundles.bundle_kb,
     init_ms: bundles.init_ms,

@@ -10,6 +10,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Clock, FanoutDispatcher, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
 import { publish } from '../core/use-cases/publish.js';
+import { PushRateLimiter } from '../core/use-cases/push-rate-limiter.js';
 import { TopicHistory } from '../core/use-cases/topic-history.js';
 import type { GatewayRequestContext } from '../handlers/api-gateway-event.js';
 
@@ -37,9 +38,11 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly topicPatterns: readonly string[];
   /** Seqs and retained messages of topics with history on (config `history`). */
   readonly history: TopicHistory;
+  /** Pushes per connection and window, counted in memory for this execution environment. */
+  readonly pushLimiter: PushRateLimiter;
 }
 
-export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns' | 'history'> {
+export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns' | 'history' | 'pushLimiter'> {
   readonly dispatcher?: FanoutDispatcher | undefined;
   /** Channel modules: `--channel` files locally, the construct's `channels` deployed. @default [] */
   readonly channelModules?: readonly InstalledChannel[];
@@ -73,7 +76,7 @@ export function assembleMessaging({ channelModules, kv, dispatcher, historyStore
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,
   });
-  return { ...parts, broadcaster, channels, topicPatterns, history };
+  return { ...parts, broadcaster, channels, topicPatterns, history, pushLimiter: new PushRateLimiter(parts.store, parts.config.limits) };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

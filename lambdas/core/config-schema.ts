@@ -34,6 +34,7 @@ const LIMIT_ENTRIES = {
   maxMetaBytes: integer(1),
   maxTopicsPerConnection: integer(1),
   maxPushesPerWindow: integer(1),
+  pushesPerCounterWrite: integer(1),
   maxJoinsPerWindow: integer(1),
   rateLimitWindowSeconds: integer(1),
   maxJsonDepth: integer(1),

@@ -43,6 +43,14 @@ export interface Limits {
   /** Pushes one connection may make per window. @default 100 */
   readonly maxPushesPerWindow: number;
   /**
+   * Pushes an execution environment counts in memory before it adds them to the
+   * connection's counter in DynamoDB (one write per that many pushes instead of one per
+   * push). A connection whose pushes E environments serve in one window can exceed
+   * `maxPushesPerWindow` by at most E × (this − 1); 1 makes the limit exact
+   * (docs/security.md, "Rate limits"). @default 10
+   */
+  readonly pushesPerCounterWrite: number;
+  /**
    * Joins and leaves together one connection may make per window: each one writes the
    * table and a join with presence sends a diff to every member. @default 50
    */
@@ -175,6 +183,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMetaBytes: 1024,
   maxTopicsPerConnection: 100,
   maxPushesPerWindow: 100,
+  pushesPerCounterWrite: 10,
   maxJoinsPerWindow: 50,
   rateLimitWindowSeconds: 10,
   maxJsonDepth: 32,

@@ -121,12 +121,18 @@ export interface RemovalReport {
  * sides conditioned on that version, then re-reads the claim and undoes itself if it lost;
  * removal deletes the connection item first.
  */
+/** DynamoDB's read modes: `strong` sees every write acknowledged before it; `eventual` costs half. */
+export type ReadConsistency = 'strong' | 'eventual';
+
 export interface RealtimeStore {
   putConnection(connection: ConnectionRecord): Promise<void>;
   /** The connection and its joined topics (connection-side rows), read consistently in one request. */
   getConnectionState(connectionId: string): Promise<ConnectionState>;
-  /** The connection's join of the topic, or null when it has not joined. */
-  readJoin(connectionId: string, topic: string): Promise<JoinedTopic | null>;
+  /**
+   * The connection's join of the topic, or null when it has not joined. `eventual` reads
+   * at half the price and may miss a join of the last second or still see a recent leave.
+   */
+  readJoin(connectionId: string, topic: string, consistency?: ReadConsistency): Promise<JoinedTopic | null>;
   /** Counts a join or leave in the connection's rate window; null when the connection is gone. */
   countJoinOrLeave(connectionId: string, windowStart: number, windowSeconds: number): Promise<ConnectionUsage | null>;
   /** Reserves `topic` within `maxTopics`, atomically, and returns the join's version. */
@@ -167,8 +173,8 @@ export interface RealtimeStore {
    * connection rows whose topic rows are gone. Shares write batches between connections.
    */
   removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport>;
-  /** Counts one push in the connection's current rate window; returns the count so far. */
-  countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number>;
+  /** Adds `count` pushes to the connection's counter of a rate window; returns the total so far. */
+  countPushes(connectionId: string, windowStart: number, count: number, expiresAt: number): Promise<number>;
 }
 
 /**

@@ -123,6 +123,33 @@ describe('native protocol end to end', () => {
     expect((await client.nextFrame(() => true)).text).toBe('{"topic":null,"event":"phx_reply","ref":null,"payload":{"status":"ok","response":{}}}');
   });
 
+  it('broadcasts a push without a ref and answers nothing, unless it is refused (native and Phoenix V2)', async () => {
+    // Prepare
+    const topic = uniqueTopic();
+    const { client: alice } = await connect();
+    const { client: bob } = await connect();
+    await alice.join(topic);
+    await bob.join(topic);
+    await alice.ping();
+    const aliceMark = alice.mark();
+
+    // Act: a native push and a Phoenix V2 push, both without a ref, then a ping
+    alice.send({ action: 'push', topic, event: 'typing', payload: { n: 1 }, self: false });
+    expect(await bob.nextEvent('typing')).toEqual({ topic, event: 'typing', payload: { n: 1 } });
+    alice.send([null, null, topic, 'typing', { n: 2 }]);
+    expect(await bob.nextEvent('typing', (m) => m.payload?.n === 2)).toMatchObject({ payload: { n: 2 } });
+    await alice.ping();
+
+    // Assess: the V2 push echoed back to alice (no self:false in V2), no reply before the pong
+    expect(alice.framesSince(aliceMark).map((m: any) => (Array.isArray(m) ? m[3] : m.event))).toEqual(['typing', 'phx_reply']);
+
+    // Act: a push without a ref that is refused
+    alice.send({ action: 'push', topic: `${topic}:never`, event: 'typing' });
+
+    // Assess: the refusal is answered, with ref null
+    expect(await alice.next((m) => m.event === 'phx_reply' && m.payload?.status === 'error')).toMatchObject({ topic: `${topic}:never`, ref: null, payload: { response: { reason: 'not_joined' } } });
+  });
+
   it('defaults a missing payload to {} in the broadcast and echoes numeric refs as strings', async () => {
     // Prepare
     const topic = uniqueTopic();

@@ -138,7 +138,8 @@ describe('cleanup', () => {
   describe('disconnect', () => {
     it('removes every item of the connection and announces its leaves on each topic', async () => {
       // Prepare
-      const { h, ids } = await withClients(2);
+      // Every push writes its rate counter (r#): the disconnect must remove that item too.
+      const { h, ids } = await withClients(2, { config: { limits: { pushesPerCounterWrite: 1 } } });
       const [alice, bob] = ids as [string, string];
       const [first, second] = [uniqueTopic(), uniqueTopic()];
       const firstMeta = await join(h, alice, first, { t: 1 });

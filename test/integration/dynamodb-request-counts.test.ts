@@ -1,7 +1,7 @@
 /**
  * What each operation costs in DynamoDB requests, counted on the real client against
  * dynalite. These numbers are part of the design (docs/performance.md): a heartbeat is
- * free, a push is three requests, and nothing ever Scans. Joins, leaves and disconnects
+ * free, a push is two requests (and a rate-counter write every tenth), and nothing ever Scans. Joins, leaves and disconnects
  * pay for the write protocol that keeps races clean (docs/infrastructure.md, "Write
  * protocol"): a claim on the connection item and a check after announcing (join), the
  * connection item closed first and topic rows deleted before connection rows (disconnect).
@@ -19,7 +19,9 @@ beforeAll(async () => {
   table = await startTestTable();
   // Count every command the document client sends (the lowest layer the store uses).
   log = recordRequests(table.documentClient);
-  harness = createHarness(table);
+  // One instant: every push of this file falls in one rate window.
+  const startedAt = Date.now();
+  harness = createHarness(table, { clock: { nowMs: () => startedAt } });
   await harness.connect('alice');
   await harness.connect('bob');
   await harness.send('bob', { action: 'join', topic: 'room:count', ref: '1' });
@@ -48,9 +50,32 @@ describe('DynamoDB requests per operation', () => {
     expect([...log.names].sort()).toEqual(['GetItemCommand', 'PutItemCommand', 'PutItemCommand', 'QueryCommand', 'UpdateItemCommand', 'UpdateItemCommand']);
   });
 
-  it('a push costs a GetItem, an UpdateItem (rate window) and one Query of the topic', async () => {
+  it('a push costs an eventually consistent GetItem (joined?) and one strongly consistent Query of the topic', async () => {
     await harness.send('alice', { action: 'push', topic: 'room:count', event: 'shout', ref: '3' });
-    expect([...log.names].sort()).toEqual(['GetItemCommand', 'QueryCommand', 'UpdateItemCommand']);
+    // Before: the GetItem was strongly consistent, and every push wrote its rate window (UpdateItem).
+    expect([...log.names].sort()).toEqual(['GetItemCommand', 'QueryCommand']);
+    expect(log.requests.find(({ name }) => name === 'GetItemCommand')?.input.ConsistentRead).toBe(false);
+    expect(log.requests.find(({ name }) => name === 'QueryCommand')?.input.ConsistentRead).toBe(true);
+  });
+
+  it('the rate counter is written once every pushesPerCounterWrite (10) pushes, with ref or without', async () => {
+    // The push above was the first of the window: the 10th and the 20th write the counter.
+    for (let n = 0; n < 19; n += 1) await harness.send('alice', { action: 'push', topic: 'room:count', event: 'shout', ...(n % 2 === 0 ? { ref: `p${n}` } : {}) });
+    expect(log.count('GetItemCommand')).toBe(19);
+    expect(log.count('QueryCommand')).toBe(19);
+    const writes = log.requests.filter(({ name }) => name === 'UpdateItemCommand');
+    expect(writes.map(({ input }) => input.ExpressionAttributeValues)).toEqual([expect.objectContaining({ ':count': 10 }), expect.objectContaining({ ':count': 10 })]);
+    // The first write goes with the window's 10th push (the 9th of this loop).
+    expect(log.names.slice(0, log.names.indexOf('UpdateItemCommand')).filter((name) => name === 'GetItemCommand')).toHaveLength(9);
+  });
+
+  it('a push to a topic not joined reads its membership again, strongly, before refusing: two GetItems, no Query', async () => {
+    const response = await harness.send('alice', { action: 'push', topic: 'room:never', event: 'shout', ref: '6' });
+    expect(response.body).toContain('not_joined');
+    expect(log.requests.map(({ name, input }) => [name, input.ConsistentRead])).toEqual([
+      ['GetItemCommand', false],
+      ['GetItemCommand', true],
+    ]);
   });
 
   it('a leave costs one UpdateItem (count and release), two Deletes and one Query of the topic (for the presence leave)', async () => {

@@ -21,6 +21,7 @@ import type {
   RealtimeStore,
   RemovalReport,
   RateCount,
+  ReadConsistency,
   RemovalTarget,
   SubscriberProjection,
   SubscriptionRecord,
@@ -86,9 +87,9 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return { connection, topics };
   }
 
-  public async readJoin(connectionId: string, topic: string): Promise<JoinedTopic | null> {
+  public async readJoin(connectionId: string, topic: string, consistency: ReadConsistency = 'strong'): Promise<JoinedTopic | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ...withNames('pk, channel'), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ...withNames('pk, channel'), ConsistentRead: consistency === 'strong' }),
     );
     return Item === undefined ? null : { channel: fromJsonText<ChannelState>(Item.channel) };
   }
@@ -343,17 +344,17 @@ export class DynamoRealtimeStore implements RealtimeStore {
     }
   }
 
-  public async countPush(connectionId: string, windowStart: number, expiresAt: number): Promise<number> {
+  public async countPushes(connectionId: string, windowStart: number, count: number, expiresAt: number): Promise<number> {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.rateWindow(connectionId, windowStart),
-        UpdateExpression: 'ADD pushes :one SET expiresAt = :expiresAt',
-        ExpressionAttributeValues: { ':one': 1, ':expiresAt': expiresAt },
+        UpdateExpression: 'ADD pushes :count SET expiresAt = :expiresAt',
+        ExpressionAttributeValues: { ':count': count, ':expiresAt': expiresAt },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return Number(Attributes?.pushes ?? 1);
+    return Number(Attributes?.pushes ?? count);
   }
 
   private async *queryPartition(pk: string, projection: string): AsyncIterable<Item> {
