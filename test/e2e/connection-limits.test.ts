@@ -186,7 +186,9 @@ describe('$disconnect on close', () => {
     const { client, id } = await connect();
     await client.join(first);
     await client.join(second);
-    await client.request({ action: 'push', topic: second, event: 'e' });
+    // The rate counter item (r#) is written every 10th push of a window (limits.pushesPerCounterWrite):
+    // 19 pushes hold 10 in one window even if a window boundary falls among them.
+    for (let n = 0; n < 19; n += 1) await client.request({ action: 'push', topic: second, event: 'e' });
     expect((await queryPartition(table, `c#${id}`)).map((item) => String(item.sk).slice(0, 2)).sort()).toEqual(['c', 'r#', 's#', 's#']);
 
     // Act
