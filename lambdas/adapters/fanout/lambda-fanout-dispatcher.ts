@@ -16,8 +16,8 @@
  */
 import type { DispatchResult, FanoutBatch, FanoutDispatcher } from '../../core/ports.js';
 import type { CredentialProvider } from '../management-api/credentials.js';
-import { LeanHttpTransport, TransportError, type PostTarget, type PostTransport } from '../management-api/post-transport.js';
 import { headerSigner, type HeaderSigner } from '../eventbridge/header-signer.js';
+import { LeanHttpTransport, postTargetOf, TransportError, type PostTarget, type PostTransport } from '../management-api/post-transport.js';
 
 export interface LambdaFanoutDispatcherOptions {
   /** The worker's name or ARN. */
@@ -56,8 +56,7 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
 
   public constructor(options: LambdaFanoutDispatcherOptions) {
     const url = new URL(options.endpoint ?? lambdaEndpointOf(options.region));
-    const secure = url.protocol === 'https:';
-    this.target = { secure, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : secure ? 443 : 80, host: url.host };
+    this.target = postTargetOf(url);
     this.path = `${url.pathname.replace(/\/+$/, '')}/2015-03-31/functions/${encodeURIComponent(options.functionName)}/invocations`;
     this.signer = headerSigner('lambda', options.region, options.credentials);
     this.transport = options.transport ?? new LeanHttpTransport({ maxSockets: 50 });

@@ -11,6 +11,13 @@ export interface PostTarget extends Origin {
   readonly host: string;
 }
 
+/** Where a URL's requests go. */
+export function postTargetOf(url: URL): PostTarget {
+  const secure = url.protocol === 'https:';
+  // IPv6 literals come bracketed in URLs, bare in socket calls.
+  return { secure, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : secure ? 443 : 80, host: url.host };
+}
+
 export interface PostTransport {
   /**
    * Resolves with the response status (and Retry-After); rejects with a TransportError

@@ -18,7 +18,7 @@
  */
 import type { Delivery, DeliveryResult, MessageSender } from '../../core/ports.js';
 import type { CredentialProvider } from './credentials.js';
-import { LeanHttpTransport, TransportError, type PostTarget, type PostTransport } from './post-transport.js';
+import { LeanHttpTransport, postTargetOf, TransportError, type PostTarget, type PostTransport } from './post-transport.js';
 import { leanSigner, type RequestSigner, type SignerFactory } from './sigv4.js';
 
 export interface SignedHttpSenderOptions {
@@ -138,13 +138,8 @@ export class SignedHttpMessageSender implements MessageSender {
     let target = this.targets.get(endpoint);
     if (!target) {
       const url = new URL(endpoint);
-      const secure = url.protocol === 'https:';
       target = {
-        secure,
-        // IPv6 literals come bracketed in URLs, bare in socket calls.
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port ? Number(url.port) : secure ? 443 : 80,
-        host: url.host,
+        ...postTargetOf(url),
         basePath: url.pathname.replace(/\/+$/, ''),
         signer: this.signer(regionOfHost(url.hostname) ?? this.options.region),
       };
