@@ -109,16 +109,18 @@ export const ESM_REQUIRE_BANNER =
 const compositionFile = (name: string) => fileURLToPath(new URL(`../lambdas/composition/${name}.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
 
 /**
- * Modules replaced at bundle time (esbuild `alias`), about 95 KB of every SDK-carrying
+ * Modules replaced at bundle time (esbuild `alias`), about 100 KB of every SDK-carrying
  * bundle that a Lambda never runs: the SDK's default credential chain past its first link,
- * the environment variables (lambdas/composition/lambda-credentials.ts), and the SDK's
- * lazily imported event-stream support, which no call topicast makes uses
- * (lambdas/composition/no-event-streams.ts). The local gateway, CLI and server SDK are not
- * bundled and keep both.
+ * the environment variables (lambdas/composition/lambda-credentials.ts); the SDK's lazily
+ * imported event-stream support, which no call topicast makes uses
+ * (lambdas/composition/no-event-streams.ts); and the LRU cache library behind DynamoDB's
+ * endpoint discovery, which topicast leaves off (lambdas/composition/map-lru-cache.ts). The
+ * local gateway, CLI and server SDK are not bundled and keep the originals.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': compositionFile('lambda-credentials'),
   '@smithy/core/event-streams': compositionFile('no-event-streams'),
+  'mnemonist/lru-cache': compositionFile('map-lru-cache'),
 };
 
 export const DEFAULTS = {
