@@ -134,10 +134,11 @@ describe('DynamoDB requests a module adds', () => {
     const plainPush = await cost(() => quiet.send(a, { action: 'push', topic: 'plain', event: 'e', ref: '2' }));
     const modulePush = await cost(() => quiet.send(b, { action: 'push', topic: 'q:1', event: 'e', ref: '2' }));
 
-    // Assess: the assigns ride in the join's Put and the push's GetItem.
+    // Assess: the assigns ride in the join's Put and the push's GetItem (strongly consistent
+    // with a module, eventually without); the rate counter is written every tenth push only.
     expect(moduleJoin).toEqual(plainJoin);
-    expect(modulePush).toEqual(['GetItemCommand', 'UpdateItemCommand']);
-    expect(plainPush).toEqual(['GetItemCommand', 'QueryCommand', 'UpdateItemCommand']);
+    expect(modulePush).toEqual(['GetItemCommand']);
+    expect(plainPush).toEqual(['GetItemCommand', 'QueryCommand']);
   });
 
   it('the example room adds one GetItem to a join (history) and one UpdateItem to a shout (append)', async () => {
@@ -159,6 +160,7 @@ describe('DynamoDB requests a module adds', () => {
 
     // Assess
     expect(roomJoin).toEqual([...plainJoin, 'GetItemCommand'].sort());
-    expect(shout).toEqual(['GetItemCommand', 'QueryCommand', 'UpdateItemCommand', 'UpdateItemCommand']);
+    // The shout's append (UpdateItem); the rate counter is written every tenth push only.
+    expect(shout).toEqual(['GetItemCommand', 'QueryCommand', 'UpdateItemCommand']);
   });
 });

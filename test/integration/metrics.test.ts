@@ -105,7 +105,7 @@ describe('metrics', () => {
     h.metrics.clear();
 
     // Act
-    const reply = responseMessages(await h.send(sender, { action: 'push', topic: 'room:m2', event: 'shout', payload: {} }));
+    const reply = responseMessages(await h.send(sender, { action: 'push', topic: 'room:m2', event: 'shout', payload: {}, ref: 'm2' }));
 
     // Assess
     expect(reply).toMatchObject([{ payload: { status: 'ok' } }]);

@@ -23,6 +23,7 @@ describe('config', () => {
         maxMetaBytes: 1024,
         maxTopicsPerConnection: 100,
         maxPushesPerWindow: 100,
+        pushesPerCounterWrite: 10,
         maxJoinsPerWindow: 50,
         rateLimitWindowSeconds: 10,
         maxJsonDepth: 32,
