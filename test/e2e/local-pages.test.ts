@@ -20,7 +20,8 @@ let http: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  gateway = await startGateway({ port: 0, quiet: true });
+  // Lifecycle events on, so the dashboard's event list has something to show.
+  gateway = await startGateway({ port: 0, quiet: true, config: { lifecycleEvents: true } });
   http = gateway.url.replace('ws:', 'http:');
   browser = await launchBrowser();
 });
@@ -110,6 +111,8 @@ describe('local pages', () => {
     // The phoenix client's array frames take the $default route: two joins, two pushes
     expect(log.match(/^\$default \S+ 200 [\d.]+ms$/gm)?.length).toBeGreaterThanOrEqual(4);
     expect(log).toMatch(/^\$connect \S+ 200 [\d.]+ms$/m);
+    await dashboard.waitForFunction("[...document.querySelectorAll('#events td.event')].some((td) => td.textContent === 'occupied')");
+    expect(await dashboard.locator('#events td.event').allTextContents()).toEqual(expect.arrayContaining(['connected', 'joined', 'occupied']));
     if (SCREENSHOTS) {
       await ann.screenshot({ path: join(SCREENSHOTS, 'local-demo.png') });
       await dashboard.screenshot({ path: join(SCREENSHOTS, 'local-dashboard.png'), fullPage: true });
