@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaFanoutDispatcher, lambdaEndpointOf } from '../../lambdas/adapters/fanout/lambda-fanout-dispatcher.js';
 import { cachedCredentials, type SigningCredentials } from '../../lambdas/adapters/management-api/credentials.js';
+import { workerDispatcher } from '../../lambdas/composition/environment/messaging-parts.js';
 import type { FanoutBatch } from '../../lambdas/core/ports.js';
 import { verifySigV4, type SignedRequest } from '../support/sigv4-verifier.js';
 
@@ -138,6 +139,24 @@ describe('worker hand-over without the Lambda SDK client', () => {
 
     // Assess
     expect(result.failed[0]?.error).toMatch(/^Lambda Invoke unsent: .* after 3 attempts$/);
+  });
+
+  it('is pointed elsewhere by AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL, as the SDK client would be (LocalStack)', async () => {
+    // Prepare
+    const specific = await fakeLambda();
+    const general = await fakeLambda();
+    const credentials = cachedCredentials(async () => CREDENTIALS);
+    const both = workerDispatcher('fanout', 'eu-west-1', credentials, 2000, { AWS_ENDPOINT_URL_LAMBDA: specific.endpoint, AWS_ENDPOINT_URL: general.endpoint });
+    const generalOnly = workerDispatcher('fanout', 'eu-west-1', credentials, 2000, { AWS_ENDPOINT_URL: general.endpoint });
+    closers.push(async () => both.destroy(), async () => generalOnly.destroy());
+
+    // Act
+    await both.dispatch([batch(0)]);
+    await generalOnly.dispatch([batch(1)]);
+
+    // Assess
+    expect(specific.received.map((request) => request.url)).toEqual(['/2015-03-31/functions/fanout/invocations']);
+    expect(general.received.map((request) => request.url)).toEqual(['/2015-03-31/functions/fanout/invocations']);
   });
 
   it("addresses Lambda's public endpoint of the region", () => {
