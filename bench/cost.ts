@@ -1,8 +1,12 @@
 /**
  * The cost model: US dollars per million delivered messages, from AWS list prices and
  * what the benchmark measured (CPU per delivery, DynamoDB capacity units per push).
- * Pure functions, so docs/performance.md can show the arithmetic.
+ * Pure functions, so docs/performance.md can show the arithmetic. The memory sizes and
+ * worker threshold are the construct's and the runtime's defaults, imported, so the model
+ * prices what a default deployment runs.
  */
+import { DEFAULT_FANOUT } from '../lambdas/core/config.js';
+import { DEFAULTS } from '../lib/realtime-api-defaults.js';
 
 /** List prices (us-east-1, on demand), as of PRICES_DATE. */
 export const PRICES_DATE = '2026-11-22';
@@ -23,8 +27,10 @@ export const PRICES = {
 } as const;
 
 export interface CostAssumptions {
-  /** Memory of the route and worker functions (the construct's default). */
+  /** Memory of the message routes (the construct's `routeMemorySize` default). */
   readonly memoryMb: number;
+  /** Memory of the fan-out worker (the construct's `memorySize` default). */
+  readonly workerMemoryMb: number;
   /**
    * Billed duration of a push without its fan-out: two DynamoDB round trips one after the
    * other (the membership GetItem, beside it the rate-counter write when one is due; then
@@ -45,13 +51,14 @@ export interface CostAssumptions {
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
-  memoryMb: 256,
+  memoryMb: DEFAULTS.routeMemorySize,
+  workerMemoryMb: DEFAULTS.memorySize,
   pushBaseMs: 30,
   workerBaseMs: 10,
   managementRttMs: 10,
   concurrency: 64,
-  workerThreshold: 1000,
-  workerBatchSize: 500,
+  workerThreshold: DEFAULT_FANOUT.workerThreshold,
+  workerBatchSize: DEFAULT_FANOUT.workerBatchSize,
   fullVcpuMb: 1769,
 };
 
@@ -89,8 +96,8 @@ export interface PushCost {
 }
 
 /** Wall time to post `count` messages from one invocation: CPU-bound or round-trip-bound, whichever is slower. */
-export function fanoutMs(count: number, cpuUsPerDelivery: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS): number {
-  const vcpu = Math.min(1, a.memoryMb / a.fullVcpuMb);
+export function fanoutMs(count: number, cpuUsPerDelivery: number, a: CostAssumptions = DEFAULT_ASSUMPTIONS, memoryMb: number = a.memoryMb): number {
+  const vcpu = Math.min(1, memoryMb / a.fullVcpuMb);
   const cpuMs = (count * cpuUsPerDelivery) / 1000 / vcpu;
   const ioMs = Math.ceil(count / a.concurrency) * a.managementRttMs;
   return Math.max(cpuMs, ioMs);
@@ -114,10 +121,11 @@ export function pushCost(fanout: number, m: PushMeasurements, a: CostAssumptions
   } else {
     const workers = Math.ceil(fanout / a.workerBatchSize);
     invocations += workers;
-    perInvocationMs = fanoutMs(Math.min(fanout, a.workerBatchSize), m.cpuUsPerDelivery, a);
+    perInvocationMs = fanoutMs(Math.min(fanout, a.workerBatchSize), m.cpuUsPerDelivery, a, a.workerMemoryMb);
     // The pusher hands over (one async Invoke per batch, ~25 ms each, 50 in flight).
     const dispatchMs = Math.ceil(workers / 50) * 25;
-    gbSeconds = ((a.pushBaseMs + dispatchMs) / 1000) * gb + workers * ((a.workerBaseMs + perInvocationMs) / 1000) * gb;
+    const workerGb = a.workerMemoryMb / 1024;
+    gbSeconds = ((a.pushBaseMs + dispatchMs) / 1000) * gb + workers * ((a.workerBaseMs + perInvocationMs) / 1000) * workerGb;
   }
   const lambdaRequests = invocations * PRICES.lambdaRequest;
   const lambdaCompute = gbSeconds * PRICES.lambdaArmGbSecond;
@@ -168,10 +176,11 @@ export interface PaperModel {
 
 /** A big topic on AWS, on paper: workers, throttle, expected latency and cost of one push. */
 export function paperModel(input: PaperModelInput, base: CostAssumptions = DEFAULT_ASSUMPTIONS): PaperModel {
-  const a = { ...base, memoryMb: input.memoryMb };
+  // `memoryMb` is the workers' (they do the posting); the route that hands over keeps its own.
+  const a = { ...base, workerMemoryMb: input.memoryMb };
   const workers = Math.ceil(input.subscribers / a.workerBatchSize);
   const dispatchMs = Math.ceil(workers / 50) * 25;
-  const workerFanoutMs = fanoutMs(a.workerBatchSize, input.cpuUsPerDelivery, a);
+  const workerFanoutMs = fanoutMs(a.workerBatchSize, input.cpuUsPerDelivery, a, a.workerMemoryMb);
   const demandRps = (workers * a.workerBatchSize) / (workerFanoutMs / 1000);
   const throttleFloorMs = (Math.max(0, input.subscribers - input.burst) / input.quotaRps) * 1000;
   const readUnits = input.readUnitsPerSubscriber * input.subscribers + MEMBERSHIP_READ_UNITS;

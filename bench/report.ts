@@ -177,7 +177,7 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push(
     '',
     'topicast = a push without a `ref`: the push in and one message per subscriber. "With a reply": the same push with a `ref` (the Phoenix client always sends one), one `phx_reply` more. ' +
-      `"At ${r.default_memory_mb} MB": the same push at the construct's default memory of the message routes, where the push's waits on DynamoDB and the Management API cost ${r.default_memory_mb / a.memoryMb}× the GB-seconds. ` +
+      `"At ${r.default_memory_mb} MB": the same push with the message routes at ${r.default_memory_mb} MB (\`routeMemorySize\`; the construct's default is ${a.memoryMb} MB for them and ${r.default_memory_mb} MB for the fan-out worker), where the push's waits on DynamoDB and the Management API cost ${r.default_memory_mb / a.memoryMb}× the GB-seconds. ` +
       `Lambda compute uses the measured ${r.cpu_us_per_delivery.tuned} µs of CPU per delivery at ${a.memoryMb} MB (a ${((a.memoryMb / a.fullVcpuMb) * 100).toFixed(1)}% vCPU share), ` +
       `a ${a.pushBaseMs} ms push without fan-out, ${a.managementRttMs} ms Management API round trips and ${a.concurrency} posts in flight; DynamoDB uses the read units measured above and one rate-counter write unit per ${a.pushesPerCounterWrite} pushes. ` +
       `With the SDK default sender the same fan-out-1000 push would cost ${usd(r.cost_sdk_default_usd_per_million_deliveries.fanout_1000)} per million deliveries. ` +

@@ -340,6 +340,7 @@ async function main(): Promise<void> {
   const measuredPush = (fanout: number, cpuUsPerDelivery = cpu.tuned): PushMeasurements => ({ cpuUsPerDelivery, readUnitsPerPush: measured(fanout).read_units_per_push, writeUnitsPerPush });
   const costs: PushCost[] = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout)));
   const costsWithReply = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout), DEFAULT_ASSUMPTIONS, true));
+  // The message routes at the fan-out functions' memory (routeMemorySize: 1024): what a push costs when the routes are sized for big inline fan-outs.
   const costsAtDefaultMemory = [1, 10, 100, 1000].map((fanout) => pushCost(fanout, measuredPush(fanout), { ...DEFAULT_ASSUMPTIONS, memoryMb: DEFAULTS.memorySize }));
   const sdkCost1000 = pushCost(1000, measuredPush(1000, cpu['sdk-default']));
   const costKey = (fanout: number) => `fanout_${fanout}`;
@@ -348,9 +349,9 @@ async function main(): Promise<void> {
   const largestRow = topicast.tuned[topicast.tuned.length - 1] as GatewayRow;
   const readUnitsPerSubscriber = (largestRow.read_units_per_push - MEMBERSHIP_READ_UNITS) / largestRow.subscribers;
   const paper = [
-    { subscribers: 10_000, memoryMb: 256, quotaRps: 10_000 },
+    { subscribers: 10_000, memoryMb: DEFAULTS.memorySize, quotaRps: 10_000 },
     { subscribers: 10_000, memoryMb: 1769, quotaRps: 10_000 },
-    { subscribers: 100_000, memoryMb: 256, quotaRps: 10_000 },
+    { subscribers: 100_000, memoryMb: DEFAULTS.memorySize, quotaRps: 10_000 },
     { subscribers: 100_000, memoryMb: 1769, quotaRps: 10_000 },
     { subscribers: 100_000, memoryMb: 1769, quotaRps: 100_000 },
   ].map((scenario) =>

@@ -8,7 +8,7 @@ export const DEFAULT_TIMEOUT_SECONDS = {
    * Every route function ($connect, $disconnect, join, leave, push, ping, $default).
    * Message routes answer the client synchronously, and API Gateway gives up on a
    * WebSocket integration after 29 s. 10 s covers an inline fan-out up to
-   * `fanout.workerThreshold` subscribers (1000 at 64 posts in flight) with retries;
+   * `fanout.workerThreshold` subscribers (250 at 64 posts in flight, at 256 MB) with retries;
    * larger fan-outs are handed to the worker.
    */
   route: 10,

@@ -126,11 +126,20 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
 export const DEFAULTS = {
   stageName: 'prod',
   /**
-   * Functions that fan out (every one allowed to post to connections). Lambda's CPU grows
-   * with memory: at 1024 MB an inline 1000-subscriber fan-out takes about a quarter of the
-   * CPU time it takes at 256 MB, for about the same GB-seconds (docs/performance.md).
+   * The functions that do the big fan-outs: the fan-out worker, the presence functions and
+   * the publish function. Lambda's CPU grows with memory: at 1024 MB a 500-subscriber batch
+   * takes about a quarter of the time it takes at 256 MB, for about the same GB-seconds
+   * (docs/performance.md).
    */
   memorySize: 1024,
+  /**
+   * The message routes (join, leave, push, `$default`, `$disconnect`). Most of their work is
+   * small: a push to a few subscribers waits on DynamoDB and the Management API, and waiting
+   * costs GB-seconds in proportion to memory. Topics above `fanout.workerThreshold` (250)
+   * go to the fan-out worker, so an inline fan-out at 256 MB takes no longer than 1000
+   * inline posts did at 1024 MB.
+   */
+  routeMemorySize: 256,
   /** `$connect` and `ping` never fan out: one PutItem and a JWT check, or nothing at all. */
   lightMemorySize: 256,
   /** See function-timeouts.ts (shared with the local gateway, which enforces them). */
@@ -192,6 +201,7 @@ export function buildRuntimeConfig(props: ConfigProps): TopicastConfigInput {
 export function validateProps(props: {
   readonly stageName?: string;
   readonly memorySize?: number;
+  readonly routeMemorySize?: number;
   readonly routeTimeout?: Duration;
   readonly fanoutWorkerTimeout?: Duration;
   readonly jwksUrl?: string;
@@ -204,9 +214,9 @@ export function validateProps(props: {
   if (stageName !== undefined && !Token.isUnresolved(stageName) && !/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
     errors.push(`stageName must be 1-128 letters, digits, '-' or '_', got '${stageName}'`);
   }
-  if (memorySize !== undefined && !Token.isUnresolved(memorySize)) {
-    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
-      errors.push(`memorySize must be an integer from 128 to 10240 MB, got ${memorySize}`);
+  for (const [name, value] of [['memorySize', memorySize], ['routeMemorySize', props.routeMemorySize]] as const) {
+    if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < 128 || value > 10240)) {
+      errors.push(`${name} must be an integer from 128 to 10240 MB, got ${value}`);
     }
   }
   if (routeTimeout !== undefined && !routeTimeout.isUnresolved()) {

@@ -56,6 +56,9 @@ import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBL
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
 export type { LifecycleEventsOptions } from './lifecycle-events.js';
 
+/** Which memory a function gets: big fan-outs, message routes, or neither. */
+type FunctionWeight = 'bulk' | 'route' | 'light';
+
 export interface RealtimeApiProps {
   /**
    * Name of the WebSocket API.
@@ -73,12 +76,19 @@ export interface RealtimeApiProps {
    */
   readonly throttle?: apigwv2.ThrottleSettings;
   /**
-   * Memory, in MB, of the functions that fan out (join, leave, push, $default,
-   * $disconnect, the fan-out worker); CPU scales with it. `$connect` and `ping`, which
-   * never fan out, get 256 MB.
+   * Memory, in MB, of the functions that do the big fan-outs (the fan-out worker, the
+   * presence functions, publish), and of the message routes too unless `routeMemorySize`
+   * is given; CPU scales with it. `$connect` and `ping`, which never fan out, get 256 MB.
    * @default 1024
    */
   readonly memorySize?: number;
+  /**
+   * Memory, in MB, of the message routes (join, leave, push, `$default`, `$disconnect`).
+   * Their work is mostly waiting on DynamoDB and the Management API, which costs in
+   * proportion to memory; topics above `fanout.workerThreshold` go to the fan-out worker.
+   * @default memorySize when given, else 256
+   */
+  readonly routeMemorySize?: number;
   /**
    * Timeout of the route functions. At most 29 s: API Gateway drops the integration after that.
    * @default Duration.seconds(10)
@@ -384,11 +394,16 @@ export class RealtimeApi extends Construct {
       });
     const manageConnectionsArns = MANAGE_CONNECTIONS_METHODS.map((method) => connectionsArn(this.webSocketApi.apiId, method));
 
-    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, fansOut: boolean, id?: string) =>
+    const memoryOf: Record<FunctionWeight, number> = {
+      bulk: props.memorySize ?? DEFAULTS.memorySize,
+      route: props.routeMemorySize ?? props.memorySize ?? DEFAULTS.routeMemorySize,
+      light: DEFAULTS.lightMemorySize,
+    };
+    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, weight: FunctionWeight, id?: string) =>
       this.createFunction(name, {
         id,
         timeout,
-        memorySize: fansOut ? (props.memorySize ?? DEFAULTS.memorySize) : DEFAULTS.lightMemorySize,
+        memorySize: memoryOf[weight],
         logRetention,
         removalPolicy,
         environment: { ...environment, [ENV.config]: config, ...observabilityEnvironment(this.webSocketApi.apiId) },
@@ -398,7 +413,7 @@ export class RealtimeApi extends Construct {
     this.fanoutWorker = make('fanout-worker', props.fanoutWorkerTimeout ?? DEFAULTS.fanoutWorkerTimeout, {
       [ENV.tableName]: this.table.tableName,
       [ENV.managementEndpoint]: this.managementEndpoint,
-    }, true);
+    }, 'bulk');
     ({ queue: this.fanoutFailureQueue, alarm: this.fanoutFailureAlarm } = this.configureWorkerInvoke(removalPolicy));
 
     const routeTimeout = props.routeTimeout ?? DEFAULTS.routeTimeout;
@@ -417,7 +432,7 @@ export class RealtimeApi extends Construct {
         if (props.tokenIssuer !== undefined) environment[ENV.tokenIssuer] = props.tokenIssuer;
         if (props.tokenAudience !== undefined) environment[ENV.tokenAudience] = props.tokenAudience;
       }
-      functions[routeKey] = make(routeKey, routeTimeout, environment, permissions.manageConnections);
+      functions[routeKey] = make(routeKey, routeTimeout, environment, permissions.manageConnections ? 'route' : 'light');
     }
     this.functions = functions;
 
@@ -448,7 +463,7 @@ export class RealtimeApi extends Construct {
           [ENV.presenceWindowSeconds]: String(reader.windowSeconds),
           ...(eventBus ? { [ENV.eventBus]: eventBus.eventBusArn } : {}),
         },
-        true,
+        'bulk',
         index === 0 ? undefined : `${FUNCTION_IDS.presence}${reader.windowSeconds}s`,
       );
       if (eventBus) grantLifecycleEvents(fn, eventBus, this.table.tableArn);
@@ -482,7 +497,7 @@ export class RealtimeApi extends Construct {
       history,
     };
     this.publishEnvironment = publishEnvironment(this.publishAccess);
-    this.publishFunction = make('publish', routeTimeout, { ...this.publishEnvironment }, true);
+    this.publishFunction = make('publish', routeTimeout, { ...this.publishEnvironment }, 'bulk');
     grantPublishAccess(this.publishFunction, this.publishAccess);
     this.publishUrl = publishUrlOf(addPublishUrl(this.publishFunction));
 

@@ -94,6 +94,7 @@ describe('RealtimeApi with custom props', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     for (const [id, f] of Object.entries(functions)) {
       const light = id === logicalIdOf(api.functions.$connect) || id === logicalIdOf(api.functions.ping);
+      // memorySize without routeMemorySize applies to the message routes too.
       expect(f.Properties.MemorySize, id).toBe(light ? 256 : 512);
       // The fan-out worker and the presence stream reader are not behind API Gateway's 29 s: they keep their 60 s.
       const background = [api.fanoutWorker, ...api.presenceFunctions].some((fn) => id === logicalIdOf(fn));
@@ -131,12 +132,30 @@ describe('RealtimeApi with custom props', () => {
   });
 });
 
+describe('RealtimeApi memory', () => {
+  it('gives routeMemorySize to the message routes and keeps the fan-out functions at their default', () => {
+    // Prepare / Act
+    const stack = new Stack(newApp({ bundling: false }), 'M');
+    const api = new RealtimeApi(stack, 'Api', { routeMemorySize: 512 });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { MemorySize?: number } }>;
+    const memoryOf = (construct: Parameters<typeof logicalIdOf>[0]) => resources[logicalIdOf(construct)]?.Properties.MemorySize;
+
+    // Assess
+    for (const route of ['join', 'leave', 'push', '$default', '$disconnect'] as const) expect(memoryOf(api.functions[route]), route).toBe(512);
+    expect(memoryOf(api.fanoutWorker)).toBe(1024);
+    expect(memoryOf(api.publishFunction)).toBe(1024);
+    for (const fn of api.presenceFunctions) expect(memoryOf(fn)).toBe(1024);
+    expect(memoryOf(api.functions.$connect)).toBe(256);
+  });
+});
+
 describe('RealtimeApi prop validation', () => {
   const build = (props: RealtimeApiProps) => () => new RealtimeApi(new Stack(newApp({ bundling: false }), 'V'), 'Api', props);
 
   it.each<[string, RealtimeApiProps, RegExp]>([
     ['a bad stage name', { stageName: 'prod/v1' }, /stageName/],
     ['too little memory', { memorySize: 64 }, /memorySize/],
+    ['too little route memory', { routeMemorySize: 100 }, /routeMemorySize must be an integer from 128 to 10240/],
     ['a route timeout beyond API Gateway’s 29 s', { routeTimeout: Duration.seconds(30) }, /routeTimeout/],
     ['a plain-http JWKS URL', { jwksUrl: 'http://example.com/jwks.json' }, /jwksUrl/],
     ['an unknown auth mode', { auth: 'maybe' as never }, /auth must be one of/],

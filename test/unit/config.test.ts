@@ -30,7 +30,7 @@ describe('config', () => {
         maxAssignsBytes: 4096,
         channelTimeoutMs: 5000,
       });
-      expect(config.fanout).toEqual({ concurrency: 64, workerThreshold: 1000, workerBatchSize: 500, postTimeoutMs: 3000, maxAttempts: 4, retryBaseDelayMs: 100, retryMaxDelayMs: 2000, deadlineMarginMs: 1000 });
+      expect(config.fanout).toEqual({ concurrency: 64, workerThreshold: 250, workerBatchSize: 500, postTimeoutMs: 3000, maxAttempts: 4, retryBaseDelayMs: 100, retryMaxDelayMs: 2000, deadlineMarginMs: 1000 });
     });
 
     it('keeps API Gateway 2 h connection cap inside the connection TTL', () => {
