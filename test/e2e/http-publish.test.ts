@@ -134,15 +134,21 @@ describe('POST /presence, /occupancy, /disconnect', () => {
 });
 
 describe('the Lambda Function URL handler', () => {
-  it('reads a payload format 2.0 event (base64 body, rawPath) and answers JSON', async () => {
-    const topic = uniqueTopic();
-    const client = await subscriber(topic);
+  /** The publish function's handler, composed over the gateway's table as the Lambda composes it. */
+  function functionUrlHandler() {
     const table = gatewayTable(gateway);
     const handler = createPublishHandler(() => ({
       operations: localServerOperations(gateway.deps, table.documentClient, gateway.tableName),
       limits: gateway.deps.config.limits,
       logger: gateway.deps.logger,
     }));
+    return { handler, table };
+  }
+
+  it('reads a payload format 2.0 event (base64 body, rawPath) and answers JSON', async () => {
+    const topic = uniqueTopic();
+    const client = await subscriber(topic);
+    const { handler, table } = functionUrlHandler();
     const body = Buffer.from(JSON.stringify({ topic, event: 'from_lambda', payload: { ok: true } })).toString('base64');
 
     const response = await handler({ rawPath: '/publish', body, isBase64Encoded: true, requestContext: { http: { method: 'POST', path: '/publish' } } });
@@ -159,12 +165,7 @@ describe('the Lambda Function URL handler', () => {
   it('hands the fan-out to the workers when the invocation has no time left to post', async () => {
     const topic = uniqueTopic();
     const client = await subscriber(topic);
-    const table = gatewayTable(gateway);
-    const handler = createPublishHandler(() => ({
-      operations: localServerOperations(gateway.deps, table.documentClient, gateway.tableName),
-      limits: gateway.deps.config.limits,
-      logger: gateway.deps.logger,
-    }));
+    const { handler, table } = functionUrlHandler();
     const context = { awsRequestId: 'r', functionName: 'publish', getRemainingTimeInMillis: () => 0 };
 
     const response = await handler({ rawPath: '/publish', body: JSON.stringify({ topic, event: 'late' }), requestContext: { http: { method: 'POST' } } }, context);

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
-import { closeAll, eventOf, type WsClient } from '../support/ws-client.js';
+import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const CAP = 3;
 const WINDOW_MS = 1000;
@@ -30,7 +30,6 @@ async function connect(): Promise<{ client: WsClient; id: string }> {
   return connectTracked(gateway, clients);
 }
 
-const events = (client: WsClient, mark: number) => client.framesSince(mark).map(eventOf);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('presence cap', () => {
@@ -63,7 +62,7 @@ describe('presence cap', () => {
     expect(fourthFrames[2]?.payload).toEqual({ subscribers: CAP, presence: CAP });
     // Assess 1: the members drop their lists (an empty state) and hear the new count, in one window
     expect(count.payload).toEqual({ subscribers: CAP + 1, presence: CAP + 1 });
-    expect(events(first.client, firstMark)).toEqual(['presence_state', 'presence_occupancy']);
+    expect(first.client.eventsSince(firstMark)).toEqual(['presence_state', 'presence_occupancy']);
     expect((first.client.framesSince(firstMark)[0] as { payload: unknown }).payload).toEqual({});
 
     // Act 2: a fifth joins while capped
@@ -75,7 +74,7 @@ describe('presence cap', () => {
     // Assess 2: only the count now, no state or diff
     expect(recount.payload).toEqual({ subscribers: CAP + 2, presence: CAP + 2 });
     await sleep(WINDOW_MS / 2);
-    expect(events(first.client, afterCapMark)).toEqual(['presence_occupancy']);
+    expect(first.client.eventsSince(afterCapMark)).toEqual(['presence_occupancy']);
 
     // Act 3: the fourth and fifth leave; the topic is at its cap again
     const uncapMark = first.client.mark();
@@ -86,7 +85,7 @@ describe('presence cap', () => {
     // Assess 3: everyone lists the members again
     expect(Object.keys(state.payload).sort()).toEqual([first.id, second.id, third.id].sort());
     await sleep(WINDOW_MS / 2);
-    expect(events(first.client, uncapMark)).toEqual(['presence_state']);
+    expect(first.client.eventsSince(uncapMark)).toEqual(['presence_state']);
 
     // Act 4: one leaves; diffs resume
     const diffMark = first.client.mark();
@@ -95,7 +94,7 @@ describe('presence cap', () => {
 
     // Assess 4
     expect(Object.keys(diff.payload.joins)).toEqual([]);
-    expect(events(first.client, diffMark)).toEqual(['presence_diff']);
+    expect(first.client.eventsSince(diffMark)).toEqual(['presence_diff']);
   });
 
   it('rejects a cap that is not a positive integer, naming the field', async () => {

@@ -35,7 +35,6 @@ async function connect(): Promise<{ client: WsClient; id: string }> {
   return connectTracked(gateway, clients);
 }
 
-const events = (client: WsClient, mark: number) => client.framesSince(mark).map(eventOf);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('coalesced presence', () => {
@@ -64,12 +63,12 @@ describe('coalesced presence', () => {
     const state = bob.messages.find((m) => eventOf(m) === 'presence_state') as { payload: Record<string, unknown> };
     expect(Object.keys(state.payload).sort()).toEqual([aliceId, bobId].sort());
     // Assess: alice heard one diff: bob's join, and carol's leave without her join
-    expect(events(alice, aliceMark)).toEqual(['presence_diff']);
+    expect(alice.eventsSince(aliceMark)).toEqual(['presence_diff']);
     expect(Object.keys(diff.payload.joins)).toEqual([bobId]);
     expect(diff.payload.joins[bobId].metas[0].name).toBe('bob');
     expect(Object.keys(diff.payload.leaves)).toEqual([carolId]);
     // Assess: bob got the same diff after his state (his own join is a no-op for his Presence)
-    expect(events(bob, bobMark)).toEqual(['phx_reply', 'presence_state', 'presence_diff']);
+    expect(bob.eventsSince(bobMark)).toEqual(['phx_reply', 'presence_state', 'presence_diff']);
   });
 
   it('sends a diff per change at once, joiner excluded, on a topic whose pattern has window 0', async () => {
@@ -89,8 +88,8 @@ describe('coalesced presence', () => {
 
     // Assess: alice heard bob at once; bob heard no diff of his own join
     expect(Object.keys(diff.payload.joins)).toEqual([bobId]);
-    expect(events(alice, aliceMark)).toEqual(['presence_diff']);
-    expect(events(bob, bobMark)).toEqual(['phx_reply', 'presence_state']);
+    expect(alice.eventsSince(aliceMark)).toEqual(['presence_diff']);
+    expect(bob.eventsSince(bobMark)).toEqual(['phx_reply', 'presence_state']);
   });
 
   it('announces the TTL deletion of a vanished connection as a leave within the window', async () => {
@@ -115,7 +114,7 @@ describe('coalesced presence', () => {
     expect(delay).toBeGreaterThanOrEqual(WINDOW_MS - 50);
     expect(delay).toBeLessThan(WINDOW_MS + 2000);
     expect(Object.keys(diff.payload.joins)).toEqual([]);
-    expect(events(alice, aliceMark)).toEqual(['presence_diff']);
+    expect(alice.eventsSince(aliceMark)).toEqual(['presence_diff']);
   });
 
   it('leaves out and reaps a member past its TTL that DynamoDB has not deleted yet, at the next join', async () => {

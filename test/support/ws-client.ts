@@ -153,6 +153,11 @@ export class WsClient {
     return this.messages.slice(mark);
   }
 
+  /** The events of the frames received since `mark`, in order. */
+  public eventsSince(mark: number): (string | undefined)[] {
+    return this.framesSince(mark).map(eventOf);
+  }
+
   /** Closes (if open) and resolves once the close handshake is done. */
   public async close(code = 1000, reason = ''): Promise<CloseInfo> {
     if (this.closeInfo) return this.closeInfo;
