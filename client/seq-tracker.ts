@@ -11,14 +11,22 @@
  *   channel.join().receive('ok', (response) => seen.joined(response));
  *   channel.on('shout', (payload, ref) => { if (seen.accept(ref)) render(payload); });
  *
+ * A long replay may stop at the server's deadline: the reply then says `more` and
+ * `joined` answers true; join again (docs/phoenix.md shows how) and `since` continues
+ * from where the replay stopped.
+ *
  * No dependencies; browser and Node alike.
  */
 
-/** What a join reply says about history: `{ replayed, truncated, seq }` (any other fields are ignored). */
+/** What a join reply says about history: `{ replayed, truncated, seq, more?, resumeSince? }` (any other fields are ignored). */
 export interface JoinHistoryResponse {
   readonly seq?: unknown;
   readonly truncated?: unknown;
   readonly replayed?: unknown;
+  /** True when the replay stopped at the server's deadline with retained messages left. */
+  readonly more?: unknown;
+  /** With `more`: the since to join with for the rest. */
+  readonly resumeSince?: unknown;
   readonly [field: string]: unknown;
 }
 
@@ -41,6 +49,12 @@ export class SeqTracker {
   // Seqs above the floor that were seen, with when.
   private readonly ahead = new Map<number, number>();
   private joinedBefore = false;
+  // Where a replay that stopped at its deadline continues: seqs up to it were replayed or
+  // never had a message, so a join asks only for what comes after (gaps below it still
+  // settle, or fill from live delivery, as any gap).
+  private resumeAfter: number | null = null;
+  // The since last read (for a join), to tell a replay that moved on from one that did not.
+  private asked: number | null = null;
   private readonly settleMs: number;
   private readonly now: () => number;
 
@@ -57,14 +71,9 @@ export class SeqTracker {
    * (a first join wants no history); 0 after joining a topic that had no message yet.
    */
   public get since(): number | null {
-    this.settle();
-    if (this.floor !== null) return this.floor;
-    // Joined a topic that had no message yet: the first seq of a topic is not 1 (seqs
-    // start from the time a topic's history begins), so what came before the lowest seq
-    // seen is unknown; ask again from just below it, or for everything retained.
-    const lowest = this.lowestAhead();
-    if (lowest !== null) return lowest - 1;
-    return this.joinedBefore ? 0 : null;
+    const seen = this.sinceSeen();
+    this.asked = seen === null || this.resumeAfter === null ? seen : Math.max(seen, this.resumeAfter);
+    return this.asked;
   }
 
   /** Join params for the phoenix client's params function (re-read at every rejoin). */
@@ -91,11 +100,18 @@ export class SeqTracker {
   /**
    * Reads a join reply (`{ replayed, truncated, seq }`): a first join starts at the topic's
    * current seq; a replay cut short by retention gives up what retention dropped
-   * (everything below the lowest seq seen since).
+   * (everything below the lowest seq seen since). Answers true when the replay stopped at
+   * the server's deadline and moved past the since this join asked with: join again for
+   * the rest. (A replay that could send nothing answers false, so a server short of time
+   * never keeps a client rejoining; the next rejoin asks again.)
    */
-  public joined(response: JoinHistoryResponse | null | undefined): void {
+  public joined(response: JoinHistoryResponse | null | undefined): boolean {
     const seq = response?.seq;
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return;
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) return false;
+    const resume = response?.more === true ? response.resumeSince : undefined;
+    const more = typeof resume === 'number' && Number.isSafeInteger(resume);
+    const moved = more && (this.asked === null || resume > this.asked);
+    if (more) this.resumeAfter = Math.max(this.resumeAfter ?? resume, resume);
     const first = !this.joinedBefore;
     this.joinedBefore = true;
     if (first && seq > 0) this.floor = Math.max(this.floor ?? 0, seq);
@@ -104,6 +120,18 @@ export class SeqTracker {
       if (lowest !== null) this.floor = Math.max(this.floor ?? 0, lowest - 1);
     }
     this.compact();
+    return moved;
+  }
+
+  private sinceSeen(): number | null {
+    this.settle();
+    if (this.floor !== null) return this.floor;
+    // Joined a topic that had no message yet: the first seq of a topic is not 1 (seqs
+    // start from the time a topic's history begins), so what came before the lowest seq
+    // seen is unknown; ask again from just below it, or for everything retained.
+    const lowest = this.lowestAhead();
+    if (lowest !== null) return lowest - 1;
+    return this.joinedBefore ? 0 : null;
   }
 
   private settle(): void {

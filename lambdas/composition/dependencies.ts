@@ -52,7 +52,7 @@ export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster
 
 export function assembleMessaging({ channelModules, kv, dispatcher, historyStore, ...parts }: MessagingParts): MessagingDependencies {
   const topicPatterns = (channelModules ?? []).map(({ definition }) => definition.topic);
-  const history = new TopicHistory(historyStore, parts.config);
+  const history = new TopicHistory(historyStore, parts.config, parts.clock);
   // The broadcaster runs the modules' `leave`, and the modules broadcast through it.
   const broadcaster: Broadcaster = new Broadcaster({
     store: parts.store,

@@ -266,12 +266,25 @@ export interface HistoryEntry {
   readonly payload: unknown;
 }
 
+/**
+ * One item of a topic's history as read back: a retained broadcast, or (`message` null) the
+ * mark left by a broadcast that was discarded after it took its seq. `expiresAt` is its TTL
+ * (epoch seconds).
+ */
+export interface HistoryRecord {
+  readonly seq: number;
+  readonly expiresAt: number;
+  readonly message: { readonly event: string; readonly payload: unknown } | null;
+}
+
 /** A topic's retained broadcasts and its sequence counter (docs/protocol.md, "History and replay"). */
 export interface HistoryStore {
   /** Takes the topic's next seq (atomically), then keeps the message for `ttlSeconds`; returns the seq. */
   append(topic: string, message: { readonly event: string; readonly payload: unknown }, ttlSeconds: number): Promise<number>;
+  /** Replaces the message kept under `seq` with a mark that it was never broadcast (replays skip it). */
+  discard(topic: string, seq: number, ttlSeconds: number): Promise<void>;
   /** The counter, read consistently; null when the topic has no history (or it expired). */
   counter(topic: string): Promise<HistoryCounter | null>;
-  /** Unexpired entries with `after < seq <= upTo`, ascending, in pages; at most `limit` in all. */
-  read(topic: string, range: { readonly after: number; readonly upTo: number; readonly limit: number }): AsyncIterable<readonly HistoryEntry[]>;
+  /** Unexpired items with `after < seq <= upTo`, ascending, in pages; at most `limit` in all. */
+  read(topic: string, range: { readonly after: number; readonly upTo: number; readonly limit: number }): AsyncIterable<readonly HistoryRecord[]>;
 }

@@ -267,7 +267,7 @@ describe('history', () => {
 
       const summary = await h.deps.history.replay(topic, (seqs[0] as number) - 1, async (entry) => {
         const { outcome } = await flaky.send({ endpoint: h.endpoint, connectionId: alice, data: JSON.stringify(entry) });
-        return outcome === 'delivered';
+        return outcome === 'delivered' ? 'delivered' : 'failed';
       });
       h.sender.markGone(bob);
       await h.send(bob, { action: 'join', topic, payload: { since: (seqs[0] as number) - 1 }, ref: 'j' });

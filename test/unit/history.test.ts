@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, ConfigError } from '../../lambdas/core/config.js';
-import { historyFor, isTruncated, readSince, replayRange } from '../../lambdas/core/history.js';
+import { historyFor, isTruncated, PUBLISHER_STALL_SECONDS, readSince, replayRange, type GapEvidence } from '../../lambdas/core/history.js';
 import { encodeMessage } from '../../lambdas/core/protocol/codec.js';
 import { ProtocolError } from '../../lambdas/core/errors.js';
 
@@ -46,32 +46,73 @@ describe('history rules', () => {
   });
 
   describe('replayRange', () => {
-    it('covers since+1 up to the counter when all of it is retained', () => {
-      const range = replayRange(1041, { current: 1050, first: 1001 }, retention);
-
-      expect(range).toEqual({ after: 1041, upTo: 1050, limit: 100, firstMissing: 1042 });
-      expect(isTruncated(range, 1042)).toBe(false);
-      expect(isTruncated(range, 1043)).toBe(true);
-      expect(isTruncated(range, null)).toBe(true);
+    // Evidence of a read that found `firstFound` first, long before any TTL could matter.
+    const found = (firstFound: number | null, more: Partial<GapEvidence> = {}): GapEvidence => ({
+      firstFound,
+      anchorExpiresAt: null,
+      epochFirst: 1001,
+      ttlSeconds: 3600,
+      nowMs: 2 * 3600 * 1000,
+      ...more,
     });
 
-    it('starts at the oldest retained seq when the gap is longer than maxMessages', () => {
+    it('covers since+1 up to the counter when all of it is retained, reading since along as the anchor', () => {
+      const range = replayRange(1041, { current: 1050, first: 1001 }, retention);
+
+      expect(range).toEqual({ after: 1041, upTo: 1050, limit: 100, firstMissing: 1042, anchor: 1041 });
+      expect(isTruncated(range, found(1042))).toBe(false);
+      expect(isTruncated(range, found(1043))).toBe(true);
+      expect(isTruncated(range, found(null))).toBe(true);
+    });
+
+    it('starts at the oldest retained seq when the gap is longer than maxMessages: cut by count, whatever was found', () => {
       const range = replayRange(1000, { current: 1500, first: 1001 }, retention);
 
-      expect(range).toEqual({ after: 1400, upTo: 1500, limit: 100, firstMissing: 1001 });
-      expect(isTruncated(range, 1401)).toBe(true);
+      expect(range).toEqual({ after: 1400, upTo: 1500, limit: 100, firstMissing: 1001, anchor: null });
+      expect(isTruncated(range, found(1401))).toBe(true);
+      expect(isTruncated(range, found(1401, { anchorExpiresAt: 10_000_000 }))).toBe(true);
     });
 
     it('starts at the epoch first seq for since 0 or a seq of an expired epoch, and is then not truncated', () => {
-      expect(replayRange(0, { current: 5005, first: 5001 }, retention)).toEqual({ after: 5000, upTo: 5005, limit: 100, firstMissing: 5001 });
-      expect(isTruncated(replayRange(0, { current: 5005, first: 5001 }, retention), 5001)).toBe(false);
+      expect(replayRange(0, { current: 5005, first: 5001 }, retention)).toEqual({ after: 5000, upTo: 5005, limit: 100, firstMissing: 5001, anchor: null });
+      expect(isTruncated(replayRange(0, { current: 5005, first: 5001 }, retention), found(5001))).toBe(false);
     });
 
     it('has nothing to replay when the client is up to date or the topic has no counter', () => {
       expect(replayRange(1050, { current: 1050, first: 1001 }, retention)).toBeNull();
       expect(replayRange(2000, { current: 1050, first: 1001 }, retention)).toBeNull();
       expect(replayRange(3, null, retention)).toBeNull();
-      expect(isTruncated(null, null)).toBe(false);
+      expect(isTruncated(null, found(null))).toBe(false);
+    });
+  });
+
+  describe('a hole (a seq taken, never written) against retention', () => {
+    const nowMs = 1_800_000_000_000;
+    const nowSeconds = nowMs / 1000;
+    const range = replayRange(1041, { current: 1050, first: 1001 }, retention);
+    const evidence = (anchorExpiresAt: number | null, epochStartMs = nowMs - 5 * 3600 * 1000): GapEvidence => ({
+      firstFound: 1043,
+      anchorExpiresAt,
+      epochFirst: epochStartMs + 1,
+      ttlSeconds: 3600,
+      nowMs,
+    });
+
+    it('is a hole while since is retained with more than the publisher stall to live: later seqs cannot have expired', () => {
+      expect(isTruncated(range, evidence(nowSeconds + 3000))).toBe(false);
+      expect(isTruncated(range, evidence(nowSeconds + PUBLISHER_STALL_SECONDS + 2))).toBe(false);
+    });
+
+    it('may be retention when since is about to expire, was not read, or the range starts below it', () => {
+      expect(isTruncated(range, evidence(nowSeconds + PUBLISHER_STALL_SECONDS))).toBe(true);
+      expect(isTruncated(range, evidence(null))).toBe(true);
+    });
+
+    it('is a hole when the whole epoch is younger than its TTL, anchor or not', () => {
+      expect(isTruncated(range, evidence(null, nowMs - 10_000))).toBe(false);
+      expect(isTruncated(range, evidence(null, nowMs - (3600 - PUBLISHER_STALL_SECONDS) * 1000))).toBe(true);
+      const fromZero = replayRange(0, { current: 1050, first: 1001 }, retention);
+      expect(isTruncated(fromZero, { ...evidence(null, nowMs - 10_000), firstFound: 1002 })).toBe(false);
     });
   });
 

@@ -70,3 +70,40 @@ describe('SeqTracker', () => {
     expect(seen.since).toBeNull();
   });
 });
+
+describe('SeqTracker, a replay stopped at the server deadline (more, resumeSince)', () => {
+  it('joins again from resumeSince, even across a hole it never saw filled, and says when to', () => {
+    let now = 0;
+    const seen = new SeqTracker({ since: 10, now: () => now, settleMs: 1000 });
+    expect(seen.joinParams()).toEqual({ since: 10 });
+    // Seq 11 was a hole (its publisher died); 12..20 replayed before the deadline.
+    for (let seq = 12; seq <= 20; seq += 1) expect(seen.accept(seq)).toBe(true);
+    expect(seen.joined({ replayed: 9, truncated: false, seq: 50, more: true, resumeSince: 20 })).toBe(true);
+    expect(seen.joinParams()).toEqual({ since: 20 });
+
+    // The next join replays the rest; seqs it repeats, or live ones seen meanwhile, are dropped once.
+    expect(seen.accept(51)).toBe(true);
+    for (let seq = 21; seq <= 50; seq += 1) expect(seen.accept(seq)).toBe(true);
+    expect(seen.accept(20)).toBe(false);
+    expect(seen.accept(51)).toBe(false);
+    expect(seen.joined({ replayed: 30, truncated: false, seq: 51 })).toBe(false);
+    // Never below where the replay moved on; the hole itself is given up as any gap is.
+    expect(seen.since).toBe(20);
+    now = 1001;
+    expect(seen.since).toBe(51);
+  });
+
+  it('answers false when the replay could send nothing (no progress), so a client never loops', () => {
+    const seen = new SeqTracker({ since: 10 });
+    expect(seen.joinParams()).toEqual({ since: 10 });
+    expect(seen.joined({ replayed: 0, truncated: false, seq: 50, more: true, resumeSince: 10 })).toBe(false);
+    expect(seen.since).toBe(10);
+  });
+
+  it('ignores a malformed resumeSince', () => {
+    const seen = new SeqTracker({ since: 10 });
+    seen.joinParams();
+    expect(seen.joined({ replayed: 0, truncated: false, seq: 50, more: true, resumeSince: '20' })).toBe(false);
+    expect(seen.since).toBe(10);
+  });
+});

@@ -10,6 +10,10 @@
  * Reads treat expired items as absent, because DynamoDB deletes them only eventually (and
  * dynalite never).
  *
+ * A broadcast that took its seq but reached nobody (its subscriber read failed) is
+ * discarded: its item is overwritten with a mark (`discarded`), a PutItem like the append's,
+ * so the client's retry is not kept twice and a replay knows that seq for a hole.
+ *
  * The counter starts at the current time in milliseconds, not at 1. After `ttlSeconds`
  * without a broadcast the counter expires with the messages; its next epoch still starts
  * above every seq of the last one, since one item takes at most 1000 writes per second
@@ -17,7 +21,7 @@
  * messages for ones it has seen.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock, HistoryCounter, HistoryEntry, HistoryStore } from '../../core/ports.js';
+import type { Clock, HistoryCounter, HistoryRecord, HistoryStore } from '../../core/ports.js';
 import { keys } from './table-schema.js';
 
 type Item = Record<string, unknown>;
@@ -52,6 +56,11 @@ export class DynamoHistoryStore implements HistoryStore {
     return seq;
   }
 
+  public async discard(topic: string, seq: number, ttlSeconds: number): Promise<void> {
+    const expiresAt = Math.floor(this.clock.nowMs() / 1000) + ttlSeconds;
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.historyMessage(topic, seq), seq, discarded: true, expiresAt } }));
+  }
+
   public async counter(topic: string): Promise<HistoryCounter | null> {
     const { Item } = await this.client.send(
       new GetCommand({
@@ -66,7 +75,7 @@ export class DynamoHistoryStore implements HistoryStore {
     return { current: Number(Item.seq), first: Number(Item.first) };
   }
 
-  public async *read(topic: string, range: { readonly after: number; readonly upTo: number; readonly limit: number }): AsyncIterable<readonly HistoryEntry[]> {
+  public async *read(topic: string, range: { readonly after: number; readonly upTo: number; readonly limit: number }): AsyncIterable<readonly HistoryRecord[]> {
     if (range.limit <= 0 || range.upTo <= range.after) return;
     let remaining = range.limit;
     let startKey: Item | undefined;
@@ -80,7 +89,7 @@ export class DynamoHistoryStore implements HistoryStore {
             ':from': keys.historySortKey(range.after + 1),
             ':to': keys.historySortKey(range.upTo),
           },
-          ProjectionExpression: 'seq, event, payload, expiresAt',
+          ProjectionExpression: 'seq, event, payload, expiresAt, discarded',
           // A join reads what was written before its counter read: a strong read sees it all.
           ConsistentRead: true,
           Limit: remaining,
@@ -89,8 +98,8 @@ export class DynamoHistoryStore implements HistoryStore {
       );
       const items = page.Items ?? [];
       remaining -= items.length;
-      const entries = items.filter((item) => !this.expired(item)).map(toEntry);
-      if (entries.length > 0) yield entries;
+      const records = items.filter((item) => !this.expired(item)).map(toRecord);
+      if (records.length > 0) yield records;
       startKey = page.LastEvaluatedKey;
     } while (startKey && remaining > 0);
   }
@@ -100,6 +109,7 @@ export class DynamoHistoryStore implements HistoryStore {
   }
 }
 
-function toEntry(item: Item): HistoryEntry {
-  return { seq: Number(item.seq), event: String(item.event), payload: JSON.parse(String(item.payload)) as unknown };
+function toRecord(item: Item): HistoryRecord {
+  const message = item.discarded === true ? null : { event: String(item.event), payload: JSON.parse(String(item.payload)) as unknown };
+  return { seq: Number(item.seq), expiresAt: Number(item.expiresAt), message };
 }

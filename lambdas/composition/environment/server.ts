@@ -106,6 +106,6 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
     (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),
     config.fanout.postTimeoutMs,
   );
-  const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config);
+  const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config, systemClock);
   return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName), history });
 }

@@ -63,6 +63,12 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
   const report = await deps.broadcaster.broadcast(broadcast.topic, message, {
     excludeConnectionId: options.excludeConnectionId ?? null,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+  }).catch(async (error: unknown) => {
+    // The broadcaster throws only before anything reached anyone (its subscriber read, or
+    // no worker taking a big topic), and the caller then answers an error the client
+    // retries: keeping this one too would replay the message twice, under two seqs.
+    if (seq !== null) await discardOrReport(deps, broadcast.topic, seq, error);
+    throw error;
   });
   return {
     topic: broadcast.topic,
@@ -72,6 +78,19 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
     queued: report.dispatched,
     ...(seq !== null ? { seq } : {}),
   };
+}
+
+async function discardOrReport(deps: PublishDependencies, topic: string, seq: number, cause: unknown): Promise<void> {
+  try {
+    await deps.history.discard(topic, seq);
+  } catch (error) {
+    // Both failed: the caller's error is about the broadcast; say what stays behind.
+    throw new AggregateError([cause, error], `broadcast of ${topic} failed and its seq ${seq} stays in history: ${describe(cause)}; discarding it: ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

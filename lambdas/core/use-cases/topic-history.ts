@@ -5,7 +5,7 @@
  */
 import type { TopicastConfig } from '../config.js';
 import { historyFor, isTruncated, replayRange } from '../history.js';
-import type { HistoryEntry, HistoryStore } from '../ports.js';
+import type { Clock, HistoryEntry, HistoryStore } from '../ports.js';
 
 /** What a join reply (or a history read) says about the replay. */
 export interface ReplaySummary {
@@ -15,6 +15,10 @@ export interface ReplaySummary {
   readonly truncated: boolean;
   /** The topic's seq when the join read it: every later message arrives live. 0 before the first broadcast. */
   readonly seq: number;
+  /** Only when the replay stopped at its deadline with retained messages left to send. */
+  readonly more?: true;
+  /** With `more`: every seq up to this one was replayed (or had nothing to replay); join again with it as `since`. */
+  readonly resumeSince?: number;
 }
 
 export interface HistoryRead {
@@ -24,10 +28,18 @@ export interface HistoryRead {
   readonly messages: readonly HistoryEntry[];
 }
 
+/**
+ * What became of one replayed message: delivered; failed after retries (a gap the client
+ * sees); `stop`, nothing more wanted (the socket is gone, a read is full); `deadline`, not
+ * sent because the invocation ends too soon (the rest is left for the client's next join).
+ */
+export type ReplayStep = 'delivered' | 'failed' | 'stop' | 'deadline';
+
 export class TopicHistory {
   public constructor(
     private readonly store: HistoryStore,
     private readonly config: Pick<TopicastConfig, 'history'>,
+    private readonly clock: Clock,
   ) {}
 
   /** Whether broadcasts on the topic carry seq and are retained. */
@@ -42,32 +54,54 @@ export class TopicHistory {
     return this.store.append(topic, message, retention.ttlSeconds);
   }
 
+  /** Takes back an appended broadcast that reached nobody: replays skip its seq, as a hole. */
+  public async discard(topic: string, seq: number): Promise<void> {
+    const retention = historyFor(topic, this.config);
+    if (retention === null) return;
+    await this.store.discard(topic, seq, retention.ttlSeconds);
+  }
+
   /**
    * Hands every retained message with seq > `since`, up to the counter as read now, to
-   * `deliver` in order; `deliver` answers whether it was delivered, or 'stop' (the socket is gone).
-   * Call it after the subscription is written: any seq above the counter read here is
-   * then delivered live. `since` null only reads the counter (the reply's `seq`).
+   * `deliver` in order. Call it after the subscription is written: any seq above the counter
+   * read here is then delivered live. `since` null only reads the counter (the reply's `seq`).
    */
-  public async replay(topic: string, since: number | null, deliver: (entry: HistoryEntry) => Promise<boolean | 'stop'>): Promise<ReplaySummary | null> {
+  public async replay(topic: string, since: number | null, deliver: (entry: HistoryEntry) => Promise<ReplayStep>): Promise<ReplaySummary | null> {
     const retention = historyFor(topic, this.config);
     if (retention === null) return null;
     const counter = await this.store.counter(topic);
     const seq = counter?.current ?? 0;
-    if (since === null) return { replayed: 0, truncated: false, seq };
+    if (since === null || counter === null) return { replayed: 0, truncated: false, seq };
     const range = replayRange(since, counter, retention);
     let replayed = 0;
-    let firstReplayed: number | null = null;
+    let firstFound: number | null = null;
+    let anchorExpiresAt: number | null = null;
+    let resumeSince: number | null = null;
     if (range !== null) {
-      pages: for await (const page of this.store.read(topic, range)) {
-        for (const entry of page) {
-          firstReplayed ??= entry.seq;
-          const delivered = await deliver(entry);
-          if (delivered === 'stop') break pages;
-          if (delivered) replayed += 1;
+      const { anchor } = range;
+      const read = anchor === null ? range : { after: anchor - 1, upTo: range.upTo, limit: range.limit + 1 };
+      pages: for await (const page of this.store.read(topic, read)) {
+        for (const record of page) {
+          if (record.seq === anchor) {
+            anchorExpiresAt = record.expiresAt;
+            continue;
+          }
+          firstFound ??= record.seq;
+          // A discarded broadcast's mark: nobody got it live, nobody replays it.
+          if (record.message === null) continue;
+          const step = await deliver({ seq: record.seq, ...record.message });
+          if (step === 'delivered') replayed += 1;
+          if (step === 'stop') break pages;
+          if (step === 'deadline') {
+            resumeSince = record.seq - 1;
+            break pages;
+          }
         }
       }
     }
-    return { replayed, truncated: isTruncated(range, firstReplayed), seq };
+    const evidence = { firstFound, anchorExpiresAt, epochFirst: counter.first, ttlSeconds: retention.ttlSeconds, nowMs: this.clock.nowMs() };
+    const summary = { replayed, truncated: isTruncated(range, evidence), seq };
+    return resumeSince === null ? summary : { ...summary, more: true, resumeSince };
   }
 
   /** The retained messages with seq > `since` (default: all retained), oldest first, at most `limit`. */
@@ -77,8 +111,9 @@ export class TopicHistory {
     const messages: HistoryEntry[] = [];
     const limit = Math.min(options.limit ?? retention.maxMessages, retention.maxMessages);
     const summary = await this.replay(topic, options.since ?? 0, async (entry) => {
+      if (messages.length >= limit) return 'stop';
       messages.push(entry);
-      return messages.length < limit ? true : 'stop';
+      return 'delivered';
     });
     if (summary === null) return null;
     return { topic, seq: summary.seq, truncated: summary.truncated, messages };
