@@ -8,8 +8,10 @@
  *   topicast disconnect (--connection ID | --user SUB) (--url URL | --stack NAME [--region R])
  *   topicast history --topic T [--since N] [--limit N] (--url URL | --stack NAME [--region R])
  *   topicast check <ws url> [--publish-url URL] [--token JWT]
+ *   topicast dynamodb [--port 8000] [--data-dir DIR]   (an embedded DynamoDB several gateways share)
  */
 import { CHECK_USAGE, parseCheckArgs, runCheck } from './check.js';
+import { dynamodbCommand, DYNAMODB_USAGE } from './dynamodb-command.js';
 import { sdkPublishClients, type PublishApiClients } from './publish-api-client.js';
 import { isServerCommand, serverCommand, SERVER_USAGE } from './server-commands.js';
 import { sdkClients, tokenCommand, TOKEN_USAGE, UsageError, type AwsClients } from './token.js';
@@ -23,6 +25,7 @@ Commands:
   disconnect  close a connection or every connection of a user (topicast disconnect --help)
   history     print a topic's retained messages (topicast history --help)
   check       verify a deployment end to end (topicast check --help)
+  dynamodb    serve one embedded DynamoDB for several local gateways (topicast dynamodb --help)
 `;
 
 export interface CliIo {
@@ -39,7 +42,7 @@ const processIo: CliIo = {
   env: process.env,
 };
 
-const USAGES: Readonly<Record<string, string>> = { token: TOKEN_USAGE, check: CHECK_USAGE, ...SERVER_USAGE };
+const USAGES: Readonly<Record<string, string>> = { token: TOKEN_USAGE, check: CHECK_USAGE, dynamodb: DYNAMODB_USAGE, ...SERVER_USAGE };
 
 /** Runs one command; resolves to the process exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -71,6 +74,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 
 async function run(command: string, args: readonly string[], io: CliIo): Promise<number> {
   const publishClients = io.publishClients ?? sdkPublishClients;
+  if (command === 'dynamodb') return dynamodbCommand(args, io);
   if (command === 'check') {
     const passed = await runCheck(parseCheckArgs(args), publishClients, (line) => io.out(`${line}\n`));
     return passed ? 0 : 1;

@@ -3,12 +3,12 @@
  * dir) unless an endpoint is given (LocalStack, DynamoDB Local, AWS). The table is created
  * from the same definition the CDK construct uses when it does not exist yet.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { createTableInput } from '../lambdas/adapters/dynamodb/table-schema.js';
+import { startEmbeddedDynamoDb, type EmbeddedDynamoDb } from '../cli/embedded-dynamodb.js';
+import type { DataDirLock } from '../cli/data-dir-lock.js';
+
+export { ensureTable } from '../lambdas/adapters/dynamodb/ensure-table.js';
 
 export const LOCAL_REGION = 'us-east-1';
 /** dynalite and LocalStack accept any credentials; SigV4 still needs some to sign with. */
@@ -19,6 +19,8 @@ export interface LocalDynamoDb {
   readonly embedded: boolean;
   readonly client: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
+  /** The data dir's lock (embedded, with a data dir): the gateway records its URL there. */
+  readonly dataDirLock: DataDirLock | undefined;
   /** Another client to the same endpoint (its own middleware stack); the caller destroys it. */
   newClient(): DynamoDBClient;
   end(): Promise<void>;
@@ -32,27 +34,20 @@ export interface LocalDynamoDbOptions {
 }
 
 export async function startDynamoDb(options: LocalDynamoDbOptions = {}): Promise<LocalDynamoDb> {
-  let server: Server | undefined;
-  let endpoint = options.endpoint;
-  if (!endpoint) {
-    server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) }) as Server;
-    await new Promise<void>((resolve, reject) => {
-      server?.once('error', reject);
-      server?.listen(0, '127.0.0.1', () => resolve());
-    });
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+  const embedded: EmbeddedDynamoDb | undefined = options.endpoint ? undefined : await startEmbeddedDynamoDb({ dataDir: options.dataDir });
+  const endpoint = options.endpoint ?? (embedded as EmbeddedDynamoDb).endpoint;
   const clientConfig = { endpoint, region: process.env.AWS_REGION ?? LOCAL_REGION, credentials: credentialsFor(options.endpoint) };
   const client = new DynamoDBClient(clientConfig);
   return {
     newClient: () => new DynamoDBClient(clientConfig),
     endpoint,
-    embedded: server !== undefined,
+    embedded: embedded !== undefined,
+    dataDirLock: embedded?.lock,
     client,
     documentClient: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     async end() {
       client.destroy();
-      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      await embedded?.close();
     },
   };
 }
@@ -61,21 +56,4 @@ export async function startDynamoDb(options: LocalDynamoDbOptions = {}): Promise
 function credentialsFor(endpoint: string | undefined) {
   if (endpoint && /amazonaws\.com/.test(endpoint)) return undefined;
   return process.env.AWS_ACCESS_KEY_ID ? undefined : LOCAL_CREDENTIALS;
-}
-
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'exists'> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return 'exists';
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
-  }
-  try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-  } catch (error) {
-    // Another gateway sharing this DynamoDB may have created it a moment ago.
-    if ((error as Error).name !== 'ResourceInUseException') throw error;
-  }
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
-  return 'created';
 }

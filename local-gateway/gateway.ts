@@ -35,6 +35,7 @@ import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { browserAssets } from './pages/browser-assets.js';
 import { LiveConsole } from './pages/live-console.js';
 import { pagesRoute } from './pages/pages-route.js';
+import { TableStateReader } from './pages/table-state.js';
 import { observedStore } from './pages/topic-view.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
 import { sweepExpiredItems } from './ttl-sweeper.js';
@@ -258,6 +259,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const port = (server.address() as AddressInfo).port;
   listeningPort = port;
   const identity: GatewayIdentity = { apiId: `local${port}`, stage, domainName: `${host}:${port}` };
+  // A shared DynamoDB holds other gateways' connections too: the dashboard counts the table.
+  if (!dynamo.embedded) live.readFromTable(new TableStateReader(dynamo.documentClient, tableName, () => `http://${identity.domainName}/${stage}`));
+  // A second process opening the same data dir is told where this one serves.
+  dynamo.dataDirLock?.describe(`ws://${host}:${port}`);
   const routeKeys = new Set<string>(ROUTE_KEYS);
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

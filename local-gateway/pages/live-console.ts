@@ -7,13 +7,17 @@ import type { ConnectionPool } from '../connection-pool.js';
 import type { LocalBusEvent, LocalEventBus } from '../event-bus.js';
 import type { LogEntry } from '../request-log.js';
 import { LiveMetrics, type LiveMetricsSnapshot } from './live-metrics.js';
+import type { GatewayCount, TableStateReader } from './table-state.js';
 import { TopicView, type TopicState } from './topic-view.js';
 
-/** `GET /_topicast/api/state`, as DESIGN.md fixes it. */
-export interface GatewayState {
-  readonly connections: number;
-  readonly topics: readonly TopicState[];
-}
+/**
+ * `GET /_topicast/api/state`: `connections` and `topics` as DESIGN.md fixes them. A gateway
+ * that shares its DynamoDB counts the whole table (`scope: "table"`, with `gateways`); one
+ * with its own embedded DynamoDB counts its own sockets and writes (`scope: "gateway"`).
+ */
+export type GatewayState =
+  | { readonly connections: number; readonly topics: readonly TopicState[]; readonly scope: 'gateway' }
+  | { readonly connections: number; readonly topics: readonly TopicState[]; readonly scope: 'table'; readonly gateways: readonly GatewayCount[]; readonly truncated: boolean };
 
 export interface GatewayActivity extends LiveMetricsSnapshot {
   readonly errors: readonly LogEntry[];
@@ -32,10 +36,17 @@ export class LiveConsole {
   private readonly log: LogEntry[] = [];
   private readonly errors: LogEntry[] = [];
 
+  private tableState: TableStateReader | undefined;
+
   public constructor(
     private readonly pool: ConnectionPool,
     private readonly eventBus: LocalEventBus,
   ) {}
+
+  /** From now on the state is the shared table's. */
+  public readFromTable(reader: TableStateReader): void {
+    this.tableState = reader;
+  }
 
   public readonly onLogEntry = (entry: LogEntry): void => {
     const list = entry.level === 'route' ? this.log : this.errors;
@@ -43,8 +54,9 @@ export class LiveConsole {
     list.length = Math.min(list.length, entry.level === 'route' ? MAX_LOG : MAX_ERRORS);
   };
 
-  public state(): GatewayState {
-    return { connections: this.pool.size, topics: this.topics.list() };
+  public async state(): Promise<GatewayState> {
+    if (this.tableState) return { ...(await this.tableState.read()), scope: 'table' };
+    return { connections: this.pool.size, topics: this.topics.list(), scope: 'gateway' };
   }
 
   public activity(): GatewayActivity {

@@ -16,7 +16,7 @@ export function pagesRoute(live: LiveConsole): HttpRoute {
     '/': (response) => send(response, 200, 'text/html; charset=utf-8', DEMO_PAGE),
     [PREFIX]: (response) => send(response, 200, 'text/html; charset=utf-8', DASHBOARD_PAGE),
     [`${PREFIX}/`]: (response) => send(response, 200, 'text/html; charset=utf-8', DASHBOARD_PAGE),
-    [`${PREFIX}/api/state`]: (response) => sendJson(response, live.state()),
+    [`${PREFIX}/api/state`]: async (response) => sendJson(response, await live.state()),
     [`${PREFIX}/api/activity`]: (response) => sendJson(response, live.activity()),
     [`${PREFIX}/demo.js`]: (response) => sendScript(response, 'demo.js'),
     [`${PREFIX}/dashboard.js`]: (response) => sendScript(response, 'dashboard.js'),

@@ -74,7 +74,7 @@ describe('local pages', () => {
 
   it('two tabs chat and see each other in the presence list; the dashboard and the state API show both', async () => {
     // Prepare
-    expect(await state()).toEqual({ connections: 0, topics: [] });
+    expect(await state()).toEqual({ scope: 'gateway', connections: 0, topics: [] });
     const ann = await openDemo('ann');
     const ben = await openDemo('ben');
 
@@ -98,7 +98,7 @@ describe('local pages', () => {
     expect(await presenceOf(ben)).toEqual(['ann', 'ben']);
 
     // Assess: the state API counts both connections and the topic
-    expect(await state()).toEqual({ connections: 2, topics: [{ topic: 'room:browser', subscribers: 2, presence: 2 }] });
+    expect(await state()).toEqual({ scope: 'gateway', connections: 2, topics: [{ topic: 'room:browser', subscribers: 2, presence: 2 }] });
 
     // Assess: the dashboard shows the same, the rates, the refusal and the route log
     const dashboard = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -125,7 +125,7 @@ describe('local pages', () => {
     await ann.waitForFunction("document.querySelectorAll('#presence li').length === 1");
     expect(await presenceOf(ann)).toEqual(['ann']);
     await dashboard.waitForFunction("document.getElementById('connections').textContent === '1'");
-    expect(await state()).toEqual({ connections: 1, topics: [{ topic: 'room:browser', subscribers: 1, presence: 1 }] });
+    expect(await state()).toEqual({ scope: 'gateway', connections: 1, topics: [{ topic: 'room:browser', subscribers: 1, presence: 1 }] });
   });
 
   it('refuses other methods on the pages', async () => {

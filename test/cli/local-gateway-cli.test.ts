@@ -1,0 +1,112 @@
+/**
+ * `npm start` as a user types it: mistakes on the command line get one message, the usage
+ * line and exit status 2 (never a parseArgs stack); SIGTERM to npm ends the gateway; a
+ * second gateway on a busy data dir is refused with the owner's pid and how to share.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../../local-gateway/gateway.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'topicast-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The environment of a user's shell: none of the npm_* variables of the `npm test` running this file. */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function npmStart(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['start', ...args], { cwd: repoRoot, env: userEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm start: command-line mistakes', () => {
+  it.each([
+    [['--', '--bogus'], 'topicast: unknown option --bogus'],
+    [['--', '--port'], 'topicast: --port needs a value (--port N)'],
+    [['--', 'room.ts'], 'topicast: unexpected argument "room.ts" (options start with --; npm start -- --help lists them)'],
+    [['--channel', 'room.ts'], 'topicast: unexpected argument "room.ts": npm kept --channel for itself (npm reads the options before "--" as its own). Write: npm start -- --channel room.ts'],
+  ])('npm start %j prints the message and the usage line, and exits 2', async (args, message) => {
+    const run = await npmStart(args);
+
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n');
+    expect(lines).toContain(message);
+    expect(lines[lines.indexOf(message) + 1]).toMatch(/^usage: npm start -- \[--port N\] .*\[--channel FILE \.\.\.\]/);
+    expect(run.stderr).not.toMatch(/ERR_PARSE_ARGS|\n\s+at /);
+  });
+});
+
+describe('npm start: ending and sharing', () => {
+  it('ends the gateway when npm start gets SIGTERM', async () => {
+    // Prepare
+    const child = spawn('npm', ['start', '--', '--port', '0', '--quiet'], { cwd: repoRoot, env: userEnv() });
+    // 'exit', not 'close': a gateway left running would hold npm's stdout open forever.
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on ws:\/\/(127\.0\.0\.1:\d+)/.exec(out);
+        if (match) resolve(`http://${match[1]}/`);
+      });
+      child.once('exit', () => reject(new Error(`npm start ended before listening: ${out}`)));
+    });
+    expect((await fetch(url)).status).toBe(200);
+
+    // Act
+    child.kill('SIGTERM');
+    await exited;
+
+    // Assess: nothing listens on its port any more (within the graceful stop).
+    const deadline = Date.now() + 15_000;
+    let refused = false;
+    while (!refused && Date.now() < deadline) {
+      refused = await fetch(url).then(
+        async (response) => {
+          await response.arrayBuffer();
+          return false;
+        },
+        () => true,
+      );
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(refused, `the gateway at ${url} still answers after SIGTERM`).toBe(true);
+  });
+
+  it('refuses a second gateway on a busy data dir, naming the process that holds it and how to share one store', async () => {
+    // Prepare: a gateway in this process holds the data dir.
+    const dataDir = join(work, 'store');
+    const first = await startGateway({ port: 0, quiet: true, dataDir });
+    try {
+      // Act
+      const run = await npmStart(['--', '--port', '0', '--data-dir', dataDir]);
+
+      // Assess
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`topicast: the data dir ${dataDir} is in use by a topicast local gateway ${first.url}, pid ${process.pid}`);
+      expect(run.stderr).toContain(`npx topicast dynamodb --port 8000 --data-dir ${dataDir}`);
+      expect(run.stderr).not.toContain('Database is closed');
+    } finally {
+      await first.end();
+    }
+  });
+});

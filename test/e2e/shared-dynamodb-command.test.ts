@@ -1,0 +1,84 @@
+/**
+ * `topicast dynamodb`: one embedded DynamoDB that several gateways share with
+ * DYNAMODB_ENDPOINT. A client on each gateway chats across them, and the dashboard's state
+ * of either gateway counts every connection in the shared table, not only its own.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { openClient, closeAll, type WsClient } from '../support/ws-client.js';
+
+const bin = fileURLToPath(new URL('../../cli/topicast.mjs', import.meta.url));
+let dynamodb: ChildProcessWithoutNullStreams;
+let endpoint: string;
+let gatewayA: RunningGateway;
+let gatewayB: RunningGateway;
+const clients: WsClient[] = [];
+
+beforeAll(async () => {
+  dynamodb = spawn(process.execPath, [bin, 'dynamodb', '--port', '0'], { env: process.env });
+  endpoint = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    dynamodb.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    dynamodb.once('close', (code) => reject(new Error(`topicast dynamodb exited ${String(code)}: ${out}`)));
+  });
+  gatewayA = await startGateway({ port: 0, quiet: true, dynamoEndpoint: endpoint });
+  gatewayB = await startGateway({ port: 0, quiet: true, dynamoEndpoint: endpoint });
+});
+
+afterAll(async () => {
+  await closeAll(clients);
+  await gatewayA?.end();
+  await gatewayB?.end();
+  dynamodb?.kill('SIGTERM');
+});
+
+async function stateOf(gateway: RunningGateway): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${gateway.url.replace('ws:', 'http:')}/_topicast/api/state`)).json()) as Record<string, unknown>;
+}
+
+describe('topicast dynamodb shared by two gateways', () => {
+  it('carries a push across gateways, and each dashboard counts every connection in the table', async () => {
+    // Prepare
+    const alice = await openClient(gatewayA.url);
+    const bob = await openClient(gatewayB.url);
+    clients.push(alice, bob);
+    await alice.join('room:shared', { meta: { name: 'alice' } });
+    await bob.join('room:shared', { meta: { name: 'bob' } });
+
+    // Act
+    alice.send({ action: 'push', topic: 'room:shared', event: 'shout', payload: { body: 'hi bob' } });
+
+    // Assess
+    expect(await bob.nextEvent('shout')).toMatchObject({ payload: { body: 'hi bob' } });
+    for (const [self, other] of [
+      [gatewayA, gatewayB],
+      [gatewayB, gatewayA],
+    ] as const) {
+      expect(await stateOf(self)).toEqual({
+        scope: 'table',
+        connections: 2,
+        topics: [{ topic: 'room:shared', subscribers: 2, presence: 2 }],
+        gateways: [
+          { endpoint: self.managementEndpoint, connections: 1, self: true },
+          { endpoint: other.managementEndpoint, connections: 1, self: false },
+        ],
+        truncated: false,
+      });
+    }
+  });
+
+  it('stops on SIGTERM', async () => {
+    await closeAll(clients.splice(0));
+    await gatewayA.end();
+    await gatewayB.end();
+    const exited = new Promise<number | null>((resolve) => dynamodb.once('close', resolve));
+    dynamodb.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
