@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { BROWSER_TEST_FILES, browserTestsOff } from './test/support/browser-tests.js';
 
 export default defineConfig({
   // As tsconfig's `paths`: the examples import `topicast/channel` as an application would.
   resolve: { alias: { 'topicast/channel': fileURLToPath(new URL('./channel/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    // Only on request, and then reported as not run by the summary reporter (test/support/browser-tests.ts).
+    exclude: [...configDefaults.exclude, ...(browserTestsOff() ? BROWSER_TEST_FILES : [])],
     // Infra tests synthesize stacks and bundle every function with esbuild (~7 s for the first
     // Template.fromStack on an idle machine); e2e tests run gateways. These are ceilings for a
     // hung test, not speed targets: on a loaded 2-core machine a synth took over 60 s.

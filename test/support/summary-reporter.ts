@@ -3,9 +3,11 @@
  * so CI logs state the count in a form any tool can read. A file that cannot be imported
  * or a `beforeAll` that throws leaves its tests skipped, not failed: such a suite (and an
  * unhandled error) counts as failed too, so the line never reads "0 failed" on a red run.
+ * Browser tests left out with TOPICAST_BROWSER_TESTS=off get a line of their own.
  */
 import type { SerializedError } from 'vitest';
 import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
+import { browserTestsNotRunLine, browserTestsOff } from './browser-tests.js';
 
 export interface RunCounts {
   readonly passed: number;
@@ -42,5 +44,6 @@ export function summaryLine(counts: RunCounts): string {
 export default class SummaryReporter implements Reporter {
   public onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, _reason: TestRunEndReason): void {
     process.stdout.write(`\n${summaryLine(countRun(testModules, unhandledErrors))}\n`);
+    if (browserTestsOff()) process.stdout.write(`${browserTestsNotRunLine()}\n`);
   }
 }

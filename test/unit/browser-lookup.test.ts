@@ -28,3 +28,19 @@ describe('browser lookup for browser tests', () => {
     }
   });
 });
+
+describe('the browser the tests get', () => {
+  it('lays out a page with text fields and types into them (the npm Chromium once aborted on these)', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.setContent('<form><input id="name" placeholder="your name"><textarea id="note"></textarea><button>Send</button></form>');
+      await page.fill('#name', 'alice é 😀');
+      await page.type('#note', 'hello…');
+      expect(await page.inputValue('#name')).toBe('alice é 😀');
+      expect(await page.inputValue('#note')).toBe('hello…');
+    } finally {
+      await browser.close();
+    }
+  });
+});

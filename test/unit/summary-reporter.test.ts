@@ -15,4 +15,15 @@ describe('summary line', () => {
     const line = run.stdout.split('\n').find((text) => text.startsWith('tests: '));
     expect(line).toBe('tests: 1 passed, 3 failed, 1 skipped (2 failed outside a test: import, collection or hook)');
   });
+
+  it('says in one line which browser test files a run with TOPICAST_BROWSER_TESTS=off left out, and how to run them', () => {
+    const run = spawnSync(process.execPath, [VITEST, 'run', '--config', FIXTURES], { encoding: 'utf8', env: { ...process.env, CI: 'true', TOPICAST_BROWSER_TESTS: 'off' } });
+
+    const lines = run.stdout.split('\n');
+    const line = lines[lines.findIndex((text) => text.startsWith('tests: ')) + 1];
+    expect(line).toBe(
+      'browser tests NOT RUN (TOPICAST_BROWSER_TESTS=off): test/e2e/local-pages.test.ts, test/phoenix/phoenix-browser.test.ts, test/unit/browser-lookup.test.ts. ' +
+        'Run them with a Chromium: CHROMIUM_PATH=/path/to/chromium npx vitest run test/e2e/local-pages.test.ts test/phoenix/phoenix-browser.test.ts test/unit/browser-lookup.test.ts',
+    );
+  });
 });
