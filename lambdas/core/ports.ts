@@ -99,6 +99,20 @@ export interface SubscriptionWrite {
   readonly replaced: SubscriptionRecord | null;
 }
 
+/** What one `deleteSubscription` removed. */
+export interface SubscriptionRemoval {
+  /** The removed subscription: the topic row's presence, else the connection row's; channel state from the connection row. */
+  readonly subscription: SubscriptionRecord;
+  /**
+   * Whether this request deleted the connection row, which carries the channel state: the
+   * module's `leave` is then the caller's to run (every row is deleted once, so it runs once).
+   */
+  readonly connectionRow: boolean;
+}
+
+/** Whether a join still holds its claim: `overtaken` by a newer join, `released` by a leave, `closed` with the connection. */
+export type ClaimStatus = 'held' | 'overtaken' | 'released' | 'closed';
+
 /** Which versions of a subscription a delete may remove. */
 export type VersionBound = { readonly olderThan: number } | { readonly exactly: number };
 
@@ -109,8 +123,14 @@ export interface RemovalTarget {
 }
 
 export interface RemovalReport {
-  /** Subscriptions removed from both sides (their leaves are due). */
+  /** Subscriptions removed from both sides (their presence leaves are due). */
   readonly removed: readonly SubscriptionRecord[];
+  /**
+   * The subscriptions whose connection row this removal deleted (with their channel state):
+   * their channel modules' `leave` is this removal's to run. A join undoing itself at the
+   * same time deletes the row in one request or the other, never both.
+   */
+  readonly ended: readonly SubscriptionRecord[];
   /** Items DynamoDB would not delete within the retry bound; left for a later 410 and TTL. */
   readonly retained: number;
 }
@@ -138,19 +158,24 @@ export interface RealtimeStore {
   /** Reserves `topic` within `maxTopics`, atomically, and returns the join's version. */
   claimTopic(connectionId: string, topic: string, maxTopics: number): Promise<TopicClaim>;
   /**
-   * Gives up `topic` for a leave; returns the leave's version, or null when it was not held
-   * (or, with `rate`, when the leave would go over the limit: the leave is counted in the same write).
+   * Gives up `topic` for a leave; returns the leave's version, or null when it was not held.
+   * With `rate`, the leave is counted in the same write; a leave is never refused for it.
    */
   releaseTopic(connectionId: string, topic: string, rate?: RateCount): Promise<number | null>;
   /**
-   * Whether the join of `version` still holds `topic` (a consistent read of the connection
-   * item): `overtaken` by a later leave or rejoin, or `closed` when the connection item is gone.
+   * Gives up the claim of a join that failed, if it still holds `topic` at exactly `version`
+   * (a later join or leave owns it otherwise); true when it was released.
    */
-  checkClaim(connectionId: string, topic: string, version: number): Promise<'held' | 'overtaken' | 'closed'>;
+  releaseClaim(connectionId: string, topic: string, version: number): Promise<boolean>;
+  /**
+   * Whether the join of `version` still holds `topic` (a consistent read of the connection
+   * item): `overtaken` by a later join, `released` by a leave, or `closed` when the connection item is gone.
+   */
+  checkClaim(connectionId: string, topic: string, version: number): Promise<ClaimStatus>;
   /** Writes both sides of a subscription (topic side first) unless a newer version is there. */
   putSubscription(subscription: SubscriptionRecord, shards: number, version?: number): Promise<SubscriptionWrite>;
   /** Removes both sides of a subscription within `bound`; returns what was removed, or null. */
-  deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRecord | null>;
+  deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRemoval | null>;
   /**
    * Pages of a topic's subscribers; `presence` also reads presence keys and metas. With
    * `limit`, each shard's Query stops after that many items (a bounded read: at most
@@ -169,8 +194,9 @@ export interface RealtimeStore {
   markCappedJoin(topic: string, atMs: number, expiresAt: number): Promise<TopicOccupancy | null>;
   /**
    * Deletes connections with every item they own: the connection item first, then the topic
-   * rows (those found in the connection's partition plus the one a broadcast read), then the
-   * connection rows whose topic rows are gone. Shares write batches between connections.
+   * rows (those found in the connection's partition, those the connection item still claimed,
+   * plus the one a broadcast read), then the connection rows whose topic rows are gone.
+   * Shares write batches between connections.
    */
   removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport>;
   /** Adds `count` pushes to the connection's counter of a rate window; returns the total so far. */

@@ -61,7 +61,7 @@ export function observedStore(store: RealtimeStore, view: TopicView): RealtimeSt
     },
     async deleteSubscription(connectionId, topic, shards, bound) {
       const removed = await store.deleteSubscription(connectionId, topic, shards, bound);
-      if (removed) view.removed([removed]);
+      if (removed) view.removed([removed.subscription]);
       return removed;
     },
     async removeConnections(targets, shardsOf) {

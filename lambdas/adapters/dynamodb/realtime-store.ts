@@ -14,6 +14,7 @@ import type { PresenceMeta } from '../../core/presence.js';
 import type { WireFormat } from '../../core/protocol/messages.js';
 import type {
   ChannelState,
+  ClaimStatus,
   ConnectionRecord,
   JoinedTopic,
   ConnectionState,
@@ -25,6 +26,7 @@ import type {
   RemovalTarget,
   SubscriberProjection,
   SubscriptionRecord,
+  SubscriptionRemoval,
   SubscriptionWrite,
   TopicClaim,
   TopicOccupancy,
@@ -126,19 +128,15 @@ export class DynamoRealtimeStore implements RealtimeStore {
   }
 
   public async releaseTopic(connectionId: string, topic: string, rate?: RateCount): Promise<number | null> {
-    // With `rate`, the leave is counted in the same write, which holds only under the limit.
+    // With `rate`, the leave is counted in the same write. It is never refused for it: a
+    // refused leave would keep delivering to a client that believes it left (Phoenix's
+    // `leave()` would wait in 'leaving' while the channel still receives).
     const counting = rate
-      ? {
-          set: ', #now = if_not_exists(#now, :zero) + :one',
-          remove: ', #previous, #older',
-          condition: ' AND (attribute_not_exists(#now) OR #now < :max)',
-          names: joinCounterNames(rate.windowStart, rate.windowSeconds),
-          values: { ':zero': 0, ':max': rate.max },
-        }
-      : { set: '', remove: '', condition: '', names: {}, values: {} };
+      ? { set: ', #now = if_not_exists(#now, :zero) + :one', remove: ', #previous, #older', names: joinCounterNames(rate.windowStart, rate.windowSeconds), values: { ':zero': 0 } }
+      : { set: '', remove: '', names: {}, values: {} };
     const item = await this.updateConnection(connectionId, {
       UpdateExpression: `SET seq = seq + :one${counting.set} REMOVE topics.#topic${counting.remove}`,
-      ConditionExpression: `attribute_exists(topics.#topic)${counting.condition}`,
+      ConditionExpression: 'attribute_exists(topics.#topic)',
       ExpressionAttributeNames: { '#topic': topic, ...counting.names },
       ExpressionAttributeValues: { ':one': 1, ...counting.values },
       ReturnValues: 'UPDATED_NEW',
@@ -146,7 +144,18 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return item ? Number(item.seq) : null;
   }
 
-  public async checkClaim(connectionId: string, topic: string, version: number): Promise<'held' | 'overtaken' | 'closed'> {
+  public async releaseClaim(connectionId: string, topic: string, version: number): Promise<boolean> {
+    // No new version: this undoes the claim's own `topics.<t>` and nothing newer.
+    const item = await this.updateConnection(connectionId, {
+      UpdateExpression: 'REMOVE topics.#topic',
+      ConditionExpression: 'topics.#topic = :v',
+      ExpressionAttributeNames: { '#topic': topic },
+      ExpressionAttributeValues: { ':v': version },
+    });
+    return item !== null;
+  }
+
+  public async checkClaim(connectionId: string, topic: string, version: number): Promise<ClaimStatus> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -158,7 +167,8 @@ export class DynamoRealtimeStore implements RealtimeStore {
     );
     if (!Item) return 'closed';
     const held = toTopicVersions(Item.topics);
-    return Object.hasOwn(held, topic) && held[topic] === version ? 'held' : 'overtaken';
+    if (!Object.hasOwn(held, topic)) return 'released';
+    return held[topic] === version ? 'held' : 'overtaken';
   }
 
   public async putSubscription(subscription: SubscriptionRecord, shards: number, version = 0): Promise<SubscriptionWrite> {
@@ -212,7 +222,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return { written: connectionSide !== null, replaced };
   }
 
-  public async deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRecord | null> {
+  public async deleteSubscription(connectionId: string, topic: string, shards: number, bound: VersionBound): Promise<SubscriptionRemoval | null> {
     const condition =
       'exactly' in bound
         ? { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': bound.exactly } }
@@ -221,7 +231,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const [topicSide, connectionSide] = await Promise.all([remove(keys.topicSubscriber(topic, shardOf(connectionId, shards), connectionId)), remove(keys.connectionTopic(connectionId, topic))]);
     const old = topicSide?.Attributes ?? (connectionSide?.Attributes ? { ...connectionSide.Attributes, sk: connectionId } : undefined);
     // Channel state lives on the connection side only.
-    return old ? toSubscription(topic, { ...old, channel: connectionSide?.Attributes?.channel }) : null;
+    return old ? { subscription: toSubscription(topic, { ...old, channel: connectionSide?.Attributes?.channel }), connectionRow: connectionSide?.Attributes !== undefined } : null;
   }
 
   public async *listSubscribers(topic: string, shards: number, projection: SubscriberProjection, limit?: number): AsyncIterable<readonly SubscriptionRecord[]> {
@@ -266,27 +276,47 @@ export class DynamoRealtimeStore implements RealtimeStore {
     //    re-reads it, and undoes its own rows; the read then sees every row written before.
     const found = await mapWithConcurrency(connectionIds, REMOVAL_QUERY_CONCURRENCY, (id) => this.closeAndRead(id, shardsOf));
     const subscriptions = found.flatMap((f) => f.subscriptions);
-    // 2. A topic row a broadcast read without a connection row to lead to it (half a
-    //    subscription) is deleted by the key that was read, reading its presence for the leave.
+    // 2. A topic row without a connection row to lead to it (half a subscription: a join
+    //    that died between its two writes, or is still writing) is deleted by its key, read
+    //    from the topics the connection item still claimed or where a broadcast read it,
+    //    reading its presence for the leave.
     const known = new Set(subscriptions.map((s) => keyText(s.topicKey)));
-    const orphans = targets.flatMap(({ connectionId, topic }) => {
-      if (topic === undefined) return [];
+    const halves = [...targets.flatMap(({ connectionId, topic }) => (topic === undefined ? [] : [{ connectionId, topic }])), ...found.flatMap((f) => f.claimed)];
+    const orphans = new Map<string, { topic: string; key: Item }>();
+    for (const { connectionId, topic } of halves) {
       const key = keys.topicSubscriber(topic, shardOf(connectionId, shardsOf(topic)), connectionId);
-      return known.has(keyText(key)) ? [] : [{ topic, key }];
-    });
-    const orphanResults = await Promise.all(orphans.map(({ topic, key }) => this.deleteOrphan(topic, key)));
+      if (!known.has(keyText(key))) orphans.set(keyText(key), { topic, key });
+    }
+    const orphanResults = await Promise.all([...orphans.values()].map(({ topic, key }) => this.deleteOrphan(topic, key)));
     // 3. Topic rows in shared 25-item batches; then the connection's own rows, except the
     //    connection rows whose topic row DynamoDB would not delete: they lead a later cleanup to it.
     const topicLeft = new Set((await batchDelete(this.client, this.tableName, subscriptions.map((s) => s.topicKey))).map(keyText));
     const kept = subscriptions.filter((s) => topicLeft.has(keyText(s.topicKey)));
     const keptKeys = new Set(kept.map((s) => keyText(s.connectionKey)));
-    const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)));
-    const ownLeft = await batchDelete(this.client, this.tableName, ownKeys);
-    const removed = subscriptions.filter((s) => !topicLeft.has(keyText(s.topicKey))).map((s) => s.record);
+    const ending = subscriptions.filter((s) => !topicLeft.has(keyText(s.topicKey)));
+    const endingKeys = new Set(ending.map((s) => keyText(s.connectionKey)));
+    const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)) && !endingKeys.has(keyText(key)));
+    // Connection rows one by one, returning the old item: a join undoing itself may delete
+    // the same row at the same time, and whichever request returns it runs the module's leave.
+    const [ownLeft, endings] = await Promise.all([
+      batchDelete(this.client, this.tableName, ownKeys),
+      mapWithConcurrency(ending, REMOVAL_QUERY_CONCURRENCY, (s) => this.deleteReturning(s.connectionKey)),
+    ]);
     return {
-      removed: [...removed, ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
-      retained: topicLeft.size + kept.length + ownLeft.length + orphanResults.filter((result) => result === 'failed').length,
+      removed: [...ending.map((s) => s.record), ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
+      ended: ending.filter((_, index) => endings[index] === 'deleted').map((s) => s.record),
+      retained: topicLeft.size + kept.length + ownLeft.length + endings.filter((result) => result === 'failed').length + orphanResults.filter((result) => result === 'failed').length,
     };
+  }
+
+  private async deleteReturning(key: Item): Promise<'deleted' | 'absent' | 'failed'> {
+    try {
+      const { Attributes } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ReturnValues: 'ALL_OLD' }));
+      return Attributes ? 'deleted' : 'absent';
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      return 'failed';
+    }
   }
 
   private async deleteOrphan(topic: string, key: Item): Promise<SubscriptionRecord | null | 'failed'> {
@@ -303,7 +333,10 @@ export class DynamoRealtimeStore implements RealtimeStore {
    * Closes one connection and reads what it owns: the connection item is deleted first (its
    * old value names the user lookup item), then the partition is read consistently.
    */
-  private async closeAndRead(connectionId: string, shardsOf: (topic: string) => number): Promise<{ ownKeys: Item[]; subscriptions: FoundSubscription[] }> {
+  private async closeAndRead(
+    connectionId: string,
+    shardsOf: (topic: string) => number,
+  ): Promise<{ ownKeys: Item[]; subscriptions: FoundSubscription[]; claimed: { connectionId: string; topic: string }[] }> {
     const { Attributes: closed } = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }));
     // The user -> connections lookup item goes with the connection on every removal path.
     const userKey = closed ? userConnectionKeyOf(closed.identity, connectionId) : null;
@@ -320,7 +353,8 @@ export class DynamoRealtimeStore implements RealtimeStore {
         record: toSubscription(topic, { ...item, sk: connectionId }),
       });
     }
-    return { ownKeys, subscriptions };
+    const claimed = Object.keys(toTopicVersions(closed?.topics)).map((topic) => ({ connectionId, topic }));
+    return { ownKeys, subscriptions, claimed };
   }
 
   /** An UpdateItem on the connection item; null when its condition does not hold. */

@@ -50,6 +50,8 @@ export const REASONS = {
   tooManyTopics: 'too_many_topics',
   rateLimited: 'rate_limited',
   internalError: 'internal_error',
+  /** A leave of the topic ran at the same time and ended the join before it was done: not joined. */
+  joinInterrupted: 'join_interrupted',
 } as const;
 
 /** Reasons only server-side publish (HTTP and SDK) gives, beside the ones above; never sent on a socket. */

@@ -154,12 +154,26 @@ export class Broadcaster {
       (t) => shardCountFor(t, config),
     );
     if (report.retained > 0) logger.warn('reaping left items behind', { topic: topic ?? null, retained: report.retained });
-    await this.announceLeaves(report.removed, 'gone', depth + 1, excludeConnectionId);
+    await this.announceLeaves(report, 'gone', depth + 1, excludeConnectionId);
   }
 
-  /** Runs channel `leave` callbacks (they never throw) and announces the presence leaves. */
-  public async announceLeaves(subscriptions: readonly SubscriptionRecord[], reason: LeaveReason, depth = 0, excludeConnectionId: string | null = null): Promise<void> {
-    await Promise.all([this.deps.onLeave?.(subscriptions, reason), this.announcePresenceLeaves(subscriptions, depth, excludeConnectionId)]);
+  /**
+   * Announces the presence leaves of `removed` and runs the channel modules' `leave` for
+   * `ended`: the subscriptions whose connection row (with their channel state) the caller
+   * deleted itself, so each ended join gets one `leave` whoever races to remove it.
+   */
+  public async announceLeaves(
+    { removed, ended }: { readonly removed: readonly SubscriptionRecord[]; readonly ended: readonly SubscriptionRecord[] },
+    reason: LeaveReason,
+    depth = 0,
+    excludeConnectionId: string | null = null,
+  ): Promise<void> {
+    await Promise.all([this.runLeaveHooks(ended, reason), this.announcePresenceLeaves(removed, depth, excludeConnectionId)]);
+  }
+
+  /** Runs the channel modules' `leave` for subscriptions that ended (callbacks never throw). */
+  public async runLeaveHooks(ended: readonly SubscriptionRecord[], reason: LeaveReason): Promise<void> {
+    if (ended.length > 0) await this.deps.onLeave?.(ended, reason);
   }
 
   /**

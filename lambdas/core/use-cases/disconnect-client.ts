@@ -15,8 +15,8 @@ export interface DisconnectClientDependencies {
  * docs/infrastructure.md, "Write protocol"), then announces its leaves.
  */
 export async function disconnectClient(deps: DisconnectClientDependencies, connectionId: string): Promise<number> {
-  const { removed, retained } = await deps.store.removeConnections([{ connectionId }], (topic) => shardCountFor(topic, deps.config));
-  if (retained > 0) deps.logger.warn('disconnect left items behind', { connectionId, retained });
-  await deps.broadcaster.announceLeaves(removed, 'disconnect');
-  return removed.length;
+  const report = await deps.store.removeConnections([{ connectionId }], (topic) => shardCountFor(topic, deps.config));
+  if (report.retained > 0) deps.logger.warn('disconnect left items behind', { connectionId, retained: report.retained });
+  await deps.broadcaster.announceLeaves(report, 'disconnect');
+  return report.removed.length;
 }

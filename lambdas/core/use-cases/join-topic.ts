@@ -1,5 +1,5 @@
 import { authorizeJoin } from '../authorization.js';
-import type { ChannelRuntime } from '../channels/channel-runtime.js';
+import type { ChannelJoin, ChannelRuntime } from '../channels/channel-runtime.js';
 import type { JsonObject } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
@@ -12,7 +12,7 @@ import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import { readSince } from '../history.js';
-import type { Clock, IdGenerator, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ClaimStatus, Clock, IdGenerator, Logger, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 import { emptyPresenceState, occupancyMessage } from './presence-publisher.js';
@@ -30,6 +30,7 @@ export interface JoinTopicDependencies {
   readonly channels: ChannelRuntime;
   readonly history: TopicHistory;
   readonly sender: MessageSender;
+  readonly logger: Logger;
 }
 
 /**
@@ -39,8 +40,14 @@ export interface JoinTopicDependencies {
  * The writes follow the table's write protocol (docs/infrastructure.md, "Write protocol"):
  * claim the topic on the connection item (a version; the topic limit holds there), write
  * both sides only over older versions, announce, then re-read the claim. A join that lost
- * it meanwhile (a `$disconnect`, a later leave or rejoin of this connection) removes its own
+ * it meanwhile (a `$disconnect`, a leave, a newer join of this connection) removes its own
  * rows and announces its own leave, after its join: no member keeps a join without a leave.
+ * It answers ok only when the connection ends subscribed: a join ended by a leave answers
+ * `join_interrupted` (a Phoenix client then rejoins by itself).
+ *
+ * A channel module's `join` runs before the claim (a refused join leaves nothing to undo);
+ * every join it admitted that ends without the topic gets exactly one `leave`, unless a
+ * newer join of this connection holds the topic (that one's `leave` is still to come).
  */
 export async function joinTopic(deps: JoinTopicDependencies, requester: Requester, command: JoinCommand): Promise<OutboundMessage[]> {
   const { store, config, broadcaster } = deps;
@@ -60,15 +67,10 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   // The count just read refuses the obvious case without a write; the claim is the real check.
   if (!Object.hasOwn(usage.topics, topic) && Object.keys(usage.topics).length >= maxTopics) throw tooManyTopics(maxTopics);
 
-  // The topic's channel module decides last, after the built-in rules and limits, and
-  // before the claim: a refused join leaves nothing to undo.
+  // The topic's channel module decides last, after the built-in rules and limits.
   const admitted = await deps.channels.join({ connectionId, topic, params: command.payload as JsonObject, user: identity });
   if (admitted.status === 'failed') throw new ProtocolError(REASONS.internalError, 'the channel could not handle this join; try again');
   if (admitted.status === 'error') return [channelErrorReply(command, admitted.response)];
-
-  const claim = await store.claimTopic(connectionId, topic, maxTopics);
-  if (claim.status === 'limit') throw tooManyTopics(maxTopics);
-  if (claim.status === 'closed') throw new ProtocolError(REASONS.unauthorized, 'this connection is closing; reconnect');
 
   const presenceOn = presenceEnabledFor(topic, config);
   const shards = shardCountFor(topic, config);
@@ -83,16 +85,58 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     expiresAt: connection.expiresAt,
     channel: admitted.state,
   };
-  const write = await store.putSubscription(subscription, shards, claim.version);
 
-  let announced = false;
+  const claim = await store.claimTopic(connectionId, topic, maxTopics);
+  if (claim.status !== 'claimed') {
+    // The module admitted this join (members may have seen its broadcasts): it gets its leave.
+    await broadcaster.runLeaveHooks([subscription], claim.status === 'closed' ? 'disconnect' : 'leave');
+    throw claim.status === 'limit' ? tooManyTopics(maxTopics) : closing();
+  }
+  const attempt: JoinAttempt = { subscription, version: claim.version, shards, written: false, announced: false };
+  try {
+    return await subscribe(deps, requester, command, attempt, admitted, since);
+  } catch (error) {
+    // Whatever failed after the claim, the claim and any row written go again: a failed join
+    // must not count toward the topic limit, nor leave half a subscription.
+    await undoFailedJoin(deps, attempt);
+    throw error;
+  }
+}
+
+/** A join past its claim: what it has done so far, for its undo. */
+interface JoinAttempt {
+  readonly subscription: SubscriptionRecord;
+  readonly version: number;
+  readonly shards: number;
+  /** Both rows were written by this join. */
+  written: boolean;
+  /** Members may have heard this join's presence. */
+  announced: boolean;
+  /** Undone already (its check found it had lost): a later failure has nothing more to undo. */
+  undone?: boolean;
+}
+
+async function subscribe(
+  deps: JoinTopicDependencies,
+  requester: Requester,
+  command: JoinCommand,
+  attempt: JoinAttempt,
+  admitted: Extract<ChannelJoin, { status: 'ok' }>,
+  since: number | null,
+): Promise<OutboundMessage[]> {
+  const { store, broadcaster } = deps;
+  const { subscription, shards, version } = attempt;
+  const { connectionId, topic } = subscription;
+  const write = await store.putSubscription(subscription, shards, version);
+  attempt.written = write.written;
+
   let presence: { state: OutboundMessage[]; gone: readonly string[] } | null = null;
   let failure: unknown = null;
   // A join that lost may still have replaced an earlier one's topic row: announce that leave
   // (presence only: a rejoin replaces a join without its module's leave, as below).
   if (!write.written && write.replaced) await broadcaster.announcePresenceLeaves([write.replaced]);
   if (write.written && subscription.presenceKey !== null && subscription.meta !== null) {
-    announced = true;
+    attempt.announced = true;
     try {
       presence = await announceJoin(deps, requester, command, subscription, write.replaced, shards);
     } catch (error) {
@@ -101,16 +145,16 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     }
   }
 
-  const claimNow = await store.checkClaim(connectionId, topic, claim.version);
+  const claimNow = await store.checkClaim(connectionId, topic, version);
   if (claimNow !== 'held') {
-    // Remove what is still ours. Whoever removed the rows otherwise ran the module's leave;
-    // the presence leave is ours to send too, after our join, or a member keeps a ghost.
-    const removed = await store.deleteSubscription(connectionId, topic, shards, { exactly: claim.version });
-    if (removed) await broadcaster.announceLeaves([subscription], claimNow === 'closed' ? 'disconnect' : 'leave');
-    else if (announced) await broadcaster.announcePresenceLeaves([subscription]);
+    attempt.undone = true;
+    await undoJoin(deps, attempt, claimNow);
   }
   if (failure !== null) throw failure;
   if (presence) await broadcaster.reapAfterDelivery(presence.gone, 0, connectionId, topic);
+  // Ok only when the connection ends subscribed: by this join, or by a newer one of its own.
+  if (claimNow === 'released') throw new ProtocolError(REASONS.joinInterrupted, `a leave of ${topic} ended this join before it was done; join again to stay`);
+  if (claimNow === 'closed') throw closing();
 
   // After subscribing, and only while this join still holds: a message the replay does not
   // cover is delivered live. The replay summary wins over a channel module's keys of the same name.
@@ -118,6 +162,39 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   const reply = okReply(command, replay ? { ...admitted.response, ...replay } : admitted.response);
   if (claimNow !== 'held') return [reply];
   return presence ? [reply, ...presence.state, ...admitted.pushes] : [reply, ...admitted.pushes];
+}
+
+/**
+ * Removes what is still this join's (rows at exactly its version) and announces it. The
+ * presence leave is ours to send, after our join, or a member keeps a ghost. The module's
+ * `leave` goes with the connection row: whoever deletes it runs it; a join that never wrote
+ * its row runs it itself, unless a newer join of this connection holds the topic.
+ */
+async function undoJoin(deps: JoinTopicDependencies, attempt: JoinAttempt, claim: Exclude<ClaimStatus, 'held'>): Promise<void> {
+  const { subscription, shards, version } = attempt;
+  const removal = await deps.store.deleteSubscription(subscription.connectionId, subscription.topic, shards, { exactly: version });
+  const leaveOwed = claim !== 'overtaken' && (removal?.connectionRow === true || !attempt.written);
+  const reason = claim === 'closed' ? 'disconnect' : 'leave';
+  await Promise.all([
+    leaveOwed ? deps.broadcaster.runLeaveHooks([subscription], reason) : undefined,
+    removal !== null || attempt.announced ? deps.broadcaster.announcePresenceLeaves([subscription]) : undefined,
+  ]);
+}
+
+/** Undoes a join that threw after its claim: releases the claim if still its own, then its rows. Never throws. */
+async function undoFailedJoin(deps: JoinTopicDependencies, attempt: JoinAttempt): Promise<void> {
+  if (attempt.undone === true) return;
+  const { connectionId, topic } = attempt.subscription;
+  try {
+    const released = await deps.store.releaseClaim(connectionId, topic, attempt.version);
+    await undoJoin(deps, attempt, released ? 'released' : await deps.store.checkClaim(connectionId, topic, attempt.version).then((status) => (status === 'held' ? 'released' : status)));
+  } catch (error) {
+    deps.logger.error('a failed join could not be undone', { topic, connectionId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+}
+
+function closing(): ProtocolError {
+  return new ProtocolError(REASONS.unauthorized, 'this connection is closing; reconnect');
 }
 
 /** Tells the other members about the join (and the join it replaced); builds the joiner's state. */

@@ -5,7 +5,7 @@ import { okReply, type LeaveCommand, type OutboundMessage } from '../protocol/me
 import type { Clock, RealtimeStore } from '../ports.js';
 import { shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
-import { countJoinOrLeave, joinRateOf } from './rate-window.js';
+import { countLeave, joinRateOf } from './rate-window.js';
 import type { Requester } from './requester.js';
 
 export interface LeaveTopicDependencies {
@@ -25,19 +25,20 @@ export async function leaveTopic(deps: LeaveTopicDependencies, requester: Reques
   const { store, config } = deps;
   const { connectionId } = requester;
   const notJoined = () => new ProtocolError(REASONS.notJoined, `not joined to ${command.topic}`);
-  // One write in the common case: count the leave and release the topic together. When
-  // that is refused, count it alone to learn why (not joined, over the limit, gone).
+  // One write in the common case: count the leave and release the topic together. A leave
+  // is counted but never refused by the join/leave rate limit. When the topic was not held,
+  // count it alone to learn why (not joined, gone); a join may have claimed it meanwhile.
   let version = await store.releaseTopic(connectionId, command.topic, joinRateOf(config, deps.clock));
   if (version === null) {
-    const usage = await countJoinOrLeave(deps, connectionId);
+    const usage = await countLeave(deps, connectionId);
     if (!Object.hasOwn(usage.topics, command.topic)) throw notJoined();
     version = await store.releaseTopic(connectionId, command.topic);
     if (version === null) throw notJoined();
   }
   // Nothing removed means the join it ends is still writing: that join finds its claim
   // released, removes its rows and announces its own leave.
-  const removed = await store.deleteSubscription(connectionId, command.topic, shardCountFor(command.topic, config), { olderThan: version });
-  if (removed) await deps.broadcaster.announceLeaves([removed], 'leave');
+  const removal = await store.deleteSubscription(connectionId, command.topic, shardCountFor(command.topic, config), { olderThan: version });
+  if (removal) await deps.broadcaster.announceLeaves({ removed: [removal.subscription], ended: removal.connectionRow ? [removal.subscription] : [] }, 'leave');
   const messages: OutboundMessage[] = [okReply(command)];
   if (command.format === 'phoenix') {
     messages.push({ topic: command.topic, event: CHANNEL_EVENTS.close, payload: {}, ref: command.joinRef, joinRef: command.joinRef });

@@ -15,14 +15,27 @@ export function joinRateOf(config: TopicastConfig, clock: Clock): RateCount {
   return { windowStart: windowStartOf(clock.nowMs(), windowSeconds), windowSeconds, max: config.limits.maxJoinsPerWindow };
 }
 
+type RateWindowDependencies = { readonly store: RealtimeStore; readonly config: TopicastConfig; readonly clock: Clock };
+
+/**
+ * Counts a leave on the connection item and returns what it holds; refuses only a
+ * connection that is gone (or closing). Leaves count toward the window's joins, but are
+ * never refused: a client that left must stop receiving.
+ */
+export async function countLeave(deps: RateWindowDependencies, connectionId: string): Promise<ConnectionUsage> {
+  const rate = joinRateOf(deps.config, deps.clock);
+  const usage = await deps.store.countJoinOrLeave(connectionId, rate.windowStart, rate.windowSeconds);
+  if (!usage) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
+  return usage;
+}
+
 /**
  * Counts a join or leave on the connection item and returns what it holds. Refuses a
  * connection that is gone (or closing) and one over `limits.maxJoinsPerWindow`.
  */
-export async function countJoinOrLeave(deps: { readonly store: RealtimeStore; readonly config: TopicastConfig; readonly clock: Clock }, connectionId: string): Promise<ConnectionUsage> {
+export async function countJoinOrLeave(deps: RateWindowDependencies, connectionId: string): Promise<ConnectionUsage> {
   const rate = joinRateOf(deps.config, deps.clock);
-  const usage = await deps.store.countJoinOrLeave(connectionId, rate.windowStart, rate.windowSeconds);
-  if (!usage) throw new ProtocolError(REASONS.unauthorized, 'this connection is not registered; reconnect');
+  const usage = await countLeave(deps, connectionId);
   if (usage.joinsInWindow > rate.max) {
     throw new ProtocolError(REASONS.rateLimited, `at most ${rate.max} joins and leaves per ${rate.windowSeconds} s`);
   }
