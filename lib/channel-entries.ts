@@ -13,12 +13,15 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type RouteKey } from './realtime-api-defaults.js';
 
-export type ChannelFunctionName = RouteKey | 'fanout-worker' | 'presence';
+export type ChannelFunctionName = RouteKey | 'fanout-worker' | 'presence' | 'publish';
 
-/** Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, reaping in fan-out and presence). */
-export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'presence'];
+/**
+ * Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, and
+ * reaping gone connections in fan-out, presence and the HTTP publish function).
+ */
+export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'presence', 'publish'];
 
-/** Whether a function runs channel callbacks (the HTTP publish function does not). */
+/** Whether a function runs channel callbacks ($connect and ping do not). */
 export function runsChannelCode(name: FunctionName): name is ChannelFunctionName {
   return (CHANNEL_FUNCTIONS as readonly string[]).includes(name);
 }

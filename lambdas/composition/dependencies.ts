@@ -65,9 +65,27 @@ export function assembleMessaging({ channelModules, kv, dispatcher, historyStore
     clock: parts.clock,
     topicPatterns,
   });
-  const channels = new ChannelRuntime({
-    registry: new ChannelRegistry(channelModules ?? []),
-    kv,
+  const channels = channelRuntimeFor({ channelModules: channelModules ?? [], kv, config: parts.config, logger: parts.logger, broadcaster, history });
+  return { ...parts, broadcaster, channels, topicPatterns, history, pushLimiter: new PushRateLimiter(parts.store, parts.config.limits) };
+}
+
+/**
+ * The channel modules' runtime. Every function that can end a subscription builds one (the
+ * routes, the workers and presence readers that reap, and the server-side publish), so the
+ * modules' `leave` runs on every removal path.
+ */
+export function channelRuntimeFor(parts: {
+  readonly channelModules: readonly InstalledChannel[];
+  readonly kv: ChannelKv;
+  readonly config: TopicastConfig;
+  readonly logger: Logger;
+  readonly broadcaster: Broadcaster;
+  readonly history: TopicHistory;
+}): ChannelRuntime {
+  const { broadcaster, history } = parts;
+  return new ChannelRuntime({
+    registry: new ChannelRegistry(parts.channelModules),
+    kv: parts.kv,
     logger: parts.logger,
     // A push's built-in broadcast and every module broadcast take the one publish() path.
     broadcast: async (topic, { event, payload }, exclude, deadlineMs) => {
@@ -76,7 +94,6 @@ export function assembleMessaging({ channelModules, kv, dispatcher, historyStore
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,
   });
-  return { ...parts, broadcaster, channels, topicPatterns, history, pushLimiter: new PushRateLimiter(parts.store, parts.config.limits) };
 }
 
 /** Builds once, on first use; in Lambda, at module load so the work lands in the init phase. */

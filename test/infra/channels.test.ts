@@ -35,7 +35,13 @@ beforeAll(() => {
 });
 
 const fn = (name: FunctionName) =>
-  name === 'fanout-worker' ? stack.realtime.fanoutWorker : name === 'presence' ? (stack.realtime.presenceFunctions[0] as NodejsFunction) : stack.realtime.functions[name];
+  name === 'fanout-worker'
+    ? stack.realtime.fanoutWorker
+    : name === 'presence'
+      ? (stack.realtime.presenceFunctions[0] as NodejsFunction)
+      : name === 'publish'
+        ? stack.realtime.publishFunction
+        : stack.realtime.functions[name];
 const bundleOf = (name: FunctionName) => {
   const resources = template.toJSON().Resources as Resources;
   const key = resources[logicalIdOf(fn(name))]!.Properties.Code.S3Key as string;

@@ -85,9 +85,25 @@ describe('channel key-value store', () => {
     expect((await kv.list<number>('list:race')).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it('takes keys up to the partition key limit counted in UTF-8 bytes, not characters', async () => {
+    // Prepare: 681 three-byte characters are 2043 bytes; 682 are 2046, over what `kv#` leaves of 2048
+    const fits = '€'.repeat(681);
+    const tooLong = '€'.repeat(682);
+
+    // Act
+    await kv.set(fits, 'ok');
+
+    // Assess: the longest key DynamoDB takes works, one character more is refused before any request
+    expect(await kv.get(fits)).toBe('ok');
+    expect(await kv.get('a'.repeat(2045))).toBeUndefined();
+    await expect(kv.set(tooLong, 1)).rejects.toThrow(RangeError);
+    await expect(kv.get('€'.repeat(1024))).rejects.toThrow('2045 bytes in UTF-8');
+    await expect(kv.set('half \ud800', 1)).rejects.toThrow('well-formed');
+  });
+
   it('refuses keys, TTLs and keeps out of range, and values that are not JSON', async () => {
     // Act & Assess
-    await expect(kv.set('', 1)).rejects.toThrow('a kv key must be a string of 1 to 1024 characters');
+    await expect(kv.set('', 1)).rejects.toThrow('a kv key must be a well-formed string of 1 to 2045 bytes in UTF-8');
     await expect(kv.set('k', 1, { ttlSeconds: 0 })).rejects.toThrow('ttlSeconds must be an integer from 1 to 31536000');
     await expect(kv.append('k', 1, { keep: 0 })).rejects.toThrow('keep must be an integer from 1 to 1000');
     await expect(kv.set('k', undefined as never)).rejects.toThrow('a kv value must be JSON');

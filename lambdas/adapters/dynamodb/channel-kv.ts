@@ -15,11 +15,12 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChannelKv, JsonValue } from '../../core/channels/definition.js';
 import type { Clock } from '../../core/ports.js';
-import { keys } from './table-schema.js';
+import { utf8ByteLength } from '../../core/protocol/safe-json.js';
+import { CHANNEL_KV_PREFIX, keys } from './table-schema.js';
 
 export const KV_LIMITS = {
-  /** Keys become part of a partition key (at most 2048 bytes). */
-  maxKeyLength: 1024,
+  /** Keys become a partition key, `kv#<key>`: DynamoDB takes at most 2048 bytes of UTF-8 there. */
+  maxKeyBytes: 2048 - CHANNEL_KV_PREFIX.length,
   defaultTtlSeconds: 24 * 60 * 60,
   maxTtlSeconds: 365 * 24 * 60 * 60,
   maxKeep: 1000,
@@ -110,9 +111,16 @@ export class DynamoChannelKv implements ChannelKv {
   }
 }
 
+// With the `u` flag a surrogate pair is one code point: only a lone half matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Counted in UTF-8 bytes, as DynamoDB counts key sizes: a key of 1024 characters is 3072
+ * bytes when each is `€`. A lone surrogate has no UTF-8 form at all.
+ */
 function checkedKey(key: string): string {
-  if (typeof key !== 'string' || key.length < 1 || key.length > KV_LIMITS.maxKeyLength) {
-    throw new RangeError(`a kv key must be a string of 1 to ${KV_LIMITS.maxKeyLength} characters`);
+  if (typeof key !== 'string' || key.length < 1 || LONE_SURROGATE.test(key) || utf8ByteLength(key) > KV_LIMITS.maxKeyBytes) {
+    throw new RangeError(`a kv key must be a well-formed string of 1 to ${KV_LIMITS.maxKeyBytes} bytes in UTF-8`);
   }
   return key;
 }

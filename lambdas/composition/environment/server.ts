@@ -7,18 +7,23 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DynamoUserConnections } from '../../adapters/dynamodb/user-connections.js';
 import { cachedCredentials, type SigningCredentials } from '../../adapters/management-api/credentials.js';
 import { SdkConnectionCloser } from '../../adapters/management-api/sdk-connection-closer.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
+import type { ChannelDefinition } from '../../core/channels/definition.js';
+import { installChannel } from '../../core/channels/registry.js';
 import { resolveConfig, type TopicastConfigInput } from '../../core/config.js';
 import type { Logger } from '../../core/ports.js';
 import { Broadcaster } from '../../core/use-cases/broadcaster.js';
 import { ServerOperations } from '../../core/use-cases/server-operations.js';
 import { noMetrics, type Metrics } from '../../core/metrics.js';
 import { TopicHistory } from '../../core/use-cases/topic-history.js';
+import { channelRuntimeFor } from '../dependencies.js';
+import { installedChannels } from '../installed-channels.js';
 import { lambdaObservability } from '../observability.js';
 import { systemClock } from '../system.js';
 import { signingCredentials, workerDispatcher } from './messaging-parts.js';
@@ -50,6 +55,13 @@ export interface ServerSettings {
   readonly logger?: Logger | undefined;
   /** What the broadcasts count (docs/operations.md). @default not counted */
   readonly metrics?: Metrics | undefined;
+  /**
+   * The deployment's channel modules (the files of the construct's `channels`), so that a
+   * connection this process finds gone (410) gets its module's `leave` with reason `'gone'`,
+   * as when a route function reaps it. A `leave` that uses `socket.kv` needs the `kv#` grant.
+   * @default the modules bundled into this function (the publish function's), else none
+   */
+  readonly channels?: readonly ChannelDefinition[] | undefined;
 }
 
 /** Settings from the environment; throws a message naming what is missing. */
@@ -93,19 +105,25 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
   const dispatcher = settings.fanoutFunction
     ? workerDispatcher(settings.fanoutFunction, region ?? env.AWS_REGION ?? 'us-east-1', signWith, config.fanout.postTimeoutMs, env)
     : undefined;
-  const broadcaster = new Broadcaster({
+  const logger = settings.logger ?? lambdaObservability().logger;
+  const channelModules = settings.channels ? settings.channels.map((definition, index) => installChannel(definition, `channels[${index}]`)) : installedChannels();
+  const broadcaster: Broadcaster = new Broadcaster({
     store,
     sender,
     config,
-    logger: settings.logger ?? lambdaObservability().logger,
+    logger,
     metrics: settings.metrics ?? noMetrics,
     clock: systemClock,
     dispatcher,
+    // Reaping here ends subscriptions as in any route: their modules' `leave` runs ('gone').
+    onLeave: channelModules.length > 0 ? (subscriptions, reason) => channels.leave(subscriptions, reason) : undefined,
   });
   const closer = new SdkConnectionCloser(
     (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),
     config.fanout.postTimeoutMs,
   );
   const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config, systemClock);
+  const kv = new DynamoChannelKv(documentClient, settings.tableName, systemClock);
+  const channels = channelRuntimeFor({ channelModules, kv, config, logger, broadcaster, history });
   return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName), history });
 }
