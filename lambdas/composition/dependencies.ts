@@ -61,6 +61,7 @@ export function assembleMessaging({ channelModules, kv, dispatcher, historyStore
     logger: parts.logger,
     dispatcher,
     onLeave: (subscriptions, reason) => channels.leave(subscriptions, reason),
+    hasLeave: (topic) => channels.hasLeave(topic),
     metrics: parts.metrics,
     clock: parts.clock,
     topicPatterns,

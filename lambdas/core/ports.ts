@@ -196,9 +196,11 @@ export interface RealtimeStore {
    * Deletes connections with every item they own: the connection item first, then the topic
    * rows (those found in the connection's partition, those the connection item still claimed,
    * plus the one a broadcast read), then the connection rows whose topic rows are gone.
-   * Shares write batches between connections.
+   * Shares write batches between connections. The connection rows of topics `oneByOne`
+   * names (those with a channel module's `leave`) go one DeleteItem each, so that exactly
+   * one remover runs their `leave` (RemovalReport.ended); the rest go in batches.
    */
-  removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport>;
+  removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne?: (topic: string) => boolean): Promise<RemovalReport>;
   /** Adds `count` pushes to the connection's counter of a rate window; returns the total so far. */
   countPushes(connectionId: string, windowStart: number, count: number, expiresAt: number): Promise<number>;
 }

@@ -64,8 +64,8 @@ export function observedStore(store: RealtimeStore, view: TopicView): RealtimeSt
       if (removed) view.removed([removed.subscription]);
       return removed;
     },
-    async removeConnections(targets, shardsOf) {
-      const report = await store.removeConnections(targets, shardsOf);
+    async removeConnections(targets, shardsOf, oneByOne) {
+      const report = await store.removeConnections(targets, shardsOf, oneByOne);
       view.removed(report.removed);
       return report;
     },

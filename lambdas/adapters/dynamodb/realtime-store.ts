@@ -269,7 +269,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return markCappedJoin(this.client, this.tableName, topic, atMs, expiresAt);
   }
 
-  public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number): Promise<RemovalReport> {
+  public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne: (topic: string) => boolean = () => false): Promise<RemovalReport> {
     const connectionIds = [...new Set(targets.map((target) => target.connectionId))];
     // 1. Close, then read, per connection (a bounded number in flight): with the connection
     //    item gone no join can claim, and a join already past its claim finds it gone when it
@@ -294,18 +294,21 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const kept = subscriptions.filter((s) => topicLeft.has(keyText(s.topicKey)));
     const keptKeys = new Set(kept.map((s) => keyText(s.connectionKey)));
     const ending = subscriptions.filter((s) => !topicLeft.has(keyText(s.topicKey)));
-    const endingKeys = new Set(ending.map((s) => keyText(s.connectionKey)));
-    const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)) && !endingKeys.has(keyText(key)));
-    // Connection rows one by one, returning the old item: a join undoing itself may delete
-    // the same row at the same time, and whichever request returns it runs the module's leave.
-    const [ownLeft, endings] = await Promise.all([
+    const single = ending.filter((s) => oneByOne(s.record.topic));
+    const singleKeys = new Set(single.map((s) => keyText(s.connectionKey)));
+    const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)) && !singleKeys.has(keyText(key)));
+    // Connection rows with a module `leave` one by one, returning the old item: a join undoing
+    // itself may delete the same row at the same time, and whichever request returns it runs the leave.
+    const [ownLeft, singles] = await Promise.all([
       batchDelete(this.client, this.tableName, ownKeys),
-      mapWithConcurrency(ending, REMOVAL_QUERY_CONCURRENCY, (s) => this.deleteReturning(s.connectionKey)),
+      mapWithConcurrency(single, REMOVAL_QUERY_CONCURRENCY, (s) => this.deleteReturning(s.connectionKey)),
     ]);
+    const batchedLeft = new Set(ownLeft.map(keyText));
+    const ended = ending.filter((s) => (singleKeys.has(keyText(s.connectionKey)) ? singles[single.indexOf(s)] === 'deleted' : !batchedLeft.has(keyText(s.connectionKey))));
     return {
       removed: [...ending.map((s) => s.record), ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
-      ended: ending.filter((_, index) => endings[index] === 'deleted').map((s) => s.record),
-      retained: topicLeft.size + kept.length + ownLeft.length + endings.filter((result) => result === 'failed').length + orphanResults.filter((result) => result === 'failed').length,
+      ended: ended.map((s) => s.record),
+      retained: topicLeft.size + kept.length + ownLeft.length + singles.filter((result) => result === 'failed').length + orphanResults.filter((result) => result === 'failed').length,
     };
   }
 

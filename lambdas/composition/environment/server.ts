@@ -117,6 +117,7 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
     dispatcher,
     // Reaping here ends subscriptions as in any route: their modules' `leave` runs ('gone').
     onLeave: channelModules.length > 0 ? (subscriptions, reason) => channels.leave(subscriptions, reason) : undefined,
+    hasLeave: (topic) => channels.hasLeave(topic),
   });
   const closer = new SdkConnectionCloser(
     (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),

@@ -57,6 +57,11 @@ export class ChannelRuntime {
     this.runner = { logger: deps.logger, timeoutMs: deps.timeoutMs };
   }
 
+  /** Whether the topic's module has a `leave` callback. */
+  public hasLeave(topic: string): boolean {
+    return typeof this.deps.registry.resolve(topic)?.definition.leave === 'function';
+  }
+
   /** Whether a module handles the topic (its subscriptions then store assigns and the user). */
   public handles(topic: string): boolean {
     return this.deps.registry.resolve(topic) !== undefined;

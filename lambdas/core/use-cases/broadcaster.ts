@@ -23,7 +23,7 @@ import { encodeMessage } from '../protocol/codec.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import { utf8ByteLength } from '../protocol/safe-json.js';
-import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 import { PresencePublisher } from './presence-publisher.js';
@@ -80,6 +80,8 @@ export interface BroadcasterDependencies {
   readonly dispatcher?: FanoutDispatcher | undefined;
   /** Channel modules' `leave`, run for every subscription that ends (leave, disconnect, reaping). */
   readonly onLeave?: ((subscriptions: readonly SubscriptionRecord[], reason: LeaveReason) => Promise<void>) | undefined;
+  /** Whether a topic's module has a `leave`: removal then deletes its connection rows one by one (exactly one `leave`). */
+  readonly hasLeave?: ((topic: string) => boolean) | undefined;
   readonly clock?: Clock | undefined;
   /** Where every report's counts go (docs/operations.md). */
   readonly metrics: Metrics;
@@ -147,14 +149,17 @@ export class Broadcaster {
   public async reap(connectionIds: readonly string[], depth = 0, excludeConnectionId: string | null = null, topic?: string): Promise<void> {
     if (connectionIds.length === 0) return;
     this.deps.metrics.record('connectionsReaped', connectionIds.length);
-    const { store, config, logger } = this.deps;
+    const { logger } = this.deps;
     // One batched removal: the deletes of every gone connection share BatchWriteItem calls.
-    const report: RemovalReport = await store.removeConnections(
-      connectionIds.map((connectionId) => ({ connectionId, topic })),
-      (t) => shardCountFor(t, config),
-    );
+    const report: RemovalReport = await this.removeConnections(connectionIds.map((connectionId) => ({ connectionId, topic })));
     if (report.retained > 0) logger.warn('reaping left items behind', { topic: topic ?? null, retained: report.retained });
     await this.announceLeaves(report, 'gone', depth + 1, excludeConnectionId);
+  }
+
+  /** Removes connections and everything they own (the write protocol's removal); announces nothing. */
+  public removeConnections(targets: readonly RemovalTarget[]): Promise<RemovalReport> {
+    const { store, config, hasLeave } = this.deps;
+    return store.removeConnections(targets, (t) => shardCountFor(t, config), hasLeave);
   }
 
   /**

@@ -1,6 +1,5 @@
 import type { TopicastConfig } from '../config.js';
 import type { Logger, RealtimeStore } from '../ports.js';
-import { shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 
 export interface DisconnectClientDependencies {
@@ -15,7 +14,7 @@ export interface DisconnectClientDependencies {
  * docs/infrastructure.md, "Write protocol"), then announces its leaves.
  */
 export async function disconnectClient(deps: DisconnectClientDependencies, connectionId: string): Promise<number> {
-  const report = await deps.store.removeConnections([{ connectionId }], (topic) => shardCountFor(topic, deps.config));
+  const report = await deps.broadcaster.removeConnections([{ connectionId }]);
   if (report.retained > 0) deps.logger.warn('disconnect left items behind', { connectionId, retained: report.retained });
   await deps.broadcaster.announceLeaves(report, 'disconnect');
   return report.removed.length;
