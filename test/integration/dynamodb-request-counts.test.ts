@@ -99,4 +99,37 @@ describe('DynamoDB requests per operation', () => {
     expect([...log.names].sort()).toEqual(['BatchWriteItemCommand', 'BatchWriteItemCommand', 'DeleteItemCommand', 'QueryCommand', 'QueryCommand']);
     expect(log.names).not.toContain('ScanCommand');
   });
+
+  it('on topics whose channel module has a leave, a disconnect deletes each connection row with its own DeleteItem instead of the batch (k topics: 3 + 2k)', async () => {
+    // Prepare: two topics of a module with a leave, joined by a connection with no other items
+    const withModule = createHarness(table, { channels: [{ topic: 'seat:*', leave: () => {} }] });
+    await withModule.connect('carol');
+    await withModule.send('carol', { action: 'join', topic: 'seat:a', ref: '1' });
+    await withModule.send('carol', { action: 'join', topic: 'seat:b', ref: '2' });
+    log.clear();
+
+    // Act
+    await withModule.disconnect('carol');
+
+    // Assess: close, read, one batch of topic rows, a DeleteItem per connection row (whichever
+    // request returns the row runs the module's leave, so a join undoing itself cannot run it twice),
+    // and the presence Query of each topic
+    expect([...log.names].sort()).toEqual(['BatchWriteItemCommand', 'DeleteItemCommand', 'DeleteItemCommand', 'DeleteItemCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand']);
+  });
+
+  it('a leave over the join/leave rate limit costs what any leave costs: it is counted, never refused', async () => {
+    // Prepare: dave's window is used up
+    const limited = createHarness(table, { config: { limits: { maxJoinsPerWindow: 2 } } });
+    await limited.connect('dave');
+    await limited.send('dave', { action: 'join', topic: 'room:count', ref: '1' });
+    await limited.send('dave', { action: 'join', topic: 'room:count-2', ref: '2' });
+    log.clear();
+
+    // Act
+    const response = await limited.send('dave', { action: 'leave', topic: 'room:count', ref: '3' });
+
+    // Assess
+    expect(response.body).toContain('"ok"');
+    expect([...log.names].sort()).toEqual(['DeleteItemCommand', 'DeleteItemCommand', 'QueryCommand', 'UpdateItemCommand']);
+  });
 });
