@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import type { ConnectionPool } from './connection-pool.js';
 
-const MAX_MESSAGE_BYTES = API_GATEWAY_LIMITS.messageBytes;
+export const MAX_MESSAGE_BYTES = API_GATEWAY_LIMITS.messageBytes;
 const CONNECTIONS_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)\/?$/;
 
 export interface ManagementApiHooks {
@@ -21,15 +21,32 @@ export function isManagementRequest(url: string | undefined): boolean {
 }
 
 export async function handleManagementRequest(request: IncomingMessage, response: ServerResponse, pool: ConnectionPool, hooks: ManagementApiHooks): Promise<void> {
-  const match = CONNECTIONS_PATH.exec(new URL(request.url ?? '/', 'http://local').pathname);
-  if (!match) return sendError(response, 404, 'NotFoundException', 'Not Found');
-  const connectionId = decodeURIComponent(match[1] as string);
   const body = await readBody(request, MAX_MESSAGE_BYTES);
+  serveManagementRequest(request.method ?? 'GET', request.url, body, response, pool, hooks);
+}
+
+/** The `@connections` id of a Management API path, or undefined. */
+export function managementConnectionId(url: string | undefined): string | undefined {
+  const match = CONNECTIONS_PATH.exec(new URL(url ?? '/', 'http://local').pathname);
+  return match ? decodeURIComponent(match[1] as string) : undefined;
+}
+
+/** Serves a Management API request whose body was already read (`readBody` with the 128 KB limit). */
+export function serveManagementRequest(
+  method: string,
+  url: string | undefined,
+  body: { data: Buffer; tooLarge: boolean },
+  response: ServerResponse,
+  pool: ConnectionPool,
+  hooks: ManagementApiHooks,
+): void {
+  const connectionId = managementConnectionId(url);
+  if (connectionId === undefined) return sendError(response, 404, 'NotFoundException', 'Not Found');
   const connection = pool.get(connectionId);
   if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
     return sendError(response, 410, 'GoneException', null);
   }
-  switch (request.method) {
+  switch (method) {
     case 'POST': {
       // Refused whole, never truncated: nothing reaches the client.
       if (body.tooLarge) return sendError(response, 413, 'PayloadTooLargeException', 'Message too long');
@@ -56,7 +73,7 @@ export async function handleManagementRequest(request: IncomingMessage, response
       return;
     }
     default:
-      sendError(response, 405, 'MethodNotAllowedException', `Method ${String(request.method)} not allowed`);
+      sendError(response, 405, 'MethodNotAllowedException', `Method ${method} not allowed`);
   }
 }
 

@@ -351,7 +351,7 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
     const tableName = String(context.ref(logicalId));
     const stream = p.StreamSpecification as { StreamViewType?: string } | null | undefined;
     const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | null | undefined;
-    const indexes = (key: string) => (Array.isArray(p[key]) ? (p[key] as Record<string, Json>[]).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })) : undefined);
+    const indexes = (key: string) => (Array.isArray(p[key]) ? (p[key] as Record<string, Json>[]).map(({ IndexName, KeySchema, Projection }) => ({ IndexName: IndexName ?? null, KeySchema: KeySchema ?? null, Projection: Projection ?? null })) : undefined);
     const globalIndexes = indexes('GlobalSecondaryIndexes');
     const localIndexes = indexes('LocalSecondaryIndexes');
     app.tables.push({

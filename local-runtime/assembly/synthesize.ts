@@ -41,7 +41,7 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     ...cdkJson.context,
     ...options.context,
   };
-  const env = { ...(options.env ?? process.env), CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_CLI_ASM_VERSION: '55.0.0' };
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_CLI_ASM_VERSION: '55.0.0' };
   // Credentials are not needed to synthesize an environment-agnostic app; none are passed
   // on, so an app cannot reach AWS by accident while it is being run locally.
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];

@@ -1,0 +1,243 @@
+/**
+ * `topicast local`: runs the WebSocket APIs of a synthesized CDK app. Everything comes
+ * from the templates: routes and route responses, each function's code, handler,
+ * environment, timeout, memory and role, the tables. Each function runs in execution
+ * environments of its own with credentials that name its role; every AWS call it makes
+ * reaches the one local AWS endpoint, which authorizes it against the role's policies.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { readCloudAssembly } from './assembly/cloud-assembly.js';
+import { buildLocalApp, LOCAL_REGION, type FunctionModel, type LocalApp, type WebSocketApiModel } from './assembly/local-app.js';
+import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
+import { DynamoDbService } from './aws/dynamodb-service.js';
+import { LambdaService } from './aws/lambda-service.js';
+import { iamSimulateEvaluator, type PolicyEvaluator } from './aws/policy-evaluator.js';
+import { RoleCredentials } from './aws/role-credentials.js';
+import { listenPlainAndTls } from './gateway/dual-listener.js';
+import { makeLocalCertificate } from './gateway/local-certificate.js';
+import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
+import { FunctionRunner } from './runner/function-runner.js';
+import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js';
+import { LocalEventBus } from '../local-gateway/event-bus.js';
+import { serveHttp } from '../local-gateway/http-routes.js';
+import { createRequestLog } from '../local-gateway/request-log.js';
+import type { GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
+
+export interface LocalRuntimeOptions {
+  /** The cloud assembly folder (cdk.out). */
+  readonly assemblyDir: string;
+  /** The first API's port; each further API gets the next one. 0 picks free ports. @default 3001 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** DynamoDB to use instead of an embedded dynalite. */
+  readonly dynamoEndpoint?: string | undefined;
+  /** Folder for the embedded dynalite's data; in memory when omitted. */
+  readonly dataDir?: string | undefined;
+  /** No per-request lines and no function output (denials and errors are still printed). @default false */
+  readonly quiet?: boolean;
+  /** @default stdout */
+  readonly write?: (line: string) => void;
+  /** @default the maintained IAM evaluator */
+  readonly evaluator?: PolicyEvaluator;
+  /** Environment the functions inherit PATH and the SDK warning switch from. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningApi {
+  readonly name: string;
+  readonly apiId: string;
+  readonly stage: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+export interface LocalRuntime {
+  readonly app: LocalApp;
+  readonly apis: readonly RunningApi[];
+  readonly dynamoEndpoint: string;
+  /** The endpoint every function's AWS_ENDPOINT_URL names. */
+  readonly awsEndpoint: string;
+  readonly eventBus: LocalEventBus;
+  end(): Promise<void>;
+}
+
+/** Where the AWS SDK v3 the runtime provides lives: the folder holding topicast's node_modules. */
+function sdkNodeModules(): string {
+  const entry = createRequire(import.meta.url).resolve('@aws-sdk/client-dynamodb');
+  const marker = `${sep}node_modules${sep}`;
+  return entry.slice(0, entry.lastIndexOf(marker) + marker.length - 1);
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const quiet = options.quiet === true;
+  const parentEnv = options.env ?? process.env;
+  const app = buildLocalApp(readCloudAssembly(options.assemblyDir));
+  if (app.apis.length === 0) throw new Error(`no WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET) in ${options.assemblyDir}`);
+  for (const warning of app.warnings) write(`WARN ${warning}`);
+  const log = createRequestLog({ quiet, write });
+
+  const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint, dataDir: options.dataDir });
+  await Promise.all(app.tables.map((table) => createTable(dynamo, table.createTable as unknown as CreateTableCommandInput, table.ttlAttribute)));
+  const certificate = await makeLocalCertificate();
+  const eventBus = new LocalEventBus(write);
+  const credentials = new RoleCredentials();
+
+  // Servers first: the functions' environments name their ports.
+  const servers = app.apis.map(() => createServer());
+  const listening: { server: NetServer; port: number }[] = [];
+  let nextPort = options.port ?? 3001;
+  for (const server of servers) {
+    const bound = await listenPlainAndTls(server, certificate, nextPort, host);
+    listening.push(bound);
+    if (nextPort !== 0) nextPort = bound.port + 1;
+  }
+  const firstPort = (listening[0] as { port: number }).port;
+  const awsEndpoint = `http://${host}:${firstPort}`;
+  const localHosts = app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const);
+  const localize = (value: string) => localHosts.reduce((text, [awsHost, localHost]) => text.split(awsHost).join(localHost), value);
+
+  const nodeModules = sdkNodeModules();
+  const runners = new Map<string, FunctionRunner>();
+  for (const fn of app.functions) {
+    if (!fn.runtime.startsWith('nodejs')) {
+      write(`WARN ${fn.stackName}: function ${fn.logicalId} (${fn.runtime}) is not run: the local runtime runs Node.js functions only`);
+      continue;
+    }
+    const caller = fn.roleArn ? credentials.issue(fn.functionName, fn.roleArn) : undefined;
+    const environment: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, localize(value)])),
+      ...lambdaEnvironment(fn),
+      ...(caller ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey, AWS_SESSION_TOKEN: caller.sessionToken } : {}),
+      AWS_ENDPOINT_URL: awsEndpoint,
+      NODE_EXTRA_CA_CERTS: certificate.certFile,
+      NODE_PATH: nodeModules,
+      TOPICAST_RUNTIME_SDK_PARENT: pathToFileURL(join(dirname(nodeModules), 'runtime-provided-sdk.js')).href,
+      PATH: parentEnv.PATH ?? '/usr/bin:/bin',
+      // Lambda runs the function's own Node.js (22+); the SDK's warning about this machine's older one says nothing about the function.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const prefix = `[${fn.logicalId}]`;
+    runners.set(fn.arn, new FunctionRunner(fn, { environment, log: (line) => (quiet ? undefined : write(`${prefix} ${line}`)) }));
+  }
+
+  const lambda = new LambdaService({ runners, invokeConfigs: app.invokeConfigs, log: (line) => log.logger.warn(line) });
+  const endpoint = new LocalAwsEndpoint({
+    credentials,
+    roles: app.roles,
+    evaluator: options.evaluator ?? iamSimulateEvaluator(),
+    dynamodb: new DynamoDbService(app.tables, dynamo.endpoint),
+    lambda,
+    eventBus,
+    log: write,
+  });
+
+  const served: ServedWebSocketApi[] = [];
+  const apis: RunningApi[] = app.apis.map((api, index) => {
+    const server = servers[index] as Server;
+    const port = (listening[index] as { port: number }).port;
+    const stage = api.stageNames[0] ?? '$default';
+    const websocket = serveWebSocketApi({
+      server,
+      identity: { apiId: api.apiId, stage, domainName: `${host}:${port}` },
+      routes: routeTable(api.routeSelectionExpression, api.routes.filter((route) => route.unsupported === undefined)),
+      integrate: (routeKey, event) => log.timed(routeKey, event.requestContext.connectionId, () => integrateRoute(api, runners, routeKey, event, log.logger)),
+      onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
+    });
+    served.push(websocket);
+    const routes = [endpoint.route({ apiId: api.apiId, stageNames: api.stageNames, pool: websocket.pool, hooks: { onDelete: (id) => websocket.noteDeleted(id) } })];
+    server.on('request', (request, response) => {
+      if (serveHttp(routes, request, response, (route, error) => log.logger.error(`${route} failed`, { error }))) return;
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local: connect with a WebSocket client\n');
+    });
+    return { name: api.name, apiId: api.apiId, stage, port, url: `ws://${host}:${port}` };
+  });
+
+  return {
+    app,
+    apis,
+    dynamoEndpoint: dynamo.endpoint,
+    awsEndpoint,
+    eventBus,
+    async end() {
+      await Promise.all(served.map((websocket) => websocket.closeAll()));
+      await log.settled();
+      await lambda.drain();
+      for (const runner of runners.values()) runner.reset();
+      for (const websocket of served) websocket.close();
+      await Promise.all(
+        listening.map(({ server }, index) => {
+          (servers[index] as Server).closeAllConnections();
+          return new Promise<void>((resolve) => server.close(() => resolve()));
+        }),
+      );
+      await dynamo.end();
+    },
+  };
+}
+
+/** One route's Lambda proxy integration: the function's result, or API Gateway's error. */
+async function integrateRoute(
+  api: WebSocketApiModel,
+  runners: ReadonlyMap<string, FunctionRunner>,
+  routeKey: string,
+  event: Parameters<FunctionRunner['invoke']>[0] & { requestContext: { requestId?: string; connectionId: string } },
+  logger: { error(message: string, fields?: Record<string, unknown>): void },
+): Promise<Integration> {
+  const requestId = event.requestContext.requestId ?? '';
+  const route = api.routes.find((candidate) => candidate.routeKey === routeKey);
+  const runner = route?.functionArn ? runners.get(route.functionArn) : undefined;
+  if (!runner) {
+    logger.error('route function not run locally', { routeKey, function: route?.functionArn });
+    return { kind: 'function-error', statusCode: 500, requestId };
+  }
+  const invocation = await runner.invoke(event);
+  if (invocation.status === 'failed') {
+    logger.error('function error', { routeKey, connectionId: event.requestContext.connectionId, error: `${invocation.error.errorType}: ${invocation.error.errorMessage}` });
+    return { kind: 'function-error', statusCode: 500, requestId };
+  }
+  const response = invocation.result as GatewayResponse | undefined | null;
+  // A result without a statusCode (even none at all) is a successful integration.
+  const statusCode = typeof response?.statusCode === 'number' ? response.statusCode : 200;
+  return { kind: 'response', statusCode, response: response ?? undefined, requestId };
+}
+
+/** The variables Lambda sets in every execution environment. */
+function lambdaEnvironment(fn: FunctionModel): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local/[$LATEST]local',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    LAMBDA_TASK_ROOT: fn.codeDir,
+    LAMBDA_RUNTIME_DIR: fn.codeDir,
+    _HANDLER: fn.handler,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+  };
+}
+
+async function createTable(dynamo: LocalDynamoDb, input: CreateTableCommandInput, ttlAttribute: string | undefined): Promise<void> {
+  try {
+    await dynamo.client.send(new CreateTableCommand(input));
+  } catch (error) {
+    // Kept from an earlier run (--data-dir) or made by another runtime sharing this DynamoDB.
+    if ((error as Error).name !== 'ResourceInUseException') throw error;
+  }
+  if (ttlAttribute) {
+    await dynamo.client
+      .send(new UpdateTimeToLiveCommand({ TableName: input.TableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }))
+      .catch(() => undefined);
+  }
+}
