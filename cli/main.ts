@@ -9,9 +9,11 @@
  *   topicast history --topic T [--since N] [--limit N] (--url URL | --stack NAME [--region R])
  *   topicast check <ws url> [--publish-url URL] [--token JWT]
  *   topicast dynamodb [--port 8000] [--data-dir DIR]   (an embedded DynamoDB several gateways share)
+ *   topicast local [--app DIR] [--assembly CDK_OUT] [--port N] [--quiet]   (a CDK app's WebSocket APIs, run locally)
  */
 import { CHECK_USAGE, parseCheckArgs, runCheck } from './check.js';
 import { dynamodbCommand, DYNAMODB_USAGE } from './dynamodb-command.js';
+import { LOCAL_USAGE, localCommand } from './local-command.js';
 import { sdkPublishClients, type PublishApiClients } from './publish-api-client.js';
 import { isServerCommand, serverCommand, SERVER_USAGE } from './server-commands.js';
 import { sdkClients, tokenCommand, TOKEN_USAGE, UsageError, type AwsClients } from './token.js';
@@ -26,6 +28,7 @@ Commands:
   history     print a topic's retained messages (topicast history --help)
   check       verify a deployment end to end (topicast check --help)
   dynamodb    serve one embedded DynamoDB for several local gateways (topicast dynamodb --help)
+  local       run a CDK app's WebSocket APIs locally, IAM enforced (topicast local --help)
 `;
 
 export interface CliIo {
@@ -42,7 +45,7 @@ const processIo: CliIo = {
   env: process.env,
 };
 
-const USAGES: Readonly<Record<string, string>> = { token: TOKEN_USAGE, check: CHECK_USAGE, dynamodb: DYNAMODB_USAGE, ...SERVER_USAGE };
+const USAGES: Readonly<Record<string, string>> = { token: TOKEN_USAGE, check: CHECK_USAGE, dynamodb: DYNAMODB_USAGE, local: LOCAL_USAGE, ...SERVER_USAGE };
 
 /** Runs one command; resolves to the process exit status (0 ok, 1 failed, 2 usage). */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -79,6 +82,7 @@ async function run(command: string, args: readonly string[], io: CliIo): Promise
     const passed = await runCheck(parseCheckArgs(args), publishClients, (line) => io.out(`${line}\n`));
     return passed ? 0 : 1;
   }
+  if (command === 'local') return localCommand(args, io.env, (line) => io.out(`${line}\n`));
   if (isServerCommand(command)) {
     io.out(`${await serverCommand(command, args, io.env, publishClients)}\n`);
     return 0;

@@ -105,7 +105,10 @@ class ExecutionEnvironment {
   }
 
   public end(): void {
-    if (!this.ended) this.child.kill('SIGKILL');
+    if (this.ended) return;
+    // Ended from now on, not from the exit event: no invocation may reach a dying process.
+    this.ended = true;
+    this.child.kill('SIGKILL');
   }
 }
 

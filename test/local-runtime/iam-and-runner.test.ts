@@ -1,0 +1,179 @@
+/**
+ * The local runtime on a small hand-written assembly (no synthesis: a template as CDK
+ * writes one, inline code): IAM decisions as DynamoDB and Lambda make them, including a
+ * `dynamodb:LeadingKeys` condition, and functions run as Lambda runs them (own
+ * environment variables and module state, timeout ending the environment, memory in the
+ * context). Every call goes from a real function process through the SDK to the endpoint.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+
+// One function that does what the frame asks and answers on a two-way route.
+const PROBE_CODE = `
+const { DynamoDBClient, PutItemCommand, ScanCommand } = require('@aws-sdk/client-dynamodb');
+const ddb = new DynamoDBClient({});
+let invocations = 0;
+exports.handler = async (event, context) => {
+  invocations += 1;
+  const { op, key } = JSON.parse(event.body);
+  const facts = { invocations, memory: context.memoryLimitInMB, flavour: process.env.FLAVOUR, remaining: context.getRemainingTimeInMillis() > 0 };
+  if (op === 'sleep') await new Promise((resolve) => setTimeout(resolve, 5000));
+  try {
+    if (op === 'put') await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: key } } }));
+    if (op === 'scan') await ddb.send(new ScanCommand({ TableName: process.env.TABLE }));
+    return { statusCode: 200, body: JSON.stringify({ ok: true, ...facts }) };
+  } catch (error) {
+    return { statusCode: 200, body: JSON.stringify({ ok: false, error: error.name, message: error.message, status: error.$metadata && error.$metadata.httpStatusCode, ...facts }) };
+  }
+};`;
+
+const tableArn = { 'Fn::GetAtt': ['Table', 'Arn'] };
+
+function probeFunction(flavour: string, role: string, timeout: number) {
+  return {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      Code: { ZipFile: PROBE_CODE },
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      Timeout: timeout,
+      MemorySize: 512,
+      Role: { 'Fn::GetAtt': [role, 'Arn'] },
+      Environment: { Variables: { TABLE: { Ref: 'Table' }, FLAVOUR: flavour } },
+    },
+  };
+}
+
+function route(key: string, fn: string) {
+  return {
+    [`${key}Integration`]: {
+      Type: 'AWS::ApiGatewayV2::Integration',
+      Properties: {
+        ApiId: { Ref: 'Api' },
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/invocations']] },
+      },
+    },
+    [`${key}Route`]: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${key}Integration` }]] } } },
+    [`${key}Response`]: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: `${key}Route` }, RouteResponseKey: '$default' } },
+  };
+}
+
+const role = (statements: unknown[]) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }], Version: '2012-10-17' },
+    Policies: [{ PolicyName: 'inline', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+  },
+});
+
+const TEMPLATE = {
+  Resources: {
+    Table: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' },
+    },
+    // May write only items whose partition key starts with kv#, and may not scan.
+    KvRole: role([{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['kv#*'] } } }]),
+    ScanRole: role([{ Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:PutItem'], Resource: tableArn }]),
+    KvFunction: probeFunction('kv', 'KvRole', 2),
+    ScanFunction: probeFunction('scan', 'ScanRole', 10),
+    Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'Probe', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' } },
+    Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: 'dev', AutoDeploy: true } },
+    ...route('kv', 'KvFunction'),
+    ...route('scan', 'ScanFunction'),
+  },
+};
+
+function writeAssembly(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topicast-probe-assembly-'));
+  writeFileSync(join(dir, 'Probe.template.json'), JSON.stringify(TEMPLATE));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '55.0.0', artifacts: { Probe: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'Probe.template.json' } } } }));
+  return dir;
+}
+
+describe('the local runtime on a hand-written template', () => {
+  const lines: string[] = [];
+  let runtime: LocalRuntime;
+  let ws: WebSocket;
+  const answers: Record<string, unknown>[] = [];
+  let waiter: (() => void) | undefined;
+
+  async function ask(action: string, op: string, key?: string): Promise<Record<string, unknown>> {
+    const before = answers.length;
+    ws.send(JSON.stringify({ action, op, key }));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${action} ${op}`)), 30_000);
+      waiter = () => {
+        if (answers.length > before) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+    return answers[before] as Record<string, unknown>;
+  }
+
+  beforeAll(async () => {
+    runtime = await startLocalRuntime({ assemblyDir: writeAssembly(), port: 0, quiet: true, write: (line) => lines.push(line) });
+    ws = new WebSocket(`${runtime.apis[0]?.url ?? ''}/dev`);
+    ws.on('message', (data) => {
+      answers.push(JSON.parse(String(data)) as Record<string, unknown>);
+      waiter?.();
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  });
+  afterAll(async () => {
+    ws?.close();
+    await runtime?.end();
+  });
+
+  it('allows a write whose leading key the condition admits, and denies one it does not, as DynamoDB does', async () => {
+    expect(await ask('kv', 'put', 'kv#color')).toMatchObject({ ok: true });
+    expect(await ask('kv', 'put', 'conn#1')).toMatchObject({ ok: false, error: 'AccessDeniedException', status: 400 });
+    expect(lines.some((line) => /^AccessDenied: .*assumed-role\/Probe-KvRole\/Probe-KvFunction is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table\/Probe-Table$/.test(line))).toBe(true);
+  });
+
+  it('denies an action the role does not grant, and allows it to a role that does', async () => {
+    expect(await ask('kv', 'scan')).toMatchObject({ ok: false, error: 'AccessDeniedException' });
+    expect(await ask('scan', 'scan')).toMatchObject({ ok: true });
+  });
+
+  it('runs each function in its own environment: its variables, its module state, its memory in the context', async () => {
+    const scan = await ask('scan', 'none');
+    const kv = await ask('kv', 'none');
+    expect(scan).toMatchObject({ flavour: 'scan', memory: '512', remaining: true });
+    expect(kv).toMatchObject({ flavour: 'kv', memory: '512' });
+    // Warm reuse: the module-level counter goes on within one function only.
+    expect((await ask('scan', 'none')).invocations).toBe((scan.invocations as number) + 1);
+  });
+
+  it('ends an environment that runs past its timeout: the client gets the error frame and the next call is a cold start', async () => {
+    const timedOut = await ask('kv', 'sleep');
+    expect(timedOut).toMatchObject({ message: 'Internal server error' });
+    expect(await ask('kv', 'none')).toMatchObject({ ok: true, invocations: 1 });
+    expect(lines.some((line) => line.includes('Task timed out after 2.00 seconds'))).toBe(true);
+  });
+
+  it('refuses an unsigned or wrongly signed request at the endpoint', async () => {
+    const http = runtime.awsEndpoint;
+    const unsigned = await fetch(http, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
+    expect(unsigned.status).toBe(426);
+    const forged = await fetch(http, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-date': '20261207T000000Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=ASIAFORGED/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      },
+      body: '{}',
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('x-amzn-errortype')).toBe('UnrecognizedClientException');
+  });
+});
