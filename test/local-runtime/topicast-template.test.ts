@@ -1,0 +1,84 @@
+/**
+ * topicast's own stack, synthesized (every function bundled as for deployment) and run by
+ * the local runtime: what passes here ran the template's routes, environment and IAM. A
+ * second copy of the stack loses one grant from lib/'s policies (the push function's
+ * execute-api:ManageConnections): its broadcast is then denied as AWS would deny it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TopicastStack } from '../../lib/topicast-stack.js';
+import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import { cdkJsonContext } from '../infra/helpers.js';
+import { connectOk } from '../security/ws-client.js';
+
+interface PolicyStatementJson {
+  readonly Action: string | string[];
+}
+
+/** Removes every statement granting `action` from a function's role (what a mistake in lib/ would leave out). */
+function withoutGrant(stack: TopicastStack, action: string): void {
+  const role = stack.realtime.functions.push.role as iam.Role;
+  const policy = role.node.findChild('DefaultPolicy') as iam.Policy;
+  const document = Stack.of(stack).resolve(policy.document) as { Statement: PolicyStatementJson[] };
+  const kept = document.Statement.filter((statement) => ![statement.Action].flat().includes(action));
+  expect(kept.length).toBe(document.Statement.length - 1);
+  (policy.node.defaultChild as iam.CfnPolicy).addPropertyOverride('PolicyDocument.Statement', kept);
+}
+
+describe('topicast local on topicast’s own template', () => {
+  const lines: string[] = [];
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
+    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true } });
+    // Both stacks bundle the same entries: CDK bundles each asset once per process.
+    new TopicastStack(app, 'Topicast', { realtime: { auth: 'none' } });
+    withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
+    app.synth();
+    runtime = await startLocalRuntime({ assemblyDir: outdir, port: 0, quiet: true, write: (line) => lines.push(line) });
+  });
+  afterAll(() => runtime?.end());
+
+  const urlOf = (stackName: string) => {
+    const index = runtime.app.apis.findIndex((api) => api.stackName === stackName);
+    return `${runtime.apis[index]?.url ?? ''}/prod`;
+  };
+
+  it('serves every route of the template: join is answered, a push is broadcast to the topic', async () => {
+    const alice = await connectOk(urlOf('Topicast'));
+    const bob = await connectOk(urlOf('Topicast'));
+    try {
+      expect(await alice.join('room:lobby')).toMatchObject({ status: 'ok' });
+      expect(await bob.join('room:lobby')).toMatchObject({ status: 'ok' });
+      alice.send({ action: 'push', topic: 'room:lobby', event: 'shout', payload: { text: 'hi' }, ref: '9' });
+      const heard = await bob.take((frame) => frame.event === 'shout', 'the broadcast');
+      expect(heard.payload).toEqual({ text: 'hi' });
+      expect(lines.filter((line) => line.startsWith('AccessDenied'))).toEqual([]);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+
+  it('fails the broadcast with AccessDenied when lib/ leaves out the push function’s ManageConnections grant', async () => {
+    const alice = await connectOk(urlOf('TopicastNoPost'));
+    const bob = await connectOk(urlOf('TopicastNoPost'));
+    try {
+      expect(await alice.join('room:lobby')).toMatchObject({ status: 'ok' });
+      expect(await bob.join('room:lobby')).toMatchObject({ status: 'ok' });
+      alice.send({ action: 'push', topic: 'room:lobby', event: 'shout', payload: { text: 'hi' }, ref: '9' });
+      await expect
+        .poll(() => lines.some((line) => /^AccessDenied: User: arn:aws:sts::000000000000:assumed-role\/TopicastNoPost-RealtimePush\w*\/TopicastNoPost-RealtimePush\w* is not authorized to perform: execute-api:ManageConnections/.test(line)), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      await expect(bob.take((frame) => frame.event === 'shout', 'the broadcast', 3000)).rejects.toThrow();
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+});
