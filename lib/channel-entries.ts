@@ -11,6 +11,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { TTL_DELETION_IDENTITY } from '../lambdas/adapters/dynamodb/stream-records.js';
+import { EXPIRED_CONNECTION_ROW_FILTER } from '../lambdas/core/channels/expired-rows.js';
 import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type RouteKey } from './realtime-api-defaults.js';
 
 export type ChannelFunctionName = RouteKey | 'fanout-worker' | 'presence' | 'publish';
@@ -27,6 +30,16 @@ export function runsChannelCode(name: FunctionName): name is ChannelFunctionName
 }
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
+/** The event source mapping filter that passes connection rows deleted by TTL (for their modules' `leave`). */
+export function expiredConnectionRowFilter(): Record<string, unknown> {
+  const filter = EXPIRED_CONNECTION_ROW_FILTER;
+  return lambda.FilterCriteria.filter({
+    eventName: lambda.FilterRule.isEqual(filter.eventName),
+    userIdentity: { type: lambda.FilterRule.isEqual(TTL_DELETION_IDENTITY.type), principalId: lambda.FilterRule.isEqual(TTL_DELETION_IDENTITY.principalId) },
+    dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(filter.pkPrefix) }, sk: { S: lambda.FilterRule.beginsWith(filter.skPrefix) } } },
+  });
+}
 
 /** Problems with the `channels` prop, as messages (empty when valid). Paths are relative to the CDK app's working directory. */
 export function channelProblems(channels: readonly string[] | undefined, cwd = process.cwd()): string[] {

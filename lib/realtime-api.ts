@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { resolveConfig, type AuthMode, type FanoutSettings, type HistoryRetention, type Limits, type PresenceSettings, type TopicRule, type TopicSharding } from '../lambdas/core/config.js';
 import { PRESENCE_STREAM_MAPPING, TOPIC_ITEM_PREFIX, presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { CHANNEL_KV_PREFIX, TABLE_SCHEMA } from '../lambdas/adapters/dynamodb/table-schema.js';
-import { channelEntry, channelProblems, runsChannelCode } from './channel-entries.js';
+import { channelEntry, channelProblems, expiredConnectionRowFilter, runsChannelCode } from './channel-entries.js';
 import type { MetricKey } from '../lambdas/core/metrics.js';
 import { observabilityEnvironment, RealtimeApiMonitoring, topicastMetric, type AlarmName } from './realtime-api-monitoring.js';
 import {
@@ -484,6 +484,8 @@ export class RealtimeApi extends Construct {
         filters: [
           lambda.FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: (reader.prefixes ?? [TOPIC_ITEM_PREFIX]).flatMap((prefix) => lambda.FilterRule.beginsWith(prefix)) } } } }),
           ...(eventBus ? [connectionItemFilter()] : []),
+          // One reader runs the `leave` of connection rows TTL deleted.
+          ...((props.channels ?? []).length > 0 && reader.prefixes === null ? [expiredConnectionRowFilter()] : []),
         ],
       });
       return fn;

@@ -212,6 +212,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     return {
       reader,
       connectionItems: publishes,
+      expiredConnectionRows: reader.prefixes === null && channelModules.some(({ definition }) => typeof definition.leave === 'function'),
       invoke: (event: Parameters<typeof presenceFunction.handler>[0]) =>
         log.timed('presence', `${event.Records.length} records`, async () => {
           const invocation = await invokeLocally(presenceFunction, event, log.logger);

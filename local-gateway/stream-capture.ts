@@ -8,6 +8,7 @@
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { EXPIRED_CONNECTION_ROW_FILTER } from '../lambdas/core/channels/expired-rows.js';
 import { CONNECTION_ITEM_STREAM_FILTER } from '../lambdas/core/lifecycle-events.js';
 import { TOPIC_ITEM_PREFIX } from '../lambdas/core/presence-readers.js';
 import type { LocalTableStream } from './table-stream.js';
@@ -132,7 +133,9 @@ function keysOf(image: Image | undefined): Keys | null {
   const sk = image?.sk;
   if (!pk || !sk || pk.S === undefined) return null;
   const connectionItem = pk.S.startsWith(CONNECTION_ITEM_STREAM_FILTER.pkPrefix) && sk.S === CONNECTION_ITEM_STREAM_FILTER.sortKey;
-  return pk.S.startsWith(TOPIC_ITEM_PREFIX) || connectionItem ? { pk, sk } : null;
+  // Connection rows too: a reader runs the module `leave` of those TTL deletes.
+  const connectionRow = pk.S.startsWith(EXPIRED_CONNECTION_ROW_FILTER.pkPrefix) && sk.S?.startsWith(EXPIRED_CONNECTION_ROW_FILTER.skPrefix) === true;
+  return pk.S.startsWith(TOPIC_ITEM_PREFIX) || connectionItem || connectionRow ? { pk, sk } : null;
 }
 
 function keyText(keys: Keys | null): string {

@@ -12,6 +12,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoStreamEvent, DynamoStreamRecord, StreamBatchResponse } from '../lambdas/adapters/dynamodb/stream-records.js';
 import { TTL_DELETION_IDENTITY } from '../lambdas/adapters/dynamodb/stream-records.js';
 import { PRESENCE_STREAM_MAPPING, TOPIC_ITEM_PREFIX, type PresenceStreamReader } from '../lambdas/core/presence-readers.js';
+import { passesExpiredConnectionRowFilter } from '../lambdas/core/channels/expired-rows.js';
 import { passesConnectionItemFilter } from '../lambdas/core/lifecycle-events.js';
 import type { Logger } from '../lambdas/core/ports.js';
 
@@ -29,6 +30,8 @@ export interface StreamReaderBinding {
   readonly reader: PresenceStreamReader;
   /** Whether this reader's mapping also passes created and deleted connection items (the lifecycle-event reader). @default false */
   readonly connectionItems?: boolean;
+  /** Whether it also passes connection rows deleted by TTL (the default window's reader, when modules have a `leave`). @default false */
+  readonly expiredConnectionRows?: boolean;
   /** Invokes the presence function for one batch (locally, with its timeout). */
   readonly invoke: (event: DynamoStreamEvent) => Promise<StreamBatchResponse | undefined>;
 }
@@ -53,7 +56,7 @@ export class LocalTableStream {
     const eventName = !write.oldImage ? (write.newImage ? 'INSERT' : undefined) : write.newImage ? 'MODIFY' : 'REMOVE';
     if (!eventName) return;
     // Each reader's filter, as its event source mapping's FilterCriteria would apply it.
-    const readers = this.readers.filter((reader) => reader.passes(pk, sk, eventName));
+    const readers = this.readers.filter((reader) => reader.passes(pk, sk, eventName, write.expired === true));
     if (readers.length === 0) return;
     this.sequence += 1n;
     const record: DynamoStreamRecord = {
@@ -104,8 +107,13 @@ class ReaderQueue {
     return this.buffer.length;
   }
 
-  public passes(pk: string, sk: string, eventName: string): boolean {
-    if (!pk.startsWith(TOPIC_ITEM_PREFIX)) return this.binding.connectionItems === true && passesConnectionItemFilter(pk, sk, eventName);
+  public passes(pk: string, sk: string, eventName: string, expired: boolean): boolean {
+    if (!pk.startsWith(TOPIC_ITEM_PREFIX)) {
+      return (
+        (this.binding.connectionItems === true && passesConnectionItemFilter(pk, sk, eventName)) ||
+        (this.binding.expiredConnectionRows === true && passesExpiredConnectionRowFilter(pk, sk, eventName, expired))
+      );
+    }
     const { prefixes } = this.binding.reader;
     return prefixes === null || prefixes.some((prefix) => pk.startsWith(prefix));
   }

@@ -2,7 +2,7 @@ import { once, type MessagingDependencies } from '../composition/dependencies.js
 import { presenceDependenciesFromEnvironment } from '../composition/environment/presence.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
 import { lifecycleChangesOf } from '../adapters/dynamodb/lifecycle-records.js';
-import { topicItemChangesOf, type DynamoStreamEvent, type StreamBatchResponse } from '../adapters/dynamodb/stream-records.js';
+import { expiredConnectionRowsOf, topicItemChangesOf, type DynamoStreamEvent, type StreamBatchResponse } from '../adapters/dynamodb/stream-records.js';
 import type { PresenceStreamReader } from '../core/presence-readers.js';
 import { earliestSequenceNumber } from '../core/presence-changes.js';
 import { announcePresenceChanges } from '../core/use-cases/announce-presence-changes.js';
@@ -31,6 +31,10 @@ export const createPresenceStreamHandler = (dependencies: () => PresenceFunction
       deps.lifecycle ? publishLifecycleEvents({ ...deps, ...deps.lifecycle }, lifecycleChangesOf(event, deps.clock.nowMs())) : null,
     ]);
     const retryFrom = earliestSequenceNumber([announced.retryFrom, events?.retryFrom ?? null].filter((sequence): sequence is string => sequence !== null));
+    // Connection rows TTL deleted: their modules' `leave` (never throws). Those from the retry
+    // point on come again with the retried batch: their `leave` runs then, once.
+    const expired = expiredConnectionRowsOf(event).filter((row) => retryFrom === null || BigInt(row.sequenceNumber) < BigInt(retryFrom));
+    await deps.broadcaster.runLeaveHooks(expired.map((row) => row.subscription), 'gone');
     deps.logger.info('presence batch announced', {
       records: event.Records.length,
       changes: announced.changes,

@@ -127,6 +127,20 @@ describe('RealtimeApi channels prop', () => {
     }
     for (const name of ['$connect', 'ping'] as const) expect(kvStatements(name), name).toEqual([]);
   });
+  it("passes connection rows TTL deleted to the default window's presence reader only, for their modules' leave", () => {
+    // Assess: the mappings' filters, as Lambda applies them
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as { Properties: { FunctionName: unknown; FilterCriteria?: { Filters: { Pattern: string }[] } } }[];
+    const expiredRowFilters = mappings.map((m) => (m.Properties.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as Record<string, any>).filter((p) => p.dynamodb?.Keys?.sk?.S?.[0]?.prefix === 's#'));
+    expect(expiredRowFilters.flat()).toEqual([
+      {
+        eventName: ['REMOVE'],
+        userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+        dynamodb: { Keys: { pk: { S: [{ prefix: 'c#' }] }, sk: { S: [{ prefix: 's#' }] } } },
+      },
+    ]);
+    const reader = mappings.find((_, index) => (expiredRowFilters[index] ?? []).length > 0);
+    expect(JSON.stringify(reader?.Properties.FunctionName)).toContain(logicalIdOf(stack.realtime.presenceFunctions[0] as NodejsFunction));
+  });
 });
 
 describe('RealtimeApi without channels', () => {

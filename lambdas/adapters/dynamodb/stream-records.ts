@@ -5,6 +5,8 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { EXPIRED_CONNECTION_ROW_FILTER, passesExpiredConnectionRowFilter } from '../../core/channels/expired-rows.js';
+import type { ChannelState, SubscriptionRecord } from '../../core/ports.js';
 import type { PresenceMeta } from '../../core/presence.js';
 import type { TopicItemChange } from '../../core/presence-changes.js';
 import { TOPIC_ITEM_PREFIX } from '../../core/presence-readers.js';
@@ -43,6 +45,36 @@ export interface StreamBatchResponse {
 
 /** DynamoDB's own principal on TTL deletions (AWS: "Time to Live > Streams and TTL"). */
 export const TTL_DELETION_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const;
+
+/** A connection row TTL deleted (its channel state in the old image), with where it sits in the stream. */
+export interface ExpiredConnectionRow {
+  readonly subscription: SubscriptionRecord;
+  readonly sequenceNumber: string;
+}
+
+/** The connection rows of the batch that DynamoDB's TTL deleted (EXPIRED_CONNECTION_ROW_FILTER). */
+export function expiredConnectionRowsOf(event: DynamoStreamEvent): ExpiredConnectionRow[] {
+  return event.Records.flatMap((record) => {
+    const data = record.dynamodb;
+    const keys = data?.Keys ? unmarshall(data.Keys) : undefined;
+    if (!data?.SequenceNumber || !data.OldImage || typeof keys?.pk !== 'string' || typeof keys.sk !== 'string') return [];
+    if (!passesExpiredConnectionRowFilter(keys.pk, keys.sk, record.eventName ?? '', isTtlDeletion(record))) return [];
+    const old = unmarshall(data.OldImage);
+    const presence = presenceOf(data.OldImage);
+    const subscription: SubscriptionRecord = {
+      topic: typeof old.topic === 'string' ? old.topic : keys.sk.slice(EXPIRED_CONNECTION_ROW_FILTER.skPrefix.length),
+      connectionId: keys.pk.slice(EXPIRED_CONNECTION_ROW_FILTER.pkPrefix.length),
+      endpoint: '',
+      format: 'native',
+      joinRef: null,
+      presenceKey: presence?.key ?? null,
+      meta: presence?.meta ?? null,
+      expiresAt: Number(old.expiresAt ?? 0),
+      channel: typeof old.channel === 'string' ? (JSON.parse(old.channel) as ChannelState) : null,
+    };
+    return [{ subscription, sequenceNumber: data.SequenceNumber }];
+  });
+}
 
 export function topicItemChangesOf(event: DynamoStreamEvent): TopicItemChange[] {
   const changes: TopicItemChange[] = [];
