@@ -30,6 +30,7 @@ import { FrameWatcher } from './frame-watcher.js';
 import { handleManagementRequest, isManagementRequest } from './management-api.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
+import { announceLambdaInvoke } from './invocation-context.js';
 import { localServerOperations, publishRoute } from './publish-route.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { browserAssets } from './pages/browser-assets.js';
@@ -105,6 +106,8 @@ export interface RunningGateway {
   readonly managementEndpoint: string;
   readonly dynamoEndpoint: string;
   readonly tableName: string;
+  /** The client every function's table calls go through (a middleware on it sees them all, with `currentInvocation()`). */
+  readonly documentClient: DynamoDBDocumentClient;
   readonly deps: MessagingDependencies;
   readonly connections: ConnectionPool;
   /** EventBridge's PutEvents, emulated on this port: the lifecycle events it received (config `lifecycleEvents`). */
@@ -175,13 +178,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   // An asynchronous invoke: nobody waits for the result, a failure is only logged (on AWS
   // it goes to the worker's on-failure destination).
   const fanoutWorker = { name: 'topicast-fanout-worker', timeoutMs: timeouts.fanoutWorker, handler: handlers.fanoutWorker };
-  dispatcher.bind((batch) =>
-    log.timed('fanout-worker', batch.topic, async () => {
+  dispatcher.bind((batch) => {
+    announceLambdaInvoke(fanoutWorker.name);
+    return log.timed('fanout-worker', batch.topic, async () => {
       const invocation = await invokeLocally(fanoutWorker, batch, log.logger);
       if (invocation.status === 'failed') log.logger.error('fan-out worker failed', { topic: batch.topic, requestId: invocation.requestId, error: invocation.error.message });
       return invocation;
-    }),
-  );
+    });
+  });
 
   // Lifecycle events go to this gateway's own PutEvents (its port is known once it listens),
   // or wherever TOPICAST_EVENTS_ENDPOINT points (LocalStack's EventBridge).
@@ -395,6 +399,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     managementEndpoint: `http://${identity.domainName}/${stage}`,
     dynamoEndpoint: dynamo.endpoint,
     tableName,
+    documentClient: dynamo.documentClient,
     deps,
     connections: pool,
     eventBus,

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LambdaContextLike } from '../lambdas/handlers/api-gateway-event.js';
 import type { Logger } from '../lambdas/core/ports.js';
+import { runInvocation } from './invocation-context.js';
 
 export interface LocalFunction<E, R> {
   /** Shown in logs and as `context.functionName`. */
@@ -31,7 +32,7 @@ export async function invokeLocally<E, R>(fn: LocalFunction<E, R>, event: E, log
   };
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
-  const running = Promise.resolve().then(() => fn.handler(event, context));
+  const running = Promise.resolve().then(() => runInvocation({ functionName: fn.name, requestId }, () => fn.handler(event, context)));
   const timeout = new Promise<Invocation<R>>((resolve) => {
     timer = setTimeout(() => {
       timedOut = true;
