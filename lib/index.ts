@@ -7,5 +7,5 @@
  */
 export { RealtimeApi, type RealtimeApiProps, type RealtimeFunctionName, ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api.js';
 export { TopicastStack, type TopicastStackProps } from './topicast-stack.js';
-export { PUBLISHER_CONNECTION_METHODS, PUBLISHER_TABLE_ACTIONS } from './publish-access.js';
+export { PUBLISHER_CONNECTION_METHODS, PUBLISHER_TABLE_ACCESS, PUBLISHER_TABLE_ACTIONS } from './publish-access.js';
 export type { AuthMode, FanoutSettings, Limits, TopicRule, TopicSharding } from '../lambdas/core/config.js';

@@ -9,13 +9,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { PUBLISH_ENV } from '../lambdas/composition/environment/server.js';
+import { KEY_PREFIXES } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { historyStatement } from './history-access.js';
+import { tableActions, type TableAccess } from './realtime-api-defaults.js';
+import { tableAccessStatements } from './table-grants.js';
+
+const { connection: C, topic: T, user: U } = KEY_PREFIXES;
 
 /**
- * DynamoDB actions the SDK uses: Query (subscribers, presence, a user's connections, a
- * connection's items) and BatchWriteItem (removing gone connections and their lookup items).
+ * What the SDK does to the table: Query the subscribers (`t#`), a user's connections
+ * (`u#`, disconnectUser) and a connection's items (`c#`); and reap a gone connection as the
+ * functions do (DeleteItem on its connection item first, then batches of its `c#`, `t#` and
+ * `u#` items; DeleteItem on a stray topic row). History items have their own statement.
  */
-export const PUBLISHER_TABLE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:Query'] as const;
+export const PUBLISHER_TABLE_ACCESS: TableAccess = { BatchWriteItem: [C, T, U], DeleteItem: [C, T], Query: [C, T, U] };
+
+/** The DynamoDB actions of {@link PUBLISHER_TABLE_ACCESS}. */
+export const PUBLISHER_TABLE_ACTIONS = tableActions(PUBLISHER_TABLE_ACCESS).map((action) => `dynamodb:${action}`) as readonly string[];
 /** Management API methods the SDK uses: POST to deliver, DELETE for disconnect/disconnectUser. */
 export const PUBLISHER_CONNECTION_METHODS = ['POST', 'DELETE'] as const;
 
@@ -39,10 +49,14 @@ export function publishEnvironment(props: PublishAccessProps): Record<string, st
   };
 }
 
-/** What the SDK needs: the table (two actions; history items too when history is on), POST and DELETE on this stage's connections, and the fan-out worker. */
+/** What the SDK needs: the table (its items by prefix; history items too when history is on), POST and DELETE on this stage's connections, and the fan-out worker. */
 export function grantPublishAccess(grantee: iam.IGrantable, props: PublishAccessProps): iam.Grant {
   const connectionArns = PUBLISHER_CONNECTION_METHODS.map((method) => props.connectionsArn(method));
-  const grant = iam.Grant.addToPrincipal({ grantee, actions: [...PUBLISHER_TABLE_ACTIONS], resourceArns: [props.table.tableArn] })
+  const tableGrants = tableAccessStatements(props.table.tableArn, PUBLISHER_TABLE_ACCESS).map((statement) =>
+    iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions }),
+  );
+  const grant = tableGrants
+    .reduce((all, next) => all.combine(next))
     .combine(iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: connectionArns }))
     .combine(iam.Grant.addToPrincipal({ grantee, actions: ['lambda:InvokeFunction'], resourceArns: [props.fanoutWorker.functionArn] }));
   if (!props.history) return grant;

@@ -14,6 +14,7 @@ import { DEFAULT_TIMEOUT_SECONDS } from './function-timeouts.js';
 import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import { ConfigError, resolveConfig, type AuthMode, type TopicastConfigInput } from '../lambdas/core/config.js';
 import { lifecycleEventsConfig } from './lifecycle-events.js';
+import { KEY_PREFIXES, type KeyPrefix } from '../lambdas/adapters/dynamodb/table-schema.js';
 
 /** The API Gateway route keys of the WebSocket API, in creation order. */
 export const ROUTE_KEYS = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'] as const;
@@ -264,11 +265,21 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** What one function may do. Table actions are granted on the table ARN only (no index exists). */
+/**
+ * DynamoDB access of one function: each action, and the partition-key prefixes
+ * (table-schema.ts, `KEY_PREFIXES`) of the items it may address with it. Granted on the
+ * table ARN only (no index exists), under `ForAllValues:StringLike dynamodb:LeadingKeys`,
+ * so a role reaches only the kinds of items its code uses: `kv#`, `h#` and `l#` items only
+ * through the channels, history and lifecycle-event statements, and only when those
+ * features are on.
+ */
+export type TableAccess = Readonly<Record<string, readonly KeyPrefix[]>>;
+
+/** What one function may do. */
 export interface FunctionPermissions {
-  /** DynamoDB actions on the table (without the `dynamodb:` prefix). */
-  readonly table: readonly string[];
-  /** `execute-api:ManageConnections` (POST/GET/DELETE `@connections/*`) on this API's stage. */
+  /** DynamoDB actions (without the `dynamodb:` prefix) on the table, by key prefix. */
+  readonly table: TableAccess;
+  /** `execute-api:ManageConnections` (POST `@connections/*`) on this API's stage. */
   readonly manageConnections: boolean;
   /** `lambda:InvokeFunction` on the fan-out worker. */
   readonly invokeFanoutWorker: boolean;
@@ -276,48 +287,80 @@ export interface FunctionPermissions {
   readonly readTokenSecret: boolean;
 }
 
-// UpdateItem: joins and leaves count and claim on the connection item (docs/infrastructure.md, Write protocol).
-const JOIN_TABLE = ['UpdateItem', 'Query', 'GetItem', 'PutItem', 'DeleteItem', 'BatchWriteItem'];
-const LEAVE_TABLE = ['UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'];
-const PUSH_TABLE = ['GetItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'DeleteItem'];
-const union = (...lists: readonly string[][]): string[] => [...new Set(lists.flat())].sort();
+const { connection: C, topic: T, user: U, occupancy: O } = KEY_PREFIXES;
 
-/** The least-privilege matrix (docs/infrastructure.md renders the same table). */
+/**
+ * Delivering to a topic: its subscribers (Query `t#`), and reaping the connections that
+ * answer 410 Gone (lambdas/adapters/dynamodb/realtime-store.ts `removeConnections`): the
+ * connection item is deleted first (DeleteItem `c#`), its partition read (Query `c#`),
+ * then its items on both sides and its user lookup item go in batches that mix `c#`, `t#`
+ * and `u#` keys (one BatchWriteItem is authorized once with all its keys), and a topic row
+ * its partition no longer names is deleted alone (DeleteItem `t#`). Every function that
+ * posts to connections does this, and so do the channel modules' broadcasts.
+ */
+const DELIVER: TableAccess = { Query: [C, T], DeleteItem: [C, T], BatchWriteItem: [C, T, U] };
+/**
+ * Join: the claim and the join/leave counters on the connection item (UpdateItem `c#`,
+ * docs/infrastructure.md, Write protocol), the claim's check and rejoin reads (GetItem
+ * `c#`), both sides of the subscription (PutItem `c#` and `t#`, DeleteItem when it is
+ * undone), and the stamp of a join on a capped topic (UpdateItem `o#`, `markCappedJoin`).
+ */
+const JOIN: TableAccess = { UpdateItem: [C, O], GetItem: [C], PutItem: [C, T] };
+/** Leave: the release and the counters on the connection item; the rows go with DeleteItem. */
+const LEAVE: TableAccess = { UpdateItem: [C] };
+/** Push: the connection item and the sender's rate-limit window (`c#<id>` / `r#<window>`). */
+const PUSH: TableAccess = { GetItem: [C], UpdateItem: [C] };
+/** Presence windows: the topic's occupancy item (GetItem, then UpdateItem in `writeOccupancy`). */
+const OCCUPANCY: TableAccess = { GetItem: [O], UpdateItem: [O] };
+
+/** The union of several accesses: for each action, every prefix any of them allows. */
+export function mergeTableAccess(...accesses: readonly TableAccess[]): TableAccess {
+  const merged: Record<string, KeyPrefix[]> = {};
+  for (const access of accesses) {
+    for (const [action, prefixes] of Object.entries(access)) merged[action] = [...new Set([...(merged[action] ?? []), ...prefixes])].sort();
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** One statement per distinct set of prefixes, listing the actions allowed on exactly those. */
+export function tableStatements(access: TableAccess): { actions: string[]; prefixes: KeyPrefix[] }[] {
+  const byPrefixes = new Map<string, { actions: string[]; prefixes: KeyPrefix[] }>();
+  for (const [action, prefixes] of Object.entries(mergeTableAccess(access))) {
+    const key = prefixes.join(' ');
+    const statement = byPrefixes.get(key) ?? { actions: [], prefixes: [...prefixes] };
+    statement.actions.push(action);
+    byPrefixes.set(key, statement);
+  }
+  return [...byPrefixes.values()];
+}
+
+/** Every action of an access, sorted. */
+export function tableActions(access: TableAccess): string[] {
+  return Object.keys(access).sort();
+}
+
+/**
+ * The least-privilege matrix (docs/infrastructure.md renders the same table). Held by
+ * test/e2e/iam-by-role.test.ts, which records every call the real handlers make and
+ * evaluates it against the synthesized roles.
+ */
 export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence', FunctionPermissions>> = {
-  $connect: { table: ['PutItem'], manageConnections: false, invokeFanoutWorker: false, readTokenSecret: true },
-  $disconnect: {
-    table: ['Query', 'BatchWriteItem', 'DeleteItem'],
-    manageConnections: true,
-    invokeFanoutWorker: true,
-    readTokenSecret: false,
-  },
-  join: { table: JOIN_TABLE, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  leave: { table: LEAVE_TABLE, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  push: { table: PUSH_TABLE, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  ping: { table: [], manageConnections: false, invokeFanoutWorker: false, readTokenSecret: false },
+  // The connection item, and the user's lookup item when the token has a `sub`.
+  $connect: { table: { PutItem: [C, U] }, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: true },
+  // Removes the connection's items (as reaping does), and announces its leaves.
+  $disconnect: { table: DELIVER, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  join: { table: mergeTableAccess(DELIVER, JOIN), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  leave: { table: mergeTableAccess(DELIVER, LEAVE), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  push: { table: mergeTableAccess(DELIVER, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  ping: { table: {}, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: false },
   // `$default` decodes Phoenix V2 array frames, which may be a join, a leave or a push.
-  $default: {
-    table: union(JOIN_TABLE, LEAVE_TABLE, PUSH_TABLE),
-    manageConnections: true,
-    invokeFanoutWorker: true,
-    readTokenSecret: false,
-  },
+  $default: { table: mergeTableAccess(DELIVER, JOIN, LEAVE, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   // The worker posts to connections and reaps the ones that answer 410 Gone.
-  'fanout-worker': {
-    table: ['Query', 'BatchWriteItem', 'DeleteItem'],
-    manageConnections: true,
-    invokeFanoutWorker: false,
-    readTokenSecret: false,
-  },
+  'fanout-worker': { table: DELIVER, manageConnections: true, invokeFanoutWorker: false, readTokenSecret: false },
   // A stream reader (its stream grants are added beside its event source mapping): it
-  // broadcasts each topic's diff like a push, and reaps what answers 410 Gone.
-  // GetItem, PutItem: the topic's occupancy item, for topics over their presence cap.
-  presence: {
-    table: ['Query', 'GetItem', 'PutItem', 'BatchWriteItem', 'DeleteItem'],
-    manageConnections: true,
-    invokeFanoutWorker: true,
-    readTokenSecret: false,
-  },
+  // broadcasts each topic's diff like a push, reaps what answers 410 Gone, and, for topics
+  // over their presence cap, reads and updates the topic's occupancy item.
+  presence: { table: mergeTableAccess(DELIVER, OCCUPANCY), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
 };
 
 /**

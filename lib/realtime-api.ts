@@ -49,6 +49,7 @@ import {
   type RouteKey,
 } from './realtime-api-defaults.js';
 import { HISTORY_FUNCTIONS, historyEnabled, historyStatement } from './history-access.js';
+import { keyConfinedStatement, tableAccessStatements } from './table-grants.js';
 import { connectionItemFilter, grantLifecycleEvents, lifecycleEventBus, type LifecycleEventsOptions } from './lifecycle-events.js';
 import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
@@ -421,7 +422,7 @@ export class RealtimeApi extends Construct {
     for (const routeKey of ROUTE_KEYS) {
       const permissions = PERMISSIONS[routeKey];
       const environment: Record<string, string> = {};
-      if (permissions.table.length > 0) {
+      if (Object.keys(permissions.table).length > 0) {
         environment[ENV.tableName] = this.table.tableName;
         environment[ENV.managementEndpoint] = this.managementEndpoint;
       }
@@ -528,8 +529,9 @@ export class RealtimeApi extends Construct {
   }
 
   /**
-   * Lets `grantee` (your own Lambda, a role) use the `topicast/server` SDK: Query and
-   * BatchWriteItem on the table, ManageConnections POST and DELETE on this stage's
+   * Lets `grantee` (your own Lambda, a role) use the `topicast/server` SDK: Query,
+   * BatchWriteItem and DeleteItem on the table's connection, topic and user items
+   * (`PUBLISHER_TABLE_ACCESS`; history items too when history is on), ManageConnections POST and DELETE on this stage's
    * connections, and invoking the fan-out worker for big topics. Hand it the settings too:
    * `publishEnvironment`, or use `bindPublisher(fn)` for both.
    */
@@ -716,14 +718,13 @@ export class RealtimeApi extends Construct {
     // The role's policy must exist before the function can log or be invoked.
     fn.node.addDependency(role);
     if (this.runsChannels(name, options.channels)) {
-      // socket.kv: its own items only, by partition-key prefix.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: CHANNEL_KV_ACTIONS.map((action) => `dynamodb:${action}`),
-          resources: [this.table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${CHANNEL_KV_PREFIX}*`] } },
-        }),
-      );
+      // socket.kv: kv# items only, by partition-key prefix. The role's other table statements
+      // name only the prefixes of the function's own items (PERMISSIONS), so this statement
+      // is the only way to kv# items and reaches nothing else. Module code runs with the
+      // whole role: it may also do what the function itself may (the confinement is the
+      // role's, not the module's), but never touch h#, l#, o# or u# items its function
+      // does not use.
+      role.addToPrincipalPolicy(keyConfinedStatement(this.table.tableArn, CHANNEL_KV_ACTIONS, [CHANNEL_KV_PREFIX]));
     }
     return fn;
   }
@@ -750,14 +751,7 @@ export class RealtimeApi extends Construct {
   }
 
   private grant(fn: lambda.IFunction, permissions: (typeof PERMISSIONS)[keyof typeof PERMISSIONS], manageConnectionsArns: string[]) {
-    if (permissions.table.length > 0) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: permissions.table.map((action) => `dynamodb:${action}`),
-          resources: [this.table.tableArn],
-        }),
-      );
-    }
+    for (const statement of tableAccessStatements(this.table.tableArn, permissions.table)) fn.addToRolePolicy(statement);
     if (permissions.manageConnections) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: manageConnectionsArns }));
     }

@@ -33,29 +33,46 @@ export const TABLE_SCHEMA = {
 
 export const DEFAULT_TABLE_NAME = 'topicast';
 
+/**
+ * The partition-key prefix of every kind of item. IAM confines each function to the
+ * prefixes its code uses (`dynamodb:LeadingKeys`, lib/realtime-api-defaults.ts): no prefix
+ * is the start of another, and what follows each (connection ids, topics, subs, keys) can
+ * never turn one kind of key into another.
+ */
+export const KEY_PREFIXES = {
+  connection: 'c#',
+  topic: 't#',
+  user: 'u#',
+  channelKv: 'kv#',
+  history: 'h#',
+  occupancyMarker: OCCUPANCY_MARKER_PREFIX,
+  occupancy: 'o#',
+} as const;
+export type KeyPrefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
+
 export const keys = {
-  connection: (connectionId: string) => ({ pk: `c#${connectionId}`, sk: 'c' }),
-  connectionTopic: (connectionId: string, topic: string) => ({ pk: `c#${connectionId}`, sk: `s#${topic}` }),
-  rateWindow: (connectionId: string, windowStart: number) => ({ pk: `c#${connectionId}`, sk: `r#${windowStart}` }),
+  connection: (connectionId: string) => ({ pk: `${KEY_PREFIXES.connection}${connectionId}`, sk: 'c' }),
+  connectionTopic: (connectionId: string, topic: string) => ({ pk: `${KEY_PREFIXES.connection}${connectionId}`, sk: `s#${topic}` }),
+  rateWindow: (connectionId: string, windowStart: number) => ({ pk: `${KEY_PREFIXES.connection}${connectionId}`, sk: `r#${windowStart}` }),
   topicSubscriber: (topic: string, shard: number, connectionId: string) => ({ pk: topicPartition(topic, shard), sk: connectionId }),
   channelKv: (key: string) => ({ pk: `${CHANNEL_KV_PREFIX}${key}`, sk: 'kv' }),
   userConnection: (sub: string, connectionId: string) => ({ pk: userPartition(sub), sk: `c#${connectionId}` }),
   historyCounter: (topic: string) => ({ pk: historyPartition(topic), sk: HISTORY_COUNTER_SORT_KEY }),
   historyMessage: (topic: string, seq: number) => ({ pk: historyPartition(topic), sk: historySortKey(seq) }),
   occupancyMarker: (topic: string) => ({ pk: `${OCCUPANCY_MARKER_PREFIX}${topic}`, sk: 'l' }),
-  occupancy: (topic: string) => ({ pk: `o#${topic}`, sk: 'o' }),
+  occupancy: (topic: string) => ({ pk: `${KEY_PREFIXES.occupancy}${topic}`, sk: 'o' }),
   historyPartition,
   historySortKey,
-  connectionPartition: (connectionId: string) => `c#${connectionId}`,
+  connectionPartition: (connectionId: string) => `${KEY_PREFIXES.connection}${connectionId}`,
   userPartition,
   topicPartition,
 } as const;
 
 /** Partition-key prefix of channel key-value items; IAM confines module storage to it (dynamodb:LeadingKeys). */
-export const CHANNEL_KV_PREFIX = 'kv#';
+export const CHANNEL_KV_PREFIX = KEY_PREFIXES.channelKv;
 
 /** Partition-key prefix of history items; IAM confines history access to it (dynamodb:LeadingKeys). */
-export const HISTORY_PREFIX = 'h#';
+export const HISTORY_PREFIX = KEY_PREFIXES.history;
 // '#' sorts before every digit, so a Query on seq sort keys never returns the counter.
 const HISTORY_COUNTER_SORT_KEY = '#';
 // Number.MAX_SAFE_INTEGER has 16 digits: zero-padded seqs sort as numbers do.
@@ -72,11 +89,11 @@ function historySortKey(seq: number): string {
 export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
 
 function userPartition(sub: string): string {
-  return `u#${sub}`;
+  return `${KEY_PREFIXES.user}${sub}`;
 }
 
 function topicPartition(topic: string, shard: number): string {
-  return `t#${topic}#${shard}`;
+  return `${KEY_PREFIXES.topic}${topic}#${shard}`;
 }
 
 export function createTableInput(tableName: string): CreateTableCommandInput {
