@@ -220,6 +220,17 @@ describe('IAM (least privilege)', () => {
     }
   });
 
+  it('confines every table statement of every role to key prefixes (dynamodb:LeadingKeys): no role may touch the whole table', () => {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: { PolicyDocument: { Statement: { Action: string | string[]; Condition?: unknown }[] } } }>;
+    const itemActions = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchWriteItem', 'BatchGetItem'].map((a) => `dynamodb:${a}`);
+    const unconfined = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(([id, r]) => r.Properties.PolicyDocument.Statement.map((statement) => ({ id, statement })))
+      .filter(({ statement }) => [statement.Action].flat().some((a) => itemActions.includes(a)))
+      .filter(({ statement }) => !JSON.stringify(statement.Condition ?? {}).includes('"ForAllValues:StringLike":{"dynamodb:LeadingKeys"'));
+    expect(unconfined).toEqual([]);
+  });
+
   it('gives ping no permission beyond writing its own logs', () => {
     const { statements: s, managedPolicies } = statementsOf(template, fn('ping'));
     expect(managedPolicies).toEqual([]);
