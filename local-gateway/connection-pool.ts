@@ -25,8 +25,12 @@ export const newConnectionId = apiGatewayId;
 export class ConnectionPool {
   private readonly connections = new Map<string, PooledConnection>();
 
+  /** `onChange` hears the size after every add and remove (the dashboard's chart). */
+  public constructor(private readonly onChange: (size: number) => void = () => undefined) {}
+
   public add(connection: PooledConnection): void {
     this.connections.set(connection.connectionId, connection);
+    this.onChange(this.connections.size);
   }
 
   public get(connectionId: string): PooledConnection | undefined {
@@ -34,7 +38,7 @@ export class ConnectionPool {
   }
 
   public remove(connectionId: string): void {
-    this.connections.delete(connectionId);
+    if (this.connections.delete(connectionId)) this.onChange(this.connections.size);
   }
 
   public get size(): number {

@@ -27,6 +27,7 @@ import { loadChannelModules } from './channel-loader.js';
 import { localDependencies } from './local-dependencies.js';
 import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
 import { FrameWatcher } from './frame-watcher.js';
+import { frameLabel } from './frame-label.js';
 import { handleManagementRequest, isManagementRequest } from './management-api.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
@@ -139,12 +140,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const tableName = options.tableName ?? env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
   const idleTimeoutMs = options.idleTimeoutMs ?? API_GATEWAY_LIMITS.idleSeconds * 1000;
   const maxConnectionMs = options.maxConnectionMs ?? API_GATEWAY_LIMITS.maxConnectionSeconds * 1000;
-  const pool = new ConnectionPool();
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   // Lifecycle events are printed whether or not --quiet silences the request lines: they are asked for.
   const eventBus = new LocalEventBus(write);
   // The local pages: metrics, topics, lifecycle events and the request log, kept in memory for the dashboard.
-  const live = new LiveConsole(pool, eventBus);
+  const live = new LiveConsole(eventBus);
+  const pool = new ConnectionPool(live.onConnectionsChanged);
+  live.watch(pool);
   const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write, onEntry: live.onLogEntry });
   // Bundled now, in the background, so the first page load does not wait for esbuild.
   void browserAssets().catch((error: unknown) => log.logger.error('bundling the local pages failed', { error }));
@@ -327,7 +329,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       const body = rawToBuffer(data).toString('utf8');
       const routeKey = selectRoute(body, routeKeys);
       const event = messageEvent(identity, facts, routeKey, body, false);
-      void log.timed(routeKey, facts.connectionId, () => integrate(routeKey, event)).then((outcome) => {
+      void log.timed(routeKey, facts.connectionId, () => integrate(routeKey, event), frameLabel(body, config.limits)).then((outcome) => {
         // Two-way route: the integration's body is the reply (all message routes are two-way);
         // a failed integration answers with API Gateway's own error frame.
         const reply = outcome.kind === 'response' ? outcome.response?.body : errorFrame(outcome, facts.connectionId);

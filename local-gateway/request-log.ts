@@ -8,7 +8,8 @@ import type { Logger } from '../lambdas/core/ports.js';
 
 export interface RequestLog {
   readonly logger: Logger;
-  timed<T>(route: string, subject: string, run: () => Promise<T>): Promise<T>;
+  /** `frame`: what the client sent, for message routes (frame-label.ts). */
+  timed<T>(route: string, subject: string, run: () => Promise<T>, frame?: string): Promise<T>;
   /** Resolves when every timed invocation started so far has finished. */
   settled(): Promise<void>;
 }
@@ -17,6 +18,12 @@ export interface LogEntry {
   readonly at: number;
   readonly level: 'route' | 'warn' | 'error';
   readonly text: string;
+  /** Route invocations: the route key, the connection (or subject), the frame, status and duration. */
+  readonly route?: string;
+  readonly subject?: string;
+  readonly frame?: string;
+  readonly status?: number;
+  readonly ms?: number;
 }
 
 export interface RequestLogOptions {
@@ -37,7 +44,7 @@ export function createRequestLog({ quiet, write = (line) => process.stdout.write
   const logger: Logger = { info: () => undefined, warn: emit('warn'), error: emit('error') };
   return {
     logger,
-    timed(route, subject, run) {
+    timed(route, subject, run, frame) {
       const started = performance.now();
       const task = run();
       pending.add(task);
@@ -46,8 +53,9 @@ export function createRequestLog({ quiet, write = (line) => process.stdout.write
         (result) => {
           done();
           const status = (result as { statusCode?: number } | undefined)?.statusCode;
-          const line = `${route} ${subject}${status !== undefined ? ` ${status}` : ''} ${(performance.now() - started).toFixed(1)}ms`;
-          onEntry({ at: Date.now(), level: 'route', text: line });
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          const line = `${route} ${subject}${status !== undefined ? ` ${status}` : ''} ${ms.toFixed(1)}ms${frame ? ` ${frame}` : ''}`;
+          onEntry({ at: Date.now(), level: 'route', text: line, route, subject, ...(frame ? { frame } : {}), ...(status !== undefined ? { status } : {}), ms });
           if (!quiet) write(line);
           return result;
         },

@@ -7,6 +7,7 @@ import type { ConnectionPool } from '../connection-pool.js';
 import type { LocalBusEvent, LocalEventBus } from '../event-bus.js';
 import type { LogEntry } from '../request-log.js';
 import { LiveMetrics, type LiveMetricsSnapshot } from './live-metrics.js';
+import { LiveSeries, type Series } from './live-series.js';
 import type { GatewayCount, TableStateReader } from './table-state.js';
 import { TopicView, type TopicState } from './topic-view.js';
 
@@ -25,23 +26,32 @@ export interface GatewayActivity extends LiveMetricsSnapshot {
   readonly log: readonly LogEntry[];
   /** Lifecycle events the gateway's event bus received, newest first (config `lifecycleEvents`). */
   readonly events: readonly LocalBusEvent[];
+  /** Deliveries per second and this gateway's open connections, over the last minutes. */
+  readonly series: Series;
 }
 
 const MAX_LOG = 200;
 const MAX_ERRORS = 50;
 
 export class LiveConsole {
-  public readonly metrics = new LiveMetrics();
+  public readonly series = new LiveSeries();
+  public readonly metrics = new LiveMetrics(Date.now, (count) => this.series.delivered(count));
   public readonly topics = new TopicView();
   private readonly log: LogEntry[] = [];
   private readonly errors: LogEntry[] = [];
 
   private tableState: TableStateReader | undefined;
 
-  public constructor(
-    private readonly pool: ConnectionPool,
-    private readonly eventBus: LocalEventBus,
-  ) {}
+  private pool: ConnectionPool | undefined;
+
+  public constructor(private readonly eventBus: LocalEventBus) {}
+
+  /** The pool whose size `state()` reports; create it with `onConnectionsChanged` as its listener. */
+  public watch(pool: ConnectionPool): void {
+    this.pool = pool;
+  }
+
+  public readonly onConnectionsChanged = (size: number): void => this.series.connectionsChanged(size);
 
   /** From now on the state is the shared table's. */
   public readFromTable(reader: TableStateReader): void {
@@ -56,10 +66,10 @@ export class LiveConsole {
 
   public async state(): Promise<GatewayState> {
     if (this.tableState) return { ...(await this.tableState.read()), scope: 'table' };
-    return { connections: this.pool.size, topics: this.topics.list(), scope: 'gateway' };
+    return { connections: this.pool?.size ?? 0, topics: this.topics.list(), scope: 'gateway' };
   }
 
   public activity(): GatewayActivity {
-    return { ...this.metrics.snapshot(), errors: [...this.errors], log: [...this.log], events: this.eventBus.events() };
+    return { ...this.metrics.snapshot(), errors: [...this.errors], log: [...this.log], events: this.eventBus.events(), series: this.series.snapshot() };
   }
 }

@@ -26,10 +26,15 @@ export class LiveMetrics implements Metrics {
   private readonly seconds = new Map<number, Map<MetricKey, number>>();
   private readonly refusals: Refusal[] = [];
 
-  public constructor(private readonly now: () => number = Date.now) {}
+  /** `onDeliveries` hears every delivery count (the dashboard's chart). */
+  public constructor(
+    private readonly now: () => number = Date.now,
+    private readonly onDeliveries: (count: number) => void = () => undefined,
+  ) {}
 
   public record(metric: MetricKey, value: number, dimensions: MetricDimensions = {}): void {
     if (METRICS[metric].unit !== 'Count') return;
+    if (metric === 'deliveries') this.onDeliveries(value);
     this.totals.set(metric, (this.totals.get(metric) ?? 0) + value);
     if (metric === 'refusals' && value > 0) {
       this.refusals.unshift({ at: this.now(), reason: dimensions.reason ?? 'unknown' });

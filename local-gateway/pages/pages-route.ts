@@ -1,12 +1,12 @@
 /**
  * The local pages on the gateway's own port: `/` the chat demo, `/_topicast` the live
- * dashboard, `/_topicast/api/state` and `/_topicast/api/activity` their JSON, and the two
- * bundled scripts. WebSocket upgrades never reach here (they are served on any path).
+ * dashboard, `/_topicast/api/state` and `/_topicast/api/activity` their JSON, the two
+ * bundled scripts and the icon (also at /favicon.ico). WebSocket upgrades never reach here (they are served on any path).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../http-routes.js';
 import { browserAssets, type BrowserAssets } from './browser-assets.js';
-import { DASHBOARD_PAGE, DEMO_PAGE } from './html.js';
+import { DASHBOARD_PAGE, DEMO_PAGE, ICON_SVG } from './html.js';
 import type { LiveConsole } from './live-console.js';
 
 const PREFIX = '/_topicast';
@@ -20,6 +20,9 @@ export function pagesRoute(live: LiveConsole): HttpRoute {
     [`${PREFIX}/api/activity`]: (response) => sendJson(response, live.activity()),
     [`${PREFIX}/demo.js`]: (response) => sendScript(response, 'demo.js'),
     [`${PREFIX}/dashboard.js`]: (response) => sendScript(response, 'dashboard.js'),
+    [`${PREFIX}/icon.svg`]: (response) => send(response, 200, 'image/svg+xml', ICON_SVG),
+    // Browsers ask for it whatever the page links: an answer instead of the gateway's 426.
+    '/favicon.ico': (response) => send(response, 200, 'image/svg+xml', ICON_SVG),
   };
   return {
     name: 'local pages',

@@ -1,10 +1,12 @@
 /**
  * The local pages in a real browser (Chromium found by test/support/browser.ts, driven by
- * playwright-core): two tabs
- * of the demo chat and see each other in the presence list; the dashboard shows both
- * connections, the topic, the rates and the route log; the state API answers the counts.
- * TOPICAST_SCREENSHOTS=docs writes the screenshots committed under docs/.
+ * playwright-core), on a 1280 px desktop and a 390 px phone: two tabs of the demo chat
+ * see each other in the presence list; the dashboard shows both connections, the topic,
+ * the rates, a chart and the route log with what each phoenix frame was; the state API
+ * answers the counts. TOPICAST_SCREENSHOTS=docs writes the screenshots committed under docs/.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,17 +39,28 @@ async function state(): Promise<{ connections: number; topics: { topic: string; 
   return (await response.json()) as Awaited<ReturnType<typeof state>>;
 }
 
-async function openDemo(name: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
-  await page.goto(`${http}/`);
-  await page.fill('#name', name);
-  await page.fill('#room', 'browser');
-  await page.click('#join button');
-  await page.waitForFunction("document.getElementById('status').textContent.startsWith('joined room:browser')");
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+async function openDemo(name: string, viewport = DESKTOP, base = http, room = 'browser'): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${base}/`);
+  await joinRoom(page, name, room);
   return page;
 }
 
+async function joinRoom(page: Page, name: string, room: string): Promise<void> {
+  await page.fill('#name', name);
+  await page.fill('#room', room);
+  await page.click('#join button');
+  await page.waitForFunction(`document.getElementById('status').textContent.startsWith('joined demo:${room}')`);
+}
+
+/** Names in the presence list, with "(2 tabs)" when a name has two connections. */
 const presenceOf = (page: Page) => page.locator('#presence li').allTextContents();
+const messageTexts = (page: Page) => page.locator('#messages li.message').evaluateAll((items) => items.map((item) => item.getAttribute('data-text')));
+/** Whether the page is wider than its viewport (a horizontal scrollbar on a phone). */
+const overflows = (page: Page) => page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('local pages', () => {
   it('serves the demo on / (plain HTTP) while WebSocket upgrades on / keep working', async () => {
@@ -76,16 +89,16 @@ describe('local pages', () => {
     // Prepare
     expect(await state()).toEqual({ scope: 'gateway', connections: 0, topics: [] });
     const ann = await openDemo('ann');
-    const ben = await openDemo('ben');
+    const ben = await openDemo('ben', PHONE);
 
     // Act
     await ann.waitForFunction("document.querySelectorAll('#presence li').length === 2");
     await ann.fill('#message', 'hello ben');
     await ann.press('#message', 'Enter');
-    await ben.waitForFunction("[...document.querySelectorAll('#messages li.message')].some((li) => li.textContent === 'ann: hello ben')");
+    await ben.waitForFunction("[...document.querySelectorAll('#messages li.message')].some((li) => li.dataset.text === 'ann: hello ben')");
     await ben.fill('#message', 'hi ann');
     await ben.click('#send button');
-    await ann.waitForFunction("[...document.querySelectorAll('#messages li.message')].some((li) => li.textContent === 'ben: hi ann')");
+    await ann.waitForFunction("[...document.querySelectorAll('#messages li.message')].some((li) => li.dataset.text === 'ben: hi ann')");
     // A bad frame from another client, so the dashboard has a refusal to show
     const raw = await openClient(gateway.url);
     raw.send('not json');
@@ -93,30 +106,48 @@ describe('local pages', () => {
     raw.close();
     await raw.closed;
 
-    // Assess: presence on both pages
+    // Assess: presence and messages on both pages, the sender's own on its side
     expect(await presenceOf(ann)).toEqual(['ann', 'ben']);
     expect(await presenceOf(ben)).toEqual(['ann', 'ben']);
+    expect(await messageTexts(ben)).toEqual(['ann: hello ben', 'ben: hi ann']);
+    expect(await ann.locator('#messages li.mine').count()).toBe(1);
+    // The join form gave way to the room, on the phone as on the desktop, and nothing scrolls sideways
+    for (const page of [ann, ben]) {
+      expect(await page.locator('#join').isVisible()).toBe(false);
+      expect(await page.locator('#room-title').textContent()).toBe('#browser');
+      expect(await overflows(page)).toBe(false);
+    }
 
     // Assess: the state API counts both connections and the topic
-    expect(await state()).toEqual({ scope: 'gateway', connections: 2, topics: [{ topic: 'room:browser', subscribers: 2, presence: 2 }] });
+    expect(await state()).toEqual({ scope: 'gateway', connections: 2, topics: [{ topic: 'demo:browser', subscribers: 2, presence: 2 }] });
 
-    // Assess: the dashboard shows the same, the rates, the refusal and the route log
-    const dashboard = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    // Assess: the dashboard shows the same, the rates, the chart, the refusal and the route log with each frame
+    const dashboard = await browser.newPage({ viewport: DESKTOP });
     await dashboard.goto(`${http}/_topicast`);
     await dashboard.waitForFunction("document.getElementById('connections').textContent === '2'");
-    expect(await dashboard.locator('#topics tr').first().locator('td').allTextContents()).toEqual(['room:browser', '2', '2']);
+    expect(await dashboard.locator('#topics tr').first().locator('td').allTextContents()).toEqual(['demo:browser', '2', '2']);
     expect(Number(await dashboard.locator('#messages-per-second').textContent())).toBeGreaterThan(0);
+    await dashboard.waitForFunction("Number(document.getElementById('chart-deliveries').dataset.max) > 0");
+    expect(await dashboard.locator('#chart-connections').getAttribute('data-last')).toBe('2');
+    expect(await dashboard.locator('#chart-deliveries polyline').count()).toBe(1);
     expect(await dashboard.locator('#refusals td.reason').allTextContents()).toContain('invalid_frame');
-    const log = (await dashboard.locator('#log td.text').allTextContents()).join('\n');
-    // The phoenix client's array frames take the $default route: two joins, two pushes
-    expect(log.match(/^\$default \S+ 200 [\d.]+ms$/gm)?.length).toBeGreaterThanOrEqual(4);
-    expect(log).toMatch(/^\$connect \S+ 200 [\d.]+ms$/m);
+    const frames = await dashboard.locator('#log td.frame').allTextContents();
+    // The phoenix client's frames all take the $default route: the frame column says what they were.
+    expect(frames).toEqual(expect.arrayContaining(['phoenix join demo:browser', 'phoenix push demo:browser shout', 'refused: invalid_frame']));
+    expect(await dashboard.locator('#log tr').filter({ hasText: 'phoenix join demo:browser' }).first().locator('td').nth(1).textContent()).toBe('$default');
     await dashboard.waitForFunction("[...document.querySelectorAll('#events td.event')].some((td) => td.textContent === 'occupied')");
     expect(await dashboard.locator('#events td.event').allTextContents()).toEqual(expect.arrayContaining(['connected', 'joined', 'occupied']));
+    const phoneDashboard = await browser.newPage({ viewport: PHONE });
+    await phoneDashboard.goto(`${http}/_topicast`);
+    await phoneDashboard.waitForFunction("document.getElementById('connections').textContent === '2'");
+    expect(await overflows(phoneDashboard)).toBe(false);
     if (SCREENSHOTS) {
       await ann.screenshot({ path: join(SCREENSHOTS, 'local-demo.png') });
+      await ben.screenshot({ path: join(SCREENSHOTS, 'local-demo-phone.png') });
       await dashboard.screenshot({ path: join(SCREENSHOTS, 'local-dashboard.png'), fullPage: true });
+      await phoneDashboard.screenshot({ path: join(SCREENSHOTS, 'local-dashboard-phone.png') });
     }
+    await phoneDashboard.close();
 
     // Act: one tab closes
     await ben.close();
@@ -125,7 +156,76 @@ describe('local pages', () => {
     await ann.waitForFunction("document.querySelectorAll('#presence li').length === 1");
     expect(await presenceOf(ann)).toEqual(['ann']);
     await dashboard.waitForFunction("document.getElementById('connections').textContent === '1'");
-    expect(await state()).toEqual({ scope: 'gateway', connections: 1, topics: [{ topic: 'room:browser', subscribers: 1, presence: 1 }] });
+    expect(await state()).toEqual({ scope: 'gateway', connections: 1, topics: [{ topic: 'demo:browser', subscribers: 1, presence: 1 }] });
+    await ann.close();
+    await dashboard.close();
+    await waitUntil(async () => (await state()).connections === 0, 'the tabs closed');
+  });
+
+  it('hides the chat until joined, leaves a room before joining another, and shows one name with two tabs once', async () => {
+    // Prepare: a page before joining
+    const first = await browser.newPage({ viewport: PHONE });
+    await first.goto(`${http}/`);
+    expect(await first.locator('#chat').isVisible()).toBe(false);
+    expect(await first.locator('#message').isVisible()).toBe(false);
+    expect(await overflows(first)).toBe(false);
+
+    // Act: join, leave, join another room
+    await joinRoom(first, 'alice', 'one');
+    await first.click('#leave');
+    expect(await first.locator('#join').isVisible()).toBe(true);
+    await joinRoom(first, 'alice', 'two');
+    const second = await openDemo('alice', DESKTOP, http, 'two');
+
+    // Assess: only the second room is joined, and alice's two tabs are one member
+    await first.waitForFunction("document.querySelector('#presence li')?.textContent === 'alice (2 tabs)'");
+    expect(await presenceOf(second)).toEqual(['alice (2 tabs)']);
+    await waitUntil(async () => (await state()).topics.length === 1, 'the first room left');
+    expect((await state()).topics).toEqual([{ topic: 'demo:two', subscribers: 2, presence: 2 }]);
+    await first.close();
+    await second.close();
+  });
+
+  it('serves an icon for /favicon.ico instead of the WebSocket-only 426', async () => {
+    const icon = await fetch(`${http}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toContain('<svg');
+  });
+
+  it('keeps working with channel modules on room:* loaded (the README room.ts that requires a name, and examples/chat)', async () => {
+    // Prepare: the README's room.ts, saved as a user would
+    const work = mkdtempSync(join(tmpdir(), 'topicast-pages-'));
+    const readmeRoom = join(work, 'room.ts');
+    writeFileSync(
+      readmeRoom,
+      `export default {
+  topic: 'room:*',
+  join(topic: string, params: Record<string, unknown>, socket: { assign(o: object): void }) {
+    if (typeof params.name !== 'string') return { error: { reason: 'name_required' } };
+    socket.assign({ name: params.name });
+    return { ok: { welcome: params.name } };
+  },
+};
+`,
+    );
+    for (const channels of [[readmeRoom], ['examples/chat/room.ts', 'examples/chat/inbox.ts']]) {
+      const withModules = await startGateway({ port: 0, quiet: true, channels });
+      try {
+        // Act
+        const page = await openDemo('carol', PHONE, withModules.url.replace('ws:', 'http:'), 'modules');
+        await page.fill('#message', 'still here');
+        await page.press('#message', 'Enter');
+
+        // Assess
+        await page.waitForFunction("[...document.querySelectorAll('#messages li.message')].some((li) => li.dataset.text === 'carol: still here')");
+        expect(await presenceOf(page)).toEqual(['carol']);
+        await page.close();
+      } finally {
+        await withModules.end();
+      }
+    }
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('refuses other methods on the pages', async () => {

@@ -3,12 +3,14 @@
  * (no topicast lock file, nothing from this checkout) that defines a RealtimeApi plus its
  * own Lambda publishing through `topicast/server` with `bindPublisher`, type-checked
  * against the published .d.ts files and synthesized offline with real esbuild bundling.
+ * Then the same from a folder (`npm install /path/to/topicast`, a link to this checkout
+ * whose `prepare` built dist/), as a user without a registry would install it.
  *
  * The install uses the npm cache first (`--prefer-offline`); the registry is only asked
  * for package metadata the cache lacks.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +24,11 @@ let work: string;
 let app: string;
 let tarball: string;
 let packedFiles: string[];
+let folderApp: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'topicast-pack-'));
-  // `npm pack` runs `prepack` (npm run build: JS and .d.ts into dist/).
+  // `npm pack` runs `prepare` (npm run build: JS and .d.ts into dist/), as a git or folder install does.
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, maxBuffer: 32 * 1024 * 1024, timeout: 240_000 });
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   tarball = join(work, report!.filename);
@@ -38,6 +41,15 @@ beforeAll(async () => {
     JSON.stringify({ name: 'my-app', private: true, type: 'module', dependencies: { topicast: `file:${tarball}`, 'aws-cdk-lib': '^2.276.0', constructs: '^10.8.1' } }),
   );
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, timeout: 240_000 });
+
+  // The folder install: dist/ is there already (`npm pack` ran `prepare`).
+  folderApp = join(work, 'folder-app');
+  await run('mkdir', [folderApp]);
+  writeFileSync(
+    join(folderApp, 'package.json'),
+    JSON.stringify({ name: 'folder-app', private: true, type: 'module', dependencies: { 'aws-cdk-lib': '^2.276.0', constructs: '^10.8.1' } }),
+  );
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', repoRoot], { cwd: folderApp, timeout: 240_000 });
 }, 600_000);
 
 afterAll(() => {
@@ -53,6 +65,9 @@ describe('the packed tarball', () => {
     }
     expect(packedFiles.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(packedFiles.filter((file) => /^(test|bench|local-gateway|bin)\//.test(file) || file === 'package-lock.json')).toEqual([]);
+    // The docs' screenshots are for GitHub readers, not for an installed package.
+    expect(packedFiles.filter((file) => file.endsWith('.png'))).toEqual([]);
+    expect(packedFiles).toContain('docs/operations.md');
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules', 'topicast', 'package.json'), 'utf8')) as Record<string, any>;
     expect(manifest.private).toBeUndefined();
     expect(Object.keys(manifest.exports)).toEqual(expect.arrayContaining(['./cdk', './server', './client', './channel']));
@@ -137,5 +152,35 @@ app.synth();
   it('runs the installed bin from the build', async () => {
     const { stdout } = await run(join(app, 'node_modules', '.bin', 'topicast'), ['--help'], { cwd: app, timeout: 30_000 });
     expect(stdout).toMatch(/publish +send an event/);
+  });
+});
+
+describe('a fresh CDK app with the folder installed', () => {
+  it('links the checkout, built by its prepare script, and synthesizes a RealtimeApi from it', async () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(manifest.scripts.prepare).toBe('npm run build');
+    writeFileSync(
+      join(folderApp, 'app.mjs'),
+      `import { App, Stack } from 'aws-cdk-lib';
+import { RealtimeApi } from 'topicast/cdk';
+import { defineChannel } from 'topicast/channel';
+const app = new App({ outdir: 'cdk.out' });
+new RealtimeApi(new Stack(app, 'FolderApp'), 'Realtime');
+app.synth();
+console.log(typeof defineChannel);
+`,
+    );
+
+    // Act
+    const { stdout } = await run('node', ['app.mjs'], { cwd: folderApp, timeout: 240_000, maxBuffer: 32 * 1024 * 1024 });
+
+    // Assess
+    expect(lstatSync(join(folderApp, 'node_modules', 'topicast')).isSymbolicLink()).toBe(true);
+    expect(stdout.trim().split('\n').at(-1)).toBe('function');
+    const template = JSON.parse(readFileSync(join(folderApp, 'cdk.out', 'FolderApp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(10);
+    const bin = await run(join(folderApp, 'node_modules', '.bin', 'topicast'), ['--help'], { cwd: folderApp, timeout: 60_000 });
+    expect(bin.stdout).toMatch(/dynamodb +serve one embedded DynamoDB/);
   });
 });
