@@ -22,15 +22,23 @@ const socket = new Socket(url, {
   transport: apiGatewayTransport(WebSocket) as unknown as typeof globalThis.WebSocket,
   ...(token ? { authToken: token } : {}),
 });
-socket.onError(() => console.error('! connection error (is `npm start` running?)'));
+console.log(`* connecting to ${url}${process.env.TOPICAST_URL ? '' : ' (set TOPICAST_URL for another gateway or a deployed stack)'}`);
+socket.onError(() => console.error(`! connection error on ${url} (is \`npm start\` running? TOPICAST_URL points elsewhere)`));
 socket.connect();
 
 // `name` is for the chat module (examples/chat/room.ts), `meta` for presence.
 const channel = socket.channel(topic, { name, meta: { name } });
 const presence = new Presence(channel);
+// The joiner's own presence_diff follows its presence_state within a window (as in Phoenix)
+// and syncs again with the same members: print the list only when it changed.
+let lastOnline = '';
 presence.onSync(() => {
-  const online = presence.list((_key, { metas }) => metas.map((meta: Record<string, unknown>) => String((meta as { name?: string }).name)).join('+'));
-  console.log(`* online: ${online.join(', ')}`);
+  const online = presence
+    .list((_key, { metas }) => metas.map((meta: Record<string, unknown>) => String((meta as { name?: string }).name)).join('+'))
+    .join(', ');
+  if (online === lastOnline) return;
+  lastOnline = online;
+  console.log(`* online: ${online}`);
 });
 channel.on('shout', (payload: { from?: string; body?: string }) => console.log(`${payload.from}: ${payload.body}`));
 
