@@ -55,13 +55,13 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
 }
 
 async function loadDynalite(): Promise<Dynalite> {
-  // A variable specifier: dynalite is a development dependency of topicast, absent from an
-  // app that installed the package for its CDK construct alone.
+  // Loaded on first use only: an app that imports topicast for its CDK construct never
+  // starts it. A variable specifier keeps dynalite (which ships no types) out of the build's typecheck.
   const name = 'dynalite';
   try {
     return ((await import(name)) as { default: Dynalite }).default;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new Error('the embedded DynamoDB needs the dynalite package: npm install --save-dev dynalite', { cause: error });
+    throw new Error('the embedded DynamoDB needs the dynalite package (a dependency of topicast): reinstall topicast, or npm install dynalite', { cause: error });
   }
 }
