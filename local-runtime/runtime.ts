@@ -22,6 +22,8 @@ import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
 import { FunctionRunner } from './runner/function-runner.js';
+import { StreamCapture } from './streams/stream-capture.js';
+import { TableStreams } from './streams/table-streams.js';
 import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js';
 import { LocalEventBus } from '../local-gateway/event-bus.js';
 import { serveHttp } from '../local-gateway/http-routes.js';
@@ -45,8 +47,10 @@ export interface LocalRuntimeOptions {
   readonly write?: (line: string) => void;
   /** @default the maintained IAM evaluator */
   readonly evaluator?: PolicyEvaluator;
-  /** Environment the functions inherit PATH and the SDK warning switch from. @default process.env */
+  /** Environment the functions inherit PATH from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** How often items past their TTL are deleted (dynalite has no TTL). @default 30000 */
+  readonly ttlSweepIntervalMs?: number;
 }
 
 export interface RunningApi {
@@ -64,6 +68,10 @@ export interface LocalRuntime {
   /** The endpoint every function's AWS_ENDPOINT_URL names. */
   readonly awsEndpoint: string;
   readonly eventBus: LocalEventBus;
+  /** Hands the streams' buffered records to their functions now and waits for the batches. */
+  flushStreams(): Promise<void>;
+  /** Deletes the items past their TTL now (and records the deletions); returns how many. */
+  sweep(nowSeconds?: number): Promise<number>;
   end(): Promise<void>;
 }
 
@@ -129,6 +137,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 
   const lambda = new LambdaService({ runners, invokeConfigs: app.invokeConfigs, log: (line) => log.logger.warn(line) });
+  const streams = new TableStreams(app.tables, app.eventSourceMappings, runners, write);
+  const streamCapture = new StreamCapture(app.tables, streams, dynamo.endpoint);
+  const sweepTimer = setInterval(() => {
+    streamCapture.sweep().catch((error: unknown) => log.logger.error('ttl sweep failed', { error }));
+  }, options.ttlSweepIntervalMs ?? 30_000);
+  sweepTimer.unref();
   const endpoint = new LocalAwsEndpoint({
     credentials,
     roles: app.roles,
@@ -136,6 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamodb: new DynamoDbService(app.tables, dynamo.endpoint),
     lambda,
     eventBus,
+    streamCapture,
     log: write,
   });
 
@@ -166,9 +181,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamoEndpoint: dynamo.endpoint,
     awsEndpoint,
     eventBus,
+    flushStreams: () => streams.flush(),
+    sweep: (nowSeconds) => streamCapture.sweep(nowSeconds),
     async end() {
+      clearInterval(sweepTimer);
       await Promise.all(served.map((websocket) => websocket.closeAll()));
       await log.settled();
+      await streams.end();
       await lambda.drain();
       for (const runner of runners.values()) runner.reset();
       for (const websocket of served) websocket.close();

@@ -18,6 +18,7 @@ import { LambdaService } from './lambda-service.js';
 import type { AuthorizationRequest, PolicyEvaluator } from './policy-evaluator.js';
 import type { Caller, RoleCredentials } from './role-credentials.js';
 import { signatureScope, verifySignature } from './sigv4.js';
+import type { StreamCapture } from '../streams/stream-capture.js';
 
 export interface LocalAwsEndpointOptions {
   readonly credentials: RoleCredentials;
@@ -26,6 +27,8 @@ export interface LocalAwsEndpointOptions {
   readonly dynamodb: DynamoDbService;
   readonly lambda: LambdaService;
   readonly eventBus: LocalEventBus;
+  /** Records what DynamoDB writes change, for the tables with a stream. */
+  readonly streamCapture: StreamCapture;
   /** Lines that are always printed (denials). */
   readonly log: (line: string) => void;
 }
@@ -82,7 +85,7 @@ export class LocalAwsEndpoint {
           const denied = await this.denied(caller, access);
           if (denied) return dynamoDbDenial(response, denied);
         }
-        return this.options.dynamodb.forward(method, request.headers, body.data, response);
+        return this.options.streamCapture.around(target, parsed, () => this.options.dynamodb.forward(method, request.headers, body.data, response));
       }
       case 'execute-api': {
         const connectionId = managementConnectionId(request.url);

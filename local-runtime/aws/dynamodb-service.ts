@@ -80,15 +80,15 @@ export class DynamoDbService {
     }
   }
 
-  /** Hands the request to the DynamoDB behind the runtime and streams its answer back. */
-  public forward(method: string, headers: IncomingHttpHeaders, body: Buffer, response: ServerResponse): Promise<void> {
+  /** Hands the request to the DynamoDB behind the runtime and streams its answer back; resolves to its status. */
+  public forward(method: string, headers: IncomingHttpHeaders, body: Buffer, response: ServerResponse): Promise<number> {
     const target = new URL(this.endpoint);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const outgoing = send(target, { method, headers: { ...headers, host: target.host } }, (answer) => {
         response.writeHead(answer.statusCode ?? 500, answer.headers);
         answer.pipe(response);
-        answer.once('end', resolve);
+        answer.once('end', () => resolve(answer.statusCode ?? 500));
         answer.once('error', reject);
       });
       outgoing.once('error', reject);

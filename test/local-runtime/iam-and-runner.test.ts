@@ -8,6 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
@@ -32,6 +33,19 @@ exports.handler = async (event, context) => {
 };`;
 
 const tableArn = { 'Fn::GetAtt': ['Table', 'Arn'] };
+
+// Reads the table's stream: writes one `seen#` item per record it gets (which its filter keeps out).
+const READER_CODE = `
+const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');
+const ddb = new DynamoDBClient({});
+exports.handler = async (event) => {
+  for (const record of event.Records) {
+    const pk = record.dynamodb.Keys.pk.S;
+    const ttl = record.userIdentity && record.userIdentity.principalId === 'dynamodb.amazonaws.com' ? '#ttl' : '';
+    await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: 'seen#' + record.eventName + '#' + pk + ttl }, old: { S: record.dynamodb.OldImage ? 'old' : '' } } }));
+  }
+  return { batchItemFailures: [] };
+};`;
 
 function probeFunction(flavour: string, role: string, timeout: number) {
   return {
@@ -75,7 +89,30 @@ const TEMPLATE = {
   Resources: {
     Table: {
       Type: 'AWS::DynamoDB::Table',
-      Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' },
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TimeToLiveSpecification: { AttributeName: 'expires', Enabled: true },
+      },
+    },
+    ReaderRole: role([{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn }]),
+    Reader: {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Code: { ZipFile: READER_CODE }, Handler: 'index.handler', Runtime: 'nodejs22.x', Timeout: 10, Role: { 'Fn::GetAtt': ['ReaderRole', 'Arn'] }, Environment: { Variables: { TABLE: { Ref: 'Table' } } } },
+    },
+    ReaderMapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': ['Table', 'StreamArn'] },
+        FunctionName: { Ref: 'Reader' },
+        StartingPosition: 'LATEST',
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'kv#' }] } } } }) }] },
+      },
     },
     // May write only items whose partition key starts with kv#, and may not scan.
     KvRole: role([{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['kv#*'] } } }]),
@@ -157,6 +194,24 @@ describe('the local runtime on a hand-written template', () => {
     expect(timedOut).toMatchObject({ message: 'Internal server error' });
     expect(await ask('kv', 'none')).toMatchObject({ ok: true, invocations: 1 });
     expect(lines.some((line) => line.includes('Task timed out after 2.00 seconds'))).toBe(true);
+  });
+
+  it('streams the table’s changes to its event source mapping, filtered, TTL deletions marked as DynamoDB’s', async () => {
+    const client = new DynamoDBClient({ endpoint: runtime.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      expect(await ask('kv', 'put', 'kv#streamed')).toMatchObject({ ok: true });
+      expect(await ask('scan', 'put', 'other#ignored')).toMatchObject({ ok: true });
+      // An item already past its TTL: the sweep deletes it as DynamoDB's TTL would.
+      await client.send(new PutItemCommand({ TableName: 'Probe-Table', Item: { pk: { S: 'kv#expired' }, expires: { N: '1' } } }));
+      expect(await runtime.sweep()).toBe(1);
+      await runtime.flushStreams();
+      const { Items } = await client.send(new ScanCommand({ TableName: 'Probe-Table' }));
+      const seen = (Items ?? []).map((item) => item.pk?.S ?? '').filter((pk) => pk.startsWith('seen#')).sort();
+      // The direct put bypassed the endpoint (no INSERT for it); its TTL deletion is recorded.
+      expect(seen).toEqual(['seen#INSERT#kv#color', 'seen#INSERT#kv#streamed', 'seen#REMOVE#kv#expired#ttl']);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('refuses an unsigned or wrongly signed request at the endpoint', async () => {
