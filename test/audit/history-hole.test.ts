@@ -105,4 +105,22 @@ describe('history holes and failed broadcasts', () => {
     const { response } = await joinReply(h, topic, before, 'late');
     expect(response).toEqual({ replayed: 1, truncated: false, seq: before + 2 });
   });
+
+  it('says which seq stays in history when discarding the failed broadcast fails too', async () => {
+    const h = createHarness(table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
+    const topic = `room:retry-twice-${Date.now()}`;
+    const before = (await publish(h.deps, { topic, event: 'm', payload: { n: 0 } })).seq as number;
+    let puts = 0;
+    const remove = gate.intercept(async (call, proceed) => {
+      if (queriedPartition(call) === `t#${topic}#0`) throw throttled('ThrottlingException');
+      // The message's PutItem goes through; the discard mark's (the second) fails.
+      if (call.name === 'PutItemCommand' && keyOf(call).startsWith(`h#${topic}|0`) && (puts += 1) === 2) throw throttled('ProvisionedThroughputExceededException');
+      return proceed();
+    });
+    const failure = await publish(h.deps, { topic, event: 'm', payload: { n: 1 } }).catch((error: unknown) => error);
+    remove();
+
+    expect(failure).toBeInstanceOf(AggregateError);
+    expect(String((failure as Error).message)).toContain(`seq ${before + 1} stays in history`);
+  });
 });
