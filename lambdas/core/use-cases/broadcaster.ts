@@ -95,8 +95,11 @@ export interface BroadcasterDependencies {
   readonly topicPatterns?: readonly string[];
 }
 
-// Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
-const MAX_REAP_DEPTH = 3;
+// Cleanup broadcasts leave diffs, which may find more stale connections, and so on. Each
+// round only announces connections it removed, and a removed connection is no longer read
+// as a subscriber, so the chain ends by itself within as many rounds as there are gone
+// connections; this bound only guards against a fault, and is logged when reached.
+const MAX_REAP_DEPTH = 32;
 // A leave announcement is retried 4 times in all, about 0.1 + 0.2 + 0.4 s of backoff at most.
 const LEAVE_ANNOUNCE_ATTEMPTS = 4;
 const LEAVE_RETRY_BASE_MS = 50;
@@ -271,8 +274,9 @@ export class Broadcaster {
       if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
     }
     this.record(topic, frames, report, this.now() - started);
-    if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
-      report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
+    if (report.gone.length > 0 && options.deferReap !== true) {
+      if (depth < MAX_REAP_DEPTH) report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
+      else this.deps.logger.error('gone connections not reaped: reaping went too deep; the next 410 or the TTL removes them', { topic, depth, connectionIds: report.gone.slice(0, 20) });
     }
     return report;
   }
