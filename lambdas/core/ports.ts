@@ -262,7 +262,17 @@ export interface MessageSender {
 /** Hands batches of a large fan-out to workers that run in parallel. */
 export interface FanoutDispatcher {
   /** Hands every batch over independently; one failed hand-over does not stop the others. */
-  dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult>;
+  dispatch(batches: readonly FanoutBatch[], options?: DispatchOptions): Promise<DispatchResult>;
+}
+
+export interface DispatchOptions {
+  /**
+   * Run the workers and wait for them (a synchronous invoke) instead of queueing them: the
+   * caller goes on only once every batch was posted, and learns of a worker that could not
+   * run (`failed`) instead of the batch expiring unseen in Lambda's queue. For the presence
+   * stream's reader, whose windows must reach members in order and may be retried.
+   */
+  readonly wait?: boolean;
 }
 
 export interface DispatchResult {

@@ -81,7 +81,7 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   const { broadcaster, store, config } = deps;
   const cap = presenceCapFor(topic, config);
   if (!Number.isFinite(cap)) {
-    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true, presenceRows: joinedRows });
+    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true, presenceRows: joinedRows, awaitWorkers: true });
     return;
   }
   const read: SubscriptionRecord[] = [];
@@ -96,7 +96,7 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   let plan: CappedWindowPlan | 'settle' = cappedWindowPlan(tracked, cap, previous, joined.size);
   for (let decision = 1; ; decision += 1) {
     for (const { message, to, rows } of windowMessages(topic, plan, diff, members, counts, joined, joinedRows)) {
-      await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to, ...(rows ? { presenceRows: rows } : {}) });
+      await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to, awaitWorkers: true, ...(rows ? { presenceRows: rows } : {}) });
     }
     // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
     const settledCappedJoins = previous?.cappedJoins ?? 0;

@@ -49,6 +49,13 @@ export interface BroadcastOptions {
    * them again once its posts are done (`deliverBatch`).
    */
   readonly presenceRows?: readonly PresenceRow[];
+  /**
+   * Workers run while the caller waits (synchronous invokes), and a batch that could not be
+   * delivered throws once everything else went out: the presence stream's reader, whose
+   * windows must reach members in order and are retried by the stream (presence frames are
+   * idempotent for a client), never leaves a frame in Lambda's async queue to expire.
+   */
+  readonly awaitWorkers?: boolean;
 }
 
 /** What one broadcast did; every count is also what metrics report. */
@@ -268,12 +275,13 @@ export class Broadcaster {
     // Frames of one split diff commute (each carries other presences), so workers may deliver them in any order.
     let remaining = recipients;
     for (const frame of frames) {
-      const part = await this.fanOut(topic, frame, remaining, withSubscriberJoinRef, deliveryDeadline, report, rowsAddedBy(frame, options.presenceRows));
+      const part = await this.fanOut(topic, frame, remaining, withSubscriberJoinRef, deliveryDeadline, report, rowsAddedBy(frame, options.presenceRows), options.awaitWorkers === true);
       report = sum(report, part);
       const gone = new Set(part.gone);
       if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
     }
     this.record(topic, frames, report, this.now() - started);
+    if (options.awaitWorkers === true && report.dropped > 0) throw new Error(`${report.dropped} deliveries of ${message.event} to ${topic} not made; the caller retries`);
     if (report.gone.length > 0 && options.deferReap !== true) {
       if (depth < MAX_REAP_DEPTH) report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
       else this.deps.logger.error('gone connections not reaped: reaping went too deep; the next 410 or the TTL removes them', { topic, depth, connectionIds: report.gone.slice(0, 20) });
@@ -314,10 +322,11 @@ export class Broadcaster {
     deadlineMs: number | undefined,
     sofar: BroadcastReport,
     presenceRows: readonly PresenceRow[],
+    wait: boolean,
   ): Promise<Partial<BroadcastReport>> {
     const { config, dispatcher } = this.deps;
     if (dispatcher && recipients.length > config.fanout.workerThreshold) {
-      const handed = await this.handOver(topic, message, recipients, withSubscriberJoinRef, presenceRows);
+      const handed = await this.handOver(topic, message, recipients, withSubscriberJoinRef, presenceRows, wait);
       // Nothing reached anyone yet: a retry cannot duplicate, so let the client retry.
       if (handed.dispatched === 0 && sofar.delivered === 0 && sofar.dispatched === 0) throw new Error(`no fan-out batch of ${topic} could be handed to a worker`);
       return handed;
@@ -326,15 +335,22 @@ export class Broadcaster {
     if (unsent.length === 0) return delivery;
     if (!dispatcher) return { ...delivery, dropped: this.dropUnsent(message, unsent.length, 'the invocation reached its deadline and no fan-out worker is configured') };
     this.deps.logger.info('deadline near: handing the rest of the fan-out to workers', { topic, delivered: delivery.delivered, remaining: unsent.length });
-    return sum(delivery, await this.handOver(topic, message, unsent, withSubscriberJoinRef, presenceRows));
+    return sum(delivery, await this.handOver(topic, message, unsent, withSubscriberJoinRef, presenceRows, wait));
   }
 
-  private async handOver(topic: string, message: OutboundMessage, subscribers: readonly Subscriber[], withSubscriberJoinRef: boolean, presenceRows: readonly PresenceRow[]): Promise<Partial<BroadcastReport>> {
+  private async handOver(
+    topic: string,
+    message: OutboundMessage,
+    subscribers: readonly Subscriber[],
+    withSubscriberJoinRef: boolean,
+    presenceRows: readonly PresenceRow[],
+    wait: boolean,
+  ): Promise<Partial<BroadcastReport>> {
     const rows = presenceRows.length > 0 ? { presenceRows } : {};
     const batches = chunk(subscribers, this.deps.config.fanout.workerBatchSize).map((batch) => ({ topic, message, subscribers: batch, withSubscriberJoinRef, ...rows }));
     let failed: DispatchResult['failed'];
     try {
-      ({ failed } = await (this.deps.dispatcher as FanoutDispatcher).dispatch(batches));
+      ({ failed } = await (this.deps.dispatcher as FanoutDispatcher).dispatch(batches, wait ? { wait } : undefined));
     } catch (error) {
       failed = batches.map((batch) => ({ batch, error: describe(error) }));
     }
