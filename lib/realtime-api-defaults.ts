@@ -310,6 +310,12 @@ const JOIN: TableAccess = { UpdateItem: [C, O], GetItem: [C], PutItem: [C, T] };
 const LEAVE: TableAccess = { UpdateItem: [C] };
 /** Push: the connection item and the sender's rate-limit window (`c#<id>` / `r#<window>`). */
 const PUSH: TableAccess = { GetItem: [C], UpdateItem: [C] };
+/**
+ * Presence joins read again after unordered posts (docs/infrastructure.md, Write protocol,
+ * rule 7): the topic rows of the joins a worker batch delivered, or of the members a split
+ * presence_state listed after its first frame (BatchGetItem `t#`, `heldPresenceRefs`).
+ */
+const PRESENCE_RECHECK: TableAccess = { BatchGetItem: [T] };
 /** Presence windows: the topic's occupancy item (GetItem, then UpdateItem in `writeOccupancy`). */
 const OCCUPANCY: TableAccess = { GetItem: [O], UpdateItem: [O] };
 
@@ -349,14 +355,15 @@ export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence
   $connect: { table: { PutItem: [C, U] }, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: true },
   // Removes the connection's items (as reaping does), and announces its leaves.
   $disconnect: { table: DELIVER, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  join: { table: mergeTableAccess(DELIVER, JOIN), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  join: { table: mergeTableAccess(DELIVER, JOIN, PRESENCE_RECHECK), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   leave: { table: mergeTableAccess(DELIVER, LEAVE), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   push: { table: mergeTableAccess(DELIVER, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   ping: { table: {}, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: false },
   // `$default` decodes Phoenix V2 array frames, which may be a join, a leave or a push.
-  $default: { table: mergeTableAccess(DELIVER, JOIN, LEAVE, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  // The worker posts to connections and reaps the ones that answer 410 Gone.
-  'fanout-worker': { table: DELIVER, manageConnections: true, invokeFanoutWorker: false, readTokenSecret: false },
+  $default: { table: mergeTableAccess(DELIVER, JOIN, PRESENCE_RECHECK, LEAVE, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  // The worker posts to connections and reaps the ones that answer 410 Gone; after presence
+  // joins it reads their rows again.
+  'fanout-worker': { table: mergeTableAccess(DELIVER, PRESENCE_RECHECK), manageConnections: true, invokeFanoutWorker: false, readTokenSecret: false },
   // A stream reader (its stream grants are added beside its event source mapping): it
   // broadcasts each topic's diff like a push, reaps what answers 410 Gone, and, for topics
   // over their presence cap, reads and updates the topic's occupancy item.

@@ -1,9 +1,10 @@
 /**
  * Runs fan-out worker batches the way an asynchronous Lambda invoke does: the dispatcher
  * returns once the batches are handed over, and each batch runs the real worker handler
- * on its own, in this process.
+ * on its own, in this process. With `wait`, as a synchronous invoke: it returns once every
+ * batch has run.
  */
-import type { DispatchResult, FanoutBatch, FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
+import type { DispatchOptions, DispatchResult, FanoutBatch, FanoutDispatcher, Logger } from '../lambdas/core/ports.js';
 
 export class LocalFanoutDispatcher implements FanoutDispatcher {
   private worker: ((batch: FanoutBatch) => Promise<unknown>) | undefined;
@@ -16,9 +17,24 @@ export class LocalFanoutDispatcher implements FanoutDispatcher {
     this.worker = worker;
   }
 
-  public async dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult> {
+  public async dispatch(batches: readonly FanoutBatch[], options: DispatchOptions = {}): Promise<DispatchResult> {
     const worker = this.worker;
     if (!worker) throw new Error('fan-out worker is not bound');
+    if (options.wait === true) {
+      // A synchronous invoke: every worker runs, and the caller waits for all of them.
+      const errors = await Promise.all(
+        batches.map(async (batch) => {
+          try {
+            await worker(JSON.parse(JSON.stringify(batch)) as FanoutBatch);
+            return null;
+          } catch (error) {
+            return String(error);
+          }
+        }),
+      );
+      const failed = errors.flatMap((error, index) => (error === null ? [] : [{ batch: batches[index] as FanoutBatch, error }]));
+      return { dispatched: batches.length - failed.length, failed };
+    }
     for (const batch of batches) {
       // A JSON round trip, as the Invoke payload would be.
       const payload = JSON.parse(JSON.stringify(batch)) as FanoutBatch;

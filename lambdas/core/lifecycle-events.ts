@@ -125,7 +125,10 @@ interface EventOf<T extends LifecycleDetailType, D> {
   readonly sequenceNumber: string;
 }
 
-/** Sends events; answers those that could not be sent and are worth another try. */
+/**
+ * Sends events in order; answers those not sent: the ones refused, and every one after
+ * the first refused request (not tried, so that a retry from the refused one sends none twice).
+ */
 export interface LifecyclePublisher {
   publish(events: readonly LifecycleEvent[]): Promise<readonly LifecycleEvent[]>;
 }

@@ -56,15 +56,27 @@ export interface ConnectionState {
 
 export type SubscriberProjection = 'fanout' | 'presence';
 
+/** A presence and the topic row that carries it (the connection's row on the topic). */
+export interface PresenceRow {
+  readonly connectionId: string;
+  readonly key: string;
+  readonly meta: PresenceMeta;
+}
+
 /** A topic's occupancy item: the last count, and whether its members were told presence is capped. */
 export interface TopicOccupancy extends OccupancyCounts {
   /** Members got an empty presence_state and occupancy counts; the topic's presence is off until it is under the cap again. */
   readonly capped: boolean;
   /** Epoch milliseconds of the count. */
   readonly countedAt: number;
-  /** Epoch milliseconds of the last join that found the topic over its cap (it got an empty state); null if none. */
-  readonly cappedJoinAt: number | null;
+  /** Joins that found the topic over its cap (each got an empty state), counted atomically on the item. */
+  readonly cappedJoins: number;
+  /** The `cappedJoins` the last reader's decision accounted for; fewer than `cappedJoins`: a joiner still waits for the state. */
+  readonly settledCappedJoins: number;
 }
+
+/** What a reader writes after a window: its count, its decision, and the capped joins it read before deciding. */
+export type OccupancyWrite = Omit<TopicOccupancy, 'cappedJoins'>;
 
 /** What a join or leave learns from counting itself on the connection item. */
 export interface ConnectionUsage {
@@ -182,16 +194,25 @@ export interface RealtimeStore {
    * shards × limit items), and so does the whole read.
    */
   listSubscribers(topic: string, shards: number, projection: SubscriberProjection, limit?: number): AsyncIterable<readonly SubscriptionRecord[]>;
+  /**
+   * The `phx_ref`s among `rows` whose topic rows still carry them (one consistent read per
+   * 100 rows): what a late delivery of their joins must be followed by leaves for if not.
+   */
+  heldPresenceRefs(topic: string, shards: number, rows: readonly PresenceRow[]): Promise<Set<string>>;
   /** The topic's occupancy as the presence stream's reader last counted it (a consistent read); null before any count. */
   readOccupancy(topic: string): Promise<TopicOccupancy | null>;
-  /** Records a count (keeping `cappedJoinAt`), unless a newer one is there (readers of two stream shards may count one topic). */
-  writeOccupancy(topic: string, occupancy: Omit<TopicOccupancy, 'cappedJoinAt'>, expiresAt: number): Promise<void>;
   /**
-   * Notes that a join found the topic over its cap at `atMs` (so its window's reader resends
-   * the whole state if the topic is under the cap by then); returns the last count, or null
-   * when no reader counted it yet.
+   * Records a count and decision unless a newer count is there ('stale': readers of two
+   * stream shards may count one topic) or a capped join was counted since the reader read
+   * `settledCappedJoins` ('stamped': the reader decides again).
    */
-  markCappedJoin(topic: string, atMs: number, expiresAt: number): Promise<TopicOccupancy | null>;
+  writeOccupancy(topic: string, occupancy: OccupancyWrite, expiresAt: number): Promise<'written' | 'stale' | 'stamped'>;
+  /**
+   * Counts a join that found the topic over its cap, after its empty state was posted (so
+   * that a reader that sees the count sends its state after that one); returns the last
+   * count, or null when no reader counted it yet.
+   */
+  markCappedJoin(topic: string, expiresAt: number): Promise<TopicOccupancy | null>;
   /**
    * Deletes connections with every item they own: the connection item first, then the topic
    * rows (those found in the connection's partition, those the connection item still claimed,
@@ -241,7 +262,17 @@ export interface MessageSender {
 /** Hands batches of a large fan-out to workers that run in parallel. */
 export interface FanoutDispatcher {
   /** Hands every batch over independently; one failed hand-over does not stop the others. */
-  dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult>;
+  dispatch(batches: readonly FanoutBatch[], options?: DispatchOptions): Promise<DispatchResult>;
+}
+
+export interface DispatchOptions {
+  /**
+   * Run the workers and wait for them (a synchronous invoke) instead of queueing them: the
+   * caller goes on only once every batch was posted, and learns of a worker that could not
+   * run (`failed`) instead of the batch expiring unseen in Lambda's queue. For the presence
+   * stream's reader, whose windows must reach members in order and may be retried.
+   */
+  readonly wait?: boolean;
 }
 
 export interface DispatchResult {
@@ -257,6 +288,12 @@ export interface FanoutBatch {
   readonly subscribers: readonly Subscriber[];
   /** Presence events carry each subscription's join_ref. */
   readonly withSubscriberJoinRef: boolean;
+  /**
+   * The presences the message adds (a diff's joins, a state's entries), with their rows: a
+   * batch may run after a later leave of one of them was delivered, so the worker reads
+   * them again after its posts and sends the leaves of those gone (docs/phoenix.md).
+   */
+  readonly presenceRows?: readonly PresenceRow[];
 }
 
 /** Verifies a bearer token; throws ConnectRefusedError when it must be refused. */

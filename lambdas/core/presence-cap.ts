@@ -55,8 +55,9 @@ export type CappedWindowPlan =
 export interface CapHistory {
   /** Members were last told presence is capped. */
   readonly capped: boolean;
-  readonly countedAt: number;
-  readonly cappedJoinAt: number | null;
+  /** Joins that found the topic over its cap, and how many of them a reader's decision already covered. */
+  readonly cappedJoins: number;
+  readonly settledCappedJoins: number;
 }
 
 /**
@@ -70,7 +71,7 @@ export function cappedWindowPlan(tracked: number, cap: number, previous: CapHist
     if (previous?.capped !== true) return 'cap';
     return tracked - windowJoins > cap ? 'count' : 'count-and-reset-joiners';
   }
-  // A join since the last count that found the topic over its cap holds an empty state.
-  const emptyStatesOut = previous !== null && (previous.capped || (previous.cappedJoinAt !== null && previous.cappedJoinAt >= previous.countedAt));
+  // A join no decision covered yet found the topic over its cap: it holds an empty state.
+  const emptyStatesOut = previous !== null && (previous.capped || previous.cappedJoins > previous.settledCappedJoins);
   return emptyStatesOut ? 'uncap' : 'diff';
 }

@@ -26,6 +26,8 @@ export interface TopicPresenceChanges {
   /** The earliest record of the topic: a failed announcement is retried from there. */
   readonly firstSequenceNumber: string;
   readonly records: number;
+  /** The rows of the diff's joins (a worker that delivers them late checks them again). */
+  readonly joinedRows: readonly { readonly connectionId: string; readonly key: string; readonly meta: PresenceEntry['meta'] }[];
 }
 
 /** What one write did to presence: a join, a leave, or both (a rejoin replaced the meta). */
@@ -43,12 +45,12 @@ export function presenceChangesByTopic(changes: Iterable<TopicItemChange>): Topi
     list.push(change);
     byTopic.set(change.topic, list);
   }
-  return [...byTopic].map(([topic, list]) => ({
-    topic,
-    diff: mergeDiffs(list.map(diffOfChange)),
-    firstSequenceNumber: (list[0] as TopicItemChange).sequenceNumber,
-    records: list.length,
-  }));
+  return [...byTopic].map(([topic, list]) => {
+    const diff = mergeDiffs(list.map(diffOfChange));
+    const joinedRefs = new Set(Object.values(diff.joins).flatMap(({ metas }) => metas.map((meta) => meta.phx_ref)));
+    const joinedRows = list.flatMap(({ connectionId, after }) => (after && joinedRefs.has(after.meta.phx_ref) ? [{ connectionId, key: after.key, meta: after.meta }] : []));
+    return { topic, diff, firstSequenceNumber: (list[0] as TopicItemChange).sequenceNumber, records: list.length, joinedRows };
+  });
 }
 
 /** The lowest of stream sequence numbers (decimal strings of up to 40 digits). */

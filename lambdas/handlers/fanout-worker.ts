@@ -15,7 +15,7 @@ export const createFanoutWorkerHandler = (dependencies: () => MessagingDependenc
   async (batch: FanoutBatch, context?: LambdaContextLike): Promise<BatchReport> => {
     const deps = dependencies();
     const deadlineMs = context ? Date.now() + context.getRemainingTimeInMillis() : undefined;
-    const report = await deps.broadcaster.deliverBatch(batch.subscribers, batch.message, batch.withSubscriberJoinRef, deadlineMs);
+    const report = await deps.broadcaster.deliverBatch(batch.subscribers, batch.message, batch.withSubscriberJoinRef, deadlineMs, batch.presenceRows);
     deps.logger.info('fan-out batch delivered', {
       topic: batch.topic,
       subscribers: batch.subscribers.length,

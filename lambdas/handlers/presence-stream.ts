@@ -19,17 +19,17 @@ export interface PresenceFunctionDependencies extends MessagingDependencies {
  * A batch of the table's stream (topic items, gathered over the reader's window; connection
  * items too on the reader that publishes lifecycle events): one presence_diff per topic to
  * its members, and the batch's lifecycle events. A failed topic or event makes the stream
- * retry from its first record (ReportBatchItemFailures); diffs are idempotent for a client,
- * events carry stable ids.
+ * retry from its first record (ReportBatchItemFailures: the retried batch starts at that
+ * record and holds every later one); diffs are idempotent for a client, and no event from
+ * that record on is published by this attempt, so a retry sends none twice.
  */
 export const createPresenceStreamHandler = (dependencies: () => PresenceFunctionDependencies) =>
   async (event: DynamoStreamEvent): Promise<StreamBatchResponse> => {
     const deps = dependencies();
     const changes = topicItemChangesOf(event);
-    const [announced, events] = await Promise.all([
-      announcePresenceChanges(deps, deps.reader, changes),
-      deps.lifecycle ? publishLifecycleEvents({ ...deps, ...deps.lifecycle }, lifecycleChangesOf(event, deps.clock.nowMs())) : null,
-    ]);
+    const announced = await announcePresenceChanges(deps, deps.reader, changes);
+    // After the diffs: records the stream will retry anyway (from announced.retryFrom) are left to that retry.
+    const events = deps.lifecycle ? await publishLifecycleEvents({ ...deps, ...deps.lifecycle }, lifecycleChangesOf(event, deps.clock.nowMs()), announced.retryFrom) : null;
     const retryFrom = earliestSequenceNumber([announced.retryFrom, events?.retryFrom ?? null].filter((sequence): sequence is string => sequence !== null));
     // Connection rows TTL deleted: their modules' `leave` (never throws). Those from the retry
     // point on come again with the retried batch: their `leave` runs then, once.

@@ -202,12 +202,12 @@ describe('IAM (least privilege)', () => {
   const expectedTable: Record<string, string[]> = {
     $connect: ['PutItem'],
     $disconnect: ['BatchWriteItem', 'DeleteItem', 'Query'],
-    join: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    join: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     leave: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'],
     push: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'],
     ping: [],
-    $default: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
-    'fanout-worker': ['BatchWriteItem', 'DeleteItem', 'Query'],
+    $default: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+    'fanout-worker': ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'Query'],
   };
 
   it('grants each function exactly its table actions, on the table ARN only', () => {

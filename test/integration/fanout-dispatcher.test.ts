@@ -115,6 +115,19 @@ describe('worker hand-over without the Lambda SDK client', () => {
     expect(Object.fromEntries(attempts)).toEqual({ 0: 2, 1: 1, 2: 3, 3: 1 });
   });
 
+  it('waits for the worker when asked: a RequestResponse invoke, done on 200, failed on anything else', async () => {
+    // Prepare: Lambda runs the worker (200 with its report) for the first batch, answers 202 (queued, not run) for the second
+    const lambda = await fakeLambda((_request, response, index) => (index === 0 ? response.writeHead(200).end('{"delivered":1}') : response.writeHead(202).end()));
+
+    // Act
+    const result = await dispatcher(lambda.endpoint).dispatch([batch(0), batch(1)], { wait: true });
+
+    // Assess
+    expect(lambda.received.map((request) => request.headers['x-amz-invocation-type'])).toEqual(['RequestResponse', 'RequestResponse']);
+    expect(result.dispatched).toBe(1);
+    expect(result.failed.map(({ error }) => error)).toEqual(['Lambda Invoke answered http 202']);
+  });
+
   it('never resends a request that may have been queued (no answer within the timeout)', async () => {
     // Prepare: Lambda reads the request and never answers
     const lambda = await fakeLambda(() => undefined);

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoOccupancyMarkers } from '../../lambdas/adapters/dynamodb/occupancy-markers.js';
 import type { DynamoStreamEvent, DynamoStreamRecord } from '../../lambdas/adapters/dynamodb/stream-records.js';
 import { PutEventsPublisher, type JsonPost } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
-import { silentLogger } from '../../lambdas/composition/system.js';
+import { silentLogger, systemClock } from '../../lambdas/composition/system.js';
+import { lifecycleChangesOf } from '../../lambdas/adapters/dynamodb/lifecycle-records.js';
+import { publishLifecycleEvents } from '../../lambdas/core/use-cases/publish-lifecycle-events.js';
 import { presenceStreamReaders } from '../../lambdas/core/presence-readers.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
 import { createPresenceStreamHandler } from '../../lambdas/handlers/presence-stream.js';
@@ -68,6 +70,7 @@ interface Setup {
   readonly handler: ReturnType<typeof createPresenceStreamHandler>;
   /** Every PutEvents request body's entries' detail types, in order, accepted or not. */
   readonly attempts: string[][];
+  readonly lifecycle: { readonly publisher: PutEventsPublisher; readonly markers: DynamoOccupancyMarkers };
 }
 
 /** The presence handler with lifecycle events to an emulated bus; `refuse` makes the bus refuse matching entries. */
@@ -96,7 +99,7 @@ function setup(refuse: (entry: { DetailType: string }) => boolean = () => false)
   });
   const markers = new DynamoOccupancyMarkers(DynamoDBDocumentClient.from(occupancyClient), table.tableName);
   const handler = createPresenceStreamHandler(() => ({ ...h.deps, reader, lifecycle: { publisher, markers } }));
-  return { h, bus, handler, attempts };
+  return { h, bus, handler, attempts, lifecycle: { publisher, markers } };
 }
 
 let topicCounter = 0;
@@ -240,5 +243,54 @@ describe('occupancy cost and markers', () => {
     expect(after).toBe(true);
     await stream.flush();
     streamed.length = 0;
+  });
+});
+
+describe('a retried batch (issue 18)', () => {
+  it('publishes nothing after a refused request, so its retry sends no event twice, and vacated follows the last left', async () => {
+    // Prepare: dave's topic is occupied; the bus refuses `left` for the publisher's three attempts
+    let refusals = 3;
+    const { h, bus, handler } = setup((entry) => entry.DetailType === 'left' && refusals-- > 0);
+    const topic = uniqueTopic();
+    const dave = await connectAndJoin(h, topic, 'dave');
+    await handler(await takeRecords());
+    // Nine connections, then dave's leave (the tenth event: the end of the first PutEvents request), then four more
+    for (let i = 0; i < 9; i += 1) await h.connect(connectionId(`before${i}`));
+    await h.send(dave, { action: 'leave', topic });
+    for (let i = 0; i < 4; i += 1) await h.connect(connectionId(`after${i}`));
+    const batch = await takeRecords();
+
+    // Act: the batch, then what the stream does with the answer
+    const first = await handler(batch);
+    const from = batch.Records.findIndex((record) => record.dynamodb?.SequenceNumber === first.batchItemFailures[0]?.itemIdentifier);
+    const retried = await handler({ Records: batch.Records.slice(from) });
+
+    // Assess: the retry starts at the leave and ends the batch
+    expect(from).toBeGreaterThan(0);
+    expect(retried.batchItemFailures).toEqual([]);
+    // Assess: every event reached the bus once, and vacated after the left that emptied the topic
+    const ids = bus.events().map((event) => String(event.detail.eventId));
+    expect(new Set(ids).size).toBe(ids.length);
+    const lines = summary(bus.events());
+    expect(lines.filter((line) => line.startsWith('connected'))).toHaveLength(1 + 9 + 4);
+    expect(lines.indexOf(`vacated ${topic}`)).toBeGreaterThan(lines.indexOf(`left ${topic}`));
+  });
+
+  it('leaves the records from where the presence announcement failed to the retry that follows', async () => {
+    // Prepare
+    const { h, bus, lifecycle } = setup();
+    const topic = uniqueTopic();
+    const erin = await connectAndJoin(h, topic, 'erin');
+    const frank = await connectAndJoin(h, topic, 'frank');
+    const batch = await takeRecords();
+    const changes = lifecycleChangesOf(batch, Date.now());
+    const frankConnected = changes.find((change) => change.kind === 'connection' && change.connectionId === frank)!;
+
+    // Act: the presence announcement will make the stream retry from frank's connection
+    const published = await publishLifecycleEvents({ ...lifecycle, config: h.config, clock: systemClock, logger: silentLogger }, changes, frankConnected.sequenceNumber);
+
+    // Assess: erin's events and the topic's occupied went out; nothing from frank's record on
+    expect(published.retryFrom).toBeNull();
+    expect(summary(bus.events())).toEqual([`connected ${erin}`, `joined ${topic}`, `occupied ${topic}`]);
   });
 });

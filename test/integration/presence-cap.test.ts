@@ -73,8 +73,9 @@ describe('presence cap on join', () => {
   });
 
   it('hands the joiner the last count a window wrote, at once', async () => {
-    // Prepare: a reader counted the topic
-    await harness.deps.store.writeOccupancy(CROWD, { subscribers: 31, presence: 31, capped: true, countedAt: Date.now() }, Math.floor(Date.now() / 1000) + 600);
+    // Prepare: a reader counted the topic (settling the capped joins so far, as a reader that read them does)
+    const settledCappedJoins = (await harness.deps.store.readOccupancy(CROWD))?.cappedJoins ?? 0;
+    await harness.deps.store.writeOccupancy(CROWD, { subscribers: 31, presence: 31, capped: true, countedAt: Date.now(), settledCappedJoins }, Math.floor(Date.now() / 1000) + 600);
     await harness.connect('late');
 
     // Act
@@ -121,7 +122,8 @@ describe('a capped topic after a window', () => {
     const capped = createHarness(table, config);
     const [reader] = presenceStreamReaders(capped.config.presence);
     // Members were last told the topic is capped
-    await capped.deps.store.writeOccupancy(WINDOW_TOPIC, { subscribers: 4, presence: 4, capped: true, countedAt: Date.now() - 1000 }, Math.floor(Date.now() / 1000) + 600);
+    const settledCappedJoins = (await capped.deps.store.readOccupancy(WINDOW_TOPIC))?.cappedJoins ?? 0;
+    await capped.deps.store.writeOccupancy(WINDOW_TOPIC, { subscribers: 4, presence: 4, capped: true, countedAt: Date.now() - 1000, settledCappedJoins }, Math.floor(Date.now() / 1000) + 600);
     await announcePresenceChanges(capped.deps, reader!, changes);
     return (id: string) => (capped.sender.messagesFor(id) as { event: string; payload: unknown }[]).map((m) => m.event);
   }

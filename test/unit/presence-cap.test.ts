@@ -35,12 +35,13 @@ describe('occupancyOf', () => {
 });
 
 describe('cappedWindowPlan', () => {
-  const counted = (capped: boolean, cappedJoinAt: number | null = null) => ({ capped, countedAt: 1000, cappedJoinAt });
+  // cappedJoins ahead of settledCappedJoins: a join found the topic over its cap after the last decision.
+  const counted = (capped: boolean, cappedJoins = 0, settledCappedJoins = cappedJoins) => ({ capped, cappedJoins, settledCappedJoins });
 
   it('sends the diff under the cap, as without one', () => {
     expect(cappedWindowPlan(3, 3, null)).toBe('diff');
     expect(cappedWindowPlan(3, 3, counted(false))).toBe('diff');
-    expect(cappedWindowPlan(3, 3, counted(false, 999))).toBe('diff');
+    expect(cappedWindowPlan(3, 3, counted(false, 4, 4))).toBe('diff');
   });
 
   it('caps (empty state and count) on going over, then only counts', () => {
@@ -56,9 +57,9 @@ describe('cappedWindowPlan', () => {
     expect(cappedWindowPlan(5, 3, counted(true), 1)).toBe('count');
   });
 
-  it('resends the whole state back under the cap, or after a join that found it over since the last count', () => {
+  it('resends the whole state back under the cap, or after a join that found it over and no decision covered', () => {
     expect(cappedWindowPlan(3, 3, counted(true))).toBe('uncap');
-    expect(cappedWindowPlan(2, 3, counted(false, 1000))).toBe('uncap');
-    expect(cappedWindowPlan(2, 3, { capped: false, countedAt: 0, cappedJoinAt: 5 })).toBe('uncap');
+    expect(cappedWindowPlan(2, 3, counted(false, 1, 0))).toBe('uncap');
+    expect(cappedWindowPlan(2, 3, counted(false, 5, 4))).toBe('uncap');
   });
 });

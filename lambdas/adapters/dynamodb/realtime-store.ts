@@ -22,6 +22,8 @@ import type {
   RealtimeStore,
   RemovalReport,
   RateCount,
+  OccupancyWrite,
+  PresenceRow,
   ReadConsistency,
   RemovalTarget,
   SubscriberProjection,
@@ -38,6 +40,7 @@ import { keys, SORT_KEY_PREFIX } from './table-schema.js';
 import { batchDelete, isTransient } from './batch-delete.js';
 import { queryPages as queryEveryPage } from './query-pages.js';
 import { markCappedJoin, readOccupancy, writeOccupancy } from './occupancy-items.js';
+import { heldPresenceRefs } from './presence-rows.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
@@ -257,16 +260,20 @@ export class DynamoRealtimeStore implements RealtimeStore {
     }
   }
 
+  public heldPresenceRefs(topic: string, shards: number, rows: readonly PresenceRow[]): Promise<Set<string>> {
+    return heldPresenceRefs(this.client, this.tableName, topic, shards, rows);
+  }
+
   public readOccupancy(topic: string): Promise<TopicOccupancy | null> {
     return readOccupancy(this.client, this.tableName, topic);
   }
 
-  public writeOccupancy(topic: string, occupancy: Omit<TopicOccupancy, 'cappedJoinAt'>, expiresAt: number): Promise<void> {
+  public writeOccupancy(topic: string, occupancy: OccupancyWrite, expiresAt: number): Promise<'written' | 'stale' | 'stamped'> {
     return writeOccupancy(this.client, this.tableName, topic, occupancy, expiresAt);
   }
 
-  public markCappedJoin(topic: string, atMs: number, expiresAt: number): Promise<TopicOccupancy | null> {
-    return markCappedJoin(this.client, this.tableName, topic, atMs, expiresAt);
+  public markCappedJoin(topic: string, expiresAt: number): Promise<TopicOccupancy | null> {
+    return markCappedJoin(this.client, this.tableName, topic, expiresAt);
   }
 
   public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne: (topic: string) => boolean = () => false): Promise<RemovalReport> {

@@ -85,9 +85,14 @@ export class PutEventsPublisher implements LifecyclePublisher {
   }
 
   public async publish(events: readonly LifecycleEvent[]): Promise<readonly LifecycleEvent[]> {
-    const failed: LifecycleEvent[] = [];
-    for (const batch of this.batches(events)) failed.push(...(await this.send(batch)));
-    return failed;
+    const batches = [...this.batches(events)];
+    for (const [index, batch] of batches.entries()) {
+      const failed = await this.send(batch);
+      // In order, and none after a refusal: the stream retries from the refused event, so
+      // sending later ones now would publish them twice.
+      if (failed.length > 0) return [...failed, ...batches.slice(index + 1).flatMap((later) => later.map(({ event }) => event))];
+    }
+    return [];
   }
 
   /** The entry of one event, with its size as PutEvents counts it. */

@@ -1,6 +1,7 @@
 /**
  * Hands fan-out batches to the worker function with asynchronous invokes: one request
- * per batch, all in parallel, no queue to poll. The worker is deployed with zero
+ * per batch, all in parallel, no queue to poll. With `wait` (the presence reader), the
+ * invokes are synchronous (RequestResponse, answered 200 once the worker has run). The worker is deployed with zero
  * async retries, so a batch is delivered at most once. Each invoke stands alone: one
  * refused hand-over is reported, and the others still go.
  *
@@ -14,7 +15,7 @@
  * socket that never connected. A request that fails after it was written (a timeout, a
  * reset) is not resent: Lambda may have queued it, and the worker would send twice.
  */
-import type { DispatchResult, FanoutBatch, FanoutDispatcher } from '../../core/ports.js';
+import type { DispatchOptions, DispatchResult, FanoutBatch, FanoutDispatcher } from '../../core/ports.js';
 import type { CredentialProvider } from '../management-api/credentials.js';
 import { headerSigner, type HeaderSigner } from '../eventbridge/header-signer.js';
 import { LeanHttpTransport, postTargetOf, TransportError, type PostTarget, type PostTransport } from '../management-api/post-transport.js';
@@ -28,6 +29,8 @@ export interface LambdaFanoutDispatcherOptions {
   readonly endpoint?: string;
   /** Timeout of one attempt, from when its request is written. @default 3000 */
   readonly timeoutMs?: number;
+  /** Timeout of a waited-for (synchronous) invoke: the worker's own timeout, plus a margin. @default 65000 */
+  readonly waitTimeoutMs?: number;
   /** Attempts of an invoke that was not queued, the first included (the SDK's default). @default 3 */
   readonly maxAttempts?: number;
   readonly transport?: PostTransport;
@@ -36,6 +39,8 @@ export interface LambdaFanoutDispatcherOptions {
 }
 
 const INVOKE_HEADERS = { 'x-amz-invocation-type': 'Event', 'content-type': 'application/json' } as const;
+// A synchronous invoke answers 200 once the worker has run (its handler never throws).
+const WAITED_INVOKE_HEADERS = { 'x-amz-invocation-type': 'RequestResponse', 'content-type': 'application/json' } as const;
 const NOT_QUEUED = new Set([429, 500, 502, 503, 504]);
 const BASE_BACKOFF_MS = 100;
 
@@ -50,6 +55,7 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
   private readonly signer: HeaderSigner;
   private readonly transport: PostTransport;
   private readonly timeoutMs: number;
+  private readonly waitTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -61,13 +67,15 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
     this.signer = headerSigner('lambda', options.region, options.credentials);
     this.transport = options.transport ?? new LeanHttpTransport({ maxSockets: 50 });
     this.timeoutMs = options.timeoutMs ?? 3000;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 65_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }
 
-  public async dispatch(batches: readonly FanoutBatch[]): Promise<DispatchResult> {
-    const errors = await Promise.all(batches.map((batch) => this.invoke(JSON.stringify(batch))));
+  public async dispatch(batches: readonly FanoutBatch[], options: DispatchOptions = {}): Promise<DispatchResult> {
+    const wait = options.wait === true;
+    const errors = await Promise.all(batches.map((batch) => this.invoke(JSON.stringify(batch), wait)));
     const failed = errors.flatMap((error, index) => (error === null ? [] : [{ batch: batches[index] as FanoutBatch, error }]));
     return { dispatched: batches.length - failed.length, failed };
   }
@@ -78,14 +86,14 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
   }
 
   /** One batch handed over: null, or why it was not. */
-  private async invoke(payload: string): Promise<string | null> {
+  private async invoke(payload: string, wait: boolean): Promise<string | null> {
     for (let attempt = 1; ; attempt += 1) {
       let reason: string;
       let retryAfterMs = 0;
       try {
-        const headers = await this.signer.sign(this.target.host, this.path, payload, INVOKE_HEADERS);
-        const { status, retryAfterMs: asked } = await this.transport.post(this.target, this.path, headers, payload, { timeoutMs: this.timeoutMs });
-        if (status === 202) return null;
+        const headers = await this.signer.sign(this.target.host, this.path, payload, wait ? WAITED_INVOKE_HEADERS : INVOKE_HEADERS);
+        const { status, retryAfterMs: asked } = await this.transport.post(this.target, this.path, headers, payload, { timeoutMs: wait ? this.waitTimeoutMs : this.timeoutMs });
+        if (status === (wait ? 200 : 202)) return null;
         reason = `Lambda Invoke answered http ${status}`;
         if (!NOT_QUEUED.has(status)) return reason;
         retryAfterMs = asked ?? 0;

@@ -18,11 +18,11 @@ import { entriesOf, JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../prese
 import { isEmptyDiff, type PresenceDiff } from '../presence.js';
 import { presenceWindowFor, readerAnnounces, type PresenceStreamReader } from '../presence-readers.js';
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { Clock, Logger, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { Clock, Logger, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 import { emptyPresenceState, occupancyMessage, presenceDiffMessage } from './presence-publisher.js';
-import { presenceEntryOf } from './join-topic.js';
+import { presenceEntryOf, presenceRowsOf } from './join-topic.js';
 
 export interface AnnouncePresenceDependencies {
   readonly broadcaster: Broadcaster;
@@ -43,6 +43,8 @@ export interface PresenceAnnouncement {
 
 // Topics announced at once; each announcement is itself a parallel fan-out.
 const TOPIC_CONCURRENCY = 8;
+// Decisions per window when capped joins keep landing between a decision and its write; then the stream retries.
+const MAX_DECISIONS = 3;
 
 export async function announcePresenceChanges(
   deps: AnnouncePresenceDependencies,
@@ -59,9 +61,9 @@ export async function announcePresenceChanges(
       (change.expired || presenceWindowFor(change.topic, config) > 0),
   );
   const topics = presenceChangesByTopic(ours).filter(({ diff }) => !isEmptyDiff(diff));
-  const failed = await mapWithConcurrency(topics, TOPIC_CONCURRENCY, async ({ topic, diff, firstSequenceNumber, records }) => {
+  const failed = await mapWithConcurrency(topics, TOPIC_CONCURRENCY, async ({ topic, diff, firstSequenceNumber, records, joinedRows }) => {
     try {
-      await announceTopic(deps, topic, diff);
+      await announceTopic(deps, topic, diff, joinedRows);
       return null;
     } catch (error) {
       logger.error('presence diff not announced; the stream retries from its first record', { topic, records, error });
@@ -75,11 +77,11 @@ export async function announcePresenceChanges(
   };
 }
 
-async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, diff: PresenceDiff): Promise<void> {
+async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, diff: PresenceDiff, joinedRows: readonly PresenceRow[]): Promise<void> {
   const { broadcaster, store, config } = deps;
   const cap = presenceCapFor(topic, config);
   if (!Number.isFinite(cap)) {
-    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true });
+    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true, presenceRows: joinedRows, awaitWorkers: true });
     return;
   }
   const read: SubscriptionRecord[] = [];
@@ -87,32 +89,45 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   const countedAt = deps.clock.nowMs();
   const { live: members, expired } = splitExpired(read, countedAt);
   const counts = occupancyOf(members);
-  const previous = await store.readOccupancy(topic);
   const tracked = members.filter((member) => member.presenceKey !== null).length;
   const joined = new Set(entriesOf(diff.joins).map(({ meta }) => meta.phx_ref));
-  const plan = cappedWindowPlan(tracked, cap, previous, joined.size);
-  for (const { message, to } of windowMessages(topic, plan, diff, members, counts, joined)) {
-    await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to });
-  }
-  // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
   const expiresAt = Math.ceil(countedAt / 1000) + config.connectionTtlSeconds;
-  await store.writeOccupancy(topic, { ...counts, capped: tracked > cap, countedAt }, expiresAt);
+  let previous = await store.readOccupancy(topic);
+  let plan: CappedWindowPlan | 'settle' = cappedWindowPlan(tracked, cap, previous, joined.size);
+  for (let decision = 1; ; decision += 1) {
+    for (const { message, to, rows } of windowMessages(topic, plan, diff, members, counts, joined, joinedRows)) {
+      await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to, awaitWorkers: true, ...(rows ? { presenceRows: rows } : {}) });
+    }
+    // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
+    const settledCappedJoins = previous?.cappedJoins ?? 0;
+    const written = await store.writeOccupancy(topic, { ...counts, capped: tracked > cap, countedAt, settledCappedJoins }, expiresAt);
+    if (written !== 'stamped') break;
+    // A join found the topic over its cap after the read above, and its empty state is out
+    // (it posts before it counts itself): under the cap, everyone gets the state after it.
+    if (decision >= MAX_DECISIONS) throw new Error(`capped joins of ${topic} kept arriving while its window was settled`);
+    previous = await store.readOccupancy(topic);
+    plan = tracked > cap ? 'settle' : 'uncap';
+  }
   // Their removal is on the stream: the next window announces their leaves.
   await broadcaster.reapAfterDelivery(expired, 0, null, topic);
 }
 
 function windowMessages(
   topic: string,
-  plan: CappedWindowPlan,
+  plan: CappedWindowPlan | 'settle',
   diff: PresenceDiff,
   members: readonly SubscriptionRecord[],
   counts: OccupancyCounts,
   joined: ReadonlySet<string>,
-): { message: OutboundMessage; to: readonly SubscriptionRecord[] }[] {
+  joinedRows: readonly PresenceRow[],
+): { message: OutboundMessage; to: readonly SubscriptionRecord[]; rows?: readonly PresenceRow[] }[] {
   const toAll = (message: OutboundMessage) => ({ message, to: members });
   switch (plan) {
+    case 'settle':
+      // Still over the cap: the late joiner's empty state is right, nothing to resend.
+      return [];
     case 'diff':
-      return [toAll(presenceDiffMessage(topic, diff))];
+      return [{ ...toAll(presenceDiffMessage(topic, diff)), rows: joinedRows }];
     case 'cap':
       return [toAll(emptyPresenceState(topic)), toAll(occupancyMessage(topic, counts))];
     case 'count':
@@ -121,8 +136,10 @@ function windowMessages(
       const joiners = members.filter((member) => typeof member.meta?.phx_ref === 'string' && joined.has(member.meta.phx_ref));
       return [{ message: emptyPresenceState(topic), to: joiners }, toAll(occupancyMessage(topic, counts))];
     }
-    case 'uncap':
+    case 'uncap': {
       // Sized for any member's join_ref in either wire format (the native envelope is the larger).
-      return presenceStateFrames(topic, members.flatMap(presenceEntryOf), null, 'native', API_GATEWAY_LIMITS.messageBytes - JOIN_REF_RESERVE_BYTES).map(toAll);
+      const rows = presenceRowsOf(members);
+      return presenceStateFrames(topic, members.flatMap(presenceEntryOf), null, 'native', API_GATEWAY_LIMITS.messageBytes - JOIN_REF_RESERVE_BYTES).map((message) => ({ ...toAll(message), rows }));
+    }
   }
 }

@@ -16,14 +16,14 @@ import type { TopicastConfig } from '../config.js';
 import { chunk, delay } from '../concurrency.js';
 import { ProtocolError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { PresenceDiff, PresenceEntry } from '../presence.js';
-import { largestEncoding, presenceDiffFrames } from '../presence-frames.js';
+import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
+import { entriesOf, largestEncoding, presenceDiffFrames } from '../presence-frames.js';
 import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import { utf8ByteLength } from '../protocol/safe-json.js';
-import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, RealtimeStore, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, PresenceRow, RealtimeStore, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 import { PresencePublisher } from './presence-publisher.js';
@@ -43,6 +43,19 @@ export interface BroadcastOptions {
    * stop `fanout.deadlineMarginMs` before it; the rest go to fan-out workers.
    */
   readonly deadlineMs?: number;
+  /**
+   * The presences a presence message adds, with their rows. Only batches handed to workers
+   * carry them: a worker's posts may land after a later leave of one of them, so it checks
+   * them again once its posts are done (`deliverBatch`).
+   */
+  readonly presenceRows?: readonly PresenceRow[];
+  /**
+   * Workers run while the caller waits (synchronous invokes), and a batch that could not be
+   * delivered throws once everything else went out: the presence stream's reader, whose
+   * windows must reach members in order and are retried by the stream (presence frames are
+   * idempotent for a client), never leaves a frame in Lambda's async queue to expire.
+   */
+  readonly awaitWorkers?: boolean;
 }
 
 /** What one broadcast did; every count is also what metrics report. */
@@ -89,8 +102,11 @@ export interface BroadcasterDependencies {
   readonly topicPatterns?: readonly string[];
 }
 
-// Cleanup broadcasts leave diffs, which may find more stale connections; stop somewhere.
-const MAX_REAP_DEPTH = 3;
+// Cleanup broadcasts leave diffs, which may find more stale connections, and so on. Each
+// round only announces connections it removed, and a removed connection is no longer read
+// as a subscriber, so the chain ends by itself within as many rounds as there are gone
+// connections; this bound only guards against a fault, and is logged when reached.
+const MAX_REAP_DEPTH = 32;
 // A leave announcement is retried 4 times in all, about 0.1 + 0.2 + 0.4 s of backoff at most.
 const LEAVE_ANNOUNCE_ATTEMPTS = 4;
 const LEAVE_RETRY_BASE_MS = 50;
@@ -114,15 +130,47 @@ export class Broadcaster {
    * Delivers one batch (a fan-out worker's share) and reaps the connections found gone.
    * `deadlineMs`: when the worker's invocation ends.
    */
-  public async deliverBatch(subscribers: readonly Subscriber[], message: OutboundMessage, withSubscriberJoinRef: boolean, deadlineMs?: number): Promise<BatchReport> {
+  public async deliverBatch(
+    subscribers: readonly Subscriber[],
+    message: OutboundMessage,
+    withSubscriberJoinRef: boolean,
+    deadlineMs?: number,
+    presenceRows: readonly PresenceRow[] = [],
+  ): Promise<BatchReport> {
     const deliveryDeadline = deadlineMs === undefined ? undefined : deadlineMs - this.deps.config.fanout.deadlineMarginMs;
     const started = this.now();
     const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, subscribers, message, this.deliverOptions(withSubscriberJoinRef, deliveryDeadline));
     // A worker hands nothing further on: what its deadline left undelivered is lost.
     const dropped = this.dropUnsent(message, report.unsent.length, 'the fan-out worker reached its deadline');
     this.record(message.topic, [message], { ...report, dropped, dispatchedBatches: 0 }, this.now() - started);
+    if (presenceRows.length > 0 && message.topic !== null) {
+      const skipped = new Set([...report.gone, ...report.unsent.map((s) => s.connectionId)]);
+      await this.leaveWhatWentMeanwhile(message.topic, presenceRows, subscribers.filter((s) => !skipped.has(s.connectionId)), withSubscriberJoinRef, deliveryDeadline);
+    }
     const reapFailed = await this.reapAfterDelivery(report.gone, 0, null, message.topic ?? undefined);
     return { ...report, dropped, reapFailed };
+  }
+
+  /**
+   * After a worker's presence posts: the leaves of the presences it added that are gone by
+   * now. Async invokes run in any order, so a leave sent by a later invocation may have
+   * reached these members before this batch's join; a leave is sent only once its row is
+   * gone, so this consistent read sees every such row gone, and its leave arrives after the
+   * join. A leave a member already applied changes nothing (syncDiff ignores unknown refs).
+   */
+  private async leaveWhatWentMeanwhile(topic: string, rows: readonly PresenceRow[], reached: readonly Subscriber[], withSubscriberJoinRef: boolean, deadlineMs: number | undefined): Promise<void> {
+    if (reached.length === 0) return;
+    try {
+      const held = await this.deps.store.heldPresenceRefs(topic, shardCountFor(topic, this.deps.config), rows);
+      const gone = rows.filter((row) => !held.has(row.meta.phx_ref));
+      if (gone.length === 0) return;
+      for (const frame of presenceDiffFrames(topic, diffOf([], gone))) {
+        const report = await deliverToSubscribers(this.deps.sender, this.deps.config.fanout, reached, frame, this.deliverOptions(withSubscriberJoinRef, deadlineMs));
+        this.record(topic, [frame], { ...report, dropped: report.unsent.length, dispatchedBatches: 0 }, 0);
+      }
+    } catch (error) {
+      this.deps.logger.error('presence joins of a fan-out batch not checked again; a member may show a leaver', { topic, keys: rows.map((row) => row.key).slice(0, 20), error: describe(error) });
+    }
   }
 
   /**
@@ -227,14 +275,16 @@ export class Broadcaster {
     // Frames of one split diff commute (each carries other presences), so workers may deliver them in any order.
     let remaining = recipients;
     for (const frame of frames) {
-      const part = await this.fanOut(topic, frame, remaining, withSubscriberJoinRef, deliveryDeadline, report);
+      const part = await this.fanOut(topic, frame, remaining, withSubscriberJoinRef, deliveryDeadline, report, rowsAddedBy(frame, options.presenceRows), options.awaitWorkers === true);
       report = sum(report, part);
       const gone = new Set(part.gone);
       if (gone.size > 0) remaining = remaining.filter((s) => !gone.has(s.connectionId));
     }
     this.record(topic, frames, report, this.now() - started);
-    if (report.gone.length > 0 && depth < MAX_REAP_DEPTH && options.deferReap !== true) {
-      report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
+    if (options.awaitWorkers === true && report.dropped > 0) throw new Error(`${report.dropped} deliveries of ${message.event} to ${topic} not made; the caller retries`);
+    if (report.gone.length > 0 && options.deferReap !== true) {
+      if (depth < MAX_REAP_DEPTH) report = { ...report, reapFailed: await this.reapAfterDelivery(report.gone, depth, null, topic) };
+      else this.deps.logger.error('gone connections not reaped: reaping went too deep; the next 410 or the TTL removes them', { topic, depth, connectionIds: report.gone.slice(0, 20) });
     }
     return report;
   }
@@ -271,10 +321,12 @@ export class Broadcaster {
     withSubscriberJoinRef: boolean,
     deadlineMs: number | undefined,
     sofar: BroadcastReport,
+    presenceRows: readonly PresenceRow[],
+    wait: boolean,
   ): Promise<Partial<BroadcastReport>> {
     const { config, dispatcher } = this.deps;
     if (dispatcher && recipients.length > config.fanout.workerThreshold) {
-      const handed = await this.handOver(topic, message, recipients, withSubscriberJoinRef);
+      const handed = await this.handOver(topic, message, recipients, withSubscriberJoinRef, presenceRows, wait);
       // Nothing reached anyone yet: a retry cannot duplicate, so let the client retry.
       if (handed.dispatched === 0 && sofar.delivered === 0 && sofar.dispatched === 0) throw new Error(`no fan-out batch of ${topic} could be handed to a worker`);
       return handed;
@@ -283,14 +335,22 @@ export class Broadcaster {
     if (unsent.length === 0) return delivery;
     if (!dispatcher) return { ...delivery, dropped: this.dropUnsent(message, unsent.length, 'the invocation reached its deadline and no fan-out worker is configured') };
     this.deps.logger.info('deadline near: handing the rest of the fan-out to workers', { topic, delivered: delivery.delivered, remaining: unsent.length });
-    return sum(delivery, await this.handOver(topic, message, unsent, withSubscriberJoinRef));
+    return sum(delivery, await this.handOver(topic, message, unsent, withSubscriberJoinRef, presenceRows, wait));
   }
 
-  private async handOver(topic: string, message: OutboundMessage, subscribers: readonly Subscriber[], withSubscriberJoinRef: boolean): Promise<Partial<BroadcastReport>> {
-    const batches = chunk(subscribers, this.deps.config.fanout.workerBatchSize).map((batch) => ({ topic, message, subscribers: batch, withSubscriberJoinRef }));
+  private async handOver(
+    topic: string,
+    message: OutboundMessage,
+    subscribers: readonly Subscriber[],
+    withSubscriberJoinRef: boolean,
+    presenceRows: readonly PresenceRow[],
+    wait: boolean,
+  ): Promise<Partial<BroadcastReport>> {
+    const rows = presenceRows.length > 0 ? { presenceRows } : {};
+    const batches = chunk(subscribers, this.deps.config.fanout.workerBatchSize).map((batch) => ({ topic, message, subscribers: batch, withSubscriberJoinRef, ...rows }));
     let failed: DispatchResult['failed'];
     try {
-      ({ failed } = await (this.deps.dispatcher as FanoutDispatcher).dispatch(batches));
+      ({ failed } = await (this.deps.dispatcher as FanoutDispatcher).dispatch(batches, wait ? { wait } : undefined));
     } catch (error) {
       failed = batches.map((batch) => ({ batch, error: describe(error) }));
     }
@@ -329,6 +389,15 @@ function sum<T extends Partial<BroadcastReport>>(a: T, b: Partial<BroadcastRepor
   for (const name of counts) if (a[name] !== undefined || b[name] !== undefined) total[name] = (a[name] ?? 0) + (b[name] ?? 0);
   if (a.gone !== undefined || b.gone !== undefined) total.gone = [...(a.gone ?? []), ...(b.gone ?? [])];
   return total as T;
+}
+
+/** The rows of the presences one frame adds (a diff's joins, a state's entries). */
+function rowsAddedBy(frame: OutboundMessage, rows: readonly PresenceRow[] | undefined): readonly PresenceRow[] {
+  if (!rows || rows.length === 0) return [];
+  const added = frame.event === PRESENCE_EVENTS.diff ? (frame.payload as PresenceDiff).joins : frame.event === PRESENCE_EVENTS.state ? (frame.payload as PresenceDiff['joins']) : null;
+  if (added === null) return [];
+  const refs = new Set(entriesOf(added).map(({ meta }) => meta.phx_ref));
+  return rows.filter((row) => refs.has(row.meta.phx_ref));
 }
 
 /** The frames a broadcast sends: a presence diff split to fit, anything else whole or refused. */

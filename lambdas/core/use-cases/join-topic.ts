@@ -4,7 +4,7 @@ import type { JsonObject } from '../channels/definition.js';
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
-import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta } from '../presence.js';
+import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta, type PresenceState } from '../presence.js';
 import { presenceStateFrames } from '../presence-frames.js';
 import { presenceCapFor } from '../presence-cap.js';
 import { splitExpired } from '../expired-members.js';
@@ -12,10 +12,11 @@ import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import { readSince } from '../history.js';
-import type { ClaimStatus, Clock, IdGenerator, Logger, MessageSender, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ClaimStatus, Clock, IdGenerator, Logger, MessageSender, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
-import { emptyPresenceState, occupancyMessage } from './presence-publisher.js';
+import { emptyPresenceState } from './presence-publisher.js';
+import { countAfterCappedState, leavesAfterSplitState, postToJoiner, type AfterPosted } from './joiner-presence.js';
 import { countJoinOrLeave } from './rate-window.js';
 import { replayOnJoin } from './replay-on-join.js';
 import type { Requester } from './requester.js';
@@ -130,7 +131,7 @@ async function subscribe(
   const write = await store.putSubscription(subscription, shards, version);
   attempt.written = write.written;
 
-  let presence: { state: OutboundMessage[]; gone: readonly string[] } | null = null;
+  let presence: JoinerPresence | null = null;
   let failure: unknown = null;
   // A join that lost may still have replaced an earlier one's topic row: announce that leave
   // (presence only: a rejoin replaces a join without its module's leave, as below).
@@ -161,7 +162,18 @@ async function subscribe(
   const replay = claimNow === 'held' && write.written ? await replayOnJoin(deps, command, since, requester) : null;
   const reply = okReply(command, replay ? { ...admitted.response, ...replay } : admitted.response);
   if (claimNow !== 'held') return [reply];
-  return presence ? [reply, ...presence.state, ...admitted.pushes] : [reply, ...admitted.pushes];
+  const frames = presence ? [reply, ...presence.state, ...admitted.pushes] : [reply, ...admitted.pushes];
+  if (!presence?.afterPosted) return frames;
+  // Something must follow the frames (joiner-presence.ts): the join posts them itself.
+  const post = (messages: readonly OutboundMessage[]) => postToJoiner(deps, requester, command.format, messages);
+  if (await post(frames)) await presence.afterPosted(post);
+  return [];
+}
+
+interface JoinerPresence {
+  readonly state: OutboundMessage[];
+  readonly gone: readonly string[];
+  readonly afterPosted?: AfterPosted;
 }
 
 /**
@@ -205,7 +217,7 @@ async function announceJoin(
   subscription: SubscriptionRecord,
   replaced: SubscriptionRecord | null,
   shards: number,
-): Promise<{ state: OutboundMessage[]; gone: readonly string[] }> {
+): Promise<JoinerPresence> {
   const { topic } = command;
   const cap = presenceCapFor(topic, deps.config);
   const members: SubscriptionRecord[] = [];
@@ -214,7 +226,7 @@ async function announceJoin(
   // Over the cap the joiner holds an empty state, as every member does, and gets the last
   // count at once; its window's reader sends the new count. Its join is coalesced (capped
   // topics have a window), so nothing else is sent here.
-  if (members.length > cap) return { state: await cappedState(deps, topic, command.joinRef, subscription.expiresAt), gone: [] };
+  if (members.length > cap) return { state: [emptyPresenceState(topic, command.joinRef)], gone: [], afterPosted: countAfterCappedState(deps, topic, subscription.expiresAt, command.joinRef) };
   const leaves = replaced ? presenceEntryOf(replaced) : [];
   const diff = diffOf(presenceEntryOf(subscription), leaves);
   // Reaping is deferred: the stale connections this finds must not reach the joiner as
@@ -226,18 +238,17 @@ async function announceJoin(
     excludeConnectionId: requester.connectionId,
     subscribers: live,
     deferReap: true,
+    presenceRows: presenceRowsOf([subscription]),
     ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),
   });
   const goneIds = new Set(gone);
-  const present = live.filter((member) => !goneIds.has(member.connectionId)).flatMap(presenceEntryOf);
+  const present = live.filter((member) => !goneIds.has(member.connectionId));
   // The state is split to fit 128 KB frames: a presence_state, then presence_diff joins.
-  return { state: presenceStateFrames(topic, present, command.joinRef, command.format), gone: [...gone, ...expired] };
-}
-
-/** Marks the topic capped, so the window's reader resends the whole state once it is under the cap again. */
-async function cappedState(deps: JoinTopicDependencies, topic: string, joinRef: string | null, expiresAt: number): Promise<OutboundMessage[]> {
-  const counted = await deps.store.markCappedJoin(topic, deps.clock.nowMs(), expiresAt);
-  return counted ? [emptyPresenceState(topic, joinRef), occupancyMessage(topic, counted, joinRef)] : [emptyPresenceState(topic, joinRef)];
+  const state = presenceStateFrames(topic, present.flatMap(presenceEntryOf), command.joinRef, command.format);
+  if (state.length === 1) return { state, gone: [...gone, ...expired] };
+  const inFirst = new Set(Object.values(state[0]?.payload as PresenceState).flatMap(({ metas }) => metas.map((meta) => meta.phx_ref)));
+  const listedLater = presenceRowsOf(present).filter((row) => !inFirst.has(row.meta.phx_ref));
+  return { state, gone: [...gone, ...expired], afterPosted: leavesAfterSplitState(deps, topic, shards, listedLater, command.joinRef) };
 }
 
 function tooManyTopics(maxTopics: number): ProtocolError {
@@ -251,6 +262,11 @@ function readMeta(payload: FramePayload, maxBytes: number): FramePayload {
   const bytes = jsonByteLength(meta);
   if (bytes > maxBytes) throw new ProtocolError(REASONS.payloadTooLarge, `presence meta is ${bytes} bytes; the limit is ${maxBytes}`);
   return meta;
+}
+
+/** Members' presences with the rows that carry them. */
+export function presenceRowsOf(subscriptions: readonly SubscriptionRecord[]): PresenceRow[] {
+  return subscriptions.flatMap(({ connectionId, presenceKey, meta }) => (presenceKey !== null && meta !== null ? [{ connectionId, key: presenceKey, meta }] : []));
 }
 
 export function presenceEntryOf(subscription: SubscriptionRecord): PresenceEntry[] {

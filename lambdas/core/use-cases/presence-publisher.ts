@@ -17,7 +17,7 @@ import type { OccupancyCounts } from '../presence-cap.js';
 import { diffOf, type PresenceDiff, type PresenceEntry } from '../presence.js';
 import { presenceWindowFor } from '../presence-readers.js';
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { Subscriber } from '../ports.js';
+import type { PresenceRow, Subscriber } from '../ports.js';
 import { PRESENCE_EVENTS } from '../protocol/constants.js';
 
 export interface PresenceSendOptions {
@@ -31,6 +31,8 @@ export interface PresenceSendOptions {
   readonly deferReap?: boolean;
   /** How deep in reaping this change is (cleanup leaves may find more gone connections). */
   readonly depth?: number;
+  /** The rows of the joins, for workers to check again after their posts (broadcaster.ts). */
+  readonly presenceRows?: readonly PresenceRow[];
 }
 
 /** Sends one diff now (the broadcaster's own broadcast, with subscriber join refs); returns the connections found gone. */

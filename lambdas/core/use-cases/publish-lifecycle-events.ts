@@ -48,10 +48,25 @@ export interface LifecyclePublication {
 // Topics whose occupancy is checked at once (two requests each).
 const TOPIC_CONCURRENCY = 8;
 
-export async function publishLifecycleEvents(deps: PublishLifecycleDependencies, changes: readonly LifecycleChange[]): Promise<LifecyclePublication> {
+/**
+ * `before`: where the batch will be retried from anyway (the presence announcement failed
+ * there), or null. Records from there on are left to the retry, so none is published twice.
+ *
+ * Events go out in stream order and stop at the first refusal (the retry starts there). A
+ * topic's occupied or vacated follows its membership events, and is decided only when all
+ * of them went out: `vacated` never precedes the `left` that emptied the topic.
+ */
+export async function publishLifecycleEvents(deps: PublishLifecycleDependencies, allChanges: readonly LifecycleChange[], before: string | null = null): Promise<LifecyclePublication> {
+  const changes = before === null ? allChanges : allChanges.filter((change) => BigInt(change.sequenceNumber) < BigInt(before));
   const events = changes.map(eventOfChange).filter((event): event is LifecycleEvent => event !== null);
+  const refused = events.length > 0 ? await deps.publisher.publish(events) : [];
+  const firstRefused = earliestSequenceNumber(refused.map((event) => event.sequenceNumber));
+  const lastChange = lastMembershipChanges(changes);
+  const settled = [...topicsWithMembershipChanges(changes).values()].filter(
+    (first) => firstRefused === null || BigInt(lastChange.get(first.topic) as string) < BigInt(firstRefused),
+  );
   const unchecked: string[] = [];
-  const transitions = await mapWithConcurrency([...topicsWithMembershipChanges(changes).values()], TOPIC_CONCURRENCY, async (first) => {
+  const transitions = await mapWithConcurrency(settled, TOPIC_CONCURRENCY, async (first) => {
     try {
       return await occupancyTransition(deps, first);
     } catch (error) {
@@ -60,14 +75,23 @@ export async function publishLifecycleEvents(deps: PublishLifecycleDependencies,
       return null;
     }
   });
-  const all = [...events, ...transitions.filter((event): event is LifecycleEvent => event !== null)];
-  const failed = all.length > 0 ? await deps.publisher.publish(all) : [];
+  const decided = transitions.filter((event): event is LifecycleEvent => event !== null);
+  // A transition's id comes from the topic's first change of the batch: it is retried from there.
+  const refusedTransitions = decided.length > 0 ? await deps.publisher.publish(decided) : [];
+  const failed = [...refused, ...refusedTransitions];
   if (failed.length > 0) deps.logger.error('lifecycle events not published; the stream retries from their records', { failed: failed.length, eventIds: failed.map((event) => event.detail.eventId) });
   return {
-    published: all.length - failed.length,
+    published: events.length + decided.length - failed.length,
     failed: failed.length,
     retryFrom: earliestSequenceNumber([...unchecked, ...failed.map((event) => event.sequenceNumber)]),
   };
+}
+
+/** Each topic's last membership change in the batch (its occupied or vacated comes after it). */
+function lastMembershipChanges(changes: readonly LifecycleChange[]): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const change of changes) if (change.kind === 'subscription' && change.operation !== 'MODIFY') last.set(change.topic, change.sequenceNumber);
+  return last;
 }
 
 /**
