@@ -103,10 +103,14 @@ describe('phoenix Presence through a coalesced burst (default 1 s window)', () =
     for (const m of early) m.diffs.splice(0);
 
     // Act: a burst of 40 joins; 8 of the joiners leave again right after their join
+    const burstStarted = Date.now();
     const burst = Array.from({ length: 40 }, (_, i) => member(topic, `burst-${String(i).padStart(2, '0')}`));
     const delays = await Promise.all(burst.map((m) => m.synced));
     const leaving = burst.slice(0, 8);
     await Promise.all(leaving.map((m) => new Promise((resolve) => m.channel.leave().receive('ok', resolve))));
+    // On a loaded machine the burst can span more windows than the 2 or 3 it takes when idle:
+    // the bound is the windows it really spanned, plus the one that announces its tail.
+    const windowsSpanned = Math.ceil((Date.now() - burstStarted) / 1000) + 1;
     const staying = [...early, ...burst.slice(8)];
     const expected = staying.map((m) => m.name).sort();
     await until(() => staying.every((m) => names(m.presence).join() === expected.join()), 'every Presence to reach the server state');
@@ -119,9 +123,10 @@ describe('phoenix Presence through a coalesced burst (default 1 s window)', () =
     expect(Object.values(held).flatMap(({ metas }) => metas.map((m) => m.name)).sort()).toEqual(expected);
     for (const m of staying) expect(names(m.presence), m.name).toEqual(expected);
     // Assess: 48 changes reached an early member as a handful of diffs (one per window the burst spanned)
+    expect(windowsSpanned, 'the burst outlasted what coalescing can show here').toBeLessThan(24);
     for (const m of early) {
       expect(m.diffs.length, m.name).toBeGreaterThan(0);
-      expect(m.diffs.length, m.name).toBeLessThanOrEqual(4);
+      expect(m.diffs.length, m.name).toBeLessThanOrEqual(Math.max(4, windowsSpanned));
     }
     // Assess: no more diffs follow once the windows have passed
     const counts = staying.map((m) => m.diffs.length);
