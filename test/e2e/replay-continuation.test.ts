@@ -4,7 +4,9 @@
  * replay stops before its function's deadline, the reply says `more` and `resumeSince`,
  * SeqTracker says to join again, and the client ends with every message once, in order.
  * The route timeout is scaled down (3 s, with a 1 s post timeout and 0.5 s margin: a 0.5 s
- * replay window) so that 1000 local posts cannot fit one join.
+ * replay window), and every post takes at least 2 ms as a post to a client on another
+ * network does: on an idle machine 1000 local posts took under 0.5 s and fit one join, which
+ * would test nothing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Socket, type Channel } from 'phoenix';
@@ -21,6 +23,12 @@ beforeAll(async () => {
     config: { history: { 'room:*': { maxMessages: 1000, ttlSeconds: 600 } }, fanout: { postTimeoutMs: 1000, deadlineMarginMs: 500 } },
     timeoutsMs: { route: 3000 },
   });
+  const sender = gateway.deps.sender;
+  const send = sender.send.bind(sender);
+  sender.send = async (delivery) => {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return send(delivery);
+  };
 });
 
 afterAll(async () => {
