@@ -7,25 +7,16 @@
  * about. Now the join counts itself (atomically, after its empty state is out) and the
  * reader settles only the count it read, with a conditional write.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { applyDiff, type PresenceDiff, type PresenceState } from '../../lambdas/core/presence.js';
 import type { TopicItemChange } from '../../lambdas/core/presence-changes.js';
 import { readerFor } from '../../lambdas/core/presence-readers.js';
 import { announcePresenceChanges } from '../../lambdas/core/use-cases/announce-presence-changes.js';
-import { startTestTable, type TestTable } from '../support/dynalite.js';
-import { installStoreGate, keyOf, reachedOrSettled, text, type StoreCall, type StoreGate } from '../support/store-gate.js';
+import { keyOf, reachedOrSettled, text, type StoreCall, useGatedTable } from '../support/store-gate.js';
 import { queryPartition } from '../support/table-items.js';
 import { connectionId, createHarness } from '../support/topicast-harness.js';
 
-let table: TestTable;
-let gate: StoreGate;
-beforeAll(async () => {
-  table = await startTestTable();
-  gate = installStoreGate(table.documentClient);
-});
-afterAll(async () => {
-  await table?.stop();
-});
+const db = useGatedTable();
 
 /** Phoenix Presence: diffs before the first presence_state wait for it (pendingDiffs). */
 function phoenixView(frames: readonly string[], topic: string): PresenceState {
@@ -56,19 +47,19 @@ const isReaderWrite = (call: StoreCall) => text(call, 'UpdateExpression').includ
 
 it('a joiner whose count lands after the window\'s decision gets the members from the next window', async () => {
   const config = { presence: { windowMs: 1000, topics: [{ pattern: 'cap:*', maxMembers: 3 }] } };
-  const h = createHarness(table, { config });
+  const h = createHarness(db.table, { config });
   const reader = readerFor(1, h.config.presence);
   const topic = `cap:${Date.now()}`;
   const [a, b, c, j] = ['a', 'b', 'c', 'j'].map((l) => connectionId(l)) as [string, string, string, string];
   for (const id of [a, b, c, j]) await h.connect(id);
   for (const id of [a, b, c]) await h.send(id, { action: 'join', topic, payload: { meta: { who: id.slice(0, 1) } }, ref: '1' });
-  const rowsOf = async () => Object.fromEntries((await queryPartition(table, `t#${topic}#0`)).map((r) => [String(r.sk), r]));
+  const rowsOf = async () => Object.fromEntries((await queryPartition(db.table, `t#${topic}#0`)).map((r) => [String(r.sk), r]));
   let rows = await rowsOf();
   // window 0: a, b, c joined (3, at the cap): a plain diff, occupancy written (capped: false)
   await announcePresenceChanges(h.deps, reader, [a, b, c].map((id) => inserted(topic, rows[id]!)));
 
   // j joins: 4 > 3, so its join stamps cappedJoinAt; that UpdateItem is slow to land.
-  const stamp = gate.pause((call) => occupancyUpdate(topic)(call) && !isReaderWrite(call));
+  const stamp = db.gate.pause((call) => occupancyUpdate(topic)(call) && !isReaderWrite(call));
   const joining = h.send(j, { action: 'join', topic, payload: { meta: { who: 'j' } }, ref: '1' });
   expect(await reachedOrSettled(stamp, joining)).toBe(true);
   const cRow = rows[c]!;
@@ -93,25 +84,25 @@ it('a joiner whose count lands after the window\'s decision gets the members fro
 
 it('a joiner whose count lands between the reader\'s read and its write gets the members in that same window', async () => {
   const config = { presence: { windowMs: 1000, topics: [{ pattern: 'cap:*', maxMembers: 3 }] } };
-  const h = createHarness(table, { config });
+  const h = createHarness(db.table, { config });
   const reader = readerFor(1, h.config.presence);
   const topic = `cap:between-${Date.now()}`;
   const [a, b, c, j] = ['a', 'b', 'c', 'j'].map((l) => connectionId(l)) as [string, string, string, string];
   for (const id of [a, b, c, j]) await h.connect(id);
   for (const id of [a, b, c]) await h.send(id, { action: 'join', topic, payload: { meta: { who: id.slice(0, 1) } }, ref: '1' });
-  const rowsOf = async () => Object.fromEntries((await queryPartition(table, `t#${topic}#0`)).map((r) => [String(r.sk), r]));
+  const rowsOf = async () => Object.fromEntries((await queryPartition(db.table, `t#${topic}#0`)).map((r) => [String(r.sk), r]));
   let rows = await rowsOf();
   await announcePresenceChanges(h.deps, reader, [a, b, c].map((id) => inserted(topic, rows[id]!)));
 
   // j finds 4 > 3: its count on the occupancy item is held.
-  const stamp = gate.pause((call) => occupancyUpdate(topic)(call) && !isReaderWrite(call));
+  const stamp = db.gate.pause((call) => occupancyUpdate(topic)(call) && !isReaderWrite(call));
   const joining = h.send(j, { action: 'join', topic, payload: { meta: { who: 'j' } }, ref: '1' });
   expect(await reachedOrSettled(stamp, joining)).toBe(true);
   const cRow = rows[c]!;
   await h.send(c, { action: 'leave', topic, ref: '2' }); // back to 3
   rows = await rowsOf();
   // Window 1 reads the item (no count yet) and decides on a plain diff; its write is held.
-  const decision = gate.pause((call) => occupancyUpdate(topic)(call) && isReaderWrite(call));
+  const decision = db.gate.pause((call) => occupancyUpdate(topic)(call) && isReaderWrite(call));
   const window1 = announcePresenceChanges(h.deps, reader, [inserted(topic, rows[j]!), removed(topic, cRow)]);
   expect(await reachedOrSettled(decision, window1)).toBe(true);
   // j's count lands now, between the reader's read and its write.

@@ -6,29 +6,20 @@
  * - a push whose subscriber read fails after the append answers internal_error; the
  *   client's retry must not leave the message twice in history.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publish } from '../../lambdas/core/use-cases/publish.js';
-import { startTestTable, type TestTable } from '../support/dynalite.js';
-import { installStoreGate, keyOf, queriedPartition, type StoreGate } from '../support/store-gate.js';
+import { keyOf, queriedPartition, useGatedTable } from '../support/store-gate.js';
 import { asNative } from '../support/messages.js';
 import { connectionId, createHarness, responseMessages, type Harness } from '../support/topicast-harness.js';
 
-let table: TestTable;
-let gate: StoreGate;
-beforeAll(async () => {
-  table = await startTestTable();
-  gate = installStoreGate(table.documentClient);
-});
-afterAll(async () => {
-  await table?.stop();
-});
+const db = useGatedTable();
 
 const throttled = (name: string) => Object.assign(new Error('throttled'), { name, $metadata: { httpStatusCode: 400 } });
 
 /** Fails the next message PutItem of the topic (its publisher dies, or is throttled, after taking its seq). */
 function failNextMessagePut(topic: string): () => void {
   let armed = true;
-  return gate.intercept(async (call, proceed) => {
+  return db.gate.intercept(async (call, proceed) => {
     if (armed && call.name === 'PutItemCommand' && keyOf(call).startsWith(`h#${topic}|0`)) {
       armed = false;
       throw throttled('ProvisionedThroughputExceededException');
@@ -48,7 +39,7 @@ async function joinReply(h: Harness, topic: string, since: number, id: string): 
 
 describe('history holes and failed broadcasts', () => {
   it('a seq hole at since+1 is not reported as truncated', async () => {
-    const h = createHarness(table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
+    const h = createHarness(db.table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
     const topic = `room:hole-${Date.now()}`;
     const s1 = (await publish(h.deps, { topic, event: 'm', payload: { n: 1 } })).seq as number;
     const remove = failNextMessagePut(topic);
@@ -66,7 +57,7 @@ describe('history holes and failed broadcasts', () => {
   });
 
   it('still reports truncated when retention by count cut the gap, hole or not', async () => {
-    const h = createHarness(table, { config: { history: { 'room:*': { maxMessages: 2 } } } });
+    const h = createHarness(db.table, { config: { history: { 'room:*': { maxMessages: 2 } } } });
     const topic = `room:hole-count-${Date.now()}`;
     const s1 = (await publish(h.deps, { topic, event: 'm', payload: { n: 1 } })).seq as number;
     for (let n = 2; n <= 4; n += 1) await publish(h.deps, { topic, event: 'm', payload: { n } });
@@ -78,14 +69,14 @@ describe('history holes and failed broadcasts', () => {
   });
 
   it('a push whose subscriber read failed is not kept: the retry is the only copy in history', async () => {
-    const h = createHarness(table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
+    const h = createHarness(db.table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
     const topic = `room:retry-${Date.now()}`;
     const before = (await publish(h.deps, { topic, event: 'm', payload: { n: 0 } })).seq as number;
     const p = connectionId('p');
     await h.connect(p);
     await h.send(p, { action: 'join', topic, ref: 'j' });
     let failRead = true;
-    const remove = gate.intercept(async (call, proceed) => {
+    const remove = db.gate.intercept(async (call, proceed) => {
       if (failRead && queriedPartition(call) === `t#${topic}#0`) {
         failRead = false;
         throw throttled('ThrottlingException');
@@ -107,11 +98,11 @@ describe('history holes and failed broadcasts', () => {
   });
 
   it('says which seq stays in history when discarding the failed broadcast fails too', async () => {
-    const h = createHarness(table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
+    const h = createHarness(db.table, { config: { history: { 'room:*': { maxMessages: 100 } } } });
     const topic = `room:retry-twice-${Date.now()}`;
     const before = (await publish(h.deps, { topic, event: 'm', payload: { n: 0 } })).seq as number;
     let puts = 0;
-    const remove = gate.intercept(async (call, proceed) => {
+    const remove = db.gate.intercept(async (call, proceed) => {
       if (queriedPartition(call) === `t#${topic}#0`) throw throttled('ThrottlingException');
       // The message's PutItem goes through; the discard mark's (the second) fails.
       if (call.name === 'PutItemCommand' && keyOf(call).startsWith(`h#${topic}|0`) && (puts += 1) === 2) throw throttled('ProvisionedThroughputExceededException');

@@ -5,27 +5,18 @@
  * answer ok, because the connection is not subscribed. It answers `join_interrupted` (a
  * Phoenix client then rejoins by itself), and ok stays reserved for a subscribed connection.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestTable, type TestTable } from '../support/dynalite.js';
-import { installStoreGate, keyOf, reachedOrSettled, text, type StoreGate } from '../support/store-gate.js';
+import { expect, it } from 'vitest';
+import { keyOf, reachedOrSettled, text, useGatedTable } from '../support/store-gate.js';
 import { getItem, queryPartition } from '../support/table-items.js';
 import { connectionId, createHarness, responseMessages } from '../support/topicast-harness.js';
 
-let table: TestTable;
-let gate: StoreGate;
-beforeAll(async () => {
-  table = await startTestTable();
-  gate = installStoreGate(table.documentClient);
-});
-afterAll(async () => {
-  await table?.stop();
-});
+const db = useGatedTable();
 
 type Frame = { event?: string; ref?: string; payload: { status?: string; response?: { reason?: string } } };
 
 it('a join overtaken by an earlier-sent leave answers join_interrupted, holds nothing, and a rejoin then subscribes', async () => {
   // Prepare: x and another member joined
-  const h = createHarness(table);
+  const h = createHarness(db.table);
   const topic = `room:lr-${Date.now()}`;
   const x = connectionId('x');
   const other = connectionId('o');
@@ -35,10 +26,10 @@ it('a join overtaken by an earlier-sent leave answers join_interrupted, holds no
   await h.send(x, { action: 'join', topic, ref: '1' });
 
   // Act: leave (ref 2) and join (ref 3) at once; the leave's release lands between the join's claim and its check
-  const release = gate.pause((c) => c.name === 'UpdateItemCommand' && keyOf(c) === `c#${x}|c` && text(c, 'UpdateExpression').includes('REMOVE topics.#topic'));
+  const release = db.gate.pause((c) => c.name === 'UpdateItemCommand' && keyOf(c) === `c#${x}|c` && text(c, 'UpdateExpression').includes('REMOVE topics.#topic'));
   const leaving = h.send(x, { action: 'leave', topic, ref: '2' });
   expect(await reachedOrSettled(release, leaving)).toBe(true);
-  const check = gate.pause((c) => c.name === 'GetItemCommand' && keyOf(c) === `c#${x}|c` && text(c, 'ProjectionExpression').includes('topics'));
+  const check = db.gate.pause((c) => c.name === 'GetItemCommand' && keyOf(c) === `c#${x}|c` && text(c, 'ProjectionExpression').includes('topics'));
   const joining = h.send(x, { action: 'join', topic, ref: '3' });
   expect(await reachedOrSettled(check, joining)).toBe(true);
   release.release();
@@ -57,8 +48,8 @@ it('a join overtaken by an earlier-sent leave answers join_interrupted, holds no
   const join = replies.find((m) => m.ref === '3');
   expect(join?.payload.status).toBe('error');
   expect(join?.payload.response?.reason).toBe('join_interrupted');
-  expect((await getItem(table, { pk: `c#${x}`, sk: 'c' }))?.topics).toEqual({});
-  expect((await queryPartition(table, `t#${topic}#0`)).map((r) => r.sk)).toEqual([other]);
+  expect((await getItem(db.table, { pk: `c#${x}`, sk: 'c' }))?.topics).toEqual({});
+  expect((await queryPartition(db.table, `t#${topic}#0`)).map((r) => r.sk)).toEqual([other]);
   expect(got).toBe(0);
 
   // Assess: joining again (what Phoenix's rejoin timer does) subscribes
@@ -70,7 +61,7 @@ it('a join overtaken by an earlier-sent leave answers join_interrupted, holds no
 
 it('leave and join at once: the join answers ok exactly when the connection ends subscribed', async () => {
   // Prepare
-  const h = createHarness(table);
+  const h = createHarness(db.table);
   const topic = `room:lr2-${Date.now()}`;
   const [x, other] = [connectionId('x'), connectionId('o')];
   await h.connect(x);
@@ -85,7 +76,7 @@ it('leave and join at once: the join answers ok exactly when the connection ends
   await h.send(other, { action: 'push', topic, event: 'shout', payload: {}, ref: 'p' });
 
   // Assess: whichever order the two ran in, the join's ok is true: x holds the topic and receives
-  const item = await getItem(table, { pk: `c#${x}`, sk: 'c' });
+  const item = await getItem(db.table, { pk: `c#${x}`, sk: 'c' });
   const subscribed = Object.hasOwn((item?.topics ?? {}) as object, topic);
   expect(joinReply?.payload.status === 'ok').toBe(subscribed);
   expect(h.sender.messagesFor(x).filter((m) => (m as Frame).event === 'shout')).toHaveLength(subscribed ? 1 : 0);

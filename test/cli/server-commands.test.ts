@@ -106,12 +106,12 @@ describe('topicast publish / presence / disconnect --url', () => {
     // Act
     const byConnection = capture();
     const byUser = capture();
-    await main(['disconnect', '--connection', one.id, '--url', httpUrl], byConnection);
-    await main(['disconnect', '--user', 'bob', '--url', httpUrl], byUser);
+    const byConnectionStatus = await main(['disconnect', '--connection', one.id, '--url', httpUrl], byConnection);
+    const byUserStatus = await main(['disconnect', '--user', 'bob', '--url', httpUrl], byUser);
 
-    // Assess
-    expect(byConnection.stdout()).toBe('closed 1, already gone 0\n');
-    expect(byUser.stdout()).toBe('closed 2, already gone 0\n');
+    // Assess (status and stderr beside stdout, so a failure says why the CLI printed nothing)
+    expect({ status: byConnectionStatus, stdout: byConnection.stdout(), stderr: byConnection.stderr() }).toEqual({ status: 0, stdout: 'closed 1, already gone 0\n', stderr: '' });
+    expect({ status: byUserStatus, stdout: byUser.stdout(), stderr: byUser.stderr() }).toEqual({ status: 0, stdout: 'closed 2, already gone 0\n', stderr: '' });
     for (const { client } of [one, ...bobs]) expect((await client.closed).code).toBe(1000);
   });
 

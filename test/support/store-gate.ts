@@ -5,6 +5,8 @@
  * real store code and a real DynamoDB (dynalite over HTTP) run unchanged around it.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestTable, type TestTable } from './dynalite.js';
 
 type Input = Record<string, unknown>;
 
@@ -120,4 +122,32 @@ export function batchKeys(call: StoreCall): string[] {
 export function text(call: StoreCall, field: string): string {
   const value = call.input[field];
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * A dynalite table with a store gate on its document client, started before the file's
+ * tests and stopped after them: the set-up every interleaving test repeats.
+ */
+export function useGatedTable(): { readonly table: TestTable; readonly gate: StoreGate } {
+  let table: TestTable | undefined;
+  let gate: StoreGate | undefined;
+  beforeAll(async () => {
+    table = await startTestTable();
+    gate = installStoreGate(table.documentClient);
+  });
+  afterAll(async () => {
+    await table?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useGatedTable: the table is started in beforeAll; use it inside a test');
+    return value;
+  };
+  return {
+    get table() {
+      return started(table);
+    },
+    get gate() {
+      return started(gate);
+    },
+  };
 }
