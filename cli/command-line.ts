@@ -16,6 +16,8 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   /** May be given several times (collected into an array). */
   readonly multiple?: boolean;
+  /** A one-letter alias, e.g. `c` for `-c` (as the CDK CLI spells `--context`). */
+  readonly short?: string;
   /** The value's placeholder in the usage text, e.g. `N` or `FILE`. */
   readonly placeholder?: string;
   readonly description: string;
@@ -56,7 +58,7 @@ export function parseCommandLine(argv: readonly string[], specs: OptionSpecs, co
   const env = context.env ?? process.env;
   const { tokens } = parseArgs({
     args: [...argv],
-    options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple === true }])),
+    options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) }])),
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -68,7 +70,7 @@ export function parseCommandLine(argv: readonly string[], specs: OptionSpecs, co
     if (token.kind === 'positional') return { kind: 'usage-error', message: strayArgument(token.value, specs, env, context.invocation) };
     if (token.name === 'help' || token.rawName === '-h') return { kind: 'help' };
     const spec = specs[token.name];
-    if (!spec || token.rawName !== `--${token.name}`) return { kind: 'usage-error', message: `unknown option ${token.rawName}` };
+    if (!spec || (token.rawName !== `--${token.name}` && token.rawName !== `-${spec.short ?? '-'}`)) return { kind: 'usage-error', message: `unknown option ${token.rawName}` };
     if (spec.type === 'boolean') {
       if (token.inlineValue) return { kind: 'usage-error', message: `--${token.name} takes no value (got --${token.name}=${token.value ?? ''})` };
       values[token.name] = true;
@@ -77,7 +79,7 @@ export function parseCommandLine(argv: readonly string[], specs: OptionSpecs, co
     // parseArgs leaves a string option without its value when the next word is an option.
     const value = token.value;
     if (value === undefined || (!token.inlineValue && value.startsWith('-') && value !== '-')) {
-      return { kind: 'usage-error', message: `--${token.name} needs a value (--${token.name} ${spec.placeholder ?? 'VALUE'})` };
+      return { kind: 'usage-error', message: `${token.rawName} needs a value (${token.rawName} ${spec.placeholder ?? 'VALUE'})` };
     }
     if (spec.multiple) values[token.name] = [...((values[token.name] as string[] | undefined) ?? []), value];
     else values[token.name] = value;

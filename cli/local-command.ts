@@ -1,23 +1,30 @@
 /**
  * `topicast local`: runs the WebSocket APIs of a CDK app from its synthesized template
- * (local-runtime/), until Ctrl-C or SIGTERM. docs/local.md says what is emulated and
- * enforced.
+ * (local-runtime/), until Ctrl-C, SIGTERM or the end of the process that started it.
+ * docs/local.md says what is emulated and enforced.
+ *
+ * Parsed, stopped and locked like the other long-running commands: cli/command-line.ts
+ * (one-line usage errors, npm's kept options named), cli/shutdown.ts (signals and the
+ * parent's exit), and the data dir's lock (cli/data-dir-lock.ts, taken by the embedded
+ * DynamoDB and told where this runtime serves).
  */
-import { parseArgs } from 'node:util';
 import type { LocalRuntime } from '../local-runtime/runtime.js';
+import { parseCommandLine, usageText, type OptionSpecs } from './command-line.js';
+import { stopOnSignals } from './shutdown.js';
 import { UsageError } from './token.js';
 
-export const LOCAL_USAGE = `usage: topicast local [--app DIR] [--assembly CDK_OUT] [--port N] [--quiet] [--data-dir DIR] [-c KEY=VALUE ...]
+const OPTIONS: OptionSpecs = {
+  app: { type: 'string', placeholder: 'DIR', description: 'the CDK app\'s folder: its cdk.json "app" is synthesized offline (default: .)' },
+  assembly: { type: 'string', placeholder: 'CDK_OUT', description: 'run an existing cloud assembly instead (cdk synth\'s output folder)' },
+  port: { type: 'string', placeholder: 'N', description: 'the first API\'s port; the next API gets the next port (default: PORT or 3001)' },
+  quiet: { type: 'boolean', description: 'no per-request lines and no function output (denials and errors still print)' },
+  'data-dir': { type: 'string', placeholder: 'DIR', description: 'keep the embedded DynamoDB on disk in DIR (one process per DIR)' },
+  context: { type: 'string', short: 'c', multiple: true, placeholder: 'KEY=VALUE', description: 'CDK context for the synthesis (repeatable; -c too)' },
+};
 
+export const LOCAL_USAGE = `${usageText('topicast local', OPTIONS)}
 Runs every WebSocket API of a CDK app locally, from its synthesized template, with the
 IAM policies of each function's role enforced (docs/local.md).
-
-  --app DIR          the CDK app's folder (its cdk.json "app" is synthesized offline; default: .)
-  --assembly CDK_OUT run an existing cloud assembly instead (cdk synth's output folder)
-  --port N           the first API's port; the next API gets the next port (default: PORT or 3001)
-  --quiet            no per-request lines and no function output (denials and errors still print)
-  --data-dir DIR     keep the embedded DynamoDB on disk
-  -c, --context K=V  CDK context for the synthesis (repeatable)
 Environment: DYNAMODB_ENDPOINT (a DynamoDB to use instead of the embedded one).
 `;
 
@@ -30,28 +37,16 @@ export interface LocalCommandOptions {
   readonly context: Record<string, string>;
 }
 
+/** The options, or a UsageError (exit 2) naming the mistake. */
 export function parseLocalArgs(args: readonly string[], env: Readonly<Record<string, string | undefined>>): LocalCommandOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        app: { type: 'string' },
-        assembly: { type: 'string' },
-        port: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        'data-dir': { type: 'string' },
-        context: { type: 'string', short: 'c', multiple: true },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine(args, OPTIONS, { invocation: 'topicast local', env });
+  if (parsed.kind === 'help') throw new UsageError('--help is answered before the options are parsed');
+  if (parsed.kind === 'usage-error') throw new UsageError(parsed.message);
+  const values = parsed.values as { app?: string; assembly?: string; port?: string; quiet?: boolean; 'data-dir'?: string; context?: string[] };
   if (values.app !== undefined && values.assembly !== undefined) throw new UsageError('give --app or --assembly, not both');
   const portText = values.port ?? env.PORT ?? '3001';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got ${portText}`);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`invalid port ${portText} (an integer from 0 to 65535)`);
   const context: Record<string, string> = {};
   for (const pair of values.context ?? []) {
     const at = pair.indexOf('=');
@@ -72,19 +67,27 @@ export async function startLocal(options: LocalCommandOptions, env: Readonly<Rec
   return runtime;
 }
 
-/** `topicast local` until a signal: resolves to the exit status. */
-export async function localCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>, out: (line: string) => void): Promise<number> {
-  const runtime = await startLocal(parseLocalArgs(args, env), env, out);
-  return new Promise<number>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      runtime.end().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+/** `topicast local` until a signal or the parent's exit: resolves to the exit status. */
+export async function localCommand(args: readonly string[], env: Readonly<Record<string, string | undefined>>, out: (line: string) => void, err: (line: string) => void = out): Promise<number> {
+  const options = parseLocalArgs(args, env);
+  let started: LocalRuntime | undefined;
+  let stopped = false;
+  return new Promise<number>((resolve, reject) => {
+    // Installed before the start (a synthesis takes seconds): a signal then still ends the runtime once it is up.
+    stopOnSignals({
+      stop: async () => {
+        stopped = true;
+        await started?.end();
+      },
+      exit: resolve,
+      write: err,
+    });
+    startLocal(options, env, out).then(
+      (runtime) => {
+        started = runtime;
+        if (stopped) void runtime.end();
+      },
+      reject,
+    );
   });
 }

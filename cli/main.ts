@@ -82,7 +82,7 @@ async function run(command: string, args: readonly string[], io: CliIo): Promise
     const passed = await runCheck(parseCheckArgs(args), publishClients, (line) => io.out(`${line}\n`));
     return passed ? 0 : 1;
   }
-  if (command === 'local') return localCommand(args, io.env, (line) => io.out(`${line}\n`));
+  if (command === 'local') return localCommand(args, io.env, (line) => io.out(`${line}\n`), (line) => io.err(`${line}\n`));
   if (isServerCommand(command)) {
     io.out(`${await serverCommand(command, args, io.env, publishClients)}\n`);
     return 0;

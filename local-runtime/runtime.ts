@@ -16,7 +16,7 @@ import { buildLocalApp, LOCAL_REGION, type FunctionModel, type LocalApp, type We
 import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
 import { DynamoDbService } from './aws/dynamodb-service.js';
 import { LambdaService } from './aws/lambda-service.js';
-import { iamSimulateEvaluator, type PolicyEvaluator } from './aws/policy-evaluator.js';
+import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
 import { RoleCredentials } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate } from './gateway/local-certificate.js';
@@ -108,6 +108,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (nextPort !== 0) nextPort = bound.port + 1;
   }
   const firstPort = (listening[0] as { port: number }).port;
+  // A second process opening the same data dir is told where this one serves.
+  dynamo.dataDirLock?.describe(`ws://${host}:${firstPort}`);
   const awsEndpoint = `http://${host}:${firstPort}`;
   const localHosts = app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const);
   const localize = (value: string) => localHosts.reduce((text, [awsHost, localHost]) => text.split(awsHost).join(localHost), value);

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type { AssemblyStack, TemplateResource } from './cloud-assembly.js';
+import type { PolicyDocument } from '../iam/role-policies.js';
 import { resolve, UnresolvableError, type IntrinsicContext, type Json } from './intrinsics.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -18,10 +19,7 @@ export const LOCAL_REGION = 'us-east-1';
 const PARTITION = 'aws';
 const URL_SUFFIX = 'amazonaws.com';
 
-export interface PolicyDocument {
-  readonly Version?: string;
-  readonly Statement: Json;
-}
+export type { PolicyDocument } from '../iam/role-policies.js';
 
 export interface RoleModel {
   readonly logicalId: string;

@@ -15,7 +15,7 @@ import { MAX_MESSAGE_BYTES, managementConnectionId, readBody, serveManagementReq
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import { dynamoDbDenial, type DynamoDbService } from './dynamodb-service.js';
 import { LambdaService } from './lambda-service.js';
-import type { AuthorizationRequest, PolicyEvaluator } from './policy-evaluator.js';
+import type { AuthorizationRequest, PolicyEvaluator } from '../iam/policy-evaluator.js';
 import type { Caller, RoleCredentials } from './role-credentials.js';
 import { signatureScope, verifySignature } from './sigv4.js';
 import type { StreamCapture } from '../streams/stream-capture.js';

@@ -7,7 +7,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type TableModel } from '../assembly/local-app.js';
-import type { AuthorizationRequest } from './policy-evaluator.js';
+import type { AuthorizationRequest } from '../iam/policy-evaluator.js';
 
 type Body = Record<string, unknown>;
 type Attribute = Record<string, unknown>;

@@ -10,9 +10,14 @@
  * by itself. Only identity policies take part (no resource policies, permission
  * boundaries, SCPs or session policies), which is what decides a Lambda role's calls to
  * DynamoDB, the Management API, Lambda and EventBridge within one account.
+ *
+ * This module is the only one that knows the simulator. Two front ends share its one
+ * simulation: {@link RolePolicyEvaluator} (one role, throws when a request cannot be
+ * evaluated: tests) and {@link iamSimulateEvaluator} (any role's documents, a decision
+ * that says why it denied: the local runtime's AWS endpoint).
  */
 import { runSimulation, type EvaluationResult } from '@cloud-copilot/iam-simulate';
-import type { NamedPolicy, RolePolicies } from './role-policies.js';
+import type { NamedPolicy, PolicyDocument, RolePolicies } from './role-policies.js';
 
 /** One authorization IAM makes for a call, e.g. `dynamodb:UpdateItem` on a table with its leading keys. */
 export interface IamRequest {
@@ -33,6 +38,29 @@ export class PolicyEvaluationError extends Error {
   public override readonly name = 'PolicyEvaluationError';
 }
 
+/**
+ * IAM's decision for `request` made by `principal` under `policies`. Throws
+ * {@link PolicyEvaluationError} when the simulator cannot evaluate it (an invalid policy,
+ * an unknown action, a resource of the wrong type for the action, or a context key it
+ * would silently ignore), never a quiet deny.
+ */
+async function simulate(policies: readonly NamedPolicy[], principal: string, accountId: string, request: IamRequest): Promise<IamDecision> {
+  const contextVariables = Object.fromEntries(Object.entries(request.context ?? {}).map(([name, value]) => [name, typeof value === 'string' ? value : [...value]]));
+  const outcome = await runSimulation(
+    {
+      identityPolicies: policies.map((policy) => ({ name: policy.name, policy: policy.document as never })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { principal, action: request.action, resource: { resource: request.resource, accountId }, contextVariables },
+    },
+    {},
+  );
+  if (outcome.resultType === 'error') throw new PolicyEvaluationError(`cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(outcome.errors)}`);
+  const ignored = outcome.resultType === 'single' ? (outcome.result.ignoredContextKeys ?? []) : outcome.results.flatMap((result) => result.ignoredContextKeys ?? []);
+  if (ignored.length > 0) throw new PolicyEvaluationError(`${request.action} on ${request.resource} does not take the context keys ${ignored.join(', ')}`);
+  return { allowed: outcome.overallResult === 'Allowed', result: outcome.overallResult };
+}
+
 export class RolePolicyEvaluator {
   private readonly decisions = new Map<string, Promise<IamDecision>>();
 
@@ -49,37 +77,60 @@ export class RolePolicyEvaluator {
     return this.policies.policies.map((policy) => policy.name);
   }
 
-  /**
-   * IAM's decision for `request`. Throws {@link PolicyEvaluationError} when the simulator
-   * cannot evaluate it (an invalid policy, an unknown action, a resource of the wrong type
-   * for the action, or a context key it would silently ignore), never a quiet deny.
-   */
+  /** IAM's decision for `request`; throws {@link PolicyEvaluationError} when it cannot be evaluated. */
   public evaluate(request: IamRequest): Promise<IamDecision> {
     const key = JSON.stringify([request.action, request.resource, request.context ?? {}]);
     let decision = this.decisions.get(key);
     if (!decision) {
-      decision = this.simulate(request);
+      const accountId = /^arn:[^:]+:iam::(\d{12}):/.exec(this.principal)?.[1];
+      decision = accountId
+        ? simulate(this.policies.policies, this.principal, accountId, request)
+        : Promise.reject(new PolicyEvaluationError(`principal ${this.principal} is not an IAM ARN with an account`));
       this.decisions.set(key, decision);
     }
     return decision;
   }
+}
 
-  private async simulate(request: IamRequest): Promise<IamDecision> {
-    const accountId = /^arn:[^:]+:iam::(\d{12}):/.exec(this.principal)?.[1];
-    if (!accountId) throw new PolicyEvaluationError(`principal ${this.principal} is not an IAM ARN with an account`);
-    const contextVariables = Object.fromEntries(Object.entries(request.context ?? {}).map(([name, value]) => [name, typeof value === 'string' ? value : [...value]]));
-    const outcome = await runSimulation(
-      {
-        identityPolicies: this.policies.policies.map((policy: NamedPolicy) => ({ name: policy.name, policy: policy.document })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        request: { principal: this.principal, action: request.action, resource: { resource: request.resource, accountId }, contextVariables },
-      },
-      {},
-    );
-    if (outcome.resultType === 'error') throw new PolicyEvaluationError(`cannot evaluate ${request.action} on ${request.resource}: ${JSON.stringify(outcome.errors)}`);
-    const ignored = outcome.resultType === 'single' ? outcome.result.ignoredContextKeys ?? [] : outcome.results.flatMap((result) => result.ignoredContextKeys ?? []);
-    if (ignored.length > 0) throw new PolicyEvaluationError(`${request.action} on ${request.resource} does not take the context keys ${ignored.join(', ')}`);
-    return { allowed: outcome.overallResult === 'Allowed', result: outcome.overallResult };
-  }
+/** A request as the local AWS endpoint authorizes it: the caller as AWS names it in a denial. */
+export interface AuthorizationRequest extends IamRequest {
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  readonly principalArn: string;
+}
+
+export type Decision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly reason: 'ExplicitlyDenied' | 'ImplicitlyDenied' | 'EvaluationError'; readonly detail?: string };
+
+export interface PolicyEvaluator {
+  decide(policies: readonly PolicyDocument[], request: AuthorizationRequest): Promise<Decision>;
+}
+
+/**
+ * The maintained evaluator for any role's documents, each decision remembered (a hot path
+ * asks the same question often). A request it cannot evaluate is denied, with the reason.
+ */
+export function iamSimulateEvaluator(cacheSize = 10_000): PolicyEvaluator {
+  const cache = new Map<string, Decision>();
+  return {
+    async decide(policies, request) {
+      // The principal names the role, hence its policies.
+      const key = JSON.stringify([request.principalArn, request.action, request.resource, request.context ?? {}]);
+      const known = cache.get(key);
+      if (known) return known;
+      const accountId = request.resource.split(':')[4] || request.principalArn.split(':')[4] || '000000000000';
+      const named = policies.map((document, index) => ({ name: `policy${index}`, document }));
+      let decision: Decision;
+      try {
+        const { allowed, result } = await simulate(named, request.principalArn, accountId, request);
+        decision = allowed ? { allowed: true } : { allowed: false, reason: result === 'ExplicitlyDenied' ? 'ExplicitlyDenied' : 'ImplicitlyDenied' };
+      } catch (error) {
+        if (!(error instanceof PolicyEvaluationError)) throw error;
+        decision = { allowed: false, reason: 'EvaluationError', detail: error.message };
+      }
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+      cache.set(key, decision);
+      return decision;
+    },
+  };
 }

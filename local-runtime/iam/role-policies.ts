@@ -5,7 +5,7 @@
  * ARN (`ManagedPolicyArns`, e.g. AWS-managed ones) have no content in the template: they
  * are listed, not evaluated.
  */
-import { resolveString, resolveValue, type TemplateResolver } from './cfn-values.js';
+import { resolve, type IntrinsicContext, type Json } from '../assembly/intrinsics.js';
 
 export interface PolicyDocument {
   readonly Version?: string;
@@ -46,21 +46,21 @@ export function roleOfFunction(template: CfnTemplate, functionLogicalId: string)
 }
 
 /** Every policy that applies to `roleLogicalId`, resolved with `resolver`. */
-export function rolePolicies(template: CfnTemplate, roleLogicalId: string, resolver: TemplateResolver): RolePolicies {
+export function rolePolicies(template: CfnTemplate, roleLogicalId: string, resolver: IntrinsicContext): RolePolicies {
   const resources = template.Resources ?? {};
   const role = resources[roleLogicalId];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not an AWS::IAM::Role of the template`);
   const policies: NamedPolicy[] = [];
   const unevaluated: string[] = [];
   for (const inline of asArray(role.Properties?.Policies as { PolicyName: unknown; PolicyDocument: unknown }[] | undefined)) {
-    policies.push({ name: `${roleLogicalId}/${resolveString(inline.PolicyName, resolver)}`, document: resolveValue(inline.PolicyDocument, resolver) as PolicyDocument });
+    policies.push({ name: `${roleLogicalId}/${String(resolve(inline.PolicyName as Json, resolver))}`, document: resolve(inline.PolicyDocument as Json, resolver) as unknown as PolicyDocument });
   }
-  for (const arn of asArray(role.Properties?.ManagedPolicyArns as unknown[] | undefined)) unevaluated.push(resolveString(arn, resolver));
+  for (const arn of asArray(role.Properties?.ManagedPolicyArns as unknown[] | undefined)) unevaluated.push(String(resolve(arn as Json, resolver)));
   const namesThisRole = (roles: unknown) => asArray(roles as unknown[] | undefined).some((entry) => (entry as { Ref?: unknown } | null)?.Ref === roleLogicalId);
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
     if (!namesThisRole(resource.Properties?.Roles)) continue;
-    policies.push({ name: logicalId, document: resolveValue(resource.Properties?.PolicyDocument, resolver) as PolicyDocument });
+    policies.push({ name: logicalId, document: resolve(resource.Properties?.PolicyDocument as Json, resolver) as unknown as PolicyDocument });
   }
   return { roleLogicalId, policies, unevaluatedManagedPolicies: unevaluated };
 }

@@ -5,7 +5,13 @@
  * these names). ARNs follow each service's documented format, so an evaluator that checks
  * resource types (iam-simulate does) accepts them.
  */
-import { UnresolvableValueError, type TemplateResolver } from './cfn-values.js';
+import { UnresolvableError, type IntrinsicContext } from '../assembly/intrinsics.js';
+
+/** What the template's references stand for: every Ref and GetAtt is a string here. */
+export interface TemplateResolver extends IntrinsicContext {
+  ref(logicalId: string): string;
+  getAtt(logicalId: string, attribute: string): string;
+}
 
 export interface AccountEnvironment {
   readonly account: string;
@@ -23,7 +29,7 @@ export function syntheticResolver(template: { readonly Resources?: Resources }, 
   const resources = template.Resources ?? {};
   const typeOf = (logicalId: string): string => {
     const resource = resources[logicalId];
-    if (!resource) throw new UnresolvableValueError(`no resource ${logicalId} in the template`);
+    if (!resource) throw new UnresolvableError(`no resource ${logicalId} in the template`);
     return resource.Type;
   };
   const nameOf = (logicalId: string) => overrides.ref?.[logicalId] ?? logicalId;
@@ -53,7 +59,7 @@ export function syntheticResolver(template: { readonly Resources?: Resources }, 
       case 'AWS::ApiGatewayV2::Api':
         return `arn:${partition}:apigateway:${region}::/apis/${name}`;
       default:
-        throw new UnresolvableValueError(`no ARN format known for ${logicalId} (${type})`);
+        throw new UnresolvableError(`no ARN format known for ${logicalId} (${type})`);
     }
   };
   return {
@@ -81,7 +87,10 @@ export function syntheticResolver(template: { readonly Resources?: Resources }, 
       if (attribute === 'Arn') return arnOf(logicalId);
       if (attribute === 'StreamArn' && typeOf(logicalId) === 'AWS::DynamoDB::Table') return `${arnOf(logicalId)}/stream/2026-01-01T00:00:00.000`;
       if (attribute === 'ApiId' || attribute === 'Name' || attribute === 'QueueName') return nameOf(logicalId);
-      throw new UnresolvableValueError(`no value known for ${logicalId}.${attribute} (${typeOf(logicalId)})`);
+      throw new UnresolvableError(`no value known for ${logicalId}.${attribute} (${typeOf(logicalId)})`);
+    },
+    condition(name) {
+      throw new UnresolvableError(`condition ${name}: a synthetic resolver evaluates no conditions`);
     },
   };
 }
