@@ -21,6 +21,7 @@ import { RoleCredentials } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
+import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
 import { StreamCapture } from './streams/stream-capture.js';
 import { TableStreams } from './streams/table-streams.js';
@@ -51,6 +52,8 @@ export interface LocalRuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How often items past their TTL are deleted (dynalite has no TTL). @default 30000 */
   readonly ttlSweepIntervalMs?: number;
+  /** Reload a function when a file under its code folder changes (runner/code-watcher.ts). @default false */
+  readonly watch?: boolean;
 }
 
 export interface RunningApi {
@@ -138,6 +141,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     runners.set(fn.arn, new FunctionRunner(fn, { environment, log: (line) => (quiet ? undefined : write(`${prefix} ${line}`)) }));
   }
 
+  const codeWatcher = options.watch
+    ? watchFunctionCode(runners.values(), (reloaded, file) => {
+        if (!quiet) write(`reloaded ${reloaded.map((runner) => runner.fn.logicalId).join(', ')}: ${file} changed`);
+      })
+    : undefined;
+
   const lambda = new LambdaService({ runners, invokeConfigs: app.invokeConfigs, log: (line) => log.logger.warn(line) });
   const streams = new TableStreams(app.tables, app.eventSourceMappings, runners, write);
   const streamCapture = new StreamCapture(app.tables, streams, dynamo.endpoint);
@@ -187,6 +196,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     sweep: (nowSeconds) => streamCapture.sweep(nowSeconds),
     async end() {
       clearInterval(sweepTimer);
+      codeWatcher?.close();
       await Promise.all(served.map((websocket) => websocket.closeAll()));
       await log.settled();
       await streams.end();

@@ -19,6 +19,12 @@ export interface SynthOptions {
   readonly outDir?: string;
   /** Environment of the app's process. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Copy `Code.fromAsset` folders into the assembly, as for a deployment. Off, the
+   * template names the source folders themselves (`cdk synth --no-staging`, as SAM CLI
+   * runs CDK apps), so an edit reaches the running function (watch mode). @default true
+   */
+  readonly staging?: boolean;
 }
 
 export class SynthError extends Error {}
@@ -37,6 +43,7 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     'aws:cdk:enable-path-metadata': true,
     'aws:cdk:enable-asset-metadata': true,
     'aws:cdk:version-reporting': false,
+    ...(options.staging === false ? { 'aws:cdk:disable-asset-staging': true } : {}),
     ...savedContext,
     ...cdkJson.context,
     ...options.context,

@@ -42,6 +42,8 @@ interface Pending {
 class ExecutionEnvironment {
   public busy = false;
   public ended = false;
+  /** Its code was replaced while it ran an invocation: it ends once that invocation is over. */
+  public retiring = false;
   /** Settles when the handler module is loaded (the init phase), or the process ended. */
   public readonly ready: Promise<void>;
   private pending: Pending | undefined;
@@ -131,6 +133,7 @@ export class FunctionRunner {
       return await environment.invoke(this.fn, event, randomUUID());
     } finally {
       environment.busy = false;
+      if (environment.retiring) environment.end();
       this.waiting.shift()?.();
     }
   }
@@ -138,6 +141,19 @@ export class FunctionRunner {
   /** Ends every environment: the next invocation starts a new one (new code, new module state). */
   public reset(): void {
     for (const environment of this.environments) environment.end();
+    this.environments.clear();
+  }
+
+  /**
+   * New code: the next invocation starts a new environment that loads it. An idle
+   * environment ends now; a busy one finishes its invocation on the code it loaded (as a
+   * Lambda deployment lets running invocations finish) and ends then.
+   */
+  public reload(): void {
+    for (const environment of this.environments) {
+      if (environment.busy) environment.retiring = true;
+      else environment.end();
+    }
     this.environments.clear();
   }
 

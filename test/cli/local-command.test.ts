@@ -23,7 +23,9 @@ describe('topicast local: command line', () => {
       quiet: true,
       dataDir: 'd',
       context: { stage: 'dev', auth: 'none' },
+      watch: true,
     });
+    expect(parseLocalArgs(['--no-watch'], {}).watch).toBe(false);
   });
 
   it.each([
@@ -50,6 +52,6 @@ describe('topicast local: command line', () => {
   it('lists every option in its help', async () => {
     const result = await run(['local', '--help']);
     expect(result.code).toBe(0);
-    for (const option of ['--app DIR', '--assembly CDK_OUT', '--port N', '--quiet', '--data-dir DIR', '--context KEY=VALUE']) expect(result.out).toContain(option);
+    for (const option of ['--app DIR', '--assembly CDK_OUT', '--port N', '--quiet', '--data-dir DIR', '--context KEY=VALUE', '--no-watch']) expect(result.out).toContain(option);
   });
 });
