@@ -21,6 +21,7 @@ const OPTIONS: OptionSpecs = {
   'data-dir': { type: 'string', placeholder: 'DIR', description: 'keep the embedded DynamoDB on disk in DIR (one process per DIR)' },
   context: { type: 'string', short: 'c', multiple: true, placeholder: 'KEY=VALUE', description: 'CDK context for the synthesis (repeatable; -c too)' },
   'no-watch': { type: 'boolean', description: 'do not reload a function when a file of its code changes' },
+  'no-cache': { type: 'boolean', description: 'synthesize even when the app\'s files and context are those of a kept assembly' },
 };
 
 export const LOCAL_USAGE = `${usageText('topicast local', OPTIONS)}
@@ -38,6 +39,8 @@ export interface LocalCommandOptions {
   readonly context: Record<string, string>;
   /** Reload a function when its code changes (Code.fromAsset folders are used in place, not copied). */
   readonly watch: boolean;
+  /** Reuse the assembly kept from a synthesis of the same inputs (assembly/assembly-cache.ts). */
+  readonly cache: boolean;
 }
 
 /** The options, or a UsageError (exit 2) naming the mistake. */
@@ -45,7 +48,7 @@ export function parseLocalArgs(args: readonly string[], env: Readonly<Record<str
   const parsed = parseCommandLine(args, OPTIONS, { invocation: 'topicast local', env });
   if (parsed.kind === 'help') throw new UsageError('--help is answered before the options are parsed');
   if (parsed.kind === 'usage-error') throw new UsageError(parsed.message);
-  const values = parsed.values as { app?: string; assembly?: string; port?: string; quiet?: boolean; 'data-dir'?: string; context?: string[]; 'no-watch'?: boolean };
+  const values = parsed.values as { app?: string; assembly?: string; port?: string; quiet?: boolean; 'data-dir'?: string; context?: string[]; 'no-watch'?: boolean; 'no-cache'?: boolean };
   if (values.app !== undefined && values.assembly !== undefined) throw new UsageError('give --app or --assembly, not both');
   const portText = values.port ?? env.PORT ?? '3001';
   const port = Number(portText);
@@ -56,14 +59,25 @@ export function parseLocalArgs(args: readonly string[], env: Readonly<Record<str
     if (at <= 0) throw new UsageError(`--context takes KEY=VALUE, got ${pair}`);
     context[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  return { appDir: values.app ?? '.', assemblyDir: values.assembly, port, quiet: values.quiet === true, dataDir: values['data-dir'], context, watch: values['no-watch'] !== true };
+  return { appDir: values.app ?? '.', assemblyDir: values.assembly, port, quiet: values.quiet === true, dataDir: values['data-dir'], context, watch: values['no-watch'] !== true, cache: values['no-cache'] !== true };
 }
 
 /** Starts the runtime and prints its URLs; the returned runtime runs until ended. */
 export async function startLocal(options: LocalCommandOptions, env: Readonly<Record<string, string | undefined>>, out: (line: string) => void): Promise<LocalRuntime> {
   // Loaded here, not with the CLI: the other commands do not pay for the runtime's modules.
-  const [{ synthesize }, { startLocalRuntime }] = await Promise.all([import('../local-runtime/assembly/synthesize.js'), import('../local-runtime/runtime.js')]);
-  const assemblyDir = options.assemblyDir ?? (await synthesize({ appDir: options.appDir, context: options.context, staging: !options.watch }));
+  const [{ synthesize }, { synthesizeCached }, { startLocalRuntime }] = await Promise.all([
+    import('../local-runtime/assembly/synthesize.js'),
+    import('../local-runtime/assembly/assembly-cache.js'),
+    import('../local-runtime/runtime.js'),
+  ]);
+  const synthOptions = { appDir: options.appDir, context: options.context, staging: !options.watch };
+  let assemblyDir = options.assemblyDir;
+  if (assemblyDir === undefined && options.cache) {
+    const cached = await synthesizeCached(synthOptions);
+    if (cached.reused) out(`the app's files and context are unchanged: running the assembly synthesized before (${cached.assemblyDir}; --no-cache synthesizes)`);
+    assemblyDir = cached.assemblyDir;
+  }
+  assemblyDir ??= await synthesize(synthOptions);
   const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);

@@ -24,8 +24,9 @@ describe('topicast local: command line', () => {
       dataDir: 'd',
       context: { stage: 'dev', auth: 'none' },
       watch: true,
+      cache: true,
     });
-    expect(parseLocalArgs(['--no-watch'], {}).watch).toBe(false);
+    expect(parseLocalArgs(['--no-watch', '--no-cache'], {})).toMatchObject({ watch: false, cache: false });
   });
 
   it.each([
@@ -52,6 +53,6 @@ describe('topicast local: command line', () => {
   it('lists every option in its help', async () => {
     const result = await run(['local', '--help']);
     expect(result.code).toBe(0);
-    for (const option of ['--app DIR', '--assembly CDK_OUT', '--port N', '--quiet', '--data-dir DIR', '--context KEY=VALUE', '--no-watch']) expect(result.out).toContain(option);
+    for (const option of ['--app DIR', '--assembly CDK_OUT', '--port N', '--quiet', '--data-dir DIR', '--context KEY=VALUE', '--no-watch', '--no-cache']) expect(result.out).toContain(option);
   });
 });
