@@ -69,6 +69,11 @@ process.on('message', async (message) => {
   }
 });
 
+// The runtime that started this environment is gone (it crashed, or was killed with SIGKILL
+// and could not end its environments): nobody can invoke it any more, and a handler's open
+// sockets (an SDK client's keep-alive pool) must not keep it running as an orphan.
+process.on('disconnect', () => process.exit(0));
+
 // Ready once the handler is loaded (or failed to): Lambda's init phase is not part of the
 // first invocation's timeout.
 handlerReady.then(() => send({ type: 'ready' }), () => send({ type: 'ready' }));
