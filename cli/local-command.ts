@@ -20,6 +20,7 @@ const OPTIONS: OptionSpecs = {
   quiet: { type: 'boolean', description: 'no per-request lines and no function output (denials and errors still print)' },
   'data-dir': { type: 'string', placeholder: 'DIR', description: 'keep the embedded DynamoDB on disk in DIR (one process per DIR)' },
   context: { type: 'string', short: 'c', multiple: true, placeholder: 'KEY=VALUE', description: 'CDK context for the synthesis (repeatable; -c too)' },
+  secret: { type: 'string', multiple: true, placeholder: 'ID=VALUE', description: 'a secret\'s value for GetSecretValue, by logical id, name or construct path (repeatable; others are generated)' },
   'no-watch': { type: 'boolean', description: 'do not reload a function when a file of its code changes' },
   'no-cache': { type: 'boolean', description: 'synthesize even when the app\'s files and context are those of a kept assembly' },
 };
@@ -39,6 +40,8 @@ export interface LocalCommandOptions {
   readonly context: Record<string, string>;
   /** Reload a function when its code changes (Code.fromAsset folders are used in place, not copied). */
   readonly watch: boolean;
+  /** Values of the template's secrets, by logical id, name or construct path. */
+  readonly secretValues: Record<string, string>;
   /** Reuse the assembly kept from a synthesis of the same inputs (assembly/assembly-cache.ts). */
   readonly cache: boolean;
 }
@@ -48,18 +51,23 @@ export function parseLocalArgs(args: readonly string[], env: Readonly<Record<str
   const parsed = parseCommandLine(args, OPTIONS, { invocation: 'topicast local', env });
   if (parsed.kind === 'help') throw new UsageError('--help is answered before the options are parsed');
   if (parsed.kind === 'usage-error') throw new UsageError(parsed.message);
-  const values = parsed.values as { app?: string; assembly?: string; port?: string; quiet?: boolean; 'data-dir'?: string; context?: string[]; 'no-watch'?: boolean; 'no-cache'?: boolean };
+  const values = parsed.values as { app?: string; assembly?: string; port?: string; quiet?: boolean; 'data-dir'?: string; context?: string[]; secret?: string[]; 'no-watch'?: boolean; 'no-cache'?: boolean };
   if (values.app !== undefined && values.assembly !== undefined) throw new UsageError('give --app or --assembly, not both');
   const portText = values.port ?? env.PORT ?? '3001';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`invalid port ${portText} (an integer from 0 to 65535)`);
-  const context: Record<string, string> = {};
-  for (const pair of values.context ?? []) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError(`--context takes KEY=VALUE, got ${pair}`);
-    context[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return { appDir: values.app ?? '.', assemblyDir: values.assembly, port, quiet: values.quiet === true, dataDir: values['data-dir'], context, watch: values['no-watch'] !== true, cache: values['no-cache'] !== true };
+  const pairs = (option: string, given: readonly string[] | undefined, placeholder: string) => {
+    const parsed: Record<string, string> = {};
+    for (const pair of given ?? []) {
+      const at = pair.indexOf('=');
+      if (at <= 0) throw new UsageError(`--${option} takes ${placeholder}, got ${pair}`);
+      parsed[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return parsed;
+  };
+  const context = pairs('context', values.context, 'KEY=VALUE');
+  const secretValues = pairs('secret', values.secret, 'ID=VALUE');
+  return { appDir: values.app ?? '.', assemblyDir: values.assembly, port, quiet: values.quiet === true, dataDir: values['data-dir'], context, secretValues, watch: values['no-watch'] !== true, cache: values['no-cache'] !== true };
 }
 
 /** Starts the runtime and prints its URLs; the returned runtime runs until ended. */
@@ -78,7 +86,7 @@ export async function startLocal(options: LocalCommandOptions, env: Readonly<Rec
     assemblyDir = cached.assemblyDir;
   }
   assemblyDir ??= await synthesize(synthOptions);
-  const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch });
+  const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);
   return runtime;

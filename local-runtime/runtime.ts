@@ -16,6 +16,7 @@ import { buildLocalApp, LOCAL_REGION, type FunctionModel, type LocalApp, type We
 import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
 import { DynamoDbService } from './aws/dynamodb-service.js';
 import { LambdaService } from './aws/lambda-service.js';
+import { SecretsManagerService } from './aws/secrets-manager-service.js';
 import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
 import { RoleCredentials } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
@@ -52,6 +53,11 @@ export interface LocalRuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How often items past their TTL are deleted (dynalite has no TTL). @default 30000 */
   readonly ttlSweepIntervalMs?: number;
+  /**
+   * Values of the template's secrets (GetSecretValue), by logical id, name or construct
+   * path; the others keep their `SecretString` or get a generated value. @default {}
+   */
+  readonly secretValues?: Readonly<Record<string, string>>;
   /** Reload a function when a file under its code folder changes (runner/code-watcher.ts). @default false */
   readonly watch?: boolean;
 }
@@ -161,6 +167,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamodb: new DynamoDbService(app.tables, dynamo.endpoint),
     lambda,
     eventBus,
+    secrets: new SecretsManagerService(app.secrets, options.secretValues),
     streamCapture,
     log: write,
   });

@@ -103,6 +103,29 @@ export interface InvokeConfigModel {
   readonly onFailureDestination: string | undefined;
 }
 
+export interface SecretModel {
+  readonly logicalId: string;
+  /** The construct path (`Stack/Realtime/TokenSecret/Resource`), when the template records it. */
+  readonly path: string | undefined;
+  readonly name: string;
+  readonly arn: string;
+  readonly secretString: string | undefined;
+  /** `GenerateSecretString`, resolved. */
+  readonly generate:
+    | {
+        readonly PasswordLength?: number;
+        readonly ExcludeCharacters?: string;
+        readonly ExcludePunctuation?: boolean;
+        readonly ExcludeUppercase?: boolean;
+        readonly ExcludeLowercase?: boolean;
+        readonly ExcludeNumbers?: boolean;
+        readonly IncludeSpace?: boolean;
+        readonly SecretStringTemplate?: string;
+        readonly GenerateStringKey?: string;
+      }
+    | undefined;
+}
+
 export interface EventBusModel {
   readonly name: string;
   readonly arn: string;
@@ -124,6 +147,7 @@ export interface LocalApp {
   readonly eventSourceMappings: EventSourceMappingModel[];
   readonly invokeConfigs: InvokeConfigModel[];
   readonly eventBuses: EventBusModel[];
+  readonly secrets: SecretModel[];
   readonly functionUrls: FunctionUrlModel[];
   /** What the runtime will not run, one line each (printed at start). */
   readonly warnings: string[];
@@ -146,7 +170,7 @@ function generatedName(stackName: string, logicalId: string, maxLength: number):
 }
 
 export function buildLocalApp(stacks: readonly AssemblyStack[]): LocalApp {
-  const app: LocalApp = { apis: [], functions: [], roles: [], tables: [], eventSourceMappings: [], invokeConfigs: [], eventBuses: [], functionUrls: [], warnings: [] };
+  const app: LocalApp = { apis: [], functions: [], roles: [], tables: [], eventSourceMappings: [], invokeConfigs: [], eventBuses: [], secrets: [], functionUrls: [], warnings: [] };
   for (const stack of stacks) readStack(stack, app);
   return app;
 }
@@ -478,6 +502,19 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
   }
   for (const [logicalId] of ofType('AWS::Events::EventBus')) {
     app.eventBuses.push({ name: String(context.ref(logicalId)), arn: String(context.getAtt(logicalId, 'Arn')) });
+  }
+  for (const [logicalId, resource] of ofType('AWS::SecretsManager::Secret')) {
+    const p = resolve(props(resource), context) as Record<string, Json>;
+    const arn = String(context.ref(logicalId));
+    const path = resource.Metadata?.['aws:cdk:path'];
+    app.secrets.push({
+      logicalId,
+      path: typeof path === 'string' ? path : undefined,
+      name: typeof p.Name === 'string' ? p.Name : arn.slice(arn.indexOf(':secret:') + ':secret:'.length, -7),
+      arn,
+      secretString: typeof p.SecretString === 'string' ? p.SecretString : undefined,
+      generate: (p.GenerateSecretString ?? undefined) as SecretModel['generate'],
+    });
   }
   for (const [logicalId, resource] of ofType('AWS::Lambda::Url')) {
     const p = props(resource);

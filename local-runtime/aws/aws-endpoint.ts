@@ -15,6 +15,7 @@ import { MAX_MESSAGE_BYTES, managementConnectionId, readBody, serveManagementReq
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import { dynamoDbDenial, type DynamoDbService } from './dynamodb-service.js';
 import { LambdaService } from './lambda-service.js';
+import type { SecretsManagerService } from './secrets-manager-service.js';
 import type { AuthorizationRequest, PolicyEvaluator } from '../iam/policy-evaluator.js';
 import type { Caller, RoleCredentials } from './role-credentials.js';
 import { signatureScope, verifySignature } from './sigv4.js';
@@ -27,6 +28,7 @@ export interface LocalAwsEndpointOptions {
   readonly dynamodb: DynamoDbService;
   readonly lambda: LambdaService;
   readonly eventBus: LocalEventBus;
+  readonly secrets: SecretsManagerService;
   /** Records what DynamoDB writes change, for the tables with a stream. */
   readonly streamCapture: StreamCapture;
   /** Lines that are always printed (denials). */
@@ -44,7 +46,7 @@ export interface ServedApi {
 // DynamoDB takes 16 MB requests, Lambda 6 MB payloads; the rest is far smaller.
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-type Service = 'dynamodb' | 'execute-api' | 'lambda' | 'events';
+type Service = 'dynamodb' | 'execute-api' | 'lambda' | 'events' | 'secretsmanager';
 
 export class LocalAwsEndpoint {
   private readonly roles: ReadonlyMap<string, RoleModel>;
@@ -119,6 +121,20 @@ export class LocalAwsEndpoint {
         response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer.body));
         return;
       }
+      case 'secretsmanager': {
+        if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
+          return refuse(response, service, 400, 'UnknownOperationException', `the local runtime serves GetSecretValue only, not ${String(request.headers['x-amz-target'])}`);
+        }
+        const secretId = String((parseJson(body.data) as { SecretId?: unknown }).SecretId ?? '');
+        const secret = this.options.secrets.find(secretId);
+        // IAM first, on the ARN the request names (a name is resolved as Secrets Manager resolves it).
+        const resource = secret?.ARN ?? (secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${secretId}`);
+        const denied = await this.denied(caller, { action: 'secretsmanager:GetSecretValue', resource });
+        if (denied) return refuse(response, service, 400, 'AccessDeniedException', notAuthorized(denied));
+        if (!secret) return refuse(response, service, 400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(secret));
+        return;
+      }
       default:
         return refuse(response, service, 400, 'UnknownOperationException', `the local runtime does not emulate the ${String(scope.service)} service`);
     }
@@ -153,5 +169,5 @@ function parseJson(data: Buffer): Record<string, unknown> {
 function refuse(response: ServerResponse, service: string, status: number, type: string, message: string, messageKey = 'message'): void {
   response
     .writeHead(status, { 'content-type': service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/json', 'x-amzn-errortype': type })
-    .end(JSON.stringify(service === 'dynamodb' || service === 'events' ? { __type: type, message } : { [messageKey]: message }));
+    .end(JSON.stringify(service === 'dynamodb' || service === 'events' || service === 'secretsmanager' ? { __type: type, message } : { [messageKey]: message }));
 }

@@ -23,10 +23,11 @@ describe('topicast local: command line', () => {
       quiet: true,
       dataDir: 'd',
       context: { stage: 'dev', auth: 'none' },
+      secretValues: {},
       watch: true,
       cache: true,
     });
-    expect(parseLocalArgs(['--no-watch', '--no-cache'], {})).toMatchObject({ watch: false, cache: false });
+    expect(parseLocalArgs(['--no-watch', '--no-cache', '--secret', 'TokenSecret=s3=cr3t'], {})).toMatchObject({ watch: false, cache: false, secretValues: { TokenSecret: 's3=cr3t' } });
   });
 
   it.each([
@@ -34,6 +35,7 @@ describe('topicast local: command line', () => {
     [['local', '--port'], 'topicast local: --port needs a value (--port N)'],
     [['local', '-c'], 'topicast local: -c needs a value (-c KEY=VALUE)'],
     [['local', '-c', 'novalue'], 'topicast local: --context takes KEY=VALUE, got novalue'],
+    [['local', '--secret', 'x'], 'topicast local: --secret takes ID=VALUE, got x'],
     [['local', '--port', '70000'], 'topicast local: invalid port 70000 (an integer from 0 to 65535)'],
     [['local', '--app', '.', '--assembly', 'cdk.out'], 'topicast local: give --app or --assembly, not both'],
     [['local', 'cdk.out'], 'topicast local: unexpected argument "cdk.out" (options start with --; topicast local --help lists them)'],

@@ -26,6 +26,10 @@ exports.handler = async (event, context) => {
   try {
     if (op === 'put') await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: key } } }));
     if (op === 'scan') await ddb.send(new ScanCommand({ TableName: process.env.TABLE }));
+    if (op === 'secret') {
+      const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
+      facts.secret = (await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: process.env[key] }))).SecretString;
+    }
     return { statusCode: 200, body: JSON.stringify({ ok: true, ...facts }) };
   } catch (error) {
     return { statusCode: 200, body: JSON.stringify({ ok: false, error: error.name, message: error.message, status: error.$metadata && error.$metadata.httpStatusCode, ...facts }) };
@@ -57,7 +61,7 @@ function probeFunction(flavour: string, role: string, timeout: number) {
       Timeout: timeout,
       MemorySize: 512,
       Role: { 'Fn::GetAtt': [role, 'Arn'] },
-      Environment: { Variables: { TABLE: { Ref: 'Table' }, FLAVOUR: flavour } },
+      Environment: { Variables: { TABLE: { Ref: 'Table' }, FLAVOUR: flavour, SECRET: { Ref: 'Secret' }, GIVEN: { Ref: 'GivenSecret' } } },
     },
   };
 }
@@ -115,8 +119,17 @@ const TEMPLATE = {
       },
     },
     // May write only items whose partition key starts with kv#, and may not scan.
-    KvRole: role([{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['kv#*'] } } }]),
-    ScanRole: role([{ Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:PutItem'], Resource: tableArn }]),
+    KvRole: role([
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['kv#*'] } } },
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'GivenSecret' } },
+    ]),
+    ScanRole: role([
+      { Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:PutItem'], Resource: tableArn },
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: 'Secret' } },
+    ]),
+    // Generated at start, as CloudFormation generates it; the other's value is given to the runtime.
+    Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 40, ExcludePunctuation: true } } },
+    GivenSecret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'probe/given', GenerateSecretString: {} } },
     KvFunction: probeFunction('kv', 'KvRole', 2),
     ScanFunction: probeFunction('scan', 'ScanRole', 10),
     Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'Probe', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' } },
@@ -156,7 +169,7 @@ describe('the local runtime on a hand-written template', () => {
   }
 
   beforeAll(async () => {
-    runtime = await startLocalRuntime({ assemblyDir: writeAssembly(), port: 0, quiet: true, write: (line) => lines.push(line) });
+    runtime = await startLocalRuntime({ assemblyDir: writeAssembly(), port: 0, quiet: true, write: (line) => lines.push(line), secretValues: { 'probe/given': 'given-value' } });
     ws = new WebSocket(`${runtime.apis[0]?.url ?? ''}/dev`);
     ws.on('message', (data) => {
       answers.push(JSON.parse(String(data)) as Record<string, unknown>);
@@ -173,6 +186,15 @@ describe('the local runtime on a hand-written template', () => {
     expect(await ask('kv', 'put', 'kv#color')).toMatchObject({ ok: true });
     expect(await ask('kv', 'put', 'conn#1')).toMatchObject({ ok: false, error: 'AccessDeniedException', status: 400 });
     expect(lines.some((line) => /^AccessDenied: .*assumed-role\/Probe-KvRole\/Probe-KvFunction is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table\/Probe-Table$/.test(line))).toBe(true);
+  });
+
+  it('serves GetSecretValue of the template’s secrets to the roles granted them: a generated value, a given one; AccessDenied for the others', async () => {
+    const generated = await ask('scan', 'secret', 'SECRET');
+    expect(generated).toMatchObject({ ok: true, secret: expect.stringMatching(/^[A-Za-z0-9]{40}$/) });
+    expect(await ask('scan', 'secret', 'SECRET')).toMatchObject({ ok: true, secret: generated.secret });
+    expect(await ask('kv', 'secret', 'GIVEN')).toMatchObject({ ok: true, secret: 'given-value' });
+    expect(await ask('scan', 'secret', 'GIVEN')).toMatchObject({ ok: false, error: 'AccessDeniedException', status: 400 });
+    expect(lines.some((line) => /^AccessDenied: User: \S+ScanRole\S* is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:000000000000:secret:probe\/given-\w{6}$/.test(line))).toBe(true);
   });
 
   it('denies an action the role does not grant, and allows it to a role that does', async () => {
