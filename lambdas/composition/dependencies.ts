@@ -8,6 +8,7 @@ import { ChannelRegistry, type InstalledChannel } from '../core/channels/registr
 import type { TopicastConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Clock, FanoutDispatcher, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
+import type { PusherAppSource } from '../core/pusher/prepare-command.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
 import { publish } from '../core/use-cases/publish.js';
 import { PushRateLimiter } from '../core/use-cases/push-rate-limiter.js';
@@ -40,6 +41,8 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly history: TopicHistory;
   /** Pushes per connection and window, counted in memory for this execution environment. */
   readonly pushLimiter: PushRateLimiter;
+  /** The Pusher app (protocol 7 clients, core/pusher); absent when the Pusher protocol is off. */
+  readonly pusherApp?: PusherAppSource | undefined;
 }
 
 export interface MessagingParts extends Omit<MessagingDependencies, 'broadcaster' | 'channels' | 'topicPatterns' | 'history' | 'pushLimiter'> {

@@ -1,6 +1,6 @@
 /**
- * Who may join which topic. Built-in rule: `user:<sub>` and `user:<sub>:*` belong to that
- * sub alone. Configured rules add claim requirements per topic pattern. Anything beyond
+ * Who may join which topic. Built-in rules: `user:<sub>` and `user:<sub>:*` belong to that
+ * sub alone; Pusher's `private-` and `presence-` channels need a signed Pusher auth or a token. Configured rules add claim requirements per topic pattern. Anything beyond
  * belongs to the topic's channel module (`join`), which runs only when these allowed.
  */
 import type { TopicRule } from './config.js';
@@ -13,17 +13,24 @@ export interface JoinRequest {
   readonly topic: string;
   readonly identity: Identity | null;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** The join carries a Pusher channel auth the app server signed and that was verified. */
+  readonly pusherSigned?: boolean;
 }
 
 const ALLOW: AuthorizationDecision = { allowed: true };
 const USER_TOPIC = /^user:([^:]+)(?::.*)?$/s;
+/** Pusher's private and presence channels (`private-encrypted-` too): the app server decides who joins. */
+const PUSHER_AUTHORIZED_TOPIC = /^(private|presence)-/;
 
 /** The built-in rule, then the configured rules. A channel module's `join` decides after them. */
 export function authorizeJoin(request: JoinRequest, rules: readonly TopicRule[]): AuthorizationDecision {
   return builtInDecision(request) ?? ruleDecision(request, rules) ?? ALLOW;
 }
 
-function builtInDecision({ topic, identity }: JoinRequest): AuthorizationDecision | undefined {
+function builtInDecision({ topic, identity, pusherSigned }: JoinRequest): AuthorizationDecision | undefined {
+  // A Pusher client proves its right with the app server's signature; a Phoenix or native
+  // client with a token the app issued (its channel module may ask more): never anonymously.
+  if (PUSHER_AUTHORIZED_TOPIC.test(topic)) return pusherSigned === true || identity ? ALLOW : { allowed: false, message: `${topic} needs an authenticated connection (or, from a Pusher client, a signed auth)` };
   const match = USER_TOPIC.exec(topic);
   if (!match) return undefined;
   if (!identity) return { allowed: false, message: `${topic} needs an authenticated connection` };

@@ -20,7 +20,7 @@ import { PRESENCE_EVENTS } from './protocol/constants.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
 import { jsonByteLength, utf8ByteLength } from './protocol/safe-json.js';
 
-const FORMATS: readonly WireFormat[] = ['native', 'phoenix'];
+const FORMATS: readonly Exclude<WireFormat, 'pusher'>[] = ['native', 'phoenix'];
 
 /**
  * Room kept in a broadcast presence frame for the receiving subscription's join_ref, which
@@ -44,9 +44,13 @@ export function presenceStateFrames(
   format: WireFormat,
   maxBytes: number = API_GATEWAY_LIMITS.messageBytes,
 ): OutboundMessage[] {
-  const stateEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.state, {}, joinRef), format)) - '{}'.length;
-  const diffEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: {}, leaves: {} }, joinRef), format)) - '{}'.length;
-  const [first = [], ...rest] = packEntries(entries, maxBytes - stateEnvelope, maxBytes - diffEnvelope);
+  // A Pusher frame carries its data as a JSON string, where escaping can double the bytes:
+  // its members are packed by their native size into half the budget.
+  const sized = format === 'pusher' ? 'native' : format;
+  const budget = format === 'pusher' ? Math.floor(maxBytes / 2) : maxBytes;
+  const stateEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.state, {}, joinRef), sized)) - '{}'.length;
+  const diffEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: {}, leaves: {} }, joinRef), sized)) - '{}'.length;
+  const [first = [], ...rest] = packEntries(entries, budget - stateEnvelope, budget - diffEnvelope);
   return [
     presenceMessage(topic, PRESENCE_EVENTS.state, stateOf(first), joinRef),
     ...rest.map((group) => presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: stateOf(group), leaves: stateOf([]) }, joinRef)),

@@ -5,7 +5,7 @@
  */
 import type { MessagingDependencies } from '../composition/dependencies.js';
 import { ProtocolError } from '../core/errors.js';
-import { encodeMessage } from '../core/protocol/codec.js';
+import { encodeFrames } from '../core/protocol/codec.js';
 import type { Metrics } from '../core/metrics.js';
 import { PRESENCE_EVENTS, REASONS } from '../core/protocol/constants.js';
 import { utf8ByteLength } from '../core/protocol/safe-json.js';
@@ -42,11 +42,14 @@ export function createMessageHandler<D extends FrameDependencies>(dependencies: 
 }
 
 async function respond(deps: FrameDependencies, requester: Requester, outcome: FrameOutcome): Promise<GatewayResponse> {
-  const frames = outcome.messages.map((message) => encodeMessage(message, outcome.format));
-  outcome.messages.forEach((message, index) => {
-    if (message.event !== PRESENCE_EVENTS.state) return;
-    deps.metrics.record('presenceFrameBytes', utf8ByteLength(frames[index] as string), { topicPattern: topicPatternOf(message.topic, deps.config, deps.topicPatterns) });
-  });
+  // A Pusher client gets no frame for the replies Pusher never sends (an unsubscribe's ok).
+  const encoded = outcome.messages.flatMap((message) => encodeFrames(message, outcome.format).map((data) => ({ message, data })));
+  const frames = encoded.map(({ data }) => data);
+  for (const { message, data } of encoded) {
+    if (message.event !== PRESENCE_EVENTS.state) continue;
+    deps.metrics.record('presenceFrameBytes', utf8ByteLength(data), { topicPattern: topicPatternOf(message.topic, deps.config, deps.topicPatterns) });
+  }
+  if (frames.length === 0) return { statusCode: 200 };
   if (frames.length === 1) return { statusCode: 200, body: frames[0] };
   // Only routes built without a sender (ping) reach here with one frame; anything else is a wiring bug.
   const { sender, logger } = deps;
@@ -59,7 +62,7 @@ async function respond(deps: FrameDependencies, requester: Requester, outcome: F
     // 410: the client left meanwhile, and $disconnect cleans up.
     if (result.outcome === 'gone') break;
     if (result.outcome === 'delivered') continue;
-    const message = outcome.messages[index] as OutboundMessage;
+    const { message } = encoded[index] as { message: OutboundMessage };
     logger.warn('post failed', { connectionId: requester.connectionId, topic: message.topic, event: message.event, status: result.status, reason: result.reason ?? null, endpoint: requester.endpoint });
   }
   return { statusCode: 200 };

@@ -491,5 +491,5 @@ function fromJsonText<T>(value: unknown): T | null {
 }
 
 function toFormat(value: unknown): WireFormat {
-  return value === 'phoenix' ? 'phoenix' : 'native';
+  return value === 'phoenix' || value === 'pusher' ? value : 'native';
 }

@@ -1,6 +1,6 @@
 /**
- * Decodes client frames (native objects or Phoenix V2 arrays) into commands and encodes
- * outbound messages into either format. Pure: no I/O, never throws on any input.
+ * Decodes client frames (native objects, Phoenix V2 arrays, Pusher `{"event"}` objects) into
+ * commands and encodes outbound messages into each format (Pusher's in core/pusher/codec.ts). Pure: no I/O, never throws on any input.
  */
 import type { Limits } from '../config.js';
 import { ProtocolError } from '../errors.js';
@@ -8,6 +8,7 @@ import { assertValidPushEvent, assertValidTopic, MAX_TOPIC_LENGTH } from '../top
 import { ACTIONS, CHANNEL_EVENTS, PHOENIX_TOPIC, REASONS, type Action } from './constants.js';
 import type { Command, JsonObject, OutboundMessage, ReplyContext, WireFormat } from './messages.js';
 import { isPlainObject, jsonByteLength, parseUntrustedJson } from './safe-json.js';
+import { decodePusherFrame, encodePusherFrames, isPusherFrame } from '../pusher/codec.js';
 
 export type DecodeResult =
   | { readonly ok: true; readonly command: Command }
@@ -28,7 +29,7 @@ export function decodeFrame(body: string | null | undefined, limits: DecodeLimit
     return failure({ ...UNKNOWN_CONTEXT, format }, new ProtocolError(REASONS.invalidFrame, parsed.message));
   }
   if (Array.isArray(parsed.value)) return decodePhoenixFrame(parsed.value, limits);
-  if (isPlainObject(parsed.value)) return decodeNativeFrame(parsed.value, limits);
+  if (isPlainObject(parsed.value)) return isPusherFrame(parsed.value) ? decodePusherFrame(parsed.value, limits) : decodeNativeFrame(parsed.value, limits);
   return failure(UNKNOWN_CONTEXT, new ProtocolError(REASONS.invalidFrame, 'frame must be a JSON object or a Phoenix V2 array'));
 }
 
@@ -95,8 +96,17 @@ function phoenixCommand(topic: unknown, event: unknown, rawPayload: unknown, con
   return { kind: 'push', ...context, topic, event, payload, self: true };
 }
 
-/** Serializes a message for a client speaking `format`. */
-export function encodeMessage(message: OutboundMessage, format: WireFormat): string {
+/**
+ * The frames a message becomes for a client speaking `format`: one for native and Phoenix
+ * clients; for Pusher clients none (a reply Pusher never sends), one, or one per member of a
+ * presence diff.
+ */
+export function encodeFrames(message: OutboundMessage, format: WireFormat): string[] {
+  return format === 'pusher' ? encodePusherFrames(message) : [encodeMessage(message, format)];
+}
+
+/** Serializes a message for a native or Phoenix client (Pusher clients: `encodeFrames`). */
+export function encodeMessage(message: OutboundMessage, format: Exclude<WireFormat, 'pusher'>): string {
   if (format === 'phoenix') {
     // A broadcast has no ref of its own: its seq travels there, as a decimal string, so the
     // payload stays the sender's and the phoenix client hands it to `onMessage(event, payload, ref)`.

@@ -52,6 +52,10 @@ export const REASONS = {
   internalError: 'internal_error',
   /** A leave of the topic ran at the same time and ended the join before it was done: not joined. */
   joinInterrupted: 'join_interrupted',
+  /** A Pusher protocol feature topicast does not offer (encrypted channels, user sign-in); docs/pusher.md says why. */
+  unsupported: 'unsupported',
+  /** A Pusher frame reached a deployment with no Pusher app configured. */
+  pusherOff: 'pusher_off',
 } as const;
 
 /** Reasons only server-side publish (HTTP and SDK) gives, beside the ones above; never sent on a socket. */

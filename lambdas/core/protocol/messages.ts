@@ -5,8 +5,8 @@
 import type { Reason } from './constants.js';
 import { CHANNEL_EVENTS, REPLY_STATUS } from './constants.js';
 
-/** How a frame was written; replies and broadcasts go back in the same format. */
-export type WireFormat = 'native' | 'phoenix';
+/** How a frame was written; replies and broadcasts go back in the same format. `pusher`: Pusher protocol 7 (core/pusher). */
+export type WireFormat = 'native' | 'phoenix' | 'pusher';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -22,6 +22,15 @@ export interface JoinCommand extends ReplyContext {
   readonly kind: 'join';
   readonly topic: string;
   readonly payload: JsonObject;
+  /**
+   * The presence key the join tracks, when something trusted named it: a Pusher presence
+   * channel's `user_id`, signed by the app's auth endpoint. Otherwise the token's `sub` or the connection.
+   */
+  readonly presenceKey?: string;
+  /** A Pusher subscribe's `auth` and `channel_data`, checked against the connection's socket_id before the join runs. */
+  readonly pusherAuth?: { readonly auth: unknown; readonly channelData: string | null };
+  /** Set once that check passed (core/pusher/subscription-auth.ts): `private-`/`presence-` topics then need no token. */
+  readonly pusherSigned?: boolean;
 }
 
 export interface LeaveCommand extends ReplyContext {
@@ -54,6 +63,12 @@ export interface OutboundMessage {
   readonly joinRef: string | null;
   /** A broadcast's place in its topic's history (topics with history on only). */
   readonly seq?: number;
+  /**
+   * On a presence diff: the keys (users) it adds or removes as a whole, as Pusher counts
+   * members (the first connection of a user adds it, the last one out removes it). Pusher
+   * subscribers get `member_added`/`member_removed` for these only; Phoenix ones ignore it.
+   */
+  readonly members?: { readonly added: readonly string[]; readonly removed: readonly string[] };
 }
 
 export function okReply(context: ReplyContext, response: JsonObject = {}): OutboundMessage {

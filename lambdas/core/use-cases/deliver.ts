@@ -8,9 +8,9 @@
  */
 import type { FanoutSettings } from '../config.js';
 import { mapWithConcurrency } from '../concurrency.js';
-import { encodeMessage } from '../protocol/codec.js';
+import { encodeFrames, encodeMessage } from '../protocol/codec.js';
 import type { OutboundMessage } from '../protocol/messages.js';
-import type { DeliveryResult, Logger, MessageSender, Subscriber } from '../ports.js';
+import type { Delivery, DeliveryResult, Logger, MessageSender, Subscriber } from '../ports.js';
 
 export interface DeliveryReport {
   readonly delivered: number;
@@ -50,8 +50,8 @@ export async function deliverToSubscribers(
   const results = await mapWithConcurrency(subscribers, settings.concurrency, async (subscriber): Promise<DeliveryResult> => {
     if (deadlineMs !== undefined && now() + settings.postTimeoutMs > deadlineMs) return { outcome: 'unsent', status: null, retries: 0, reason: 'deadline' };
     try {
-      const delivery = { endpoint: subscriber.endpoint, connectionId: subscriber.connectionId, data: encode(subscriber) };
-      return await sender.send(deadlineMs === undefined ? delivery : { ...delivery, deadlineMs });
+      const delivery = { endpoint: subscriber.endpoint, connectionId: subscriber.connectionId };
+      return await sendFrames(sender, deadlineMs === undefined ? delivery : { ...delivery, deadlineMs }, encode(subscriber));
     } catch (error) {
       return { outcome: 'failed', status: null, retries: 0, reason: String(error) };
     }
@@ -95,13 +95,36 @@ function logFailures(logger: Logger, message: OutboundMessage, failures: readonl
   }
 }
 
-/** Encodes once per format (and per join_ref only when the message needs it). */
-function createEncoder(message: OutboundMessage, withSubscriberJoinRef: boolean): (subscriber: Subscriber) => string {
-  const native = encodeMessage(message, 'native');
-  const phoenix = encodeMessage(message, 'phoenix');
+/**
+ * Encodes once per format (and per join_ref only when the message needs it). A Pusher
+ * subscriber's frames are encoded on first need, so a topic without Pusher clients pays
+ * nothing for them.
+ */
+function createEncoder(message: OutboundMessage, withSubscriberJoinRef: boolean): (subscriber: Subscriber) => readonly string[] {
+  const native = [encodeMessage(message, 'native')];
+  const phoenix = [encodeMessage(message, 'phoenix')];
+  let pusher: readonly string[] | undefined;
   return (subscriber) => {
     if (subscriber.format === 'native') return native;
+    if (subscriber.format === 'pusher') return (pusher ??= encodeFrames(message, 'pusher'));
     if (!withSubscriberJoinRef || subscriber.joinRef === null) return phoenix;
-    return encodeMessage({ ...message, joinRef: subscriber.joinRef }, 'phoenix');
+    return [encodeMessage({ ...message, joinRef: subscriber.joinRef }, 'phoenix')];
   };
+}
+
+/**
+ * Posts a subscriber's frames in order (one for native and Phoenix clients); the first that
+ * is not delivered ends it. No frame at all (a presence diff on a Pusher client's public
+ * channel) is nothing to deliver and costs nothing.
+ */
+async function sendFrames(sender: MessageSender, delivery: Omit<Delivery, 'data'>, frames: readonly string[]): Promise<DeliveryResult> {
+  if (frames.length === 1) return sender.send({ ...delivery, data: frames[0] as string });
+  let last: DeliveryResult = { outcome: 'delivered', status: null, retries: 0 };
+  let retries = 0;
+  for (const data of frames) {
+    last = await sender.send({ ...delivery, data });
+    retries += last.retries;
+    if (last.outcome !== 'delivered') break;
+  }
+  return { ...last, retries };
 }

@@ -62,7 +62,7 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
   const { connection } = usage;
   const identity = connection.identity;
 
-  const decision = authorizeJoin({ topic, identity, payload: command.payload }, config.topicRules);
+  const decision = authorizeJoin({ topic, identity, payload: command.payload, pusherSigned: command.pusherSigned === true }, config.topicRules);
   if (!decision.allowed) throw new ProtocolError(REASONS.unauthorized, decision.message);
 
   // The count just read refuses the obvious case without a write; the claim is the real check.
@@ -81,7 +81,7 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     endpoint: connection.endpoint,
     format: command.format,
     joinRef: command.joinRef,
-    presenceKey: presenceOn ? presenceKeyOf(identity, connectionId) : null,
+    presenceKey: presenceOn ? (command.presenceKey ?? presenceKeyOf(identity, connectionId)) : null,
     meta: presenceOn ? buildMeta(userMeta, deps.ids.phxRef()) : null,
     expiresAt: connection.expiresAt,
     channel: admitted.state,

@@ -12,7 +12,7 @@
  *   item only once its empty state is out, so a reader that sees the count resends the
  *   whole state after it (announce-presence-changes.ts), never before.
  */
-import { encodeMessage } from '../protocol/codec.js';
+import { encodeFrames } from '../protocol/codec.js';
 import type { OutboundMessage, WireFormat } from '../protocol/messages.js';
 import { diffOf } from '../presence.js';
 import { presenceDiffFrames } from '../presence-frames.js';
@@ -31,8 +31,9 @@ export type AfterPosted = (post: (messages: readonly OutboundMessage[]) => Promi
 
 /** Posts in order, one at a time (the client must see its reply first); false once the socket is gone. */
 export async function postToJoiner(deps: JoinerPresenceDependencies, requester: Requester, format: WireFormat, messages: readonly OutboundMessage[]): Promise<boolean> {
-  for (const message of messages) {
-    const result = await deps.sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data: encodeMessage(message, format) });
+  const frames = messages.flatMap((message) => encodeFrames(message, format).map((data) => ({ message, data })));
+  for (const { message, data } of frames) {
+    const result = await deps.sender.send({ endpoint: requester.endpoint, connectionId: requester.connectionId, data });
     // 410: the client left meanwhile, and $disconnect cleans up.
     if (result.outcome === 'gone') return false;
     if (result.outcome !== 'delivered') {

@@ -10,7 +10,7 @@
  * `resumeSince`) for the client's next join.
  */
 import type { FanoutSettings } from '../config.js';
-import { encodeMessage } from '../protocol/codec.js';
+import { encodeFrames } from '../protocol/codec.js';
 import type { JoinCommand } from '../protocol/messages.js';
 import type { Clock, MessageSender } from '../ports.js';
 import type { ReplaySummary, TopicHistory } from './topic-history.js';
@@ -45,7 +45,8 @@ export async function replayOnJoin(
     if (deadline !== undefined && deps.clock.nowMs() + fanout.postTimeoutMs > deadline) return 'deadline';
     // Each message byte for byte as it was broadcast live, so it fits one API Gateway
     // message as it did then (publish checked it before keeping it).
-    const data = encodeMessage({ topic: command.topic, event, payload, ref: null, joinRef: null, seq }, command.format);
+    // (A Pusher client gets the one Pusher frame a broadcast becomes.)
+    const [data = ''] = encodeFrames({ topic: command.topic, event, payload, ref: null, joinRef: null, seq }, command.format);
     // One post at a time, each awaited: API Gateway keeps the order of posts to one
     // connection only when each starts after the previous one was answered, and a Phoenix
     // frame carries one message. A post that failed after retries leaves a gap the client

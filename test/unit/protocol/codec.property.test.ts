@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_LIMITS } from '../../../lambdas/core/config.js';
-import { decodeFrame, encodeMessage, type DecodeResult } from '../../../lambdas/core/protocol/codec.js';
+import { decodeFrame, encodeFrames, encodeMessage, type DecodeResult } from '../../../lambdas/core/protocol/codec.js';
 import { ACTIONS, CHANNEL_EVENTS, REASONS } from '../../../lambdas/core/protocol/constants.js';
 import { errorReply, okReply } from '../../../lambdas/core/protocol/messages.js';
 
@@ -25,6 +25,11 @@ function decodesWithinContract(frame: string): DecodeResult {
 function repliesAreJson(result: DecodeResult): void {
   const context = result.ok ? result.command : result.context;
   const reply = result.ok ? okReply(context) : errorReply(context, result.error.reason, result.error.message);
+  if (context.format === 'pusher') {
+    // A Pusher client gets Pusher frames (or none, for replies Pusher never sends), each valid JSON.
+    for (const frame of encodeFrames(reply, 'pusher')) expect(JSON.parse(frame)).toHaveProperty('event');
+    return;
+  }
   const encoded = encodeMessage(reply, context.format);
   const parsed: unknown = JSON.parse(encoded);
   if (context.format === 'phoenix') {
