@@ -187,6 +187,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       if (invocation.status === 'failed') log.logger.error('fan-out worker failed', { topic: batch.topic, requestId: invocation.requestId, error: invocation.error.message });
       return invocation;
     });
+  }, (event) => {
+    // The worker function's other job, as `$connect` invokes it for a Pusher client.
+    announceLambdaInvoke(fanoutWorker.name);
+    return log.timed('fanout-worker', `greeting ${event.greeting.connectionId}`, async () => {
+      const invocation = await invokeLocally({ ...fanoutWorker, handler: handlers.greeting }, event, log.logger);
+      if (invocation.status === 'failed') log.logger.error('greeting failed', { connectionId: event.greeting.connectionId, requestId: invocation.requestId, error: invocation.error.message });
+      return invocation;
+    });
   });
 
   // Lifecycle events go to this gateway's own PutEvents (its port is known once it listens),

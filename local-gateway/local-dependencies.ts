@@ -18,6 +18,8 @@ import type { InstalledChannel } from '../lambdas/core/channels/registry.js';
 import type { TopicastConfig } from '../lambdas/core/config.js';
 import type { Metrics } from '../lambdas/core/metrics.js';
 import type { FanoutDispatcher, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
+import type { ConnectionGreeter } from '../lambdas/core/pusher/greeting.js';
+import { pusherAppFromEnvironment, type PusherAppLoader } from '../lambdas/composition/environment/pusher.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 
 export interface LocalDependencyOptions {
@@ -27,7 +29,7 @@ export interface LocalDependencyOptions {
   readonly env: Environment;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly dispatcher: FanoutDispatcher;
+  readonly dispatcher: FanoutDispatcher & ConnectionGreeter;
   /** `--channel` modules. @default [] */
   readonly channelModules?: readonly InstalledChannel[];
   /** Wraps the store (the live dashboard observes subscription writes). */
@@ -46,10 +48,17 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
     endpointFor: (context) => `http://${context.domainName}/${context.stage}`,
     sender: localSender(options.config, options.env),
     dispatcher: options.dispatcher,
+    // TOPICAST_PUSHER_APP_ID/_KEY/_SECRET turn the Pusher protocol on (DESIGN.md, "Pusher protocol").
+    ...pusherParts(options),
     channelModules: options.channelModules ?? [],
     kv: new DynamoChannelKv(options.documentClient, options.tableName, systemClock),
     historyStore: new DynamoHistoryStore(options.documentClient, options.tableName, systemClock),
   });
+}
+
+function pusherParts(options: LocalDependencyOptions): { pusherApp?: PusherAppLoader; pusherGreeter?: ConnectionGreeter } {
+  const pusherApp = pusherAppFromEnvironment(options.env);
+  return pusherApp ? { pusherApp, pusherGreeter: options.dispatcher } : {};
 }
 
 /**

@@ -8,6 +8,7 @@ import { ChannelRegistry, type InstalledChannel } from '../core/channels/registr
 import type { TopicastConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Clock, FanoutDispatcher, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
+import type { ConnectionGreeter } from '../core/pusher/greeting.js';
 import type { PusherAppSource } from '../core/pusher/prepare-command.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
 import { publish } from '../core/use-cases/publish.js';
@@ -27,6 +28,8 @@ export interface ConnectDependencies extends BaseDependencies {
   readonly verifier?: TokenVerifier | undefined;
   /** The Management API endpoint that reaches a connection of this request's gateway. */
   readonly endpointFor: (context: GatewayRequestContext) => string;
+  /** Posts a Pusher client's `connection_established` once `$connect` is over; set only when the Pusher protocol is on. */
+  readonly pusherGreeter?: ConnectionGreeter | undefined;
 }
 
 export interface MessagingDependencies extends ConnectDependencies {

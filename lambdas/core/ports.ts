@@ -7,6 +7,7 @@ import type { PresenceMeta } from './presence.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
 import type { JsonObject } from './channels/definition.js';
 import type { OccupancyCounts } from './presence-cap.js';
+import type { Greeting } from './pusher/greeting.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -281,6 +282,14 @@ export interface DispatchResult {
   /** Batches that could not be handed over, with why (their subscribers miss the message). */
   readonly failed: readonly { readonly batch: FanoutBatch; readonly error: string }[];
 }
+
+/** The fan-out worker's other job: a new connection's first frames (core/pusher/greeting.ts). */
+export interface GreetingEvent {
+  readonly greeting: Greeting;
+}
+
+/** What the fan-out worker is invoked with. */
+export type WorkerEvent = FanoutBatch | GreetingEvent;
 
 export interface FanoutBatch {
   readonly topic: string;

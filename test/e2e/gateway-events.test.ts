@@ -62,7 +62,7 @@ vi.mock('../../local-gateway/route-handlers.js', async (importOriginal) => {
     ...original,
     buildRouteHandlers: (...args: Parameters<typeof original.buildRouteHandlers>): RouteHandlers => {
       const handlers = original.buildRouteHandlers(...args);
-      const wrap = (name: Exclude<keyof RouteHandlers, 'fanoutWorker'>) => async (event: GatewayEvent) => {
+      const wrap = (name: Exclude<keyof RouteHandlers, 'fanoutWorker' | 'greeting'>) => async (event: GatewayEvent) => {
         recorder.record({ handler: name, event: structuredClone(event) });
         return handlers[name](event);
       };

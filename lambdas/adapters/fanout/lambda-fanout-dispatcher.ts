@@ -15,7 +15,8 @@
  * socket that never connected. A request that fails after it was written (a timeout, a
  * reset) is not resent: Lambda may have queued it, and the worker would send twice.
  */
-import type { DispatchOptions, DispatchResult, FanoutBatch, FanoutDispatcher } from '../../core/ports.js';
+import type { DispatchOptions, DispatchResult, FanoutBatch, FanoutDispatcher, GreetingEvent } from '../../core/ports.js';
+import type { ConnectionGreeter, Greeting } from '../../core/pusher/greeting.js';
 import type { CredentialProvider } from '../management-api/credentials.js';
 import { headerSigner, type HeaderSigner } from '../eventbridge/header-signer.js';
 import { LeanHttpTransport, postTargetOf, TransportError, type PostTarget, type PostTransport } from '../management-api/post-transport.js';
@@ -49,7 +50,7 @@ export function lambdaEndpointOf(region: string): string {
   return `https://lambda.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
 }
 
-export class LambdaFanoutDispatcher implements FanoutDispatcher {
+export class LambdaFanoutDispatcher implements FanoutDispatcher, ConnectionGreeter {
   private readonly target: PostTarget;
   private readonly path: string;
   private readonly signer: HeaderSigner;
@@ -78,6 +79,15 @@ export class LambdaFanoutDispatcher implements FanoutDispatcher {
     const errors = await Promise.all(batches.map((batch) => this.invoke(JSON.stringify(batch), wait)));
     const failed = errors.flatMap((error, index) => (error === null ? [] : [{ batch: batches[index] as FanoutBatch, error }]));
     return { dispatched: batches.length - failed.length, failed };
+  }
+
+  /**
+   * Hands a new connection's greeting to the worker (an asynchronous invoke, as a batch):
+   * `$connect` cannot post to its own connection. Throws when Lambda did not queue it.
+   */
+  public async greet(greeting: Greeting): Promise<void> {
+    const error = await this.invoke(JSON.stringify({ greeting } satisfies GreetingEvent), false);
+    if (error !== null) throw new Error(`greeting not handed to the fan-out worker: ${error}`);
   }
 
   /** Closes the transport's sockets. */

@@ -3,6 +3,7 @@ import { ConnectRefusedError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { PHOENIX_V2_VSN } from '../protocol/constants.js';
 import type { Clock, RealtimeStore, TokenVerifier } from '../ports.js';
+import { GREETING_WINDOW_MS, greetingFrames, isPusherConnect, type ConnectionGreeter } from '../pusher/greeting.js';
 import type { Requester } from './requester.js';
 
 /** Phoenix's `authToken` rides in Sec-WebSocket-Protocol, as browsers cannot set headers. */
@@ -26,6 +27,11 @@ export interface ConnectClientDependencies {
   readonly config: TopicastConfig;
   readonly clock: Clock;
   readonly verifier?: TokenVerifier | undefined;
+  /**
+   * Set when the Pusher protocol is on: a connect with `?protocol=` is a Pusher client, whose
+   * first frame this hands over to be posted once the handshake is complete.
+   */
+  readonly pusherGreeter?: ConnectionGreeter | undefined;
 }
 
 export async function connectClient(deps: ConnectClientDependencies, request: ConnectRequest): Promise<ConnectResult> {
@@ -34,14 +40,22 @@ export async function connectClient(deps: ConnectClientDependencies, request: Co
   const subprotocols = parseSubprotocols(request.headers['sec-websocket-protocol']);
   const identity = await authenticate(deps, request.query.token ?? tokenFromSubprotocols(subprotocols));
   const connectedAt = deps.clock.nowMs();
+  const greeter = deps.pusherGreeter;
+  const pusher = greeter !== undefined && isPusherConnect(request.query);
   await deps.store.putConnection({
     connectionId: request.connectionId,
     endpoint: request.endpoint,
     identity,
-    format: request.query.vsn === PHOENIX_V2_VSN ? 'phoenix' : 'native',
+    format: pusher ? 'pusher' : request.query.vsn === PHOENIX_V2_VSN ? 'phoenix' : 'native',
     connectedAt,
     expiresAt: Math.floor(connectedAt / 1000) + config.connectionTtlSeconds,
   });
+  // After the row exists, so a subscribe the client sends on hearing it finds its connection.
+  // A greeting that cannot be handed over fails the handshake: the client retries, where it
+  // would otherwise wait for a frame that never comes.
+  if (pusher) {
+    await greeter.greet({ connectionId: request.connectionId, endpoint: request.endpoint, frames: greetingFrames(request.connectionId, request.query.protocol), notAfterMs: connectedAt + GREETING_WINDOW_MS });
+  }
   return { identity, subprotocol: subprotocols.includes(PHOENIX_SUBPROTOCOL) ? PHOENIX_SUBPROTOCOL : null };
 }
 

@@ -1,0 +1,110 @@
+/**
+ * pusher-js (the real npm package, Node build, unmodified) against the local gateway:
+ * connection, public, private and presence channels, client events, and refusals.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type Pusher from 'pusher-js';
+import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { connected, nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel } from './pusher-support.js';
+
+let gateway: RunningGateway;
+const clients: Pusher[] = [];
+
+beforeAll(async () => {
+  gateway = await startPusherGateway();
+});
+
+afterEach(() => {
+  for (const client of clients.splice(0)) client.disconnect();
+});
+
+afterAll(async () => {
+  await gateway?.end();
+});
+
+function track(client: Pusher): Pusher {
+  clients.push(client);
+  return client;
+}
+
+describe('pusher-js connects', () => {
+  it('gets connection_established with a socket_id shaped \\d+.\\d+', async () => {
+    // Act
+    const socketId = await connected(track(pusherClient(gateway)));
+
+    // Assess
+    expect(socketId).toMatch(/^\d+\.\d+$/);
+  });
+});
+
+describe('public channels', () => {
+  it('subscribes, and receives client-free broadcasts a second client triggers through the server', async () => {
+    // Prepare
+    const channelName = uniqueChannel('public');
+    const client = track(pusherClient(gateway));
+
+    // Act
+    const { channel } = await subscribed(client, channelName);
+    const received = nextEvent(channel, 'shout');
+    await gateway.deps.broadcaster.broadcast(channelName, { topic: channelName, event: 'shout', payload: { text: 'hi' }, ref: null, joinRef: null });
+
+    // Assess
+    expect(await received).toEqual({ text: 'hi' });
+  });
+});
+
+describe('private channels', () => {
+  it('subscribes with an auth the server SDK signed, and client events reach the others but not the sender', async () => {
+    // Prepare
+    const channelName = uniqueChannel('private');
+    const [alice, bob] = [track(pusherClient(gateway)), track(pusherClient(gateway))];
+    const [{ channel: aliceChannel }, { channel: bobChannel }] = await Promise.all([subscribed(alice, channelName), subscribed(bob, channelName)]);
+    const echoed: unknown[] = [];
+    aliceChannel.bind('client-typing', (data: unknown) => echoed.push(data));
+
+    // Act
+    const atBob = nextEvent(bobChannel, 'client-typing');
+    aliceChannel.trigger('client-typing', { who: 'alice' });
+
+    // Assess
+    expect(await atBob).toEqual({ who: 'alice' });
+    expect(echoed).toEqual([]);
+  });
+
+  it('refuses an auth signed with another secret (forged) with pusher:subscription_error', async () => {
+    // Prepare
+    const channelName = uniqueChannel('private');
+    const forger = track(pusherClient(gateway, { secret: 'not-the-app-secret' }));
+
+    // Act
+    const outcome = await subscribed(forger, channelName).then(
+      () => 'subscribed',
+      (error: { data?: unknown }) => error.data,
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ type: 'AuthError', status: 403, reason: 'unauthorized' });
+  });
+});
+
+describe('presence channels', () => {
+  it('lists members on subscribe and announces member_added and member_removed', async () => {
+    // Prepare
+    const channelName = uniqueChannel('presence');
+    const alice = track(pusherClient(gateway, { member: { user_id: 'alice', user_info: { name: 'Alice' } } }));
+    const { channel } = await subscribed(alice, channelName);
+
+    // Act
+    const added = nextEvent(channel, 'pusher:member_added');
+    const bob = track(pusherClient(gateway, { member: { user_id: 'bob', user_info: { name: 'Bob' } } }));
+    const { data: bobView } = await subscribed(bob, channelName);
+    const addedMember = await added;
+    const removed = nextEvent(channel, 'pusher:member_removed');
+    bob.unsubscribe(channelName);
+
+    // Assess
+    expect(addedMember).toEqual({ id: 'bob', info: { name: 'Bob' } });
+    expect((bobView as { count: number }).count).toBe(2);
+    expect(await removed).toEqual({ id: 'bob', info: { name: 'Bob' } });
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The real `pusher-js` client (Node build, unmodified) against an in-process local gateway
+ * with the Pusher protocol on, and the real `pusher` server SDK signing channel auth as a
+ * Laravel or Node app server would.
+ */
+import PusherServer from 'pusher';
+import Pusher, { type Channel, type Options } from 'pusher-js';
+import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway } from '../support/local-gateway.js';
+import type { GatewayOptions } from '../../local-gateway/gateway.js';
+
+export const PUSHER_APP = { appId: 'topicast-test', key: 'test-key', secret: 'test-secret-0123456789' } as const;
+
+export const PUSHER_ENV = {
+  TOPICAST_PUSHER_APP_ID: PUSHER_APP.appId,
+  TOPICAST_PUSHER_KEY: PUSHER_APP.key,
+  TOPICAST_PUSHER_SECRET: PUSHER_APP.secret,
+} as const;
+
+export function startPusherGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  return startTestGateway({ ...options, env: { ...PUSHER_ENV, ...options.env } });
+}
+
+/** The app server's side: the official SDK, with the app's own secret (or another, to forge). */
+export function appServer(secret: string = PUSHER_APP.secret): PusherServer {
+  return new PusherServer({ appId: PUSHER_APP.appId, key: PUSHER_APP.key, secret, useTLS: false, host: '127.0.0.1' });
+}
+
+/** What a presence member tells the auth endpoint. */
+export interface Member {
+  readonly user_id: string;
+  readonly user_info?: Record<string, unknown>;
+}
+
+/**
+ * pusher-js as an app configures it for this gateway: `wsHost`/`wsPort`/`forceTLS` only,
+ * with channel auth answered by the SDK in place of an HTTP auth endpoint.
+ */
+export function pusherClient(gateway: RunningGateway, options: { member?: Member; secret?: string; extra?: Partial<Options> } = {}): Pusher {
+  const server = appServer(options.secret);
+  return new Pusher(PUSHER_APP.key, {
+    cluster: 'local',
+    wsHost: '127.0.0.1',
+    wsPort: gateway.port,
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    disableStats: true,
+    channelAuthorization: {
+      endpoint: 'unused',
+      transport: 'ajax',
+      customHandler: ({ socketId, channelName }, callback) => {
+        const signed = channelName.startsWith('presence-') ? server.authorizeChannel(socketId, channelName, options.member ?? { user_id: socketId }) : server.authorizeChannel(socketId, channelName);
+        callback(null, signed);
+      },
+    },
+    ...options.extra,
+  });
+}
+
+export function connected(client: Pusher, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pusher-js did not connect within ${timeoutMs} ms (state ${client.connection.state})`)), timeoutMs);
+    if (client.connection.state === 'connected') {
+      clearTimeout(timer);
+      resolve(client.connection.socket_id);
+      return;
+    }
+    client.connection.bind('connected', () => {
+      clearTimeout(timer);
+      resolve(client.connection.socket_id);
+    });
+  });
+}
+
+/** Resolves with the subscription's data, rejects with its error. */
+export function subscribed(client: Pusher, channelName: string, timeoutMs = 5000): Promise<{ channel: Channel; data: unknown }> {
+  const channel = client.subscribe(channelName);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no subscription_succeeded for ${channelName} within ${timeoutMs} ms`)), timeoutMs);
+    channel.bind('pusher:subscription_succeeded', (data: unknown) => {
+      clearTimeout(timer);
+      resolve({ channel, data });
+    });
+    channel.bind('pusher:subscription_error', (error: unknown) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`subscription to ${channelName} refused: ${JSON.stringify(error)}`), { data: error }));
+    });
+  });
+}
+
+/** The next `event` on `channel`. */
+export function nextEvent<T = unknown>(channel: Channel, event: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} on ${channel.name} within ${timeoutMs} ms`)), timeoutMs);
+    const handler = (data: T) => {
+      clearTimeout(timer);
+      channel.unbind(event, handler);
+      resolve(data);
+    };
+    channel.bind(event, handler);
+  });
+}
+
+let counter = 0;
+export function uniqueChannel(kind: 'public' | 'private' | 'presence'): string {
+  counter += 1;
+  const name = `e2e-${process.pid}-${counter}`;
+  return kind === 'public' ? `chat-${name}` : `${kind}-${name}`;
+}
