@@ -6,6 +6,7 @@ import { lambdaEntry } from '../composition/observability.js';
 import { once, type MessagingDependencies } from '../composition/dependencies.js';
 import { messagingDependenciesFromEnvironment } from '../composition/environment/messaging.js';
 import { IN_LAMBDA } from '../composition/environment/shared.js';
+import { pusherAppFromEnvironment } from '../composition/environment/pusher.js';
 import type { Command, OutboundMessage } from '../core/protocol/messages.js';
 import { preparePusherCommand } from '../core/pusher/prepare-command.js';
 import { heartbeat } from '../core/use-cases/heartbeat.js';
@@ -32,4 +33,5 @@ export async function runAnyCommand(deps: MessagingDependencies, requester: Requ
 
 export const createDefaultHandler = (deps: () => MessagingDependencies) => createMessageHandler(deps, runAnyCommand);
 
-export const handler = lambdaEntry('$default', createDefaultHandler(once(() => messagingDependenciesFromEnvironment(), IN_LAMBDA)));
+// Only `$default` receives Pusher frames, so only it reads the Pusher app (and bundles Secrets Manager).
+export const handler = lambdaEntry('$default', createDefaultHandler(once(() => ({ ...messagingDependenciesFromEnvironment(), pusherApp: pusherAppFromEnvironment() ?? undefined }), IN_LAMBDA)));

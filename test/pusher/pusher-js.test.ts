@@ -3,9 +3,8 @@
  * connection, public, private and presence channels, client events, and refusals.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type Pusher from 'pusher-js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connected, nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel } from './pusher-support.js';
+import { connected, nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel, type Pusher } from './pusher-support.js';
 
 let gateway: RunningGateway;
 const clients: Pusher[] = [];

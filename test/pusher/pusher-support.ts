@@ -4,10 +4,15 @@
  * Laravel or Node app server would.
  */
 import PusherServer from 'pusher';
-import Pusher, { type Channel, type Options } from 'pusher-js';
+import PusherJs, { type Channel, type ChannelAuthorizationCallback, type Options } from 'pusher-js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { startTestGateway } from '../support/local-gateway.js';
 import type { GatewayOptions } from '../../local-gateway/gateway.js';
+
+// pusher-js ships CommonJS typed as an ES module: its default import is the class at run time.
+type PusherClass = (typeof import('pusher-js'))['default'];
+export type Pusher = InstanceType<PusherClass>;
+const Pusher = PusherJs as unknown as PusherClass;
 
 export const PUSHER_APP = { appId: 'topicast-test', key: 'test-key', secret: 'test-secret-0123456789' } as const;
 
@@ -48,7 +53,7 @@ export function pusherClient(gateway: RunningGateway, options: { member?: Member
     channelAuthorization: {
       endpoint: 'unused',
       transport: 'ajax',
-      customHandler: ({ socketId, channelName }, callback) => {
+      customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, callback: ChannelAuthorizationCallback) => {
         const signed = channelName.startsWith('presence-') ? server.authorizeChannel(socketId, channelName, options.member ?? { user_id: socketId }) : server.authorizeChannel(socketId, channelName);
         callback(null, signed);
       },
