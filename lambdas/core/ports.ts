@@ -315,7 +315,7 @@ export interface Clock {
 }
 
 export interface IdGenerator {
-  /** A unique ref for a presence meta. */
+  /** A unique ref for a presence meta; refs of later joins sort after earlier ones (string order), as Pusher member counting needs. */
   phxRef(): string;
 }
 

@@ -96,14 +96,46 @@ describe('presence channels', () => {
     // Act
     const added = nextEvent(channel, 'pusher:member_added');
     const bob = track(pusherClient(gateway, { member: { user_id: 'bob', user_info: { name: 'Bob' } } }));
-    const { data: bobView } = await subscribed(bob, channelName);
+    const bobCount = ((await subscribed(bob, channelName)).data as { count: number }).count;
     const addedMember = await added;
     const removed = nextEvent(channel, 'pusher:member_removed');
     bob.unsubscribe(channelName);
 
     // Assess
     expect(addedMember).toEqual({ id: 'bob', info: { name: 'Bob' } });
-    expect((bobView as { count: number }).count).toBe(2);
+    expect(bobCount).toBe(2);
     expect(await removed).toEqual({ id: 'bob', info: { name: 'Bob' } });
+  });
+});
+
+describe('presence members counted per user, as Pusher counts them', () => {
+  it('announces a user once for two connections, and removes it only with the last', async () => {
+    // Prepare
+    const channelName = uniqueChannel('presence');
+    const observer = track(pusherClient(gateway, { member: { user_id: 'observer' } }));
+    const { channel } = await subscribed(observer, channelName);
+    const events: string[] = [];
+    channel.bind('pusher:member_added', (member: { id: string }) => events.push(`added ${member.id}`));
+    channel.bind('pusher:member_removed', (member: { id: string }) => events.push(`removed ${member.id}`));
+    const laptop = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
+    const phone = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
+
+    // Act
+    await subscribed(laptop, channelName);
+    // pusher-js hands over its live Members object: read the count now.
+    const { count: countAtPhone } = (await subscribed(phone, channelName)).data as { count: number };
+    laptop.unsubscribe(channelName);
+    // The observer hears of both alice changes before a later marker member, whose join
+    // follows them (each is sent before the next frame is answered).
+    const marker = nextEvent(channel, 'pusher:member_added');
+    await subscribed(track(pusherClient(gateway, { member: { user_id: 'marker' } })), channelName);
+    await marker;
+    const removed = nextEvent(channel, 'pusher:member_removed');
+    phone.unsubscribe(channelName);
+    await removed;
+
+    // Assess
+    expect(countAtPhone).toBe(2);
+    expect(events).toEqual(['added alice', 'added marker', 'removed alice']);
   });
 });

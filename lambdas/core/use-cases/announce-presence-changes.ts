@@ -23,6 +23,7 @@ import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 import { emptyPresenceState, occupancyMessage, presenceDiffMessage } from './presence-publisher.js';
 import { presenceEntryOf, presenceRowsOf } from './join-topic.js';
+import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
 
 export interface AnnouncePresenceDependencies {
   readonly broadcaster: Broadcaster;
@@ -81,7 +82,10 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   const { broadcaster, store, config } = deps;
   const cap = presenceCapFor(topic, config);
   if (!Number.isFinite(cap)) {
-    await broadcaster.broadcast(topic, presenceDiffMessage(topic, diff), { withSubscriberJoinRef: true, presenceRows: joinedRows, awaitWorkers: true });
+    // A Pusher presence channel's users are counted from the members this delivery reads anyway.
+    const members = isPusherPresenceChannel(topic) ? await broadcaster.readMembers(topic) : null;
+    const message = presenceDiffMessage(topic, diff, members ? memberChanges(diff, members) : undefined);
+    await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, presenceRows: joinedRows, awaitWorkers: true, ...(members ? { subscribers: members } : {}) });
     return;
   }
   const read: SubscriptionRecord[] = [];
@@ -127,7 +131,7 @@ function windowMessages(
       // Still over the cap: the late joiner's empty state is right, nothing to resend.
       return [];
     case 'diff':
-      return [{ ...toAll(presenceDiffMessage(topic, diff)), rows: joinedRows }];
+      return [{ ...toAll(presenceDiffMessage(topic, diff, isPusherPresenceChannel(topic) ? memberChanges(diff, members) : undefined)), rows: joinedRows }];
     case 'cap':
       return [toAll(emptyPresenceState(topic)), toAll(occupancyMessage(topic, counts))];
     case 'count':

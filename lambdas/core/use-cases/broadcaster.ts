@@ -25,6 +25,8 @@ import type { OutboundMessage } from '../protocol/messages.js';
 import { utf8ByteLength } from '../protocol/safe-json.js';
 import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, PresenceRow, RealtimeStore, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
+import { splitExpired } from '../expired-members.js';
+import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 import { PresencePublisher } from './presence-publisher.js';
 
@@ -251,7 +253,11 @@ export class Broadcaster {
     for (let attempt = 1; ; attempt += 1) {
       try {
         // Sent now, or nothing to send: a coalesced topic's leaves are on the table's stream.
-        await this.presence.left(topic, leaves, { excludeConnectionId, depth });
+        if (this.presence.coalesces(topic)) return;
+        // A Pusher presence channel removes a user only with its last connection: the
+        // members read for the delivery say which users are gone.
+        const members = isPusherPresenceChannel(topic) ? await this.readMembers(topic) : null;
+        await this.presence.left(topic, leaves, { excludeConnectionId, depth, ...(members ? { subscribers: members, members: memberChanges(diffOf([], leaves), members) } : {}) });
         return;
       } catch (error) {
         if (attempt >= LEAVE_ANNOUNCE_ATTEMPTS) {
@@ -372,6 +378,13 @@ export class Broadcaster {
     return { withSubscriberJoinRef, logger, ...(deadlineMs === undefined ? {} : { deadlineMs }), ...(clock ? { now: () => clock.nowMs() } : {}) };
   }
 
+  /** The topic's live members with their presence, for a Pusher presence channel's member counts. */
+  public async readMembers(topic: string): Promise<SubscriptionRecord[]> {
+    const read: SubscriptionRecord[] = [];
+    for await (const page of this.deps.store.listSubscribers(topic, shardCountFor(topic, this.deps.config), 'presence')) read.push(...page);
+    return splitExpired(read, this.now()).live;
+  }
+
   private async readSubscribers(topic: string): Promise<Subscriber[]> {
     const subscribers: Subscriber[] = [];
     for await (const page of this.deps.store.listSubscribers(topic, shardCountFor(topic, this.deps.config), 'fanout')) {
@@ -402,7 +415,7 @@ function rowsAddedBy(frame: OutboundMessage, rows: readonly PresenceRow[] | unde
 
 /** The frames a broadcast sends: a presence diff split to fit, anything else whole or refused. */
 function framesOf(topic: string, message: OutboundMessage): OutboundMessage[] {
-  if (message.event === PRESENCE_EVENTS.diff) return presenceDiffFrames(topic, message.payload as PresenceDiff);
+  if (message.event === PRESENCE_EVENTS.diff) return withMembers(presenceDiffFrames(topic, message.payload as PresenceDiff), message.members);
   assertFitsOneMessage(message);
   return [message];
 }
@@ -413,6 +426,15 @@ export function assertFitsOneMessage(message: OutboundMessage): void {
   if (bytes > API_GATEWAY_LIMITS.messageBytes) {
     throw new ProtocolError(REASONS.payloadTooLarge, `the broadcast frame would be ${bytes} bytes; API Gateway delivers at most ${API_GATEWAY_LIMITS.messageBytes}`);
   }
+}
+
+/** Each frame of a split diff carries the member changes of the keys it holds. */
+function withMembers(frames: OutboundMessage[], members: OutboundMessage['members']): OutboundMessage[] {
+  if (!members) return frames;
+  return frames.map((frame) => {
+    const { joins, leaves } = frame.payload as PresenceDiff;
+    return { ...frame, members: { added: members.added.filter((key) => Object.hasOwn(joins, key)), removed: members.removed.filter((key) => Object.hasOwn(leaves, key)) } };
+  });
 }
 
 function describe(error: unknown): string {

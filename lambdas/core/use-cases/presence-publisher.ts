@@ -19,6 +19,7 @@ import { presenceWindowFor } from '../presence-readers.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import type { PresenceRow, Subscriber } from '../ports.js';
 import { PRESENCE_EVENTS } from '../protocol/constants.js';
+import type { MemberChanges } from '../pusher/member-changes.js';
 
 export interface PresenceSendOptions {
   /** The joiner: it receives `presence_state` instead. */
@@ -33,6 +34,8 @@ export interface PresenceSendOptions {
   readonly depth?: number;
   /** The rows of the joins, for workers to check again after their posts (broadcaster.ts). */
   readonly presenceRows?: readonly PresenceRow[];
+  /** On a Pusher presence channel: the users the change adds or removes as a whole (core/pusher/member-changes.ts). */
+  readonly members?: MemberChanges;
 }
 
 /** Sends one diff now (the broadcaster's own broadcast, with subscriber join refs); returns the connections found gone. */
@@ -52,18 +55,19 @@ export class PresencePublisher {
   /** A join (with the join it replaced, as leaves); returns the connections found gone when it was sent now. */
   public async joined(topic: string, diff: PresenceDiff, options: PresenceSendOptions = {}): Promise<{ readonly gone: readonly string[] }> {
     if (this.coalesces(topic)) return { gone: [] };
-    return this.send(topic, presenceDiffMessage(topic, diff), options);
+    return this.send(topic, presenceDiffMessage(topic, diff, options.members), options);
   }
 
   /** Leaves of subscriptions that ended. */
   public async left(topic: string, leaves: readonly PresenceEntry[], options: PresenceSendOptions = {}): Promise<void> {
     if (leaves.length === 0 || this.coalesces(topic)) return;
-    await this.send(topic, presenceDiffMessage(topic, diffOf([], leaves)), options);
+    await this.send(topic, presenceDiffMessage(topic, diffOf([], leaves), options.members), options);
   }
 }
 
-export function presenceDiffMessage(topic: string, diff: PresenceDiff): OutboundMessage {
-  return { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
+export function presenceDiffMessage(topic: string, diff: PresenceDiff, members?: MemberChanges): OutboundMessage {
+  const message: OutboundMessage = { topic, event: PRESENCE_EVENTS.diff, payload: diff, ref: null, joinRef: null };
+  return members ? { ...message, members } : message;
 }
 
 /** A capped topic's count (presence-cap.ts): `{"subscribers": n, "presence": keys}`. */
