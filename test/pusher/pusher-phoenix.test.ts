@@ -72,7 +72,9 @@ describe('a Phoenix client and a Pusher client on one topic', () => {
     const phoenixChannel = socket.channel(topic, { meta: { name: 'Ada' } });
     const presence = new Presence(phoenixChannel);
     await joined(phoenixChannel);
-    const graceArrived = until<void>((resolve) => presence.onSync(() => presence.list((id) => id).includes('grace') && resolve()), 'grace in Phoenix presence');
+    const graceArrived = until<void>((resolve) => presence.onSync(() => {
+      if (presence.list((id) => id).includes('grace')) resolve();
+    }), 'grace in Phoenix presence');
     const grace = track(pusherClient(gateway, { member: { user_id: 'grace', user_info: { name: 'Grace' } } }));
 
     // Act
