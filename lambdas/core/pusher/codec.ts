@@ -36,9 +36,12 @@ export type PusherDecodeResult =
 
 type DecodeLimits = { readonly maxPayloadBytes: number; readonly maxJsonDepth: number };
 
-/** A JSON object with a string `event` and no `action`: Pusher's frame shape, which no native frame has. */
+/**
+ * Pusher's frame shape: a string `event` and none of the native frame's `action`, `topic` or
+ * `ref` (a native frame that forgot its `action` is still answered `invalid_frame` natively).
+ */
 export function isPusherFrame(frame: JsonObject): boolean {
-  return frame.action === undefined && typeof frame.event === 'string';
+  return typeof frame.event === 'string' && frame.action === undefined && frame.topic === undefined && frame.ref === undefined;
 }
 
 export function decodePusherFrame(frame: JsonObject, limits: DecodeLimits): PusherDecodeResult {
