@@ -14,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeApi, type RealtimeFunctionName } from '../../lib/realtime-api.js';
+import { wirePusherWebSocket } from '../../lib/pusher-websocket.js';
+import { signChannel } from '../../lambdas/core/pusher/channel-auth.js';
 import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local-gateway/dynamodb.js';
 import { runInvocation } from '../../local-gateway/invocation-context.js';
@@ -50,6 +53,7 @@ const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
 const STAGE = 'prod';
 const SECRET = 'iam-by-role-secret';
+const PUSHER = { appId: 'iam-app', key: 'iam-key', secret: 'iam-pusher-secret' } as const;
 const CHANNEL = fileURLToPath(new URL('../support/fixtures/kv-channel.ts', import.meta.url));
 
 /**
@@ -82,6 +86,8 @@ const clients: WsClient[] = [];
 beforeAll(async () => {
   const stack = new Stack(newApp({ bundling: false }), 'IamByRole', { env: { account: ACCOUNT, region: REGION } });
   api = new RealtimeApi(stack, 'Realtime', { ...CONFIG, lifecycleEvents: true, channels: [CHANNEL], createAccountCloudWatchRole: false, dashboard: false });
+  // The Pusher protocol's WebSocket side: $connect invokes the worker for the greeting.
+  wirePusherWebSocket(api, { appId: PUSHER.appId, key: PUSHER.key, secret: new secretsmanager.Secret(stack, 'PusherSecret') });
   publisherRole = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   api.grantPublish(publisherRole);
   template = Template.fromStack(stack).toJSON();
@@ -99,7 +105,7 @@ beforeAll(async () => {
     port: 0,
     quiet: true,
     stage: STAGE,
-    env: { TOPICAST_TOKEN_SECRET: SECRET },
+    env: { TOPICAST_TOKEN_SECRET: SECRET, TOPICAST_PUSHER_APP_ID: PUSHER.appId, TOPICAST_PUSHER_KEY: PUSHER.key, TOPICAST_PUSHER_SECRET: PUSHER.secret },
     config: { ...CONFIG, lifecycleEvents: true },
     channels: [CHANNEL],
   });
@@ -205,6 +211,10 @@ async function runScenarios(): Promise<void> {
   await gateway.flushPresence();
   await anon.nextEvent('presence_diff', (m) => m.topic === 'now:expiring' && m.payload.leaves[expired] !== undefined);
 
+  // a Pusher client: $connect hands its greeting to the worker, which posts it; $default
+  // verifies a private and a presence subscribe, relays a client event, answers a ping
+  await pusherScenario();
+
   // leave (the module's leave), ping
   await anon.request({ action: 'leave', topic: room });
   phoenix.send(['1', '4', room, 'phx_leave', {}]);
@@ -225,6 +235,35 @@ async function runScenarios(): Promise<void> {
   await closeAll(clients.splice(0));
   await waitUntil(() => gateway.connections.size === 0, 'every socket closed');
   await gateway.flushPresence();
+}
+
+async function pusherScenario(): Promise<void> {
+  const pusherClient = async () => {
+    const client = await openClient(gateway.url, { path: `/app/${PUSHER.key}?protocol=7&client=js&version=8.6.0&flash=false` });
+    clients.push(client);
+    const established = await client.next((m) => m.event === 'pusher:connection_established');
+    return { client, socketId: (JSON.parse(established.data as string) as { socket_id: string }).socket_id };
+  };
+  const [first, second] = [await pusherClient(), await pusherClient()];
+  for (const { client, socketId } of [first, second]) {
+    client.send({ event: 'pusher:subscribe', data: { channel: 'private-iam', auth: `${PUSHER.key}:${signChannel(PUSHER, socketId, 'private-iam')}` } });
+    await client.next((m) => m.event === 'pusher_internal:subscription_succeeded' && m.channel === 'private-iam');
+    const channelData = JSON.stringify({ user_id: `u-${socketId}` });
+    client.send({ event: 'pusher:subscribe', data: { channel: 'presence-now-iam', auth: `${PUSHER.key}:${signChannel(PUSHER, socketId, 'presence-now-iam', channelData)}`, channel_data: channelData } });
+    await client.next((m) => m.event === 'pusher_internal:subscription_succeeded' && m.channel === 'presence-now-iam');
+  }
+  first.client.send({ event: 'client-hi', channel: 'private-iam', data: {} });
+  await second.client.next((m) => m.event === 'client-hi');
+  first.client.send({ event: 'pusher:ping', data: {} });
+  await first.client.next((m) => m.event === 'pusher:pong');
+  first.client.send({ event: 'pusher:unsubscribe', data: { channel: 'presence-now-iam' } });
+  const removed = second.client.next((m) => m.event === 'pusher_internal:member_removed');
+  // Presence on this topic is coalesced: the presence function announces the leave.
+  await waitUntil(async () => {
+    await gateway.flushPresence();
+    return second.client.messages.some((m) => (m as { event?: string }).event === 'pusher_internal:member_removed');
+  }, 'the presence function announced the Pusher member\'s leave');
+  await removed;
 }
 
 /** What lambdas/handlers/publish.ts and `topicast/server` build, with a recorded DynamoDB client. */
@@ -361,6 +400,10 @@ describe('IAM: every call a function makes is allowed by its role in the synthes
     const unattributed = awsCalls().filter((call) => call.caller === undefined);
     expect(unattributed).toEqual([]);
     expect(new Set(awsCalls().map((call) => call.caller))).toEqual(new Set(CALLERS.filter((caller) => caller !== 'topicast-ping')));
+  });
+
+  it('sees $connect invoke the worker: a Pusher client\'s greeting', () => {
+    expect(awsCalls().filter((call) => call.caller === 'topicast-connect' && call.kind === 'lambda-invoke')).toHaveLength(2);
   });
 
   it.each(CALLERS)('%s', async (caller) => {

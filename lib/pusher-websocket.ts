@@ -1,0 +1,49 @@
+/**
+ * The WebSocket side of the Pusher protocol on a deployed RealtimeApi: what `$connect` and
+ * `$default` need beyond their Phoenix roles, and nothing more (the construct's `pusher`
+ * prop calls this; it also maps `app/{key}` on the custom domain and creates the secret).
+ *
+ * - `$connect` recognises a Pusher client and hands its `connection_established` to the
+ *   fan-out worker (API Gateway lets nobody post during `$connect`): the worker's name and
+ *   `lambda:InvokeFunction` on the worker alone. It never reads the secret (the app key is
+ *   checked by the domain mapping before `$connect` runs).
+ * - `$default` verifies channel auth: the app id and key, and `secretsmanager:GetSecretValue`
+ *   on the app secret alone.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { PUSHER_ENVIRONMENT } from '../lambdas/core/pusher/app.js';
+import { ENV } from './realtime-api-defaults.js';
+
+export interface PusherWebSocketApp {
+  readonly appId: string;
+  readonly key: string;
+  /** Holds the app secret as plain text. */
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** The parts of a RealtimeApi the Pusher WebSocket side changes. */
+export interface PusherWebSocketFunctions {
+  readonly functions: { readonly $connect: lambda.Function; readonly $default: lambda.Function };
+  readonly fanoutWorker: lambda.IFunction;
+}
+
+export function wirePusherWebSocket(api: PusherWebSocketFunctions, app: PusherWebSocketApp): void {
+  const { $connect: connect, $default: frames } = api.functions;
+  for (const fn of [connect, frames]) {
+    fn.addEnvironment(PUSHER_ENVIRONMENT.appId, app.appId);
+    fn.addEnvironment(PUSHER_ENVIRONMENT.key, app.key);
+  }
+  connect.addEnvironment(ENV.fanoutFunction, api.fanoutWorker.functionName);
+  connect.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [api.fanoutWorker.functionArn] }));
+  frames.addEnvironment(PUSHER_ENVIRONMENT.secretArn, app.secret.secretArn);
+  frames.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      // An imported partial ARN lacks the 6-character suffix Secrets Manager appends.
+      resources: [app.secret.secretFullArn ?? `${app.secret.secretArn}-??????`],
+    }),
+  );
+  app.secret.encryptionKey?.grantDecrypt(frames);
+}
