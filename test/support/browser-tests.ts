@@ -7,7 +7,7 @@
  * TOPICAST_BROWSER_TESTS=off keeps them out of the run (vitest.config.ts) and the summary
  * says so in one line; they are never counted as passed, nor as skipped tests.
  */
-export const BROWSER_TEST_FILES = ['test/e2e/local-pages.test.ts', 'test/phoenix/phoenix-browser.test.ts', 'test/unit/browser-lookup.test.ts'] as const;
+export const BROWSER_TEST_FILES = ['test/e2e/local-pages.test.ts', 'test/phoenix/phoenix-browser.test.ts', 'test/pusher/pusher-browser.test.ts', 'test/unit/browser-lookup.test.ts'] as const;
 
 export const BROWSER_TESTS_OPT_OUT = 'TOPICAST_BROWSER_TESTS=off';
 

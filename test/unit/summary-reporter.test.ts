@@ -22,8 +22,8 @@ describe('summary line', () => {
     const lines = run.stdout.split('\n');
     const line = lines[lines.findIndex((text) => text.startsWith('tests: ')) + 1];
     expect(line).toBe(
-      'browser tests NOT RUN (TOPICAST_BROWSER_TESTS=off): test/e2e/local-pages.test.ts, test/phoenix/phoenix-browser.test.ts, test/unit/browser-lookup.test.ts. ' +
-        'Run them with a Chromium: CHROMIUM_PATH=/path/to/chromium npx vitest run test/e2e/local-pages.test.ts test/phoenix/phoenix-browser.test.ts test/unit/browser-lookup.test.ts',
+      'browser tests NOT RUN (TOPICAST_BROWSER_TESTS=off): test/e2e/local-pages.test.ts, test/phoenix/phoenix-browser.test.ts, test/pusher/pusher-browser.test.ts, test/unit/browser-lookup.test.ts. ' +
+        'Run them with a Chromium: CHROMIUM_PATH=/path/to/chromium npx vitest run test/e2e/local-pages.test.ts test/phoenix/phoenix-browser.test.ts test/pusher/pusher-browser.test.ts test/unit/browser-lookup.test.ts',
     );
   });
 });
