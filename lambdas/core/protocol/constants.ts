@@ -52,6 +52,10 @@ export const REASONS = {
   internalError: 'internal_error',
   /** A leave of the topic ran at the same time and ended the join before it was done: not joined. */
   joinInterrupted: 'join_interrupted',
+} as const;
+
+/** Reasons only Pusher clients get (in `pusher:error` / `pusher:subscription_error`), beside the ones above. */
+export const PUSHER_REASONS = {
   /** A Pusher protocol feature topicast does not offer (encrypted channels, user sign-in); docs/pusher.md says why. */
   unsupported: 'unsupported',
   /** A Pusher frame reached a deployment with no Pusher app configured. */
@@ -67,6 +71,9 @@ export const PUBLISH_REASONS = {
   /** A history read of a topic no `history` pattern matches. */
   historyOff: 'history_off',
 } as const;
-export type Reason = (typeof REASONS)[keyof typeof REASONS] | (typeof PUBLISH_REASONS)[keyof typeof PUBLISH_REASONS];
+export type Reason =
+  | (typeof REASONS)[keyof typeof REASONS]
+  | (typeof PUBLISH_REASONS)[keyof typeof PUBLISH_REASONS]
+  | (typeof PUSHER_REASONS)[keyof typeof PUSHER_REASONS];
 
 export const REPLY_STATUS = { ok: 'ok', error: 'error' } as const;

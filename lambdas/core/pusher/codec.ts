@@ -15,7 +15,7 @@
  *   `presence_diff` becomes `member_added`/`member_removed` per user.
  */
 import { ProtocolError } from '../errors.js';
-import { CHANNEL_EVENTS, PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
+import { CHANNEL_EVENTS, PRESENCE_EVENTS, PUSHER_REASONS, REASONS } from '../protocol/constants.js';
 import type { Command, JsonObject, OutboundMessage, ReplyContext } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength, parseUntrustedJson } from '../protocol/safe-json.js';
 import type { PresenceDiff, PresenceMeta, PresenceState } from '../presence.js';
@@ -51,7 +51,7 @@ export function decodePusherFrame(frame: JsonObject, limits: DecodeLimits): Push
     if (event === PUSHER_EVENTS.ping) return { ok: true, command: { kind: 'heartbeat', ...base, ref: PUSHER_REFS.ping } };
     if (event === PUSHER_EVENTS.subscribe || event === PUSHER_EVENTS.unsubscribe) return decodeSubscription(event, frame, base, limits);
     if (event === PUSHER_EVENTS.signin) {
-      return failure(base, new ProtocolError(REASONS.unsupported, 'pusher:signin (user authentication) is not supported; use presence channels for user identity'));
+      return failure(base, new ProtocolError(PUSHER_REASONS.unsupported, 'pusher:signin (user authentication) is not supported; use presence channels for user identity'));
     }
     if (!event.startsWith(CLIENT_EVENT_PREFIX)) {
       return failure(base, new ProtocolError(REASONS.invalidEvent, `a Pusher client may send pusher:subscribe, pusher:unsubscribe, pusher:ping or client- events, not "${truncate(event)}"`));
@@ -78,7 +78,7 @@ function decodeSubscription(event: string, frame: JsonObject, base: ReplyContext
     return failure(
       context,
       new ProtocolError(
-        REASONS.unsupported,
+        PUSHER_REASONS.unsupported,
         'private-encrypted- channels are not supported: their end-to-end encryption needs the per-channel shared secret that only Pusher\'s auth endpoint hands out, and the Phoenix clients sharing the topic could not read them; use private- channels (TLS protects them in transit)',
       ),
     );

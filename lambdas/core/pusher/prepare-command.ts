@@ -6,7 +6,7 @@
  */
 import type { TopicastConfig } from '../config.js';
 import { ProtocolError } from '../errors.js';
-import { REASONS } from '../protocol/constants.js';
+import { PUSHER_REASONS } from '../protocol/constants.js';
 import type { Command } from '../protocol/messages.js';
 import { presenceEnabledFor } from '../topic-settings.js';
 import { pusherChannelKind, type PusherApp } from './app.js';
@@ -23,10 +23,10 @@ export interface PusherCommandDependencies {
 
 export async function preparePusherCommand(deps: PusherCommandDependencies, connectionId: string, command: Command): Promise<Command> {
   if (command.format !== 'pusher') return command;
-  if (!deps.pusherApp) throw new ProtocolError(REASONS.pusherOff, 'the Pusher protocol is off here: set TOPICAST_PUSHER_APP_ID, _KEY and _SECRET (locally) or the construct\'s `pusher` prop');
+  if (!deps.pusherApp) throw new ProtocolError(PUSHER_REASONS.pusherOff, 'the Pusher protocol is off here: set TOPICAST_PUSHER_APP_ID, _KEY and _SECRET (locally) or the construct\'s `pusher` prop');
   if (command.kind !== 'join') return command;
   if (pusherChannelKind(command.topic) === 'presence' && !presenceEnabledFor(command.topic, deps.config)) {
-    throw new ProtocolError(REASONS.unsupported, `presence is off for ${command.topic} in this deployment's config, so it cannot be a Pusher presence channel`);
+    throw new ProtocolError(PUSHER_REASONS.unsupported, `presence is off for ${command.topic} in this deployment's config, so it cannot be a Pusher presence channel`);
   }
   return authorizePusherSubscription(await deps.pusherApp(), connectionId, command);
 }

@@ -10,7 +10,7 @@
  * and a user with several connections is one member with several metas (as in Phoenix).
  */
 import { ProtocolError } from '../errors.js';
-import { REASONS } from '../protocol/constants.js';
+import { PUSHER_REASONS, REASONS } from '../protocol/constants.js';
 import type { JoinCommand } from '../protocol/messages.js';
 import { isPlainObject, parseUntrustedJson } from '../protocol/safe-json.js';
 import { pusherChannelKind, type PusherApp } from './app.js';
@@ -33,7 +33,7 @@ export function authorizePusherSubscription(app: PusherApp, connectionId: string
     assertSigned(verifyChannelAuth(app, socketId, command.topic, auth));
     return { ...join, pusherSigned: true };
   }
-  if (kind !== 'presence') throw new ProtocolError(REASONS.unsupported, `${command.topic}: this channel kind is not supported`);
+  if (kind !== 'presence') throw new ProtocolError(PUSHER_REASONS.unsupported, `${command.topic}: this channel kind is not supported`);
   if (channelData === null) throw new ProtocolError(REASONS.unauthorized, `subscribing to ${command.topic} needs "channel_data" ({"user_id", "user_info"}) signed by your auth endpoint`);
   assertSigned(verifyChannelAuth(app, socketId, command.topic, auth, channelData));
   const member = readMember(channelData);

@@ -2,11 +2,11 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_LIMITS } from '../../../lambdas/core/config.js';
 import { decodeFrame, encodeFrames, encodeMessage, type DecodeResult } from '../../../lambdas/core/protocol/codec.js';
-import { ACTIONS, CHANNEL_EVENTS, REASONS } from '../../../lambdas/core/protocol/constants.js';
+import { ACTIONS, CHANNEL_EVENTS, PUSHER_REASONS, REASONS } from '../../../lambdas/core/protocol/constants.js';
 import { errorReply, okReply } from '../../../lambdas/core/protocol/messages.js';
 
 const RUNS = { numRuns: 1000 };
-const KNOWN_REASONS = new Set<string>(Object.values(REASONS));
+const KNOWN_REASONS = new Set<string>([...Object.values(REASONS), ...Object.values(PUSHER_REASONS)]);
 const limits = DEFAULT_LIMITS;
 
 /** Decodes and checks the codec's contract: never throws, ok with a command or a known reason. */
