@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/main.js';
+import { packageBin } from '../support/package-bin.js';
 import type { PublishApiClients } from '../../cli/publish-api-client.js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { jwtFor } from '../security/tokens.js';
@@ -212,8 +213,8 @@ describe('topicast check', () => {
     }
   });
 
-  it('runs as `npx topicast check` (the bin)', async () => {
-    const { stdout } = await run('npx', ['--no', 'topicast', 'check', gateway.url, '--publish-url', httpUrl], { cwd: repoRoot, timeout: 30_000 });
+  it('runs as `topicast check` (package.json\'s bin, executed as npm links it)', async () => {
+    const { stdout } = await run(packageBin, ['check', gateway.url, '--publish-url', httpUrl], { cwd: repoRoot, timeout: 30_000 });
     expect(stdout).toMatch(/PASS publish .*\n.*PASS leave.*\ncheck passed: 6 steps\n$/);
   });
 });

@@ -11,6 +11,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { main, type CliIo } from '../../cli/main.js';
+import { packageBin } from '../support/package-bin.js';
 import { parseClaims, parseTokenArgs, parseTtl, secretFromStack, signToken, tokenCommand, UsageError, type AwsClients } from '../../cli/token.js';
 import { JwtVerifier } from '../../lambdas/adapters/auth/jwt-verifier.js';
 
@@ -312,7 +313,11 @@ describe('topicast token', () => {
   describe('the bin', () => {
     it.each([
       ['node cli/topicast.mjs', 'node', ['cli/topicast.mjs']],
-      ['npx topicast (the package bin, resolved locally)', 'npx', ['--no', 'topicast']],
+      // package.json's bin run as npm links it (shebang, executable bit). Not `npx topicast` in
+      // this checkout: npm 11 self-exec installs the repository into its npx cache first (a
+      // full `prepare` build), and two such runs at once race on that cache. The installed
+      // package's bin is run by test/package/packed-install.test.ts.
+      ['the package.json bin, executed', packageBin, []],
     ])('%s token --sub alice prints a token signed with TOPICAST_TOKEN_SECRET', async (_name, command, prefix) => {
       // Act
       const { stdout } = await run(command, [...prefix, 'token', '--sub', 'alice', '--claim', 'role=admin'], {
