@@ -52,6 +52,8 @@ import { HISTORY_FUNCTIONS, historyEnabled, historyStatement } from './history-a
 import { keyConfinedStatement, tableAccessStatements } from './table-grants.js';
 import { connectionItemFilter, grantLifecycleEvents, lifecycleEventBus, type LifecycleEventsOptions } from './lifecycle-events.js';
 import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
+import { MOCK_ROUTES } from '../lambdas/core/protocol/heartbeat-route.js';
+import { addMockRoute } from './mock-routes.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
@@ -510,6 +512,8 @@ export class RealtimeApi extends Construct {
         returnResponse: MESSAGE_ROUTE_KEYS.includes(routeKey),
       });
     }
+    // `heartbeat`: answered by API Gateway (MOCK), so an idle client's keep-alive runs no function.
+    for (const route of MOCK_ROUTES) addMockRoute(this, `${route.routeKey[0]?.toUpperCase()}${route.routeKey.slice(1)}Mock`, this.webSocketApi, route);
 
     this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
 

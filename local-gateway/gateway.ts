@@ -5,7 +5,8 @@
  * `$disconnect` on every close, and enforces API Gateway's limits: 32 KB frames and
  * 128 KB messages (close 1009), no binary frames (close 1003), 10 minutes without a
  * message in either direction, 2 hours per connection, each function's timeout and the
- * 29 s integration timeout. The Management API is served on the same port.
+ * 29 s integration timeout. Routes with a MOCK integration (`heartbeat`) are answered
+ * without a function (mock-integration.ts). The Management API is served on the same port.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,9 +19,10 @@ import { configFromEnvironment, type Environment } from '../lambdas/composition/
 import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
 import { resolveConfig, type TopicastConfigInput } from '../lambdas/core/config.js';
 import { ROUTE_KEYS } from '../lambdas/core/protocol/constants.js';
+import { MOCK_ROUTES } from '../lambdas/core/protocol/heartbeat-route.js';
 import type { GatewayEvent, GatewayHandler, GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../lib/function-timeouts.js';
-import { ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
+import { apiGatewayId, ConnectionPool, newConnectionId, type PooledConnection } from './connection-pool.js';
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDb, type LocalDynamoDb } from './dynamodb.js';
 import { connectEvent, disconnectEvent, messageEvent, selectRoute, type GatewayIdentity } from './event-formatter.js';
 import { loadChannelModules } from './channel-loader.js';
@@ -32,6 +34,7 @@ import { handleManagementRequest, isManagementRequest } from './management-api.j
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
 import { announceLambdaInvoke } from './invocation-context.js';
+import { compileMockRoute, type MockRoute } from './mock-integration.js';
 import { localServerOperations, publishRoute } from './publish-route.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { browserAssets } from './pages/browser-assets.js';
@@ -283,7 +286,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   if (!dynamo.embedded) live.readFromTable(new TableStateReader(dynamo.documentClient, tableName, () => `http://${identity.domainName}/${stage}`));
   // A second process opening the same data dir is told where this one serves.
   dynamo.dataDirLock?.describe(`ws://${host}:${port}`);
-  const routeKeys = new Set<string>(ROUTE_KEYS);
+  // Routes API Gateway answers itself (MOCK integrations): no function, no log line.
+  const mockRoutes = new Map<string, MockRoute>(MOCK_ROUTES.map((route) => [route.routeKey, compileMockRoute(route)]));
+  const routeKeys = new Set<string>([...ROUTE_KEYS, ...mockRoutes.keys()]);
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     void acceptUpgrade(request, socket, head);
@@ -341,6 +346,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       connection.lastActiveAt = Date.now();
       const body = rawToBuffer(data).toString('utf8');
       const routeKey = selectRoute(body, routeKeys);
+      const mock = mockRoutes.get(routeKey);
+      if (mock) {
+        const outcome = mock(body);
+        if (outcome.kind === 'configuration-error') log.logger.error('execution failed due to configuration error', { routeKey, message: outcome.message });
+        const reply = outcome.kind === 'response' ? outcome.body : errorFrame({ kind: 'function-error', statusCode: 500, requestId: apiGatewayId() }, facts.connectionId);
+        if (typeof reply === 'string' && reply.length > 0 && ws.readyState === ws.OPEN) {
+          connection.lastActiveAt = Date.now();
+          ws.send(reply);
+        }
+        return;
+      }
       const event = messageEvent(identity, facts, routeKey, body, false);
       void log.timed(routeKey, facts.connectionId, () => integrate(routeKey, event), frameLabel(body, config.limits)).then((outcome) => {
         // Two-way route: the integration's body is the reply (all message routes are two-way);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TopicastStack } from '../../lib/topicast-stack.js';
+import { HEARTBEAT_REPLY } from '../../lambdas/core/protocol/heartbeat-route.js';
 import { actionsWithPrefix, logicalIdOf, newApp, resourcesFor, statementsOf } from './helpers.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[]; Metadata?: Record<string, any> }>;
@@ -17,6 +18,8 @@ let assemblyDir: string;
 
 const ROUTES = ['$connect', '$disconnect', 'join', 'leave', 'push', 'ping', '$default'];
 const MESSAGE_ROUTES = ['join', 'leave', 'push', 'ping', '$default'];
+/** Answered by API Gateway itself (MOCK): no function. */
+const MOCK_ROUTE_KEYS = ['heartbeat'];
 
 beforeAll(() => {
   const app = newApp();
@@ -33,14 +36,14 @@ const envOf = (route: string): Record<string, unknown> => resources[logicalIdOf(
 const apiRef = () => ({ Ref: logicalIdOf(stack.realtime.webSocketApi) });
 
 describe('WebSocket API', () => {
-  it('routes on $request.body.action with exactly the seven routes', () => {
+  it('routes on $request.body.action with exactly the seven function routes and the heartbeat', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'WEBSOCKET',
       RouteSelectionExpression: '$request.body.action',
     });
     const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(keys).toEqual([...ROUTES].sort());
+    expect(keys).toEqual([...ROUTES, ...MOCK_ROUTE_KEYS].sort());
   });
 
   it('makes every message route two-way (RouteResponseSelectionExpression + a $default RouteResponse) and not $connect/$disconnect', () => {
@@ -48,11 +51,11 @@ describe('WebSocket API', () => {
     const responses = ofType('AWS::ApiGatewayV2::RouteResponse');
     const routeIdsWithResponse = new Set(responses.map(([, r]) => r.Properties.RouteId.Ref as string));
     for (const [id, route] of routes) {
-      const twoWay = MESSAGE_ROUTES.includes(route.Properties.RouteKey);
+      const twoWay = [...MESSAGE_ROUTES, ...MOCK_ROUTE_KEYS].includes(route.Properties.RouteKey);
       expect(routeIdsWithResponse.has(id), route.Properties.RouteKey).toBe(twoWay);
       expect(route.Properties.RouteResponseSelectionExpression, route.Properties.RouteKey).toBe(twoWay ? '$default' : undefined);
     }
-    expect(responses).toHaveLength(MESSAGE_ROUTES.length);
+    expect(responses).toHaveLength(MESSAGE_ROUTES.length + MOCK_ROUTE_KEYS.length);
     for (const [, response] of responses) expect(response.Properties.RouteResponseKey).toBe('$default');
   });
 
@@ -60,6 +63,7 @@ describe('WebSocket API', () => {
     const integrations = Object.fromEntries(ofType('AWS::ApiGatewayV2::Integration'));
     const targetByRoute = new Map<string, string>();
     for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
+      if (MOCK_ROUTE_KEYS.includes(route.Properties.RouteKey)) continue;
       const integrationId = (route.Properties.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
       const integration = integrations[integrationId.Ref]!;
       expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
@@ -71,6 +75,27 @@ describe('WebSocket API', () => {
     for (const route of ROUTES) expect(targetByRoute.get(route)).toBe(logicalIdOf(fn(route)));
     expect(new Set(targetByRoute.values()).size).toBe(ROUTES.length);
     expect([...targetByRoute.values()]).not.toContain(logicalIdOf(stack.realtime.fanoutWorker));
+  });
+
+  it('answers heartbeat from a MOCK integration with a fixed reply: no function, no Lambda request', () => {
+    const [[routeId, route]] = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === 'heartbeat') as [[string, Resources[string]]];
+    const integrationId = (route.Properties.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
+    expect(resources[integrationId.Ref]!.Properties).toEqual({
+      ApiId: apiRef(),
+      IntegrationType: 'MOCK',
+      TemplateSelectionExpression: '\\$default',
+      RequestTemplates: { $default: '{"statusCode":200}' },
+    });
+    const [[, integrationResponse]] = ofType('AWS::ApiGatewayV2::IntegrationResponse') as [[string, Resources[string]]];
+    expect(integrationResponse.Properties).toMatchObject({
+      IntegrationId: { Ref: integrationId.Ref },
+      IntegrationResponseKey: '$default',
+      ResponseTemplates: { $default: HEARTBEAT_REPLY },
+    });
+    const [[, routeResponse]] = ofType('AWS::ApiGatewayV2::RouteResponse').filter(([, r]) => r.Properties.RouteId.Ref === routeId) as [[string, Resources[string]]];
+    expect(routeResponse.Properties.RouteResponseKey).toBe('$default');
+    // No permission lets API Gateway invoke anything for it.
+    expect(JSON.stringify(ofType('AWS::Lambda::Permission'))).not.toContain(routeId);
   });
 
   it('has an auto-deployed prod stage with JSON access logs to a retained log group and default throttling', () => {
