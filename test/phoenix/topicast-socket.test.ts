@@ -28,8 +28,6 @@ async function gatewayWithLog(options: GatewayOptions = {}): Promise<{ gateway: 
   return { gateway, lines };
 }
 
-type PhoenixTransport = typeof globalThis.WebSocket;
-
 function socketFor(url: string, options: Record<string, unknown> = {}): Socket {
   const socket = topicastSocket(Socket as never, `${url}/prod`, { transport: WebSocket, signals: null, reconnectAfterMs: () => 20, rejoinAfterMs: () => 20, ...options }) as unknown as Socket;
   cleanups.push(() => socket.disconnect());
@@ -60,7 +58,7 @@ describe('the heartbeat route', () => {
   it('answers {"action":"heartbeat"} with a fixed reply and runs no function', async () => {
     const { gateway, lines } = await gatewayWithLog();
     const client = new WebSocket(gateway.url);
-    cleanups.push(() => client.terminate());
+    cleanups.push(() => void client.terminate());
     await new Promise((resolve) => client.once('open', resolve));
     const replies: string[] = [];
     client.on('message', (data: Buffer) => replies.push(data.toString()));
@@ -105,12 +103,12 @@ describe('topicastSocket', () => {
       maxConnectionMs: 0,
     });
     const closes: unknown[] = [];
-    socket.onClose((event) => closes.push(event));
+    socket.onClose((event) => void closes.push(event));
     await opened(socket);
     await joined(socket.channel('room:idle', {}));
     // A silent connection beside it: the gateway does enforce the timeout.
     const silent = new WebSocket(gateway.url);
-    cleanups.push(() => silent.terminate());
+    cleanups.push(() => void silent.terminate());
     const silentClosed = new Promise<number>((resolve) => silent.once('close', (code: number) => resolve(code)));
     await sleep(10 * idleMs); // 100 minutes at full scale
     expect(await silentClosed).toBe(1001);

@@ -1,0 +1,489 @@
+/**
+ * `npm run bench:idle`: what an idle connection costs a month, measured. N members sit in
+ * one presence room through the local gateway and do nothing but stay connected, with the
+ * clock compressed: API Gateway's idle timeout and 2-hour cap, the presence window and the
+ * clients' heartbeat and reconnect intervals are all divided by one factor (BENCH_IDLE_SCALE,
+ * default 60: the 2 hours pass in 2 minutes). Side by side, each on a gateway of its own:
+ *
+ *   - phoenix_default: the `phoenix` client as it comes (a heartbeat every 30 s, to `$default`);
+ *   - topicast_default: `topicastSocket` from topicast/client at its defaults;
+ *   - native_ping: a native client that pings the `ping` route every 5 minutes and rejoins after a close.
+ *
+ * Connections start spread over one cap period, so that reconnects are spread as they are in
+ * a steady state; then everything that really happens during the next cap period is counted:
+ * frames each way (API Gateway messages, in 32 KB units) and presence frames, seen by the
+ * clients; function invocations and their durations, and DynamoDB requests and units, seen
+ * by the gateway process (bench/idle-child.ts). A month is 43,200 minutes at the prices of
+ * bench/cost.ts. Then each kind of client is blackholed (a TCP proxy stops passing bytes)
+ * and the time until the client notices, and until the gateway does, is measured.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Socket } from 'phoenix';
+import WebSocket from 'ws';
+import { apiGatewayTransport } from '../client/phoenix-transport.js';
+import { TOPICAST_SOCKET_DEFAULTS, topicastSocket } from '../client/topicast-socket.js';
+import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
+import { DEFAULTS } from '../lib/realtime-api-defaults.js';
+import { PRICES, round } from './cost.js';
+import type { IdleChildMessage, IdleCounters, IdleParentMessage } from './idle-child.js';
+import { startBlackholeProxy } from '../test/support/blackhole-proxy.js';
+import { forkChild } from './ws-clients.js';
+
+export const IDLE_SCENARIOS = ['phoenix_default', 'topicast_default', 'native_ping'] as const;
+export type IdleScenario = (typeof IDLE_SCENARIOS)[number];
+
+const MONTH_MINUTES = 43_200;
+const TOPIC = 'room:idle';
+/** Phoenix's own default (phoenix/assets/js/phoenix/socket.js). */
+const PHOENIX_HEARTBEAT_MS = 30_000;
+const NATIVE_PING_MS = TOPICAST_SOCKET_DEFAULTS.heartbeatIntervalMs;
+const API_GATEWAY_UNIT_BYTES = 32 * 1024;
+
+export interface IdleOptions {
+  readonly members: number;
+  readonly scale: number;
+}
+
+/**
+ * The factor each kind of client's clock is divided by. One factor per run of a kind, for
+ * everything (heartbeats, the cap, idle timeout, presence window, reconnect margins); it is
+ * chosen so the shortest interval stays well above a local round trip on a busy machine:
+ * phoenix's 30 s heartbeat becomes 500 ms, the 5-minute ones 1.25 s.
+ */
+export const DEFAULT_SCALES: Record<IdleScenario, number> = { phoenix_default: 60, topicast_default: 240, native_ping: 240 };
+
+export interface DetectionResult {
+  /** Simulated seconds from the blackhole until the client had replaced its connection (worst of the samples). */
+  readonly client_s_max: number;
+  readonly client_s_mean: number;
+  /** Simulated seconds until the gateway closed the dead connection ($disconnect): API Gateway's idle timeout. */
+  readonly server_s_max: number;
+  /** The bound the client's settings give: when the blackhole starts just after an answer. */
+  readonly client_bound_s: number;
+  readonly samples: number;
+}
+
+export interface IdleScenarioResult {
+  readonly members: number;
+  readonly scale: number;
+  /** Frames the phoenix client could not decode (API Gateway's own error frames, `{"message": ...}`). */
+  readonly client_errors: number;
+  readonly simulated_minutes: number;
+  readonly usd_per_connection_month: number;
+  /** Per connection and month. */
+  readonly per_connection_month: {
+    readonly messages_in: number;
+    readonly messages_out: number;
+    readonly presence_frames: number;
+    readonly heartbeat_frames: number;
+    readonly connects: number;
+    readonly invocations: Record<string, number>;
+    readonly read_units: number;
+    readonly write_units: number;
+  };
+  readonly usd_breakdown: {
+    readonly connection_minutes: number;
+    readonly heartbeat_messages: number;
+    readonly presence_messages: number;
+    readonly other_messages: number;
+    readonly lambda_requests: number;
+    readonly lambda_compute: number;
+    readonly dynamodb: number;
+  };
+  readonly detection: DetectionResult;
+}
+
+export interface IdleResults {
+  readonly scales: Record<IdleScenario, number>;
+  readonly members: number;
+  readonly scenarios: Record<IdleScenario, IdleScenarioResult>;
+}
+
+// ---------------------------------------------------------------------------------------
+// What the clients see
+
+class ClientCounters {
+  public counting = false;
+  public messagesIn = 0;
+  public messagesOut = 0;
+  public heartbeatFrames = 0;
+  public presenceFrames = 0;
+  public connects = 0;
+  public connectedMs = 0;
+  private windowStart = 0;
+  private readonly openSince = new Map<object, number>();
+
+  public start(): void {
+    this.counting = true;
+    this.windowStart = Date.now();
+  }
+
+  /** Ends the window: open connections count up to now. */
+  public stop(): void {
+    const now = Date.now();
+    for (const since of this.openSince.values()) this.connectedMs += now - Math.max(since, this.windowStart);
+    this.counting = false;
+  }
+
+  public opened(socket: object): void {
+    this.openSince.set(socket, Date.now());
+    if (this.counting) this.connects += 1;
+  }
+
+  public closed(socket: object): void {
+    const since = this.openSince.get(socket);
+    this.openSince.delete(socket);
+    if (since !== undefined && this.counting) this.connectedMs += Date.now() - Math.max(since, this.windowStart);
+  }
+
+  public sent(data: unknown): void {
+    if (!this.counting) return;
+    this.messagesIn += units(data);
+    if (isHeartbeat(String(data))) this.heartbeatFrames += 1;
+  }
+
+  public received(data: unknown): void {
+    if (!this.counting) return;
+    this.messagesOut += units(data);
+    const text = String(data);
+    if (text.includes('"presence_')) this.presenceFrames += 1;
+    else if (isHeartbeatReply(text)) this.heartbeatFrames += 1;
+  }
+}
+
+const units = (data: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(String(data)) / API_GATEWAY_UNIT_BYTES));
+const isHeartbeat = (text: string) => text.includes('"heartbeat"') || text.includes('"action":"ping"');
+const isHeartbeatReply = (text: string) => text.startsWith('{"topic":null,"event":"phx_reply"') || text.includes('"phoenix","phx_reply"');
+
+/** `ws` counted: every frame each way, every connection's open time. */
+function countingWebSocket(counters: ClientCounters): typeof WebSocket {
+  const Counting = class CountingWebSocket extends WebSocket {
+    public constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { perMessageDeflate: false });
+      this.addEventListener('open', () => counters.opened(this));
+      this.addEventListener('close', () => counters.closed(this));
+      this.addEventListener('message', (event) => counters.received(event.data));
+      this.on('error', () => undefined);
+    }
+
+    public override send(data: unknown, ...rest: unknown[]): void {
+      counters.sent(data);
+      (WebSocket.prototype.send as (...args: unknown[]) => void).call(this, data, ...rest);
+    }
+  };
+  return Counting as unknown as typeof WebSocket;
+}
+
+// ---------------------------------------------------------------------------------------
+// The three kinds of client
+
+interface IdleClient {
+  stop(): void;
+}
+
+/** `opened`: a connection opened. `lost`: the client gave its connection up (it will open another). */
+interface ClientEvents {
+  readonly opened?: () => void;
+  readonly lost?: () => void;
+}
+
+function phoenixClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+  const socket = new Socket(`${url}/prod`, { transport: apiGatewayTransport(ws) as never, heartbeatIntervalMs: PHOENIX_HEARTBEAT_MS / scale });
+  return joinOver(socket, name, events);
+}
+
+/** Joins the room; the channel errors when the socket gives its connection up. */
+function joinOver(socket: Socket, name: string, events: ClientEvents): IdleClient {
+  if (events.opened) socket.onOpen(events.opened);
+  socket.connect();
+  const channel = socket.channel(TOPIC, { meta: { name } });
+  if (events.lost) channel.onError(events.lost);
+  channel.join();
+  return { stop: () => socket.disconnect() };
+}
+
+function topicastClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+  const socket = topicastSocket(Socket as never, `${url}/prod`, {
+    transport: ws,
+    signals: null,
+    heartbeatIntervalMs: TOPICAST_SOCKET_DEFAULTS.heartbeatIntervalMs / scale,
+    // A round trip is not compressed: a few hundred ms at least, or a busy machine reconnects for nothing.
+    heartbeatTimeoutMs: Math.max(500, TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs / scale),
+    maxConnectionMs: TOPICAST_SOCKET_DEFAULTS.maxConnectionMs / scale,
+    reconnectMarginMs: TOPICAST_SOCKET_DEFAULTS.reconnectMarginMs / scale,
+    reconnectJitterMs: TOPICAST_SOCKET_DEFAULTS.reconnectJitterMs / scale,
+  }) as unknown as Socket;
+  return joinOver(socket, name, events);
+}
+
+/** A native client as one would write it: join, ping every interval, reconnect and rejoin after a close or an unanswered ping. */
+function nativeClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+  let stopped = false;
+  let socket: WebSocket | undefined;
+  const intervalMs = NATIVE_PING_MS / scale;
+  const timeoutMs = Math.max(500, TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs / scale);
+  const connect = () => {
+    if (stopped) return;
+    const current = new ws(url);
+    socket = current;
+    let pingTimer: NodeJS.Timeout | undefined;
+    let answerTimer: NodeJS.Timeout | undefined;
+    let ref = 0;
+    const ping = () => {
+      ref += 1;
+      current.send(JSON.stringify({ action: 'ping', ref: `p${ref}` }));
+      answerTimer = setTimeout(() => {
+        events.lost?.();
+        current.terminate();
+      }, timeoutMs);
+    };
+    current.on('open', () => {
+      events.opened?.();
+      current.send(JSON.stringify({ action: 'join', topic: TOPIC, payload: { meta: { name } }, ref: 'j' }));
+      pingTimer = setTimeout(ping, intervalMs);
+    });
+    current.on('message', (data: Buffer) => {
+      if (!data.toString().includes('"ref":"p')) return;
+      clearTimeout(answerTimer);
+      pingTimer = setTimeout(ping, intervalMs);
+    });
+    current.on('close', () => {
+      clearTimeout(pingTimer);
+      clearTimeout(answerTimer);
+      setTimeout(connect, 10);
+    });
+  };
+  connect();
+  return {
+    stop() {
+      stopped = true;
+      socket?.close();
+    },
+  };
+}
+
+const CLIENTS: Record<IdleScenario, (url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents) => IdleClient> = {
+  phoenix_default: phoenixClient,
+  topicast_default: topicastClient,
+  native_ping: nativeClient,
+};
+
+/** Worst case of each client's detection, from its settings (full-scale ms). */
+const DETECTION_BOUND_MS: Record<IdleScenario, number> = {
+  // Phoenix waits one interval for the answer, and sends the next heartbeat one interval after the last answer.
+  phoenix_default: 2 * PHOENIX_HEARTBEAT_MS,
+  topicast_default: TOPICAST_SOCKET_DEFAULTS.heartbeatIntervalMs + TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs,
+  native_ping: NATIVE_PING_MS + TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs,
+};
+
+// ---------------------------------------------------------------------------------------
+
+function ask(child: ChildProcess, message: IdleParentMessage): Promise<IdleCounters> {
+  return new Promise((resolve) => {
+    child.once('message', (reply) => resolve((reply as Extract<IdleChildMessage, { type: 'counters' }>).counters));
+    child.send(message);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the gateway has run every `$disconnect` of the clients just stopped. */
+async function settled(child: ChildProcess): Promise<void> {
+  let seen = -1;
+  for (;;) {
+    const { disconnects } = await ask(child, { type: 'read' });
+    if (disconnects.length === seen) return;
+    seen = disconnects.length;
+    await sleep(1000);
+  }
+}
+
+/**
+ * The phoenix client throws on a frame that is not a V2 array: API Gateway's own
+ * `{"message":"Internal server error",...}`, sent when a function failed (here: timed out on
+ * a loaded machine). A browser only logs it; in Node it is an uncaught exception. Counted.
+ */
+let clientErrors = 0;
+function countClientErrors(error: Error): void {
+  if (error instanceof TypeError && /not iterable/.test(error.message)) {
+    clientErrors += 1;
+    return;
+  }
+  throw error;
+}
+
+async function runScenario(scenario: IdleScenario, options: IdleOptions, log: (line: string) => void): Promise<IdleScenarioResult> {
+  const { members, scale } = options;
+  clientErrors = 0;
+  process.on('uncaughtException', countClientErrors);
+  const capMs = (API_GATEWAY_LIMITS.maxConnectionSeconds * 1000) / scale;
+  const { child, ready } = await forkChild<Extract<IdleChildMessage, { type: 'ready' }>>('idle-child.ts', [String(scale)]);
+  const counters = new ClientCounters();
+  const ws = countingWebSocket(counters);
+  const clients: IdleClient[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    // Spread over one cap period: from then on, reconnects are spread as in a steady state.
+    for (let i = 0; i < members; i += 1) {
+      timers.push(setTimeout(() => clients.push(CLIENTS[scenario](ready.url, `m${i}`, ws, scale, {})), (i * capMs) / members));
+    }
+    await sleep(capMs);
+    await ask(child, { type: 'reset' });
+    counters.start();
+    await sleep(capMs);
+    counters.stop();
+    const server = await ask(child, { type: 'read' });
+    for (const client of clients.splice(0)) client.stop();
+    await settled(child);
+    const detection = await measureDetection(scenario, child, ready.port, scale);
+    const result = price(options, counters, server, capMs, detection);
+    log(
+      `${scenario.padEnd(16)} $${result.usd_per_connection_month.toFixed(4)}/connection-month: ${Math.round(result.per_connection_month.messages_in)} in + ${Math.round(result.per_connection_month.messages_out)} out messages ` +
+        `(${Math.round(result.per_connection_month.presence_frames)} presence), ${Math.round(result.per_connection_month.connects)} connects, ` +
+        `invocations ${JSON.stringify(result.per_connection_month.invocations)}, dead connection noticed in ≤ ${result.detection.client_s_max} s (bound ${result.detection.client_bound_s} s), by the gateway in ${result.detection.server_s_max} s`,
+    );
+    return result;
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    for (const client of clients) client.stop();
+    await sleep(200);
+    child.kill('SIGKILL');
+    process.off('uncaughtException', countClientErrors);
+  }
+}
+
+/**
+ * Blackholes a few clients of this kind, each behind its own proxy, at random points of
+ * their heartbeat cycle: the time until each has a new connection open is the client's
+ * detection; the gateway's is when it ran `$disconnect` for the dead ones (its idle timeout).
+ */
+async function measureDetection(scenario: IdleScenario, child: ChildProcess, port: number, scale: number): Promise<DetectionResult> {
+  const samples = 3;
+  const proxies = await Promise.all(Array.from({ length: samples }, () => startBlackholeProxy(port)));
+  const clients: IdleClient[] = [];
+  const boundMs = DETECTION_BOUND_MS[scenario] / scale;
+  try {
+    await ask(child, { type: 'reset' });
+    const blackholedAt: number[] = [];
+    const clientMs: number[] = [];
+    await Promise.all(
+      proxies.map(async (proxy, i) => {
+        let blackholed = false;
+        let noticed: () => void = () => undefined;
+        const lost = new Promise<void>((resolve) => (noticed = resolve));
+        clients.push(CLIENTS[scenario](proxy.url, `d${i}`, WebSocket, scale, { lost: () => blackholed && noticed() }));
+        // Settled, then blackholed somewhere in its heartbeat cycle.
+        await sleep(500 + Math.random() * boundMs);
+        proxy.blackholeAll();
+        blackholed = true;
+        const at = Date.now();
+        blackholedAt.push(at);
+        await Promise.race([lost, sleep(boundMs * 2 + 5000)]);
+        clientMs.push(Date.now() - at);
+      }),
+    );
+    // The dead connections are the only ones the gateway closes meanwhile.
+    await sleep((API_GATEWAY_LIMITS.idleSeconds * 1000) / scale + 1000);
+    const { disconnects } = await ask(child, { type: 'read' });
+    const closed = [...disconnects].sort((a, b) => a - b);
+    const serverMs = [...blackholedAt].sort((a, b) => a - b).map((at, i) => (closed[i] ?? Number.NaN) - at);
+    const toS = (ms: number) => round((ms * scale) / 1000);
+    return {
+      client_s_max: toS(Math.max(...clientMs)),
+      client_s_mean: toS(clientMs.reduce((a, b) => a + b, 0) / clientMs.length),
+      server_s_max: toS(Math.max(...serverMs)),
+      client_bound_s: round(DETECTION_BOUND_MS[scenario] / 1000),
+      samples,
+    };
+  } finally {
+    for (const client of clients) client.stop();
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A month, priced
+
+const MEMORY_MB: Record<string, number> = { presence: DEFAULTS.memorySize, 'fanout-worker': DEFAULTS.memorySize, $connect: DEFAULTS.lightMemorySize, ping: DEFAULTS.lightMemorySize };
+
+function price(options: IdleOptions, counters: ClientCounters, server: IdleCounters, windowMs: number, detection: DetectionResult): IdleScenarioResult {
+  const { members, scale } = options;
+  const simulatedMinutes = (windowMs * scale) / 60_000;
+  // Per connection and month.
+  const perMonth = (value: number) => (value * (MONTH_MINUTES / simulatedMinutes)) / members;
+  const invocations = Object.fromEntries(Object.entries(server.invocations).map(([fn, { count }]) => [fn, round(perMonth(count))]));
+  const lambdaRequests = perMonth(Object.values(server.invocations).reduce((sum, { count }) => sum + count, 0));
+  const gbSeconds = perMonth(Object.entries(server.invocations).reduce((sum, [fn, { billedMs }]) => sum + (billedMs / 1000) * ((MEMORY_MB[fn] ?? DEFAULTS.routeMemorySize) / 1024), 0));
+  const messagesIn = perMonth(counters.messagesIn);
+  const messagesOut = perMonth(counters.messagesOut);
+  const presenceFrames = perMonth(counters.presenceFrames);
+  const heartbeatFrames = perMonth(counters.heartbeatFrames);
+  const connectionMinutes = perMonth((counters.connectedMs * scale) / 60_000);
+  const readUnits = perMonth(server.dynamo.readUnits);
+  const writeUnits = perMonth(server.dynamo.writeUnits);
+  const breakdown = {
+    connection_minutes: connectionMinutes * PRICES.apiGatewayConnectionMinute,
+    heartbeat_messages: heartbeatFrames * PRICES.apiGatewayMessage,
+    presence_messages: presenceFrames * PRICES.apiGatewayMessage,
+    other_messages: (messagesIn + messagesOut - heartbeatFrames - presenceFrames) * PRICES.apiGatewayMessage,
+    lambda_requests: lambdaRequests * PRICES.lambdaRequest,
+    lambda_compute: gbSeconds * PRICES.lambdaArmGbSecond,
+    dynamodb: readUnits * PRICES.dynamoReadUnit + writeUnits * PRICES.dynamoWriteUnit,
+  };
+  const total = Object.values(breakdown).reduce((sum, value) => sum + value, 0);
+  return {
+    members,
+    scale,
+    client_errors: clientErrors,
+    simulated_minutes: round(simulatedMinutes),
+    usd_per_connection_month: round(total),
+    per_connection_month: {
+      messages_in: round(messagesIn),
+      messages_out: round(messagesOut),
+      presence_frames: round(presenceFrames),
+      heartbeat_frames: round(heartbeatFrames),
+      connects: round(perMonth(counters.connects)),
+      invocations,
+      read_units: round(readUnits),
+      write_units: round(writeUnits),
+    },
+    usd_breakdown: Object.fromEntries(Object.entries(breakdown).map(([key, value]) => [key, round(value)])) as IdleScenarioResult['usd_breakdown'],
+    detection,
+  };
+}
+
+export async function measureIdle(options: { members?: number; scale?: number } = {}, log: (line: string) => void = () => undefined): Promise<IdleResults> {
+  const members = options.members ?? Number(process.env.BENCH_IDLE_MEMBERS ?? 200);
+  const forced = options.scale ?? (process.env.BENCH_IDLE_SCALE ? Number(process.env.BENCH_IDLE_SCALE) : undefined);
+  const scales = Object.fromEntries(IDLE_SCENARIOS.map((scenario) => [scenario, forced ?? DEFAULT_SCALES[scenario]])) as Record<IdleScenario, number>;
+  // One after the other: three rooms of 200 at once would measure this machine's load, not topicast.
+  const scenarios = {} as Record<IdleScenario, IdleScenarioResult>;
+  for (const scenario of IDLE_SCENARIOS) {
+    const scale = scales[scenario];
+    log(`${scenario}: ${members} members of one presence room, clock / ${scale} (2 hours in ${(7200 / scale).toFixed(0)} s), one cap period counted`);
+    scenarios[scenario] = await runScenario(scenario, { members, scale }, log);
+  }
+  return { scales, members, scenarios };
+}
+
+/** The figures `npm run bench` keeps in bench/results/latest.json. */
+export function idleSummary(results: IdleResults): Record<IdleScenario, number> {
+  return Object.fromEntries(IDLE_SCENARIOS.map((scenario) => [scenario, results.scenarios[scenario].usd_per_connection_month])) as Record<IdleScenario, number>;
+}
+
+export function writeIdleResults(results: IdleResults, latestPath: string): void {
+  const latest = JSON.parse(readFileSync(latestPath, 'utf8')) as Record<string, unknown>;
+  latest.idle_usd_per_connection_month = idleSummary(results);
+  latest.idle = results;
+  writeFileSync(latestPath, `${JSON.stringify(latest, null, 2)}\n`);
+}
+
+if (process.argv[1]?.endsWith('idle.ts')) {
+  const started = performance.now();
+  const results = await measureIdle({}, (line) => process.stdout.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`));
+  writeIdleResults(results, fileURLToPath(new URL('results/latest.json', import.meta.url)));
+  process.stdout.write(`${JSON.stringify(idleSummary(results))}\nwrote bench/results/latest.json (idle_usd_per_connection_month, idle)\n`);
+  process.exit(0);
+}
