@@ -47,12 +47,13 @@ export interface IdleOptions {
 }
 
 /**
- * The factor each kind of client's clock is divided by. One factor per run of a kind, for
- * everything (heartbeats, the cap, idle timeout, presence window, reconnect margins); it is
- * chosen so the shortest interval stays well above a local round trip on a busy machine:
- * phoenix's 30 s heartbeat becomes 500 ms, the 5-minute ones 1.25 s.
+ * The factor each kind of client's clock is divided by: one factor per kind for everything
+ * (heartbeats, the cap, the idle timeout, the presence window, reconnect margins). Chosen
+ * so that the shortest interval stays well above a local round trip (phoenix's 30 s
+ * heartbeat becomes 500 ms), and so that a room's reconnect churn (each reconnect a leave
+ * and a join posted to 199 others) stays within what one local gateway posts per second.
  */
-export const DEFAULT_SCALES: Record<IdleScenario, number> = { phoenix_default: 60, topicast_default: 240, native_ping: 240 };
+export const DEFAULT_SCALES: Record<IdleScenario, number> = { phoenix_default: 60, topicast_default: 120, native_ping: 60 };
 
 export interface DetectionResult {
   /** Simulated seconds from the blackhole until the client had replaced its connection (worst of the samples). */
@@ -480,10 +481,59 @@ export function writeIdleResults(results: IdleResults, latestPath: string): void
   writeFileSync(latestPath, `${JSON.stringify(latest, null, 2)}\n`);
 }
 
+const DOC_START = '<!-- idle-bench:start -->';
+const DOC_END = '<!-- idle-bench:end -->';
+const LABELS: Record<IdleScenario, string> = {
+  phoenix_default: '`phoenix` client, defaults (30 s heartbeat to `$default`)',
+  topicast_default: '`topicastSocket` defaults (5 min heartbeat to the MOCK route)',
+  native_ping: 'native client, `ping` route every 5 min',
+};
+
+const money = (value: number) => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(3)}`;
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function renderIdleMarkdown(results: IdleResults): string {
+  const rows = IDLE_SCENARIOS.map((scenario) => {
+    const r = results.scenarios[scenario];
+    const m = r.per_connection_month;
+    const lambda = Object.values(m.invocations).reduce((sum, value) => sum + value, 0);
+    return (
+      `| ${LABELS[scenario]} | **${money(r.usd_per_connection_month)}** | ${count(m.messages_in)} / ${count(m.messages_out)} | ${count(m.heartbeat_frames)} / ${count(m.presence_frames)} | ` +
+      `${count(m.connects)} | ${count(lambda)} | ${count(m.read_units)} / ${count(m.write_units)} | ${r.detection.client_s_max} s (bound ${r.detection.client_bound_s} s) | ${r.detection.server_s_max} s | 1/${r.scale} |`
+    );
+  });
+  const breakdown = IDLE_SCENARIOS.map((scenario) => {
+    const b = results.scenarios[scenario].usd_breakdown;
+    return `| ${scenario} | ${money(b.connection_minutes)} | ${money(b.heartbeat_messages)} | ${money(b.presence_messages)} | ${money(b.other_messages)} | ${money(b.lambda_requests)} | ${money(b.lambda_compute)} | ${money(b.dynamodb)} |`;
+  });
+  const errors = IDLE_SCENARIOS.filter((scenario) => results.scenarios[scenario].client_errors > 0).map((scenario) => `${scenario}: ${results.scenarios[scenario].client_errors}`);
+  return [
+    `One idle member of a ${results.members}-member presence room, per month (43,200 minutes), from one run of \`npm run bench:idle\` (${new Date().toISOString().slice(0, 10)}); raw figures in \`bench/results/latest.json\` (\`idle\`).`,
+    '',
+    '| client | per connection-month | messages in / out | heartbeat / presence frames | connects | Lambda invocations | DynamoDB read / write units | dead connection noticed by the client (worst of 3) | by the gateway | clock |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    '| USD per connection-month | connection minutes | heartbeats and answers | presence frames | other messages (joins, replies, state) | Lambda requests | Lambda compute | DynamoDB |',
+    '|---|---|---|---|---|---|---|---|',
+    ...breakdown,
+    ...(errors.length > 0 ? ['', `Frames the phoenix client could not decode (API Gateway's error frame after a function failed on this busy machine): ${errors.join(', ')}.`] : []),
+  ].join('\n');
+}
+
+export function writeIdleDocs(results: IdleResults, docPath: string): void {
+  const doc = readFileSync(docPath, 'utf8');
+  const start = doc.indexOf(DOC_START);
+  const end = doc.indexOf(DOC_END);
+  if (start < 0 || end < start) throw new Error(`${docPath} needs the markers ${DOC_START} and ${DOC_END}`);
+  writeFileSync(docPath, `${doc.slice(0, start + DOC_START.length)}\n${renderIdleMarkdown(results)}\n${doc.slice(end)}`);
+}
+
 if (process.argv[1]?.endsWith('idle.ts')) {
   const started = performance.now();
   const results = await measureIdle({}, (line) => process.stdout.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`));
   writeIdleResults(results, fileURLToPath(new URL('results/latest.json', import.meta.url)));
-  process.stdout.write(`${JSON.stringify(idleSummary(results))}\nwrote bench/results/latest.json (idle_usd_per_connection_month, idle)\n`);
+  writeIdleDocs(results, fileURLToPath(new URL('../docs/performance.md', import.meta.url)));
+  process.stdout.write(`${renderIdleMarkdown(results)}\n${JSON.stringify(idleSummary(results))}\nwrote bench/results/latest.json (idle_usd_per_connection_month, idle) and docs/performance.md\n`);
   process.exit(0);
 }

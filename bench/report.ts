@@ -4,6 +4,7 @@
  */
 import type { CapacityResults, LoadResult } from './capacity.js';
 import type { CostAssumptions, PaperModel } from './cost.js';
+import type { IdleResults, IdleScenario } from './idle.js';
 
 export const START_MARKER = '<!-- bench:results:start -->';
 export const END_MARKER = '<!-- bench:results:end -->';
@@ -51,6 +52,9 @@ export interface BenchResults {
   setup_s: number;
   gateway_rss_mb: number;
   capacity: CapacityResults;
+  /** What an idle member of a 200-member presence room costs a month, per client kind (bench/idle.ts). */
+  idle_usd_per_connection_month: Record<IdleScenario, number>;
+  idle: IdleResults;
   duration_s: number;
 }
 

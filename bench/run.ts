@@ -22,6 +22,7 @@ import type { WebSocket } from 'ws';
 import { measureBundles } from './bundles.js';
 import { measureCapacity } from './capacity.js';
 import { measurePresenceBurst, writePresenceResults } from './presence.js';
+import { idleSummary, measureIdle, writeIdleDocs } from './idle.js';
 import { DEFAULT_LIMITS } from '../lambdas/core/config.js';
 import { DEFAULTS } from '../lib/realtime-api-defaults.js';
 import {
@@ -332,6 +333,9 @@ async function main(): Promise<void> {
   log('presence: a burst of joins into a present topic, before and after coalescing (bench/presence.ts)');
   const presence = await measurePresenceBurst((line) => log(`  ${line}`));
 
+  log('idle connections: a month of an idle 200-member presence room per client kind, clock compressed (bench/idle.ts)');
+  const idle = await measureIdle({}, (line) => log(`  ${line}`));
+
   log('6/6 cost model and report');
   const measured = (size: number) => topicast.tuned.find((row) => row.subscribers === size) as GatewayRow;
   // Reads as measured; the rate counter's write at its most frequent (a few samples per
@@ -409,6 +413,8 @@ async function main(): Promise<void> {
     setup_s: r1(topicast.setupMs / 1000),
     gateway_rss_mb: topicast.gatewayRssMb,
     capacity,
+    idle_usd_per_connection_month: idleSummary(idle),
+    idle,
     duration_s: 0,
   };
   results.duration_s = r1((performance.now() - started) / 1000);
@@ -421,12 +427,14 @@ async function main(): Promise<void> {
   const docPath = `${docsDir}performance.md`;
   writeFileSync(docPath, replaceBetweenMarkers(readFileSync(docPath, 'utf8'), renderMarkdown(results)));
   writePresenceResults(presence, docPath, `${resultsDir}/presence.json`);
+  writeIdleDocs(idle, docPath);
 
   const floor1000 = floor.find((row) => row.subscribers === 1000);
   const tuned1000 = results.fanout.find((row) => row.subscribers === 1000);
   log(`CPU per delivery: tuned ${cpu.tuned} us, SDK default ${cpu['sdk-default']} us (${results.cpu_ratio_sdk_default_over_tuned}x)`);
   log(`p50 at 1000 subscribers: topicast ${tuned1000?.p50_ms} ms, bare ws floor ${floor1000?.p50_ms} ms`);
   log(`USD per million deliveries at fan-out 1000: topicast ${results.cost_usd_per_million_deliveries.fanout_1000}, AppSync Events ${results.cost_appsync_events_usd_per_million_deliveries.fanout_1000}, Ably ${results.cost_ably_usd_per_million_deliveries.fanout_1000}`);
+  log(`idle USD per connection-month: ${JSON.stringify(results.idle_usd_per_connection_month)}`);
   log(`capacity: ${capacity.steady.lost} of ${capacity.steady.expected_deliveries} lost at 50 pushes/s (p99 ${capacity.steady.p99_ms} ms); ${capacity.capacity_deliveries_per_s} deliveries/s sustained`);
   log(`wrote bench/results/latest.json, docs/performance.md, docs/performance-fanout.svg in ${results.duration_s} s`);
 }
