@@ -512,8 +512,9 @@ export class RealtimeApi extends Construct {
         returnResponse: MESSAGE_ROUTE_KEYS.includes(routeKey),
       });
     }
-    // `heartbeat`: answered by API Gateway (MOCK), so an idle client's keep-alive runs no function.
-    for (const route of MOCK_ROUTES) addMockRoute(this, `${route.routeKey[0]?.toUpperCase()}${route.routeKey.slice(1)}Mock`, this.webSocketApi, route);
+    // `heartbeat`: answered by API Gateway (MOCK), so an idle client's keep-alive runs no function. Under the
+    // API, as addRoute puts its routes: the API's acknowledged findings (APIG4) cover it too.
+    for (const route of MOCK_ROUTES) addMockRoute(this.webSocketApi, `${route.routeKey[0]?.toUpperCase()}${route.routeKey.slice(1)}Mock`, this.webSocketApi, route);
 
     this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
 
