@@ -308,7 +308,8 @@ async function settled(child: ChildProcess): Promise<void> {
  */
 let clientErrors = 0;
 function countClientErrors(error: Error): void {
-  if (error instanceof TypeError && /not iterable/.test(error.message)) {
+  // V8 words it "object is not iterable" or "undefined is not a function"; the stack says where.
+  if (error instanceof TypeError && /phoenix[\\/].*serializer\.js/.test(error.stack ?? '')) {
     clientErrors += 1;
     return;
   }
