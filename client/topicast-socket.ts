@@ -89,6 +89,13 @@ export interface TopicastSocketOptions {
   readonly signals?: SignalSource | null;
   /** @default Math.random */
   readonly random?: () => number;
+  /**
+   * Who this socket is to presence, across its reconnects: sent as `member` in every join,
+   * so the server gives a rejoin the same presence key and `phx_ref` and the other members
+   * see no leave and join (docs/phoenix.md). Secret (only a hash of it is shown). Null: none.
+   * @default a random id per socket (per tab)
+   */
+  readonly member?: string | null;
   /** Any other phoenix `Socket` option (authToken, params, logger, reconnectAfterMs, timeout, ...). */
   readonly [option: string]: unknown;
 }
@@ -103,6 +110,7 @@ export function topicastSocket<S extends SocketLike>(Socket: SocketClass<S>, url
     reconnectJitterMs = TOPICAST_SOCKET_DEFAULTS.reconnectJitterMs,
     signals = defaultSignals(),
     random = Math.random,
+    member = randomMemberId(),
     ...phoenixOptions
   } = options;
 
@@ -172,10 +180,10 @@ export function topicastSocket<S extends SocketLike>(Socket: SocketClass<S>, url
   });
   socket.onClose(() => clearTimers());
 
-  // A push that timed out may have gone into a dead connection.
+  // A push that timed out may have gone into a dead connection. Every join names the member.
   const makeChannel = socket.channel.bind(socket);
   socket.channel = (topic, params) => {
-    const channel = makeChannel(topic, params);
+    const channel = makeChannel(topic, member === null ? params : withMember(params, member));
     const push = channel.push.bind(channel);
     channel.push = (event, payload, timeout) => push(event, payload, timeout).receive('timeout', probe);
     return channel;
@@ -192,6 +200,20 @@ export function topicastSocket<S extends SocketLike>(Socket: SocketClass<S>, url
     });
   }
   return socket;
+}
+
+/** Join params with `member`; params given as a function (a SeqTracker's) are read again at every rejoin, as phoenix does. */
+function withMember(params: object | (() => object) | undefined, member: string): () => object {
+  return () => ({ ...(typeof params === 'function' ? params() : (params ?? {})), member });
+}
+
+/** 128 random bits, URL-safe. */
+function randomMemberId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function defaultSignals(): SignalSource | null {
