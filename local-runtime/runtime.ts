@@ -24,6 +24,7 @@ import { makeLocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
+import { compileMockRoute } from '../local-gateway/mock-integration.js';
 import { StreamCapture } from './streams/stream-capture.js';
 import { TableStreams } from './streams/table-streams.js';
 import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js';
@@ -226,11 +227,20 @@ async function integrateRoute(
   api: WebSocketApiModel,
   runners: ReadonlyMap<string, FunctionRunner>,
   routeKey: string,
-  event: Parameters<FunctionRunner['invoke']>[0] & { requestContext: { requestId?: string; connectionId: string } },
+  event: Parameters<FunctionRunner['invoke']>[0] & { body?: string | null; requestContext: { requestId?: string; connectionId: string } },
   logger: { error(message: string, fields?: Record<string, unknown>): void },
 ): Promise<Integration> {
   const requestId = event.requestContext.requestId ?? '';
   const route = api.routes.find((candidate) => candidate.routeKey === routeKey);
+  if (route?.mock) {
+    // API Gateway answers a MOCK route from its templates; no function runs.
+    const outcome = compileMockRoute(route.mock)(typeof event.body === 'string' ? event.body : '');
+    if (outcome.kind === 'configuration-error') {
+      logger.error('execution failed due to configuration error', { routeKey, message: outcome.message });
+      return { kind: 'function-error', statusCode: 500, requestId };
+    }
+    return { kind: 'response', statusCode: outcome.statusCode, response: outcome.body === undefined ? undefined : { statusCode: outcome.statusCode, body: outcome.body }, requestId };
+  }
   const runner = route?.functionArn ? runners.get(route.functionArn) : undefined;
   if (!runner) {
     logger.error('route function not run locally', { routeKey, function: route?.functionArn });

@@ -13,6 +13,8 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { AssemblyStack, TemplateResource } from './cloud-assembly.js';
 import type { PolicyDocument } from '../iam/role-policies.js';
 import { resolve, UnresolvableError, type IntrinsicContext, type Json } from './intrinsics.js';
+import type { MockRouteDefinition } from '../../lambdas/core/protocol/heartbeat-route.js';
+import { compileMockRoute } from '../../local-gateway/mock-integration.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -52,7 +54,9 @@ export interface RouteModel {
   readonly routeKey: string;
   /** The function its AWS_PROXY integration invokes (by ARN). */
   readonly functionArn: string | undefined;
-  /** Why the route cannot run locally (a MOCK or HTTP integration, an authorizer), if so. */
+  /** A MOCK integration: API Gateway answers from its templates, no function runs. */
+  readonly mock?: MockRouteDefinition;
+  /** Why the route cannot run locally (an HTTP integration, a MOCK one with VTL, an authorizer), if so. */
   readonly unsupported: string | undefined;
   /** Whether the route has a route response: only then does the client get the function's body. */
   readonly twoWay: boolean;
@@ -431,6 +435,11 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
     if (text(p.ProtocolType) !== 'WEBSOCKET') continue;
     const apiId = String(context.ref(logicalId));
     const integrations = new Map(ofType('AWS::ApiGatewayV2::Integration').filter(([, integration]) => apiOf(integration) === logicalId).map(([id, integration]) => [String(context.ref(id)), integration]));
+    // An integration response names its integration by Ref (the integration's id, as routes' targets do).
+    const integrationResponsesOf = (integrationId: string) =>
+      ofType('AWS::ApiGatewayV2::IntegrationResponse')
+        .filter(([, response]) => apiOf(response) === logicalId && String(context.ref((props(response).IntegrationId as { Ref?: string } | undefined)?.Ref ?? '')) === integrationId)
+        .map(([, response]) => props(response));
     const routeResponses = new Set(ofType('AWS::ApiGatewayV2::RouteResponse').filter(([, response]) => apiOf(response) === logicalId).map(([, response]) => (props(response).RouteId as { Ref?: string } | undefined)?.Ref));
     const routes: RouteModel[] = ofType('AWS::ApiGatewayV2::Route')
       .filter(([, route]) => apiOf(route) === logicalId)
@@ -444,15 +453,18 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
         const arn = /functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1] ?? (uri.startsWith('arn:') && uri.includes(':function:') ? uri : undefined);
         const type = text(ip.IntegrationType);
         const authorization = text(rp.AuthorizationType) ?? 'NONE';
+        const twoWay = routeResponses.has(routeId);
+        const mock = type === 'MOCK' && integration ? mockRouteOf(routeKey, ip, integrationResponsesOf(target.replace(/^integrations\//, '')), twoWay ? (text(rp.RouteResponseSelectionExpression) ?? '$default') : undefined) : undefined;
         const unsupported = !integration
           ? 'it has no integration'
-          : type !== 'AWS_PROXY' || !arn
-            ? `its ${String(type)} integration is not a Lambda proxy integration`
-            : authorization !== 'NONE'
-              ? `its ${authorization} authorization is not emulated`
+          : type === 'MOCK'
+            ? mock?.unsupported
+            : type !== 'AWS_PROXY' || !arn
+              ? `its ${String(type)} integration is not a Lambda proxy integration`
               : undefined;
-        if (unsupported) warn(`route ${routeKey} of ${logicalId} is not served: ${unsupported}`);
-        return { routeKey, functionArn: arn, unsupported, twoWay: routeResponses.has(routeId) };
+        const refused = unsupported ?? (authorization !== 'NONE' ? `its ${authorization} authorization is not emulated` : undefined);
+        if (refused) warn(`route ${routeKey} of ${logicalId} is not served: ${refused}`);
+        return { routeKey, functionArn: arn, ...(mock?.definition ? { mock: mock.definition } : {}), unsupported: refused, twoWay };
       });
     const stageNames = ofType('AWS::ApiGatewayV2::Stage')
       .filter(([, stageResource]) => apiOf(stageResource) === logicalId)
@@ -546,4 +558,36 @@ function codeDirOf(stack: AssemblyStack, logicalId: string, resource: TemplateRe
     return dir;
   }
   throw new UnresolvableError(`function ${logicalId} of ${stack.stackName}: its code is neither an asset of this assembly nor inline`);
+}
+
+/**
+ * A MOCK route from its Integration, IntegrationResponse and Route properties, as the local
+ * gateway's MOCK emulation reads them; a template the emulation cannot evaluate (VTL) makes
+ * the route unsupported rather than answered differently from AWS.
+ */
+function mockRouteOf(
+  routeKey: string,
+  integration: Record<string, Json>,
+  responses: readonly Record<string, Json>[],
+  routeResponseSelectionExpression: string | undefined,
+): { definition?: MockRouteDefinition; unsupported?: string } {
+  const templates = (value: Json | undefined): Record<string, string> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
+  const definition: MockRouteDefinition = {
+    routeKey,
+    templateSelectionExpression: typeof integration.TemplateSelectionExpression === 'string' ? integration.TemplateSelectionExpression : '',
+    requestTemplates: templates(integration.RequestTemplates),
+    integrationResponses: responses.map((response) => ({
+      integrationResponseKey: typeof response.IntegrationResponseKey === 'string' ? response.IntegrationResponseKey : '$default',
+      ...(typeof response.TemplateSelectionExpression === 'string' ? { templateSelectionExpression: response.TemplateSelectionExpression } : {}),
+      responseTemplates: templates(response.ResponseTemplates),
+    })),
+    routeResponseSelectionExpression,
+  };
+  try {
+    compileMockRoute(definition);
+    return { definition };
+  } catch (error) {
+    return { unsupported: `its MOCK integration is not emulated (${error instanceof Error ? error.message : String(error)})` };
+  }
 }

@@ -127,7 +127,15 @@ describe('buildLocalApp', () => {
           Handler: fn({}),
           Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'A', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' } },
           Lambda: integration('AWS_PROXY', lambdaUri),
-          Mock: integration('MOCK', undefined),
+          // A MOCK integration whose template is VTL: the emulation evaluates static templates only.
+          Mock: { Type: 'AWS::ApiGatewayV2::Integration', Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'MOCK', TemplateSelectionExpression: '\\$default', RequestTemplates: { $default: '#set($code = 200){"statusCode":$code}' } } },
+          Static: { Type: 'AWS::ApiGatewayV2::Integration', Properties: { ApiId: { Ref: 'Api' }, IntegrationType: 'MOCK', TemplateSelectionExpression: '\\$default', RequestTemplates: { $default: '{"statusCode":200}' } } },
+          StaticResponse: {
+            Type: 'AWS::ApiGatewayV2::IntegrationResponse',
+            Properties: { ApiId: { Ref: 'Api' }, IntegrationId: { Ref: 'Static' }, IntegrationResponseKey: '$default', ResponseTemplates: { $default: '{"pong":true}' } },
+          },
+          Answered: routeTo('answered', 'Static', { RouteResponseSelectionExpression: '$default' }),
+          AnsweredResponse: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: 'Answered' }, RouteResponseKey: '$default' } },
           Echo: routeTo('echo', 'Lambda'),
           EchoResponse: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: 'Echo' }, RouteResponseKey: '$default' } },
           Fire: routeTo('fire', 'Lambda'),
@@ -141,7 +149,9 @@ describe('buildLocalApp', () => {
     const routes = Object.fromEntries((app.apis[0]?.routes ?? []).map((route) => [route.routeKey, route]));
     expect(routes.echo).toMatchObject({ twoWay: true, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Demo-Handler', unsupported: undefined });
     expect(routes.fire).toMatchObject({ twoWay: false, unsupported: undefined });
-    expect(routes.mocked?.unsupported).toMatch(/MOCK integration/);
+    expect(routes.mocked?.unsupported).toMatch(/MOCK integration is not emulated/);
+    expect(routes.answered).toMatchObject({ twoWay: true, unsupported: undefined, mock: { requestTemplates: { $default: '{"statusCode":200}' }, routeResponseSelectionExpression: '$default' } });
+    expect(routes.answered?.mock?.integrationResponses).toEqual([{ integrationResponseKey: '$default', responseTemplates: { $default: '{"pong":true}' } }]);
     expect(routes.$connect?.unsupported).toMatch(/CUSTOM authorization/);
     expect(app.warnings).toHaveLength(2);
   });

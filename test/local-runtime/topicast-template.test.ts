@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEARTBEAT_FRAME, HEARTBEAT_REPLY } from '../../lambdas/core/protocol/heartbeat-route.js';
 import { TopicastStack } from '../../lib/topicast-stack.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import { cdkJsonContext } from '../infra/helpers.js';
@@ -82,6 +83,18 @@ describe('topicast local on topicast’s own template', () => {
       const files = readdirSync(fn.codeDir, { recursive: true, encoding: 'utf8' }).filter((file) => /\.m?js$/.test(file));
       expect(files.length).toBeGreaterThan(0);
       for (const file of files) expect(readFileSync(join(fn.codeDir, file), 'utf8')).not.toContain('@cloud-copilot');
+    }
+  });
+
+  it('answers the heartbeat route from its MOCK integration, as API Gateway does, with no function', async () => {
+    expect(lines.filter((line) => line.includes('is not served'))).toEqual([]);
+    const alice = await connectOk(urlOf('Topicast'));
+    try {
+      alice.send(HEARTBEAT_FRAME);
+      const reply = await alice.take((frame) => frame.event === 'phx_reply', 'the heartbeat reply', 5000);
+      expect(reply.raw).toBe(HEARTBEAT_REPLY);
+    } finally {
+      await alice.close();
     }
   });
 
