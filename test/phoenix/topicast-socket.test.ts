@@ -88,8 +88,9 @@ describe('topicastSocket', () => {
     expect(latency).toBeGreaterThanOrEqual(0);
     await sleep(400); // several heartbeats, each answered in time (else the socket would reconnect)
     expect(socket.isConnected()).toBe(true);
-    // The join and the push went to $default; no heartbeat did, and the socket never reconnected.
-    expect(routeLines(lines, '$default')).toHaveLength(2);
+    // The join and the push went to $default (a loaded machine may see phoenix resend one); no heartbeat did, and the socket never reconnected.
+    expect(routeLines(lines, '$default').filter((line) => line.includes('heartbeat'))).toEqual([]);
+    expect(routeLines(lines, '$default').length).toBeGreaterThanOrEqual(2);
     expect(routeLines(lines, '$connect')).toHaveLength(1);
   });
 
