@@ -88,6 +88,7 @@ export async function startLocal(options: LocalCommandOptions, env: Readonly<Rec
   assemblyDir ??= await synthesize(synthOptions);
   const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
+  for (const url of runtime.functionUrls) out(`Function URL ${url.logicalId} (auth ${url.authType}): ${url.url}`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);
   return runtime;
 }

@@ -15,6 +15,7 @@ import { readCloudAssembly } from './assembly/cloud-assembly.js';
 import { buildLocalApp, LOCAL_REGION, type FunctionModel, type LocalApp, type WebSocketApiModel } from './assembly/local-app.js';
 import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
 import { DynamoDbService } from './aws/dynamodb-service.js';
+import { serveFunctionUrl } from './aws/function-url.js';
 import { LambdaService } from './aws/lambda-service.js';
 import { SecretsManagerService } from './aws/secrets-manager-service.js';
 import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
@@ -71,9 +72,17 @@ export interface RunningApi {
   readonly url: string;
 }
 
+export interface RunningFunctionUrl {
+  readonly logicalId: string;
+  readonly authType: string;
+  /** `http://127.0.0.1:<port>/` (https:// on the same port too). */
+  readonly url: string;
+}
+
 export interface LocalRuntime {
   readonly app: LocalApp;
   readonly apis: readonly RunningApi[];
+  readonly functionUrls: readonly RunningFunctionUrl[];
   readonly dynamoEndpoint: string;
   /** The endpoint every function's AWS_ENDPOINT_URL names. */
   readonly awsEndpoint: string;
@@ -108,8 +117,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const eventBus = new LocalEventBus(write);
   const credentials = new RoleCredentials();
 
-  // Servers first: the functions' environments name their ports.
-  const servers = app.apis.map(() => createServer());
+  // Servers first: the functions' environments name their ports. The APIs', then the Function URLs'.
+  const servers = [...app.apis, ...app.functionUrls].map(() => createServer());
   const listening: { server: NetServer; port: number }[] = [];
   let nextPort = options.port ?? 3001;
   for (const server of servers) {
@@ -117,11 +126,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     listening.push(bound);
     if (nextPort !== 0) nextPort = bound.port + 1;
   }
+  const urlPort = (index: number) => (listening[app.apis.length + index] as { port: number }).port;
   const firstPort = (listening[0] as { port: number }).port;
   // A second process opening the same data dir is told where this one serves.
   dynamo.dataDirLock?.describe(`ws://${host}:${firstPort}`);
   const awsEndpoint = `http://${host}:${firstPort}`;
-  const localHosts = app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const);
+  const localHosts = [
+    ...app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const),
+    ...app.functionUrls.map((url, index) => [url.awsHost, `${host}:${urlPort(index)}`] as const),
+  ];
   const localize = (value: string) => localHosts.reduce((text, [awsHost, localHost]) => text.split(awsHost).join(localHost), value);
 
   const nodeModules = sdkNodeModules();
@@ -194,9 +207,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return { name: api.name, apiId: api.apiId, stage, port, url: `ws://${host}:${port}` };
   });
 
+  const functionUrls: RunningFunctionUrl[] = app.functionUrls.flatMap((url, index) => {
+    const runner = runners.get(url.functionArn);
+    const server = servers[app.apis.length + index] as Server;
+    const port = urlPort(index);
+    server.on('request', (request, response) => {
+      if (!runner) {
+        response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ Message: `the function of ${url.logicalId} is not run locally` }));
+        return;
+      }
+      serveFunctionUrl(request, response, { url, runner, domainName: `${host}:${port}`, credentials, allowed: (caller, action, resource) => endpoint.authorize(caller, action, resource) }).catch((error: unknown) => {
+        log.logger.error('function url failed', { url: url.logicalId, error });
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+    });
+    return [{ logicalId: url.logicalId, authType: url.authType, url: `http://${host}:${port}/` }];
+  });
+
   return {
     app,
     apis,
+    functionUrls,
     dynamoEndpoint: dynamo.endpoint,
     awsEndpoint,
     eventBus,

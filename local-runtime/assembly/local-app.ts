@@ -139,6 +139,8 @@ export interface FunctionUrlModel {
   readonly logicalId: string;
   readonly functionArn: string;
   readonly authType: string;
+  /** The URL's id: its host's first label. */
+  readonly urlId: string;
   /** The URL it has on AWS (`https://<id>.lambda-url.<region>.on.aws/`): functions' environments may name it. */
   readonly awsHost: string;
 }
@@ -534,6 +536,7 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
       logicalId,
       functionArn: functionArnOf(p.TargetFunctionArn),
       authType: text(p.AuthType) ?? 'AWS_IAM',
+      urlId: lambdaUrlId(logicalId),
       awsHost: `${lambdaUrlId(logicalId)}.lambda-url.${LOCAL_REGION}.on.aws`,
     });
   }

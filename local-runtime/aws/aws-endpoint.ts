@@ -140,6 +140,11 @@ export class LocalAwsEndpoint {
     }
   }
 
+  /** Whether the caller's role allows `action` on `resource` (a denial is printed, as every denial is). */
+  public async authorize(caller: Caller, action: string, resource: string): Promise<boolean> {
+    return (await this.denied(caller, { action, resource })) === undefined;
+  }
+
   /** The request AWS would refuse, or undefined when the caller's role allows it. */
   private async denied(caller: Caller, access: { action: string; resource: string; context?: Record<string, string[]> }): Promise<AuthorizationRequest | undefined> {
     const role = this.roles.get(caller.roleArn);

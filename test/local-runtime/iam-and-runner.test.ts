@@ -21,7 +21,7 @@ let invocations = 0;
 exports.handler = async (event, context) => {
   invocations += 1;
   const { op, key } = JSON.parse(event.body);
-  const facts = { invocations, memory: context.memoryLimitInMB, flavour: process.env.FLAVOUR, remaining: context.getRemainingTimeInMillis() > 0 };
+  const facts = { invocations, memory: context.memoryLimitInMB, flavour: process.env.FLAVOUR, remaining: context.getRemainingTimeInMillis() > 0, url: process.env.URL, path: event.rawPath };
   if (op === 'sleep') await new Promise((resolve) => setTimeout(resolve, 5000));
   try {
     if (op === 'put') await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: key } } }));
@@ -61,7 +61,7 @@ function probeFunction(flavour: string, role: string, timeout: number) {
       Timeout: timeout,
       MemorySize: 512,
       Role: { 'Fn::GetAtt': [role, 'Arn'] },
-      Environment: { Variables: { TABLE: { Ref: 'Table' }, FLAVOUR: flavour, SECRET: { Ref: 'Secret' }, GIVEN: { Ref: 'GivenSecret' } } },
+      Environment: { Variables: { TABLE: { Ref: 'Table' }, FLAVOUR: flavour, SECRET: { Ref: 'Secret' }, GIVEN: { Ref: 'GivenSecret' }, URL: { 'Fn::GetAtt': ['OpenUrl', 'FunctionUrl'] } } },
     },
   };
 }
@@ -129,6 +129,9 @@ const TEMPLATE = {
     ]),
     // Generated at start, as CloudFormation generates it; the other's value is given to the runtime.
     Secret: { Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 40, ExcludePunctuation: true } } },
+    // Function URLs: one anyone may call, one only for signed requests a role allows.
+    OpenUrl: { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: { 'Fn::GetAtt': ['ScanFunction', 'Arn'] }, AuthType: 'NONE' } },
+    IamUrl: { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: { 'Fn::GetAtt': ['KvFunction', 'Arn'] }, AuthType: 'AWS_IAM' } },
     GivenSecret: { Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'probe/given', GenerateSecretString: {} } },
     KvFunction: probeFunction('kv', 'KvRole', 2),
     ScanFunction: probeFunction('scan', 'ScanRole', 10),
@@ -195,6 +198,23 @@ describe('the local runtime on a hand-written template', () => {
     expect(await ask('kv', 'secret', 'GIVEN')).toMatchObject({ ok: true, secret: 'given-value' });
     expect(await ask('scan', 'secret', 'GIVEN')).toMatchObject({ ok: false, error: 'AccessDeniedException', status: 400 });
     expect(lines.some((line) => /^AccessDenied: User: \S+ScanRole\S* is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:000000000000:secret:probe\/given-\w{6}$/.test(line))).toBe(true);
+  });
+
+  it('serves Function URLs: payload 2.0 events, the result as the response; AWS_IAM refuses what is not signed by credentials it knows', async () => {
+    const open = runtime.functionUrls.find((url) => url.logicalId === 'OpenUrl');
+    const iam = runtime.functionUrls.find((url) => url.logicalId === 'IamUrl');
+    expect(open?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const answer = await fetch(`${open?.url ?? ''}some/path?x=1`, { method: 'POST', body: JSON.stringify({ op: 'none' }) });
+    expect(answer.status).toBe(200);
+    // The URL in a function's environment is the local one (https on the same port, as AWS's is https).
+    expect(await answer.json()).toMatchObject({ ok: true, flavour: 'scan', path: '/some/path', url: (open?.url ?? '').replace('http:', 'https:') });
+    expect((await fetch(iam?.url ?? '', { method: 'POST', body: JSON.stringify({ op: 'none' }) })).status).toBe(403);
+    const wronglySigned = await fetch(iam?.url ?? '', {
+      method: 'POST',
+      body: '{}',
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}` },
+    });
+    expect(wronglySigned.status).toBe(403);
   });
 
   it('denies an action the role does not grant, and allows it to a role that does', async () => {
