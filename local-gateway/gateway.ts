@@ -261,11 +261,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     if (served) return;
     response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local gateway: connect with a WebSocket client\n');
   });
-  // Node's 5 s keep-alive races fetch's (undici closes an idle socket after about 4 s, on a
-  // 1 s-resolution timer): on a loaded machine a request reuses a socket the server is
-  // closing and fails with "other side closed". AWS endpoints keep idle sockets far longer.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   // ws closes with 1009 when a message exceeds maxPayload, as API Gateway does over 128 KB
   // (the 32 KB frame limit is the FrameWatcher's). API Gateway negotiates no compression.
   const wss = new WebSocketServer({
