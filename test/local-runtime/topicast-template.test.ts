@@ -14,7 +14,10 @@ import { HEARTBEAT_FRAME, HEARTBEAT_REPLY } from '../../lambdas/core/protocol/he
 import { TopicastStack } from '../../lib/topicast-stack.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import { cdkJsonContext } from '../infra/helpers.js';
-import { connectOk } from '../security/ws-client.js';
+import { jwtFor } from '../security/tokens.js';
+import { connect, connectOk } from '../security/ws-client.js';
+
+const TOKEN_SECRET = 'local-token-secret';
 
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
@@ -39,12 +42,20 @@ describe('topicast local on topicast’s own template', () => {
 
   beforeAll(async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
-    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true } });
+    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
     // Both stacks bundle the same entries: CDK bundles each asset once per process.
     new TopicastStack(app, 'Topicast', { realtime: { auth: 'none' } });
     withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
+    new TopicastStack(app, 'TopicastAuth', { realtime: { auth: 'required' } });
     app.synth();
-    runtime = await startLocalRuntime({ assemblyDir: outdir, port: 0, quiet: true, write: (line) => lines.push(line) });
+    runtime = await startLocalRuntime({
+      assemblyDir: outdir,
+      port: 0,
+      quiet: true,
+      write: (line) => lines.push(line),
+      // What TOPICAST_TOKEN_SECRET is to `npm start`: the value of the construct's token secret.
+      secretValues: { [`TopicastAuth/Realtime/TokenSecret/Resource`]: TOKEN_SECRET },
+    });
   });
   afterAll(() => runtime?.end());
 
@@ -74,6 +85,20 @@ describe('topicast local on topicast’s own template', () => {
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }
+  });
+
+  it('verifies tokens with the token secret read from Secrets Manager by the connect function, as deployed', async () => {
+    const refused = await connect(urlOf('TopicastAuth'));
+    expect(refused.ok ? 'connected' : refused.status).toBe(401);
+    const alice = await connectOk(urlOf('TopicastAuth'), { token: await jwtFor(TOKEN_SECRET, { sub: 'alice' }) });
+    try {
+      expect(await alice.join('user:alice')).toMatchObject({ status: 'ok' });
+    } finally {
+      await alice.close();
+    }
+    const forged = await connect(urlOf('TopicastAuth'), { token: await jwtFor('another-secret', { sub: 'alice' }) });
+    expect(forged.ok ? 'connected' : forged.status).toBe(401);
+    expect(lines.filter((line) => line.startsWith('AccessDenied'))).toEqual([]);
   });
 
   it('bundles no IAM evaluator into a function: @cloud-copilot/iam-simulate (AGPL) serves the local tool only', () => {
