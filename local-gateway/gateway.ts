@@ -36,6 +36,8 @@ import { invokeLocally } from './lambda-invoker.js';
 import { announceLambdaInvoke } from './invocation-context.js';
 import { compileMockRoute, type MockRoute } from './mock-integration.js';
 import { localServerOperations, publishRoute } from './publish-route.js';
+import { pusherRoute } from './pusher-route.js';
+import { pusherAppFromEnvironment } from '../lambdas/composition/environment/pusher.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { browserAssets } from './pages/browser-assets.js';
 import { LiveConsole } from './pages/live-console.js';
@@ -162,6 +164,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...options.timeoutsMs,
   };
 
+  // TOPICAST_PUSHER_APP_ID/_KEY/_SECRET turn Pusher's HTTP API on; a partial setting fails the start.
+  const pusherApp = pusherAppFromEnvironment(env);
   // Modules first: a broken one fails the start before anything runs or listens.
   const channelModules = await loadChannelModules(options.channels ?? []);
   const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint ?? env.DYNAMODB_ENDPOINT, dataDir: options.dataDir });
@@ -246,13 +250,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const sweeperDocumentClient = DynamoDBDocumentClient.from(sweeperClient);
 
   const closeReasons = new Map<string, { code: number; reason: string }>();
+  const serverOperations = localServerOperations(deps, dynamo.documentClient, tableName);
   const httpRoutes: HttpRoute[] = [
     {
       name: 'management api',
       matches: (request) => isManagementRequest(request.url),
       handle: (request, response) => handleManagementRequest(request, response, pool, { onDelete: (id) => closeReasons.set(id, { code: 1000, reason: 'Connection deleted' }) }),
     },
-    publishRoute(deps, localServerOperations(deps, dynamo.documentClient, tableName)),
+    publishRoute(deps, serverOperations),
+    ...(pusherApp ? [pusherRoute(deps, serverOperations, pusherApp)] : []),
     eventBus.route(),
     pagesRoute(live),
   ];

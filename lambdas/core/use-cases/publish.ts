@@ -98,7 +98,7 @@ function describe(error: unknown): string {
  * topic go out one after the other, so its subscribers see them in that order; different
  * topics go out in parallel.
  */
-export async function publishAll(deps: PublishDependencies, broadcasts: readonly Broadcast[], options: Pick<PublishOptions, 'deadlineMs'> = {}): Promise<PublishResult[]> {
+export async function publishAll(deps: PublishDependencies, broadcasts: readonly Broadcast[], options: PublishOptions = {}): Promise<PublishResult[]> {
   const results: PublishResult[] = new Array<PublishResult>(broadcasts.length);
   const byTopic = new Map<string, number[]>();
   broadcasts.forEach(({ topic }, index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));

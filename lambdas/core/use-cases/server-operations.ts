@@ -16,7 +16,7 @@ import { shardCountFor } from '../topic-settings.js';
 import { assertValidTopic } from '../topics.js';
 import type { Broadcaster } from './broadcaster.js';
 import { presenceEntryOf } from './join-topic.js';
-import { publish, publishAll, type PublishResult } from './publish.js';
+import { publish, publishAll, type Broadcast, type PublishResult } from './publish.js';
 import type { HistoryRead, TopicHistory } from './topic-history.js';
 
 export interface ServerOperationDependencies {
@@ -74,6 +74,14 @@ export class ServerOperations {
   public async publishBatch(messages: readonly unknown[], options: DeliveryOptions = {}): Promise<PublishResult[]> {
     if (!Array.isArray(messages)) throw new ProtocolError(PUBLISH_REASONS.invalidRequest, 'messages must be an array');
     return publishAll(this.deps, validateBroadcasts(messages), options);
+  }
+
+  /**
+   * Broadcasts already checked by their caller (the Pusher HTTP API, whose rules are
+   * Pusher's: longer event names, 100 channels), leaving out `excludeConnectionId`.
+   */
+  public async publishChecked(broadcasts: readonly Broadcast[], options: DeliveryOptions & { readonly excludeConnectionId?: string | null } = {}): Promise<PublishResult[]> {
+    return publishAll(this.deps, broadcasts, options);
   }
 
   /** Closes one connection (API Gateway runs its `$disconnect`, which announces its leaves). */
