@@ -38,6 +38,9 @@ import { compileMockRoute, type MockRoute } from './mock-integration.js';
 import { localServerOperations, publishRoute } from './publish-route.js';
 import { pusherRoute } from './pusher-route.js';
 import { pusherAppFromEnvironment } from '../lambdas/composition/environment/pusher.js';
+import { FetchWebhookSender } from '../lambdas/adapters/pusher/fetch-webhook-sender.js';
+import { createPusherWebhookHandler, WEBHOOK_TIMEOUT_MS, WEBHOOK_URL_ENV } from '../lambdas/handlers/pusher-webhooks.js';
+import { DEFAULT_LOCAL_WEBHOOK_RETRY_DELAYS_MS, LocalWebhookDispatcher } from './pusher-webhooks.js';
 import { buildRouteHandlers, type RouteHandlers } from './route-handlers.js';
 import { browserAssets } from './pages/browser-assets.js';
 import { LiveConsole } from './pages/live-console.js';
@@ -92,6 +95,8 @@ export interface GatewayOptions {
   readonly write?: (line: string) => void;
   /** Channel module files (`--channel`), relative to the working directory. @default [] */
   readonly channels?: readonly string[];
+  /** Waits before each retry of a failed Pusher webhook (TOPICAST_PUSHER_WEBHOOK_URL). @default [1000, 2000] */
+  readonly webhookRetryDelaysMs?: readonly number[];
 }
 
 export interface LocalTimeouts {
@@ -118,6 +123,8 @@ export interface RunningGateway {
   readonly connections: ConnectionPool;
   /** EventBridge's PutEvents, emulated on this port: the lifecycle events it received (config `lifecycleEvents`). */
   readonly eventBus: LocalEventBus;
+  /** Pusher webhooks (TOPICAST_PUSHER_WEBHOOK_URL with the Pusher app set): their dead letters, and a wait for those under way. */
+  readonly webhooks: LocalWebhookDispatcher | undefined;
   /** Runs one TTL sweep now; returns what it removed. */
   sweep(nowSeconds?: number): Promise<{ connections: number; items: number }>;
   /** Waits until queued fan-out batches have run. */
@@ -155,7 +162,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write, onEntry: live.onLogEntry });
   // Bundled now, in the background, so the first page load does not wait for esbuild.
   void browserAssets().catch((error: unknown) => log.logger.error('bundling the local pages failed', { error }));
-  const config = resolveConfig(options.config ?? {}, configFromEnvironment(env));
+  // TOPICAST_PUSHER_APP_ID/_KEY/_SECRET turn Pusher's HTTP API on; a partial setting fails the start.
+  const pusherApp = pusherAppFromEnvironment(env);
+  const webhookUrl = pusherApp ? env[WEBHOOK_URL_ENV] : undefined;
+  const configured = resolveConfig(options.config ?? {}, configFromEnvironment(env));
+  // Webhooks are made from lifecycle events: asking for them turns the events on, as the construct does.
+  const config = webhookUrl ? { ...configured, lifecycleEvents: { ...configured.lifecycleEvents, enabled: true } } : configured;
   const timeouts: LocalTimeouts = {
     route: DEFAULT_TIMEOUT_SECONDS.route * 1000,
     fanoutWorker: DEFAULT_TIMEOUT_SECONDS.fanoutWorker * 1000,
@@ -164,8 +176,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...options.timeoutsMs,
   };
 
-  // TOPICAST_PUSHER_APP_ID/_KEY/_SECRET turn Pusher's HTTP API on; a partial setting fails the start.
-  const pusherApp = pusherAppFromEnvironment(env);
   // Modules first: a broken one fails the start before anything runs or listens.
   const channelModules = await loadChannelModules(options.channels ?? []);
   const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint ?? env.DYNAMODB_ENDPOINT, dataDir: options.dataDir });
@@ -251,6 +261,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
 
   const closeReasons = new Map<string, { code: number; reason: string }>();
   const serverOperations = localServerOperations(deps, dynamo.documentClient, tableName);
+  const webhooks =
+    pusherApp && webhookUrl
+      ? new LocalWebhookDispatcher(
+          {
+            name: 'topicast-pusher-webhooks',
+            timeoutMs: DEFAULT_TIMEOUT_SECONDS.route * 1000,
+            handler: createPusherWebhookHandler(() => ({
+              app: pusherApp,
+              url: webhookUrl,
+              sender: new FetchWebhookSender(WEBHOOK_TIMEOUT_MS),
+              connectionsOfMember: (topic, key) => serverOperations.connectionsOfMember(topic, key),
+              logger: log.logger,
+            })),
+          },
+          { source: config.lifecycleEvents.source, retryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_LOCAL_WEBHOOK_RETRY_DELAYS_MS, logger: log.logger, write },
+        )
+      : undefined;
+  webhooks?.attach(eventBus);
   const httpRoutes: HttpRoute[] = [
     {
       name: 'management api',
@@ -435,6 +463,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     deps,
     connections: pool,
     eventBus,
+    webhooks,
     sweep,
     drain: () => dispatcher.drain(),
     flushPresence: () => tableStream.flush(),
@@ -451,6 +480,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await log.settled();
       await tableStream.end();
       await dispatcher.drain();
+      await webhooks?.drain();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -141,6 +141,12 @@ export class ServerOperations {
     return read;
   }
 
+  /** The connections joined to `topic` under the presence key `key` (a Pusher presence channel's user id). */
+  public async connectionsOfMember(topic: string, key: string): Promise<string[]> {
+    assertValidTopic(topic);
+    return (await this.subscriptions(topic)).filter((subscription) => subscription.presenceKey === key).map(({ connectionId }) => connectionId);
+  }
+
   private async subscriptions(topic: string): Promise<SubscriptionRecord[]> {
     const found: SubscriptionRecord[] = [];
     for await (const page of this.deps.store.listSubscribers(topic, shardCountFor(topic, this.deps.config), 'presence')) found.push(...page);
