@@ -15,6 +15,9 @@
  *   lifecycleEvents   true, or the events' EventBridge source (e.g. myapp.realtime): publish lifecycle events to a new bus
  *   removalPolicy     retain | destroy (default retain)
  *   managementEndpoint where functions post (default https://{apiId}.execute-api.{region}.amazonaws.com/{stage})
+ *   pusherAppId, pusherKey   turn Pusher compatibility on (docs/pusher.md); the secret is generated in Secrets Manager
+ *   pusherDomain, pusherCertificateArn   custom domain for pusher-js (`app/{key}` mapped to the stage)
+ *   pusherWebhookUrl  where Pusher webhooks are POSTed (turns lifecycle events on)
  *
  * The stack is environment-agnostic unless CDK_DEPLOY_ACCOUNT/CDK_DEPLOY_REGION are set,
  * so `cdk synth` works offline without credentials.
@@ -54,6 +57,10 @@ if (typeof historyContext === 'string' && historyContext.length > 0) {
 }
 const lifecycleContext = context('lifecycleEvents');
 const lifecycleEvents = lifecycleContext === undefined || lifecycleContext === 'false' ? undefined : lifecycleContext === 'true' ? true : { source: lifecycleContext };
+const pusherAppId = context('pusherAppId');
+const pusherKey = context('pusherKey');
+const pusherCertificateArn = context('pusherCertificateArn');
+const pusherWebhookUrl = context('pusherWebhookUrl');
 const account = process.env.CDK_DEPLOY_ACCOUNT;
 const region = process.env.CDK_DEPLOY_REGION;
 
@@ -73,7 +80,18 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
     history,
     lifecycleEvents,
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
+    ...(pusherAppId !== undefined || pusherKey !== undefined
+      ? {
+          pusher: {
+            appId: pusherAppId ?? '',
+            key: pusherKey ?? '',
+            ...(context('pusherDomain') ? { domainName: context('pusherDomain') } : {}),
+            ...(pusherWebhookUrl ? { webhooks: { url: pusherWebhookUrl } } : {}),
+          },
+        }
+      : {}),
   },
+  pusherCertificateArn,
 });
 
 // cdk-nag 3 is a policy-validation plugin: unacknowledged findings fail `cdk synth`.

@@ -14,19 +14,21 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { TTL_DELETION_IDENTITY } from '../lambdas/adapters/dynamodb/stream-records.js';
 import { EXPIRED_CONNECTION_ROW_FILTER } from '../lambdas/core/channels/expired-rows.js';
-import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type RouteKey } from './realtime-api-defaults.js';
+import { DEPS_LOCK_FILE_PATH, handlerEntry, type FunctionName, type PusherFunctionName, type RouteKey } from './realtime-api-defaults.js';
 
 export type ChannelFunctionName = RouteKey | 'fanout-worker' | 'presence' | 'publish';
 
 /**
  * Functions that run channel callbacks: join, handleIn, and leave (leave, disconnect, and
- * reaping gone connections in fan-out, presence and the HTTP publish function).
+ * reaping gone connections in fan-out, presence and the HTTP publish and Pusher API functions).
  */
 export const CHANNEL_FUNCTIONS: readonly ChannelFunctionName[] = ['$disconnect', 'join', 'leave', 'push', '$default', 'fanout-worker', 'presence', 'publish'];
+/** Functions that exist only with a prop (`pusher`), and then run channel callbacks too (reaping in publish). */
+export const OPTIONAL_CHANNEL_FUNCTIONS: readonly PusherFunctionName[] = ['pusher'];
 
 /** Whether a function runs channel callbacks ($connect and ping do not). */
-export function runsChannelCode(name: FunctionName): name is ChannelFunctionName {
-  return (CHANNEL_FUNCTIONS as readonly string[]).includes(name);
+export function runsChannelCode(name: FunctionName | PusherFunctionName): name is ChannelFunctionName | 'pusher' {
+  return (CHANNEL_FUNCTIONS as readonly string[]).includes(name) || (OPTIONAL_CHANNEL_FUNCTIONS as readonly string[]).includes(name);
 }
 
 const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
@@ -60,7 +62,7 @@ export function channelProblems(channels: readonly string[] | undefined, cwd = p
 }
 
 /** The entry file of `name` with the channel modules installed. */
-export function channelEntry(name: ChannelFunctionName, channels: readonly string[], cwd = process.cwd()): string {
+export function channelEntry(name: ChannelFunctionName | 'pusher', channels: readonly string[], cwd = process.cwd()): string {
   const handler = handlerEntry(name);
   const installer = join(dirname(handler), '..', 'composition', `installed-channels${extname(handler)}`);
   const files = channels.map((path) => resolve(cwd, path));

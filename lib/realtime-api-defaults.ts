@@ -28,9 +28,11 @@ export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
 
 /** Every function of the construct: one per route, the fan-out worker, the HTTP publish function and the presence stream reader. */
 export type FunctionName = RouteKey | 'fanout-worker' | 'publish' | 'presence';
+/** The functions of the `pusher` prop (lib/pusher.ts): Pusher's HTTP API and the webhook sender. */
+export type PusherFunctionName = 'pusher' | 'pusher-webhooks';
 
 /** The handler file (under `lambdas/handlers/`) behind each function. */
-export const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
+export const HANDLER_FILES: Readonly<Record<FunctionName | PusherFunctionName, string>> = {
   $connect: 'connect.ts',
   $disconnect: 'disconnect.ts',
   join: 'join.ts',
@@ -41,10 +43,12 @@ export const HANDLER_FILES: Readonly<Record<FunctionName, string>> = {
   'fanout-worker': 'fanout-worker.ts',
   publish: 'publish.ts',
   presence: 'presence-stream.ts',
+  pusher: 'pusher.ts',
+  'pusher-webhooks': 'pusher-webhooks.ts',
 };
 
 /** Construct-id friendly names for the functions (route keys contain `$`). */
-export const FUNCTION_IDS: Readonly<Record<FunctionName, string>> = {
+export const FUNCTION_IDS: Readonly<Record<FunctionName | PusherFunctionName, string>> = {
   $connect: 'Connect',
   $disconnect: 'Disconnect',
   join: 'Join',
@@ -55,6 +59,8 @@ export const FUNCTION_IDS: Readonly<Record<FunctionName, string>> = {
   'fanout-worker': 'FanoutWorker',
   publish: 'Publish',
   presence: 'Presence',
+  pusher: 'PusherApi',
+  'pusher-webhooks': 'PusherWebhooks',
 };
 
 // This module runs as TypeScript in a checkout (tsx, vitest) and as the compiled dist/lib/*.js
@@ -62,7 +68,7 @@ export const FUNCTION_IDS: Readonly<Record<FunctionName, string>> = {
 const COMPILED = !import.meta.url.endsWith('.ts');
 
 /** Absolute path of a handler entry file, resolved from this module. */
-export function handlerEntry(name: FunctionName): string {
+export function handlerEntry(name: FunctionName | PusherFunctionName): string {
   const file = COMPILED ? HANDLER_FILES[name].replace(/\.ts$/, '.js') : HANDLER_FILES[name];
   return fileURLToPath(new URL(`../lambdas/handlers/${file}`, import.meta.url));
 }

@@ -5,7 +5,7 @@
  * the local gateway), a token-signing secret, and least-privilege roles written by hand.
  * Pure defaults and validation live in `realtime-api-defaults.ts`.
  */
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -46,6 +46,7 @@ import {
   handlerEntry,
   validateProps,
   type FunctionName,
+  type PusherFunctionName,
   type RouteKey,
 } from './realtime-api-defaults.js';
 import { HISTORY_FUNCTIONS, historyEnabled, historyStatement } from './history-access.js';
@@ -54,10 +55,25 @@ import { connectionItemFilter, grantLifecycleEvents, lifecycleEventBus, type Lif
 import { readerPublishesEvents } from '../lambdas/core/lifecycle-events.js';
 import { MOCK_ROUTES } from '../lambdas/core/protocol/heartbeat-route.js';
 import { addMockRoute } from './mock-routes.js';
+import {
+  addPusherUrl,
+  grantReadPusherSecret,
+  grantWebhookTableRead,
+  pusherDomain,
+  pusherEnvironment,
+  pusherProblems,
+  pusherSecret,
+  webhookEnvironment,
+  wirePusherWebhooks,
+  type PusherProps,
+} from './pusher.js';
+import { DEFAULT_LIFECYCLE_SOURCE } from '../lambdas/core/lifecycle-events.js';
+import { PUBLISH_ENV } from '../lambdas/composition/environment/server.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
 export { ROUTE_KEYS, MESSAGE_ROUTE_KEYS, type RouteKey } from './realtime-api-defaults.js';
 export type { LifecycleEventsOptions } from './lifecycle-events.js';
+export type { PusherProps, PusherWebhooksProps } from './pusher.js';
 
 /** Which memory a function gets: big fan-outs, message routes, or neither. */
 type FunctionWeight = 'bulk' | 'route' | 'light';
@@ -245,6 +261,15 @@ export interface RealtimeApiProps {
    * @default false - no events
    */
   readonly lifecycleEvents?: boolean | LifecycleEventsOptions;
+  /**
+   * Pusher compatibility (docs/pusher.md): pusher-js and Laravel Echo connect with the app
+   * key, the `pusher` server SDKs call Pusher's HTTP API (a Function URL authenticated by
+   * Pusher's request signature), webhooks go to your URL. The app secret lives in Secrets
+   * Manager; a custom domain maps `app/{key}` to the stage for pusher-js's fixed path.
+   * Webhooks turn `lifecycleEvents` on.
+   * @default - Pusher's protocol and HTTP API are off
+   */
+  readonly pusher?: PusherProps;
 }
 
 export type RealtimeFunctionName = FunctionName;
@@ -253,6 +278,16 @@ export type RealtimeFunctionName = FunctionName;
 const CHANNEL_KV_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
+
+/** The routes a Pusher connection uses: `$connect` (the key in the path) and `$default` (frames without `action`). */
+const PUSHER_ROUTES: readonly RouteKey[] = ['$connect', '$default'];
+
+const FUNCTION_DESCRIPTIONS: Partial<Record<RealtimeFunctionName | PusherFunctionName, string>> = {
+  'fanout-worker': 'topicast fan-out worker',
+  presence: 'topicast presence (table stream reader)',
+  pusher: "topicast Pusher HTTP API (Function URL, Pusher's request signature)",
+  'pusher-webhooks': 'topicast Pusher webhooks (lifecycle events to your URL)',
+};
 
 export class RealtimeApi extends Construct {
   /** The WebSocket API (route selection on `$request.body.action`). */
@@ -301,15 +336,29 @@ export class RealtimeApi extends Construct {
   public readonly publishEnvironment: Readonly<Record<string, string>>;
   private readonly publishAccess: PublishAccessProps;
   private readonly connectionsWildcardFindings: readonly string[];
+  /** The Pusher app secret (given or generated); undefined unless `pusher`. */
+  public readonly pusherSecret: secretsmanager.ISecret | undefined;
+  /** Pusher's HTTP API (the server SDKs' `host`), behind a Function URL with auth NONE; undefined unless `pusher`. */
+  public readonly pusherFunction: nodejs.NodejsFunction | undefined;
+  /** The host the server SDKs are configured with (`host`, `useTLS: true`): `{id}.lambda-url.{region}.on.aws`. */
+  public readonly pusherHttpHost: string | undefined;
+  /** The custom domain pusher-js connects to (`wsHost`), with `app/{key}` mapped to the stage; undefined without `pusher.domainName`. */
+  public readonly pusherDomain: apigwv2.DomainName | undefined;
+  /** Sends the webhooks; undefined without `pusher.webhooks`. */
+  public readonly pusherWebhookFunction: nodejs.NodejsFunction | undefined;
+  /** Lifecycle events whose webhook failed every attempt (or never reached the function); undefined without `pusher.webhooks`. */
+  public readonly pusherWebhookFailureQueue: sqs.Queue | undefined;
   /** Alarms on errors, throttles, dropped worker events and failed deliveries (docs/operations.md). */
   public readonly alarms: Readonly<Record<AlarmName, cloudwatch.Alarm>>;
   /** The CloudWatch dashboard, unless `dashboard: false`. */
   public readonly dashboard: cloudwatch.Dashboard | undefined;
 
-  constructor(scope: Construct, id: string, props: RealtimeApiProps = {}) {
+  constructor(scope: Construct, id: string, given: RealtimeApiProps = {}) {
     super(scope, id);
 
-    const errors = [...validateProps(props), ...channelProblems(props.channels)];
+    // Pusher webhooks are made from lifecycle events: asking for them turns the events on.
+    const props: RealtimeApiProps = given.pusher?.webhooks && !given.lifecycleEvents ? { ...given, lifecycleEvents: true } : given;
+    const errors = [...validateProps(props), ...channelProblems(props.channels), ...pusherProblems(props.pusher)];
     if (errors.length > 0) throw new Error(`Invalid RealtimeApi props (${this.node.path}):\n- ${errors.join('\n- ')}`);
 
     const stageName = props.stageName ?? DEFAULTS.stageName;
@@ -337,6 +386,9 @@ export class RealtimeApi extends Construct {
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
         removalPolicy,
       });
+
+    this.pusherSecret = props.pusher ? pusherSecret(this, props.pusher, removalPolicy) : undefined;
+    const pusherEnv = props.pusher && this.pusherSecret ? pusherEnvironment(props.pusher, this.pusherSecret) : {};
 
     this.webSocketApi = new apigwv2.WebSocketApi(this, 'Api', {
       apiName: props.apiName ?? id,
@@ -402,7 +454,7 @@ export class RealtimeApi extends Construct {
       route: props.routeMemorySize ?? props.memorySize ?? DEFAULTS.routeMemorySize,
       light: DEFAULTS.lightMemorySize,
     };
-    const make = (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, weight: FunctionWeight, id?: string) =>
+    const make = (name: RealtimeFunctionName | PusherFunctionName, timeout: Duration, environment: Record<string, string>, weight: FunctionWeight, id?: string) =>
       this.createFunction(name, {
         id,
         timeout,
@@ -429,6 +481,8 @@ export class RealtimeApi extends Construct {
         environment[ENV.managementEndpoint] = this.managementEndpoint;
       }
       if (permissions.invokeFanoutWorker) environment[ENV.fanoutFunction] = this.fanoutWorker.functionName;
+      // Pusher connections open on $connect (the key in the path) and speak through $default (no `action`).
+      if (PUSHER_ROUTES.includes(routeKey)) Object.assign(environment, pusherEnv);
       if (permissions.readTokenSecret) {
         environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
         if (props.jwksUrl !== undefined) environment[ENV.jwksUrl] = props.jwksUrl;
@@ -443,6 +497,7 @@ export class RealtimeApi extends Construct {
       const fn = name === 'fanout-worker' ? this.fanoutWorker : functions[name];
       this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
     }
+    if (this.pusherSecret) for (const routeKey of PUSHER_ROUTES) grantReadPusherSecret(functions[routeKey], this.pusherSecret);
 
     if (history) {
       for (const name of HISTORY_FUNCTIONS) {
@@ -506,6 +561,28 @@ export class RealtimeApi extends Construct {
     grantPublishAccess(this.publishFunction, this.publishAccess);
     this.publishUrl = publishUrlOf(addPublishUrl(this.publishFunction));
 
+    if (props.pusher && this.pusherSecret) {
+      this.pusherFunction = make('pusher', routeTimeout, { ...this.publishEnvironment, ...pusherEnv }, 'bulk');
+      grantPublishAccess(this.pusherFunction, this.publishAccess);
+      grantReadPusherSecret(this.pusherFunction, this.pusherSecret);
+      this.pusherHttpHost = Fn.select(2, Fn.split('/', addPusherUrl(this.pusherFunction).url));
+      this.pusherDomain = pusherDomain(this, props.pusher, this.webSocketApi, this.stage);
+    }
+    if (props.pusher?.webhooks && this.pusherSecret && this.eventBus) {
+      const fn = make(
+        'pusher-webhooks',
+        routeTimeout,
+        { [PUBLISH_ENV.tableName]: this.table.tableName, ...pusherEnv, ...webhookEnvironment(props.pusher.webhooks) },
+        'light',
+      );
+      grantReadPusherSecret(fn, this.pusherSecret);
+      grantWebhookTableRead(fn, this.table.tableArn);
+      const lifecycle = props.lifecycleEvents;
+      const source = typeof lifecycle === 'object' && lifecycle.source ? lifecycle.source : DEFAULT_LIFECYCLE_SOURCE;
+      ({ queue: this.pusherWebhookFailureQueue } = wirePusherWebhooks(this, { fn, bus: this.eventBus, source, webhooks: props.pusher.webhooks, removalPolicy }));
+      this.pusherWebhookFunction = fn;
+    }
+
     for (const routeKey of ROUTE_KEYS) {
       this.webSocketApi.addRoute(routeKey, {
         integration: new WebSocketLambdaIntegration(`${FUNCTION_IDS[routeKey]}Integration`, functions[routeKey]),
@@ -517,11 +594,12 @@ export class RealtimeApi extends Construct {
     for (const route of MOCK_ROUTES) addMockRoute(this.webSocketApi, `${route.routeKey[0]?.toUpperCase()}${route.routeKey.slice(1)}Mock`, this.webSocketApi, route);
 
     this.connectionsWildcardFindings = this.acknowledgeInherentFindings((method) => connectionsArn(API_ID_PLACEHOLDER, method));
+    if (this.pusherFunction) acknowledgeConnectionsWildcard(this.pusherFunction, this.connectionsWildcardFindings);
 
     const monitoring = new RealtimeApiMonitoring(this, 'Monitoring', {
       apiId: this.webSocketApi.apiId,
       stage: this.stage,
-      functions: [...Object.values(functions), this.fanoutWorker, this.publishFunction],
+      functions: [...Object.values(functions), this.fanoutWorker, this.publishFunction, ...(this.pusherFunction ? [this.pusherFunction] : [])],
       fanoutWorker: this.fanoutWorker,
       workerFailures: this.fanoutFailureAlarm,
       publishFunction: this.publishFunction,
@@ -666,7 +744,7 @@ export class RealtimeApi extends Construct {
   }
 
   private createFunction(
-    name: RealtimeFunctionName,
+    name: RealtimeFunctionName | PusherFunctionName,
     options: {
       /** Construct id when one function name has several instances. @default FUNCTION_IDS[name] */
       id?: string | undefined;
@@ -698,7 +776,7 @@ export class RealtimeApi extends Construct {
     const fn = new nodejs.NodejsFunction(this, id, {
       entry: options.channels.length > 0 && runsChannelCode(name) ? channelEntry(name, options.channels) : handlerEntry(name),
       handler: 'handler',
-      description: name === 'fanout-worker' ? 'topicast fan-out worker' : name === 'presence' ? 'topicast presence (table stream reader)' : `topicast ${name} route`,
+      description: FUNCTION_DESCRIPTIONS[name] ?? `topicast ${name} route`,
       runtime: RUNTIME,
       architecture: ARCHITECTURE,
       memorySize: options.memorySize,
@@ -734,7 +812,7 @@ export class RealtimeApi extends Construct {
     return fn;
   }
 
-  private runsChannels(name: RealtimeFunctionName, channels: readonly string[]): boolean {
+  private runsChannels(name: RealtimeFunctionName | PusherFunctionName, channels: readonly string[]): boolean {
     return channels.length > 0 && runsChannelCode(name);
   }
 

@@ -11,10 +11,11 @@ import { IN_LAMBDA, type Environment } from '../composition/environment/shared.j
 import { lambdaEntry, lambdaObservability } from '../composition/observability.js';
 import { FetchWebhookSender } from '../adapters/pusher/fetch-webhook-sender.js';
 import type { Logger } from '../core/ports.js';
+import { PUSHER_WEBHOOK_URL_ENV } from '../core/pusher/webhooks.js';
 import { deliverPusherWebhook, type PusherWebhookDependencies } from '../core/use-cases/pusher-webhook.js';
 
 /** The URL webhooks are POSTed to. */
-export const WEBHOOK_URL_ENV = 'TOPICAST_PUSHER_WEBHOOK_URL';
+export const WEBHOOK_URL_ENV = PUSHER_WEBHOOK_URL_ENV;
 /** How long one POST may take before it counts as failed (and is retried). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 

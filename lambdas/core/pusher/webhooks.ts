@@ -12,6 +12,9 @@ import type { PusherApp } from './app.js';
 import { pusherChannelKind } from './app.js';
 import { pusherHmac } from './http-signature.js';
 
+/** The environment variable naming the URL webhooks are POSTed to (the construct's `pusher.webhooks.url`). */
+export const PUSHER_WEBHOOK_URL_ENV = 'TOPICAST_PUSHER_WEBHOOK_URL';
+
 export type PusherWebhookEvent =
   | { readonly name: 'channel_occupied' | 'channel_vacated'; readonly channel: string }
   | { readonly name: 'member_added' | 'member_removed'; readonly channel: string; readonly user_id: string };
