@@ -68,6 +68,7 @@ import {
   type PusherProps,
 } from './pusher.js';
 import { DEFAULT_LIFECYCLE_SOURCE } from '../lambdas/core/lifecycle-events.js';
+import { wirePusherWebSocket } from './pusher-websocket.js';
 import { PUBLISH_ENV } from '../lambdas/composition/environment/server.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
@@ -279,9 +280,6 @@ const CHANNEL_KV_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
 
-/** The routes a Pusher connection uses: `$connect` (the key in the path) and `$default` (frames without `action`). */
-const PUSHER_ROUTES: readonly RouteKey[] = ['$connect', '$default'];
-
 const FUNCTION_DESCRIPTIONS: Partial<Record<RealtimeFunctionName | PusherFunctionName, string>> = {
   'fanout-worker': 'topicast fan-out worker',
   presence: 'topicast presence (table stream reader)',
@@ -481,8 +479,6 @@ export class RealtimeApi extends Construct {
         environment[ENV.managementEndpoint] = this.managementEndpoint;
       }
       if (permissions.invokeFanoutWorker) environment[ENV.fanoutFunction] = this.fanoutWorker.functionName;
-      // Pusher connections open on $connect (the key in the path) and speak through $default (no `action`).
-      if (PUSHER_ROUTES.includes(routeKey)) Object.assign(environment, pusherEnv);
       if (permissions.readTokenSecret) {
         environment[ENV.tokenSecretArn] = this.tokenSecret.secretArn;
         if (props.jwksUrl !== undefined) environment[ENV.jwksUrl] = props.jwksUrl;
@@ -497,7 +493,8 @@ export class RealtimeApi extends Construct {
       const fn = name === 'fanout-worker' ? this.fanoutWorker : functions[name];
       this.grant(fn, PERMISSIONS[name], manageConnectionsArns);
     }
-    if (this.pusherSecret) for (const routeKey of PUSHER_ROUTES) grantReadPusherSecret(functions[routeKey], this.pusherSecret);
+    // Pusher connections open on $connect (greeted through the worker) and speak through $default (channel auth).
+    if (props.pusher && this.pusherSecret) wirePusherWebSocket(this, { appId: props.pusher.appId, key: props.pusher.key, secret: this.pusherSecret });
 
     if (history) {
       for (const name of HISTORY_FUNCTIONS) {

@@ -14,12 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeApi, type RealtimeFunctionName } from '../../lib/realtime-api.js';
-import { wirePusherWebSocket } from '../../lib/pusher-websocket.js';
 import { signChannel } from '../../lambdas/core/pusher/channel-auth.js';
 import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local-gateway/dynamodb.js';
@@ -48,6 +46,10 @@ import { logicalIdOf, newApp } from '../infra/helpers.js';
 import { waitUntil } from '../support/local-gateway.js';
 import { jwtFor } from '../security/tokens.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import Pusher from 'pusher';
+import { servePusherApi } from '../../lambdas/handlers/pusher-api.js';
+import { connectionIdOfSocketId, socketIdOf } from '../../lambdas/core/pusher/socket-id.js';
+import { deliverPusherWebhook } from '../../lambdas/core/use-cases/pusher-webhook.js';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -71,6 +73,8 @@ const CONFIG = {
 
 /** Who made a call: a local function's name, or the label a scenario ran the deployed composition under. */
 const PUBLISH_FUNCTION = 'publish-function';
+const PUSHER_FUNCTION = 'pusher-function';
+const PUSHER_WEBHOOKS_FUNCTION = 'pusher-webhooks-function';
 const SDK_GRANTEE = 'grant-publish-grantee';
 
 let gateway: RunningGateway;
@@ -85,9 +89,16 @@ const clients: WsClient[] = [];
 
 beforeAll(async () => {
   const stack = new Stack(newApp({ bundling: false }), 'IamByRole', { env: { account: ACCOUNT, region: REGION } });
-  api = new RealtimeApi(stack, 'Realtime', { ...CONFIG, lifecycleEvents: true, channels: [CHANNEL], createAccountCloudWatchRole: false, dashboard: false });
-  // The Pusher protocol's WebSocket side: $connect invokes the worker for the greeting.
-  wirePusherWebSocket(api, { appId: PUSHER.appId, key: PUSHER.key, secret: new secretsmanager.Secret(stack, 'PusherSecret') });
+  // The `pusher` prop: the WebSocket side ($connect greets through the worker, $default
+  // verifies channel auth), Pusher's HTTP API function and the webhook function.
+  api = new RealtimeApi(stack, 'Realtime', {
+    ...CONFIG,
+    lifecycleEvents: true,
+    channels: [CHANNEL],
+    createAccountCloudWatchRole: false,
+    dashboard: false,
+    pusher: { appId: PUSHER.appId, key: PUSHER.key, webhooks: { url: 'https://backend.example.com/hooks' } },
+  });
   publisherRole = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   api.grantPublish(publisherRole);
   template = Template.fromStack(stack).toJSON();
@@ -105,7 +116,7 @@ beforeAll(async () => {
     port: 0,
     quiet: true,
     stage: STAGE,
-    env: { TOPICAST_TOKEN_SECRET: SECRET, TOPICAST_PUSHER_APP_ID: PUSHER.appId, TOPICAST_PUSHER_KEY: PUSHER.key, TOPICAST_PUSHER_SECRET: PUSHER.secret },
+    env: { TOPICAST_TOKEN_SECRET: SECRET, TOPICAST_PUSHER_ID: PUSHER.appId, TOPICAST_PUSHER_KEY: PUSHER.key, TOPICAST_PUSHER_SECRET: PUSHER.secret },
     config: { ...CONFIG, lifecycleEvents: true },
     channels: [CHANNEL],
   });
@@ -231,6 +242,9 @@ async function runScenarios(): Promise<void> {
     const operations = deployedServerOperations();
     await runInvocation({ functionName: caller, requestId: caller }, () => serverScenario(operations, anon, caller));
   }
+  // Pusher's HTTP API function and the webhook function: the deployed composition too
+  await runInvocation({ functionName: PUSHER_FUNCTION, requestId: PUSHER_FUNCTION }, () => pusherHttpScenario(deployedServerOperations(), anon));
+  await runInvocation({ functionName: PUSHER_WEBHOOKS_FUNCTION, requestId: PUSHER_WEBHOOKS_FUNCTION }, () => webhookScenario(deployedServerOperations(), anon));
   await gateway.flushPresence();
   await closeAll(clients.splice(0));
   await waitUntil(() => gateway.connections.size === 0, 'every socket closed');
@@ -309,6 +323,51 @@ async function serverScenario(operations: ServerOperations, live: WsClient, labe
   await ghostIn([], `gina-${label}`).then(() => operations.disconnectUser(`gina-${label}`));
 }
 
+/** Every endpoint of Pusher's HTTP API, signed as the `pusher` SDK signs, through lambdas/handlers/pusher-api.ts. */
+async function pusherHttpScenario(operations: ServerOperations, live: WsClient): Promise<void> {
+  const channel = 'presence-iam';
+  await live.join(channel);
+  const ghost = await ghostIn([channel], 'hank');
+  const signer = new Pusher({ ...PUSHER, host: 'unused', useTLS: true });
+  const call = async (method: 'GET' | 'POST', subPath: string, body?: unknown, params?: Record<string, string>) => {
+    const path = `/apps/${PUSHER.appId}${subPath}`;
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const query = signer.createSignedQueryString({ method, path, ...(text ? { body: text } : {}), ...(params ? { params } : {}) });
+    const answer = await servePusherApi(
+      { operations, app: async () => PUSHER, connectionIdOfSocketId, limits: { maxJsonDepth: 32 }, clock: { nowMs: () => Date.now() }, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } },
+      { method, path, query, body: text },
+    );
+    expect(answer.status, `${method} ${subPath}: ${JSON.stringify(answer.body)}`).toBe(200);
+  };
+  await call('POST', '/events', { name: 'news', data: '{"n":1}', channels: [channel], socket_id: socketIdOf(idOf(live)), info: 'subscription_count,user_count' });
+  await gone(ghost);
+  // A channel over the worker threshold: the fan-out worker is invoked.
+  const big = 'presence-iam-big';
+  for (const client of [live, await connect(), await connect()]) await client.join(big);
+  await call('POST', '/batch_events', { batch: [{ name: 'a', channel, data: '{}' }, { name: 'b', channel: big, data: '{}' }] });
+  await call('GET', `/channels/${channel}`, undefined, { info: 'subscription_count,user_count' });
+  await call('GET', `/channels/${channel}/users`);
+  const other = await connect({ sub: 'ivan' });
+  await call('POST', '/users/ivan/terminate_connections', {});
+  await other.closed;
+}
+
+/** A member_added webhook (which reads the user's other connections on the channel) and an occupancy one. */
+async function webhookScenario(operations: ServerOperations, live: WsClient): Promise<void> {
+  const channel = 'presence-webhook-iam';
+  await live.join(channel);
+  const deps = {
+    app: async () => PUSHER,
+    url: 'https://backend.example.com/hooks',
+    // The receiver is the user's backend, not AWS: nothing of it is authorized by the role.
+    sender: { post: async () => 200 },
+    connectionsOfMember: (topic: string, key: string) => operations.connectionsOfMember(topic, key),
+  };
+  const sent = await deliverPusherWebhook(deps, { detailType: 'joined', detail: { topic: channel, connectionId: idOf(live), presence: { key: idOf(live) } }, timeMs: Date.now() });
+  expect(sent).toEqual({ name: 'member_added', channel, user_id: idOf(live) });
+  await deliverPusherWebhook(deps, { detailType: 'occupied', detail: { topic: channel }, timeMs: Date.now() });
+}
+
 // ---------------------------------------------------------------------------------------
 
 /** The role whose policies decide each recorded caller's calls. */
@@ -319,6 +378,8 @@ function roleOfCaller(caller: string): string {
   };
   if (caller === SDK_GRANTEE) return functionNamed('grantee');
   if (caller === PUBLISH_FUNCTION) return functionNamed('publish');
+  if (caller === PUSHER_FUNCTION) return roleOfFunction(template, logicalIdOf(api.pusherFunction!));
+  if (caller === PUSHER_WEBHOOKS_FUNCTION) return roleOfFunction(template, logicalIdOf(api.pusherWebhookFunction!));
   const presence = /^topicast-presence-(\d+)s$/.exec(caller);
   if (presence) {
     const index = presenceStreamReaders(resolveConfig(CONFIG).presence).findIndex((reader) => reader.windowSeconds === Number(presence[1]));
@@ -393,6 +454,8 @@ const CALLERS = [
   'topicast-presence-0s',
   PUBLISH_FUNCTION,
   SDK_GRANTEE,
+  PUSHER_FUNCTION,
+  PUSHER_WEBHOOKS_FUNCTION,
 ];
 
 describe('IAM: every call a function makes is allowed by its role in the synthesized template', () => {
