@@ -116,7 +116,7 @@ beforeAll(async () => {
     port: 0,
     quiet: true,
     stage: STAGE,
-    env: { TOPICAST_TOKEN_SECRET: SECRET, TOPICAST_PUSHER_ID: PUSHER.appId, TOPICAST_PUSHER_KEY: PUSHER.key, TOPICAST_PUSHER_SECRET: PUSHER.secret },
+    env: { TOPICAST_TOKEN_SECRET: SECRET, TOPICAST_PUSHER_APP_ID: PUSHER.appId, TOPICAST_PUSHER_KEY: PUSHER.key, TOPICAST_PUSHER_SECRET: PUSHER.secret },
     config: { ...CONFIG, lifecycleEvents: true },
     channels: [CHANNEL],
   });
@@ -243,8 +243,8 @@ async function runScenarios(): Promise<void> {
     await runInvocation({ functionName: caller, requestId: caller }, () => serverScenario(operations, anon, caller));
   }
   // Pusher's HTTP API function and the webhook function: the deployed composition too
-  await runInvocation({ functionName: PUSHER_FUNCTION, requestId: PUSHER_FUNCTION }, () => pusherHttpScenario(deployedServerOperations(), anon));
-  await runInvocation({ functionName: PUSHER_WEBHOOKS_FUNCTION, requestId: PUSHER_WEBHOOKS_FUNCTION }, () => webhookScenario(deployedServerOperations(), anon));
+  await runInvocation({ functionName: PUSHER_FUNCTION, requestId: PUSHER_FUNCTION }, () => pusherHttpScenario(deployedServerOperations()));
+  await runInvocation({ functionName: PUSHER_WEBHOOKS_FUNCTION, requestId: PUSHER_WEBHOOKS_FUNCTION }, () => webhookScenario(deployedServerOperations()));
   await gateway.flushPresence();
   await closeAll(clients.splice(0));
   await waitUntil(() => gateway.connections.size === 0, 'every socket closed');
@@ -324,7 +324,9 @@ async function serverScenario(operations: ServerOperations, live: WsClient, labe
 }
 
 /** Every endpoint of Pusher's HTTP API, signed as the `pusher` SDK signs, through lambdas/handlers/pusher-api.ts. */
-async function pusherHttpScenario(operations: ServerOperations, live: WsClient): Promise<void> {
+async function pusherHttpScenario(operations: ServerOperations): Promise<void> {
+  // presence- and private- topics take authenticated native connections only.
+  const live = await connect({ sub: 'iam-pusher-member' });
   const channel = 'presence-iam';
   await live.join(channel);
   const ghost = await ghostIn([channel], 'hank');
@@ -343,7 +345,7 @@ async function pusherHttpScenario(operations: ServerOperations, live: WsClient):
   await gone(ghost);
   // A channel over the worker threshold: the fan-out worker is invoked.
   const big = 'presence-iam-big';
-  for (const client of [live, await connect(), await connect()]) await client.join(big);
+  for (const client of [live, await connect({ sub: 'iam-big-1' }), await connect({ sub: 'iam-big-2' })]) await client.join(big);
   await call('POST', '/batch_events', { batch: [{ name: 'a', channel, data: '{}' }, { name: 'b', channel: big, data: '{}' }] });
   await call('GET', `/channels/${channel}`, undefined, { info: 'subscription_count,user_count' });
   await call('GET', `/channels/${channel}/users`);
@@ -353,7 +355,8 @@ async function pusherHttpScenario(operations: ServerOperations, live: WsClient):
 }
 
 /** A member_added webhook (which reads the user's other connections on the channel) and an occupancy one. */
-async function webhookScenario(operations: ServerOperations, live: WsClient): Promise<void> {
+async function webhookScenario(operations: ServerOperations): Promise<void> {
+  const live = await connect({ sub: 'iam-webhook-member' });
   const channel = 'presence-webhook-iam';
   await live.join(channel);
   const deps = {
@@ -363,8 +366,8 @@ async function webhookScenario(operations: ServerOperations, live: WsClient): Pr
     sender: { post: async () => 200 },
     connectionsOfMember: (topic: string, key: string) => operations.connectionsOfMember(topic, key),
   };
-  const sent = await deliverPusherWebhook(deps, { detailType: 'joined', detail: { topic: channel, connectionId: idOf(live), presence: { key: idOf(live) } }, timeMs: Date.now() });
-  expect(sent).toEqual({ name: 'member_added', channel, user_id: idOf(live) });
+  const sent = await deliverPusherWebhook(deps, { detailType: 'joined', detail: { topic: channel, connectionId: idOf(live), presence: { key: 'iam-webhook-member' } }, timeMs: Date.now() });
+  expect(sent).toEqual({ name: 'member_added', channel, user_id: 'iam-webhook-member' });
   await deliverPusherWebhook(deps, { detailType: 'occupied', detail: { topic: channel }, timeMs: Date.now() });
 }
 

@@ -45,10 +45,13 @@ describe('RealtimeApi pusher prop', () => {
     });
     const secretId = logicalIdOf(api.pusherSecret as secretsmanager.Secret);
     const env = (fn: unknown) => (template.toJSON().Resources[logicalIdOf(fn as never)].Properties.Environment.Variables as Record<string, unknown>);
-    for (const fn of [api.pusherFunction, api.functions.$connect, api.functions.$default, api.pusherWebhookFunction]) {
+    for (const fn of [api.pusherFunction, api.functions.$default, api.pusherWebhookFunction]) {
       expect(env(fn)).toMatchObject({ TOPICAST_PUSHER_APP_ID: '1234', TOPICAST_PUSHER_KEY: 'app-key', TOPICAST_PUSHER_SECRET_ARN: { Ref: secretId } });
-      expect(env(fn).TOPICAST_PUSHER_SECRET).toBeUndefined();
     }
+    // $connect knows the app (to greet Pusher clients) but never reads its secret.
+    expect(env(api.functions.$connect)).toMatchObject({ TOPICAST_PUSHER_APP_ID: '1234', TOPICAST_PUSHER_KEY: 'app-key' });
+    expect(env(api.functions.$connect).TOPICAST_PUSHER_SECRET_ARN).toBeUndefined();
+    for (const fn of [api.pusherFunction, api.functions.$connect, api.functions.$default, api.pusherWebhookFunction]) expect(env(fn).TOPICAST_PUSHER_SECRET).toBeUndefined();
     for (const fn of [api.functions.join, api.functions.push, api.fanoutWorker, api.publishFunction]) expect(env(fn).TOPICAST_PUSHER_SECRET_ARN).toBeUndefined();
   });
 
@@ -74,9 +77,9 @@ describe('RealtimeApi pusher prop', () => {
     expect(actionsWithPrefix(pusher, 'secretsmanager:')).toEqual(['secretsmanager:GetSecretValue']);
     expect(resourcesFor(pusher, 'secretsmanager:GetSecretValue')).toEqual([{ Ref: logicalIdOf(api.pusherSecret as secretsmanager.Secret) }]);
     expect(pusher.every((s) => s.effect === 'Allow' && !s.actions.includes('*'))).toBe(true);
-    // Only $connect and $default (where Pusher frames arrive) may read the app secret among the routes.
+    // Only $default (where Pusher frames and their channel auth arrive) may read the app secret among the routes.
     const readers = Object.entries(api.functions).filter(([, fn]) => actionsWithPrefix(statementsOf(template, fn).statements, 'secretsmanager:').length > 0 && resourcesFor(statementsOf(template, fn).statements, 'secretsmanager:GetSecretValue').some((r) => JSON.stringify(r).includes(logicalIdOf(api.pusherSecret as secretsmanager.Secret))));
-    expect(readers.map(([route]) => route).sort()).toEqual(['$connect', '$default']);
+    expect(readers.map(([route]) => route).sort()).toEqual(['$default']);
   });
 
   it('maps app/{key} on the custom domain to the WebSocket stage, as pusher-js connects to /app/{key}', () => {

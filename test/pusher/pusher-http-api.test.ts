@@ -14,13 +14,15 @@ import { socketIdOf } from '../../lambdas/core/pusher/socket-id.js';
 import { PUSHER_HTTP_LIMITS } from '../../lambdas/core/pusher/http-requests.js';
 import { connectTracked, startTestGateway, waitUntil } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { connected, nextEvent as nextPusherEvent, pusherClient, subscribed, PUSHER_APP, type Member, type Pusher as PusherJsClient } from './pusher-support.js';
 
-const APP = { appId: '4242', key: 'local-key', secret: 'local-secret-of-the-pusher-app' };
+const APP = PUSHER_APP;
 const TOKEN_SECRET = 'a-token-secret-of-sufficient-length-for-hs256';
 
 let gateway: RunningGateway;
 let pusher: Pusher;
 const clients: WsClient[] = [];
+const pusherJsClients: PusherJsClient[] = [];
 let channelCounter = 0;
 
 beforeAll(async () => {
@@ -31,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  for (const client of pusherJsClients.splice(0)) client.disconnect();
   await closeAll(clients.splice(0));
 });
 
@@ -43,11 +46,26 @@ function channel(prefix = ''): string {
   return `${prefix}room-${process.pid}-${channelCounter}`;
 }
 
-async function subscriber(topic: string, path = '/'): Promise<{ client: WsClient; id: string }> {
-  const tracked = await connectTracked(gateway, clients, { path });
+let users = 0;
+/** A native client joined to `topic`, with a token (private- and presence- topics need one) of its own user unless `path` names one. */
+async function subscriber(topic: string, path?: string): Promise<{ client: WsClient; id: string }> {
+  users += 1;
+  const tracked = await connectTracked(gateway, clients, { path: path ?? `/?token=${await tokenOf(`user-${users}`)}` });
   await tracked.client.join(topic);
   await tracked.client.nextEvent('presence_state');
   return tracked;
+}
+
+function tokenOf(sub: string): Promise<string> {
+  return new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TOKEN_SECRET));
+}
+
+/** pusher-js, connected, as `member` on presence channels; disconnected after the test. */
+async function pusherJs(member?: Member): Promise<PusherJsClient> {
+  const client = pusherClient(gateway, { ...(member ? { member } : {}), extra: {} });
+  pusherJsClients.push(client);
+  await connected(client);
+  return client;
 }
 
 /** The SDK JSON-encodes `post`'s body itself (its typings say string, its code takes an object). */
@@ -102,10 +120,43 @@ describe('pusher.trigger', () => {
     expect(sender.client.messages.some((message) => (message as { event?: string }).event === 'moved')).toBe(false);
   });
 
+  it('reaches pusher-js subscribers too, as Pusher events with the data as sent', async () => {
+    const name = channel('private-');
+    const client = await pusherJs();
+    const { channel: subscription } = await subscribed(client, name);
+    const native = await subscriber(name);
+
+    // Bound before the trigger: its answer comes after the posts, so the event may be there first.
+    const received = nextPusherEvent(subscription, 'order-shipped');
+    await pusher.trigger(name, 'order-shipped', { id: 8 });
+
+    expect(await received).toEqual({ id: 8 });
+    expect((await native.client.nextEvent('order-shipped')).payload).toEqual({ id: 8 });
+  });
+
+  it('leaves out the pusher-js connection named by socket_id, as Laravel\'s toOthers() asks', async () => {
+    const name = channel();
+    const sender = await pusherJs();
+    const other = await pusherJs();
+    const { channel: senderChannel } = await subscribed(sender, name);
+    const { channel: otherChannel } = await subscribed(other, name);
+    const seen: string[] = [];
+    senderChannel.bind('moved', () => seen.push('moved'));
+
+    const moved = nextPusherEvent(otherChannel, 'moved');
+    const after = nextPusherEvent(senderChannel, 'after');
+    await pusher.trigger(name, 'moved', { x: 2 }, { socket_id: sender.connection.socket_id });
+    await pusher.trigger(name, 'after', {});
+
+    expect(await moved).toEqual({ x: 2 });
+    await after;
+    expect(seen).toEqual([]);
+  });
+
   it('answers the counts asked for with info', async () => {
     const name = channel('presence-');
-    await subscriber(name);
-    await subscriber(name);
+    await subscribed(await pusherJs({ user_id: 'alice' }), name);
+    await subscribed(await pusherJs({ user_id: 'bob' }), name);
 
     const answer = await answerOf(pusher.trigger(name, 'tick', {}, { info: 'subscription_count,user_count' }));
 
@@ -174,7 +225,7 @@ describe('channel and user reads', () => {
       status: 200,
       body: { occupied: false, subscription_count: 0, user_count: 0 },
     });
-    await subscriber(name);
+    await subscribed(await pusherJs({ user_id: 'dora' }), name);
     await subscriber(name);
     expect(await answerOf(pusher.get({ path: `/channels/${name}`, params: { info: 'subscription_count,user_count' } }))).toEqual({
       status: 200,
@@ -183,17 +234,20 @@ describe('channel and user reads', () => {
     expect(await answerOf(pusher.get({ path: `/channels/${channel()}`, params: { info: 'user_count' } }))).toMatchObject({ status: 400, body: { reason: 'invalid_info' } });
   });
 
-  it('GET /channels/{name}/users lists the presence members of a presence channel, once per user', async () => {
+  it('GET /channels/{name}/users lists the presence members of a presence channel, once per user, Pusher and Phoenix clients alike', async () => {
     const name = channel('presence-');
-    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TOKEN_SECRET));
+    await subscribed(await pusherJs({ user_id: 'alice' }), name);
+    await subscribed(await pusherJs({ user_id: 'alice' }), name);
+    await subscribed(await pusherJs({ user_id: 'bob' }), name);
+    const token = await tokenOf('carol');
     await subscriber(name, `/?token=${token}`);
     await subscriber(name, `/?token=${token}`);
-    const anonymous = await subscriber(name);
 
     const answer = await answerOf(pusher.get({ path: `/channels/${name}/users` }));
 
     expect(answer.status).toBe(200);
-    expect((answer.body as { users: { id: string }[] }).users.map(({ id }) => id).sort()).toEqual(['alice', anonymous.id].sort());
+    expect((answer.body as { users: { id: string }[] }).users.map(({ id }) => id).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(await answerOf(pusher.get({ path: `/channels/${name}`, params: { info: 'user_count,subscription_count' } }))).toMatchObject({ body: { user_count: 3, subscription_count: 5 } });
     expect(await answerOf(pusher.get({ path: `/channels/${channel()}/users` }))).toMatchObject({ status: 400, body: { reason: 'not_presence_channel' } });
   });
 
