@@ -90,6 +90,9 @@ describe('topics', () => {
       expect(() => assertValidPushEvent('new_msg')).not.toThrow();
       expect(() => assertValidPushEvent('phx_error')).toThrow(expect.objectContaining({ reason: 'reserved_event' }));
       expect(() => assertValidPushEvent('presence_state')).toThrow(expect.objectContaining({ reason: 'reserved_event' }));
+      // Pusher's protocol events too: pusher-js would act on them.
+      expect(() => assertValidPushEvent('pusher_internal:member_added')).toThrow(expect.objectContaining({ reason: 'reserved_event' }));
+      expect(() => assertValidPushEvent('pusher:error')).toThrow(expect.objectContaining({ reason: 'reserved_event' }));
     });
   });
 });

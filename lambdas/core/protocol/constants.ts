@@ -34,8 +34,12 @@ export const PHOENIX_TOPIC = 'phoenix';
 /** The `vsn` query parameter value of the Phoenix V2 serializer. */
 export const PHOENIX_V2_VSN = '2.0.0';
 
-/** Clients may not push events that would impersonate the server. */
-export const RESERVED_EVENT_PREFIXES = ['phx_', 'presence_'] as const;
+/**
+ * Clients may not push events that would impersonate the server: Phoenix's, and Pusher's
+ * (a `pusher_internal:member_added` pushed by a Phoenix client onto a presence channel would
+ * fake a member for every pusher-js subscriber).
+ */
+export const RESERVED_EVENT_PREFIXES = ['phx_', 'presence_', 'pusher:', 'pusher_internal:'] as const;
 
 /** Stable error reasons; clients branch on these, so they never change meaning. */
 export const REASONS = {

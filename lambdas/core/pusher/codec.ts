@@ -19,7 +19,7 @@ import { CHANNEL_EVENTS, PRESENCE_EVENTS, PUSHER_REASONS, REASONS } from '../pro
 import type { Command, JsonObject, OutboundMessage, ReplyContext } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength, parseUntrustedJson } from '../protocol/safe-json.js';
 import type { PresenceDiff, PresenceMeta, PresenceState } from '../presence.js';
-import { assertValidPushEvent, assertValidTopic, MAX_TOPIC_LENGTH } from '../topics.js';
+import { assertValidPushEvent, assertValidTopic, isReservedEvent, MAX_TOPIC_LENGTH } from '../topics.js';
 import { pusherChannelKind } from './app.js';
 import { CLIENT_EVENT_PREFIX, PUSHER_ERROR_CODES, PUSHER_EVENTS } from './protocol.js';
 
@@ -144,7 +144,8 @@ export function encodePusherFrames(message: OutboundMessage): string[] {
     case PRESENCE_EVENTS.occupancy:
       return [pusherFrame(PUSHER_EVENTS.subscriptionCount, { subscription_count: (message.payload as { subscribers?: number }).subscribers ?? 0 }, topic)];
     default:
-      return [pusherFrame(event, message.payload, topic)];
+      // Whatever sent it (a channel module, a server publish), a broadcast never speaks as the protocol.
+      return isReservedEvent(event) ? [] : [pusherFrame(event, message.payload, topic)];
   }
 }
 

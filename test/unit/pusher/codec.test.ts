@@ -44,6 +44,13 @@ describe('messages encoded as Pusher frames', () => {
   it('turns a broadcast into {event, channel, data} with data as a JSON string', () => {
     const [frame] = frames({ topic: 'news', event: 'shout', payload: { a: 1 }, ref: null, joinRef: null });
     expect(frame).toEqual({ event: 'shout', channel: 'news', data: '{"a":1}' });
+    // A string payload is the data itself, as Pusher's HTTP API passes it through.
+    expect(frames({ topic: 'news', event: 'shout', payload: 'plain', ref: null, joinRef: null })).toEqual([{ event: 'shout', channel: 'news', data: 'plain' }]);
+  });
+
+  it('never lets a broadcast speak as the protocol (a module or server publish of pusher_internal:*)', () => {
+    expect(frames({ topic: 'presence-a', event: 'pusher_internal:member_added', payload: { user_id: 'x' }, ref: null, joinRef: null })).toEqual([]);
+    expect(frames({ topic: 'news', event: 'pusher:error', payload: {}, ref: null, joinRef: null })).toEqual([]);
   });
 
   it('answers a subscribe with subscription_succeeded, a ping with pong, and nothing for other oks', () => {
