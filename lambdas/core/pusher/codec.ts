@@ -157,6 +157,9 @@ function encodeReply(message: OutboundMessage): string[] {
     if (message.ref === PUSHER_REFS.subscribe && !isPresenceChannel(message.topic)) return [pusherFrame(PUSHER_EVENTS.subscriptionSucceeded, {}, message.topic)];
     return [];
   }
+  // Pusher answers no unsubscribe, not even of a channel never subscribed (pusher-js sends one
+  // after a refused subscribe, and when Echo leaves).
+  if (message.ref === PUSHER_REFS.unsubscribe) return [];
   const reason = typeof response.reason === 'string' ? response.reason : REASONS.internalError;
   const text = typeof response.message === 'string' ? response.message : `refused: ${reason}`;
   if (message.ref === PUSHER_REFS.subscribe && message.topic !== null) {

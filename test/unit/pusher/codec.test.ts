@@ -65,6 +65,8 @@ describe('messages encoded as Pusher frames', () => {
     const [refused] = frames(errorReply(subscribe, 'unauthorized', 'invalid signature'));
     expect(refused).toMatchObject({ event: 'pusher:subscription_error', channel: 'private-a' });
     expect(dataOf(refused as { data: string })).toEqual({ type: 'AuthError', error: 'invalid signature', status: 403, reason: 'unauthorized' });
+    // Pusher answers no unsubscribe, not even one of a channel never subscribed.
+    expect(frames(errorReply({ ...subscribe, ref: PUSHER_REFS.unsubscribe }, 'not_joined', 'not joined'))).toEqual([]);
     const [limited] = frames(errorReply({ ...subscribe, ref: null }, 'rate_limited', 'slow down'));
     expect(limited?.event).toBe('pusher:error');
     expect(dataOf(limited as { data: string })).toEqual({ code: 4301, message: 'slow down', reason: 'rate_limited', channel: 'private-a' });
