@@ -201,3 +201,28 @@ export function paperModel(input: PaperModelInput, base: CostAssumptions = DEFAU
     cost_usd_per_million: round(perMillionDeliveries(cost)),
   };
 }
+
+/**
+ * A Pusher message, priced beside a Phoenix one from the same measurements.
+ * - `trigger`: the `pusher` server SDK's POST /apps/{id}/events to `fanout` subscribers of
+ *   one channel: a Function URL invocation (no per-request charge of its own) of the Pusher
+ *   function at the fan-out memory (`memorySize`), one subscriber Query (no membership
+ *   GetItem, no rate counter), one message per subscriber; no frame in, no reply.
+ *   The same as topicast's own HTTP publish.
+ * - `clientEvent`: a pusher-js `client-` event: priced as a push without a reply, since
+ *   Pusher acknowledges no client event (a Phoenix client's push always carries a ref and
+ *   gets a `phx_reply`: one message more).
+ * Pusher frames are larger than Phoenix ones (`data` is a JSON string inside JSON), but both
+ * stay in one 32 KB billing unit up to Pusher's 10 KB `data` limit, so the message count,
+ * and the price, is the same per delivery.
+ */
+export function pusherTriggerCost(fanout: number, m: PushMeasurements, a: CostAssumptions = DEFAULT_ASSUMPTIONS): PushCost {
+  const asPush = pushCost(fanout, { ...m, readUnitsPerPush: Math.max(0, m.readUnitsPerPush - MEMBERSHIP_READ_UNITS), writeUnitsPerPush: 0 }, { ...a, memoryMb: a.workerMemoryMb });
+  // No frame comes in over the WebSocket: the request is HTTP.
+  const apiGateway = asPush.apiGateway - PRICES.apiGatewayMessage;
+  return { ...asPush, apiGateway, total: asPush.total - PRICES.apiGatewayMessage };
+}
+
+export function pusherClientEventCost(fanout: number, m: PushMeasurements, a: CostAssumptions = DEFAULT_ASSUMPTIONS): PushCost {
+  return pushCost(fanout, m, a, false);
+}

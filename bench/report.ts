@@ -43,6 +43,8 @@ export interface BenchResults {
   cost_sdk_default_usd_per_million_deliveries: ByFanout;
   cost_appsync_events_usd_per_million_deliveries: ByFanout;
   cost_ably_usd_per_million_deliveries: ByFanout;
+  /** A Pusher message beside a Phoenix one: the server SDK's trigger, a pusher-js client event, a Phoenix client's push (bench/cost.ts). */
+  cost_pusher_usd_per_million_deliveries?: { trigger: ByFanout; client_event: ByFanout; phoenix_client_push: ByFanout };
   connection_minutes_usd_per_million: { api_gateway: number; appsync_events: number };
   cost_assumptions: CostAssumptions & { pushesPerCounterWrite: number; prices_date: string; prices_usd: Record<string, number> };
   paper_model: PaperModel[];
@@ -188,6 +190,7 @@ export function renderMarkdown(r: BenchResults): string {
       `Connection minutes are extra on every service: $${r.connection_minutes_usd_per_million.api_gateway.toFixed(2)} per million on API Gateway, ` +
       `$${r.connection_minutes_usd_per_million.appsync_events.toFixed(2)} on AppSync Events.`,
     '',
+    ...pusherCostLines(r),
     '#### Big topics on AWS, on paper (from the CPU and read units measured above)',
     '',
     '| subscribers | memory (MB) | callback quota (rps) | workers | one worker\'s 500 posts (ms) | demand ÷ quota | throttle floor (ms) | expected last delivery (ms) | read units per push | $ per push | $ per million deliveries |',
@@ -257,4 +260,25 @@ export function renderChart(r: BenchResults): string {
   parts.push(`<text x="${margin.left}" y="${height - 2}" font-size="10" fill="#777">npm run bench, ${r.generated_at.slice(0, 10)}, ${r.machine.cpus} × ${r.machine.model.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** The Pusher rows: a message sent by the `pusher` SDK or by pusher-js, beside a Phoenix client's push. */
+function pusherCostLines(r: BenchResults): string[] {
+  const p = r.cost_pusher_usd_per_million_deliveries;
+  if (!p) return [];
+  const row = (fanout: number) => {
+    const key = `fanout_${fanout}`;
+    return `| ${fanout} | ${usd(p.trigger[key])} | ${usd(p.client_event[key])} | ${usd(p.phoenix_client_push[key])} |`;
+  };
+  return [
+    '#### A Pusher message beside a Phoenix one (per million delivered messages)',
+    '',
+    '| fan-out | `pusher` SDK trigger | pusher-js client event | Phoenix client push |',
+    '| ---: | ---: | ---: | ---: |',
+    ...[1, 10, 100, 1000].map(row),
+    '',
+    'A trigger is an HTTP request to the Pusher function (no WebSocket frame in, one subscriber Query, no reply); a client event is a push without a reply (Pusher acknowledges none); ' +
+      "the Phoenix client's push always gets a `phx_reply`. Pusher frames stay in one 32 KB message unit up to Pusher's 10 KB `data` limit, so the delivery price is the same (docs/pusher.md).",
+    '',
+  ];
 }

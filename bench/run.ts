@@ -36,6 +36,8 @@ import {
   PRICES,
   PRICES_DATE,
   pushCost,
+  pusherClientEventCost,
+  pusherTriggerCost,
   round,
   type PushCost,
   type PushMeasurements,
@@ -386,6 +388,13 @@ async function main(): Promise<void> {
     cost_usd_per_million_deliveries: perMillionByFanout(costs),
     cost_with_reply_usd_per_million_deliveries: perMillionByFanout(costsWithReply),
     cost_at_default_memory_usd_per_million_deliveries: perMillionByFanout(costsAtDefaultMemory),
+    // A Pusher message beside a Phoenix one (bench/cost.ts): the server SDK's trigger, and a pusher-js client event
+    // (no reply), against a Phoenix client's push (always a reply: cost_with_reply_usd_per_million_deliveries).
+    cost_pusher_usd_per_million_deliveries: {
+      trigger: perMillionByFanout([1, 10, 100, 1000].map((fanout) => pusherTriggerCost(fanout, measuredPush(fanout)))),
+      client_event: perMillionByFanout([1, 10, 100, 1000].map((fanout) => pusherClientEventCost(fanout, measuredPush(fanout)))),
+      phoenix_client_push: perMillionByFanout(costsWithReply),
+    },
     default_memory_mb: DEFAULTS.memorySize,
     cost_breakdown_usd_per_million_deliveries: Object.fromEntries(
       costs.map((cost) => [
