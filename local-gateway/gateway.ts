@@ -31,6 +31,7 @@ import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
 import { FrameWatcher } from './frame-watcher.js';
 import { frameLabel } from './frame-label.js';
 import { handleManagementRequest, isManagementRequest } from './management-api.js';
+import { unmappedPusherPath } from './pusher-mapping.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
 import { announceLambdaInvoke } from './invocation-context.js';
@@ -331,6 +332,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       userAgent: request.headers['user-agent'] ?? '',
     };
     socket.on('error', () => undefined);
+    // With the Pusher protocol on, only the app's own key is mapped (pusher-mapping.ts).
+    const unmapped = unmappedPusherPath(request.url, env);
+    if (unmapped) {
+      rejectHandshake(socket, unmapped);
+      return;
+    }
     const outcome = await log.timed('$connect', facts.connectionId, () => integrate('$connect', connectEvent(identity, facts, request)));
     if (outcome.kind !== 'response') {
       rejectHandshake(socket, { statusCode: outcome.statusCode, body: outcome.kind === 'integration-timeout' ? 'Endpoint request timed out' : 'Internal server error' });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, expectHandshakeFailure, openClient, type WsClient } from '../support/ws-client.js';
 import { PUSHER_APP, startPusherGateway } from './pusher-support.js';
 
 let gateway: RunningGateway;
@@ -45,6 +45,17 @@ const BAD: readonly { name: string; frame: unknown; event: string; reason: strin
   { name: 'an encrypted channel', frame: { event: 'pusher:subscribe', data: { channel: 'private-encrypted-a', auth: 'x' } }, event: 'pusher:subscription_error', reason: 'unsupported' },
   { name: 'a sign-in', frame: { event: 'pusher:signin', data: { auth: 'x', user_data: '{}' } }, event: 'pusher:error', reason: 'unsupported' },
 ];
+
+describe('the app key in the path', () => {
+  it('refuses a connect to another key with 403, as the custom domain does for a path it does not map', async () => {
+    // Act
+    const failure = await expectHandshakeFailure(gateway.url, { path: '/app/not-our-key?protocol=7&client=js' });
+
+    // Assess
+    expect(failure.statusCode).toBe(403);
+    expect(gateway.connections.size).toBe(2);
+  });
+});
 
 describe('bad Pusher frames', () => {
   it.each(BAD.map((bad) => [bad.name, bad] as const))('answers %s with a stable reason, and nothing else happens', async (_name, bad) => {
