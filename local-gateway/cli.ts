@@ -11,6 +11,8 @@
  * Environment: DYNAMODB_ENDPOINT, TOPICAST_AUTH, TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL,
  * TOPICAST_ALLOWED_ORIGINS, TOPICAST_CONFIG, TABLE_NAME; with lifecycle events,
  * TOPICAST_EVENTS_ENDPOINT and TOPICAST_EVENT_BUS send them to another PutEvents (LocalStack).
+ * TOPICAST_PUSHER_APP_ID, TOPICAST_PUSHER_KEY and TOPICAST_PUSHER_SECRET turn the Pusher protocol and
+ * Pusher's HTTP API (under /apps/ on this port) on; TOPICAST_PUSHER_WEBHOOK_URL adds webhooks (docs/pusher.md).
  */
 import { readFileSync } from 'node:fs';
 import type { TopicastConfigInput } from '../lambdas/core/config.js';
