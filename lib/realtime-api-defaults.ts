@@ -27,7 +27,7 @@ export const MESSAGE_ROUTE_KEYS: readonly RouteKey[] = ['join', 'leave', 'push',
 export const ROUTE_SELECTION_EXPRESSION = '$request.body.action';
 
 /** Every function of the construct: one per route, the fan-out worker, the HTTP publish function and the presence stream reader. */
-export type FunctionName = RouteKey | 'fanout-worker' | 'publish' | 'presence';
+export type FunctionName = RouteKey | 'fanout-worker' | 'publish' | 'presence' | 'presence-grace';
 /** The functions of the `pusher` prop (lib/pusher.ts): Pusher's HTTP API and the webhook sender. */
 export type PusherFunctionName = 'pusher' | 'pusher-webhooks';
 
@@ -45,6 +45,7 @@ export const HANDLER_FILES: Readonly<Record<FunctionName | PusherFunctionName, s
   presence: 'presence-stream.ts',
   pusher: 'pusher.ts',
   'pusher-webhooks': 'pusher-webhooks.ts',
+  'presence-grace': 'presence-grace.ts',
 };
 
 /** Construct-id friendly names for the functions (route keys contain `$`). */
@@ -61,6 +62,7 @@ export const FUNCTION_IDS: Readonly<Record<FunctionName | PusherFunctionName, st
   presence: 'Presence',
   pusher: 'PusherApi',
   'pusher-webhooks': 'PusherWebhooks',
+  'presence-grace': 'PresenceGrace',
 };
 
 // This module runs as TypeScript in a checkout (tsx, vitest) and as the compiled dist/lib/*.js
@@ -97,6 +99,8 @@ export const ENV = {
   presenceWindowSeconds: 'TOPICAST_PRESENCE_WINDOW_SECONDS',
   /** The bus ARN the lifecycle-event reader publishes to (same file). */
   eventBus: 'TOPICAST_EVENT_BUS',
+  /** The queue `$disconnect` delays held presences on (lambdas/composition/environment/messaging-parts.ts). */
+  graceQueueUrl: 'TOPICAST_GRACE_QUEUE_URL',
 } as const;
 
 /** Lambda runtime of every function: the newest Node.js LTS that aws-cdk-lib knows. */
@@ -293,7 +297,7 @@ export interface FunctionPermissions {
   readonly readTokenSecret: boolean;
 }
 
-const { connection: C, topic: T, user: U, occupancy: O } = KEY_PREFIXES;
+const { connection: C, topic: T, user: U, occupancy: O, member: M } = KEY_PREFIXES;
 
 /**
  * Delivering to a topic: its subscribers (Query `t#`), and reaping the connections that
@@ -312,6 +316,19 @@ const DELIVER: TableAccess = { Query: [C, T], DeleteItem: [C, T], BatchWriteItem
  * undone), and the stamp of a join on a capped topic (UpdateItem `o#`, `markCappedJoin`).
  */
 const JOIN: TableAccess = { UpdateItem: [C, O], GetItem: [C], PutItem: [C, T] };
+/**
+ * A named member's join (core/presence-grace.ts): its member record (GetItem and PutItem
+ * `m#`) and the takeover of its previous row (UpdateItem `t#`, `resumeMember`).
+ */
+const MEMBER_JOIN: TableAccess = { GetItem: [M], PutItem: [M], UpdateItem: [T] };
+/**
+ * `$disconnect` holds a named member's row instead of deleting it (UpdateItem `t#`,
+ * `holdRow`); when the grace timer cannot be set, it releases the row at once, member record
+ * included (DeleteItem `m#`, `releaseHeld`).
+ */
+const MEMBER_HOLD: TableAccess = { UpdateItem: [T], DeleteItem: [M] };
+/** The grace timer's function: the held row and the member record go (DeleteItem `t#`, `m#`, `releaseHeld`). */
+const MEMBER_RELEASE: TableAccess = { DeleteItem: [M, T] };
 /** Leave: the release and the counters on the connection item; the rows go with DeleteItem. */
 const LEAVE: TableAccess = { UpdateItem: [C] };
 /** Push: the connection item and the sender's rate-limit window (`c#<id>` / `r#<window>`). */
@@ -356,17 +373,18 @@ export function tableActions(access: TableAccess): string[] {
  * test/e2e/iam-by-role.test.ts, which records every call the real handlers make and
  * evaluates it against the synthesized roles.
  */
-export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence', FunctionPermissions>> = {
+export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence' | 'presence-grace', FunctionPermissions>> = {
   // The connection item, and the user's lookup item when the token has a `sub`.
   $connect: { table: { PutItem: [C, U] }, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: true },
   // Removes the connection's items (as reaping does), and announces its leaves.
-  $disconnect: { table: DELIVER, manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
-  join: { table: mergeTableAccess(DELIVER, JOIN, PRESENCE_RECHECK), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  // It also holds named members' rows for their reconnect (and sqs:SendMessage on the grace queue, beside it).
+  $disconnect: { table: mergeTableAccess(DELIVER, MEMBER_HOLD), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  join: { table: mergeTableAccess(DELIVER, JOIN, MEMBER_JOIN, PRESENCE_RECHECK), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   leave: { table: mergeTableAccess(DELIVER, LEAVE), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   push: { table: mergeTableAccess(DELIVER, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   ping: { table: {}, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: false },
   // `$default` decodes Phoenix V2 array frames, which may be a join, a leave or a push.
-  $default: { table: mergeTableAccess(DELIVER, JOIN, PRESENCE_RECHECK, LEAVE, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  $default: { table: mergeTableAccess(DELIVER, JOIN, MEMBER_JOIN, PRESENCE_RECHECK, LEAVE, PUSH), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
   // The worker posts to connections and reaps the ones that answer 410 Gone; after presence
   // joins it reads their rows again.
   'fanout-worker': { table: mergeTableAccess(DELIVER, PRESENCE_RECHECK), manageConnections: true, invokeFanoutWorker: false, readTokenSecret: false },
@@ -374,6 +392,8 @@ export const PERMISSIONS: Readonly<Record<RouteKey | 'fanout-worker' | 'presence
   // broadcasts each topic's diff like a push, reaps what answers 410 Gone, and, for topics
   // over their presence cap, reads and updates the topic's occupancy item.
   presence: { table: mergeTableAccess(DELIVER, OCCUPANCY), manageConnections: true, invokeFanoutWorker: true, readTokenSecret: false },
+  // The grace queue's reader (its queue grants come with its event source mapping): deletes only; the stream announces.
+  'presence-grace': { table: MEMBER_RELEASE, manageConnections: false, invokeFanoutWorker: false, readTokenSecret: false },
 };
 
 /**

@@ -18,6 +18,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { resolveConfig, type AuthMode, type FanoutSettings, type HistoryRetention, type Limits, type PresenceSettings, type TopicRule, type TopicSharding } from '../lambdas/core/config.js';
@@ -283,6 +284,7 @@ const API_ID_PLACEHOLDER = '__TOPICAST_API_ID__';
 const FUNCTION_DESCRIPTIONS: Partial<Record<RealtimeFunctionName | PusherFunctionName, string>> = {
   'fanout-worker': 'topicast fan-out worker',
   presence: 'topicast presence (table stream reader)',
+  'presence-grace': 'topicast presence grace timer (held presences of reconnecting members)',
   pusher: "topicast Pusher HTTP API (Function URL, Pusher's request signature)",
   'pusher-webhooks': 'topicast Pusher webhooks (lifecycle events to your URL)',
 };
@@ -321,6 +323,13 @@ export class RealtimeApi extends Construct {
   public readonly fanoutFailureQueue: sqs.Queue;
   /** In alarm while {@link fanoutFailureQueue} holds a message: broadcasts were dropped. No action attached. */
   public readonly fanoutFailureAlarm: cloudwatch.Alarm;
+  /**
+   * The grace timer of presence across a reconnect (docs/phoenix.md): `$disconnect` sends one
+   * message per held presence, delayed by the topic's grace period; {@link presenceGraceFunction} releases it.
+   */
+  public readonly graceQueue: sqs.Queue;
+  /** Reads {@link graceQueue}: deletes each held row whose member did not come back (the stream announces its leave). */
+  public readonly presenceGraceFunction: nodejs.NodejsFunction;
   /** The stage's access log group. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The HTTP publish API (`POST /publish`, `/presence`, `/occupancy`, `/disconnect`) behind an AWS_IAM Function URL. */
@@ -499,7 +508,7 @@ export class RealtimeApi extends Construct {
     if (history) {
       for (const name of HISTORY_FUNCTIONS) {
         // The publish function's grant is its own; the presence functions get theirs below.
-        if (name === 'publish' || name === 'presence') continue;
+        if (name === 'publish' || name === 'presence' || name === 'presence-grace') continue;
         (name === 'fanout-worker' ? this.fanoutWorker : functions[name]).addToRolePolicy(historyStatement(this.table.tableArn));
       }
     }
@@ -545,6 +554,8 @@ export class RealtimeApi extends Construct {
       });
       return fn;
     });
+
+    ({ queue: this.graceQueue, fn: this.presenceGraceFunction } = this.configureGraceTimer(make, removalPolicy, functions.$disconnect, manageConnectionsArns));
 
     this.publishAccess = {
       table: this.table,
@@ -738,6 +749,45 @@ export class RealtimeApi extends Construct {
   /** Fan-out batches handed to the worker. */
   public metricWorkerBatches(options?: cloudwatch.MetricOptions) {
     return this.metric('workerBatches', options);
+  }
+
+  /**
+   * The grace timer: an encrypted queue whose messages are delayed per message (SQS's
+   * DelaySeconds, up to 900 s), read by a small function through an event source mapping
+   * that reports partial batch failures; what fails three times lands in a dead-letter
+   * queue (the row's short TTL still ends it: docs/phoenix.md). `$disconnect` may only send.
+   */
+  private configureGraceTimer(
+    make: (name: RealtimeFunctionName, timeout: Duration, environment: Record<string, string>, weight: FunctionWeight) => nodejs.NodejsFunction,
+    removalPolicy: RemovalPolicy,
+    disconnect: nodejs.NodejsFunction,
+    manageConnectionsArns: string[],
+  ): { queue: sqs.Queue; fn: nodejs.NodejsFunction } {
+    const deadLetters = new sqs.Queue(this, 'PresenceGraceFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEFAULTS.fanoutFailureRetention,
+      removalPolicy,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the presence grace queue.',
+    });
+    const queue = new sqs.Queue(this, 'PresenceGrace', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // At least the function's timeout (Lambda requires it), so a message in flight is not delivered twice meanwhile.
+      visibilityTimeout: Duration.seconds(30),
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 3 },
+      removalPolicy,
+    });
+    const fn = make('presence-grace', Duration.seconds(10), { [ENV.tableName]: this.table.tableName }, 'light');
+    this.grant(fn, PERMISSIONS['presence-grace'], manageConnectionsArns);
+    fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }));
+    disconnect.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    disconnect.addEnvironment(ENV.graceQueueUrl, queue.queueUrl);
+    return { queue, fn };
   }
 
   private createFunction(

@@ -57,6 +57,8 @@ import { DynamoOccupancyMarkers } from '../lambdas/adapters/dynamodb/occupancy-m
 import { PutEventsPublisher } from '../lambdas/adapters/eventbridge/put-events-publisher.js';
 import { EVENT_BUS_ENV, EVENTS_ENDPOINT_ENV } from '../lambdas/composition/environment/presence.js';
 import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
+import { createPresenceGraceHandler } from '../lambdas/handlers/presence-grace.js';
+import { LocalGraceQueue } from './grace-queue.js';
 import { LOCAL_EVENT_BUS, LocalEventBus } from './event-bus.js';
 import { captureTableStream } from './stream-capture.js';
 import { LocalTableStream } from './table-stream.js';
@@ -183,7 +185,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   await ensureTable(dynamo.client, tableName);
 
   const dispatcher = new LocalFanoutDispatcher(log.logger);
+  const graceQueue = new LocalGraceQueue({ logger: log.logger });
   const deps = localDependencies({
+    graceTimer: graceQueue,
     config,
     documentClient: dynamo.documentClient,
     tableName,
@@ -214,6 +218,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       return invocation;
     });
   });
+
+  // The grace queue's event source mapping: the presence-grace function releases held presences.
+  const graceFunction = { name: 'topicast-presence-grace', timeoutMs: timeouts.presence, handler: createPresenceGraceHandler(() => deps) };
+  graceQueue.bind((event) =>
+    log.timed('presence-grace', `${event.Records.length} held`, async () => {
+      announceLambdaInvoke(graceFunction.name);
+      const invocation = await invokeLocally(graceFunction, event, log.logger);
+      if (invocation.status === 'failed') throw invocation.error;
+      return invocation.result;
+    }),
+  );
 
   // Lifecycle events go to this gateway's own PutEvents (its port is known once it listens),
   // or wherever TOPICAST_EVENTS_ENDPOINT points (LocalStack's EventBridge).
@@ -485,6 +500,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, 2000))]);
       // $disconnect handlers still post leaves through this server's Management API.
       await log.settled();
+      graceQueue.close();
+      await graceQueue.drain();
       await tableStream.end();
       await dispatcher.drain();
       await webhooks?.drain();

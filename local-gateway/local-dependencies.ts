@@ -17,7 +17,7 @@ import { randomIds, systemClock } from '../lambdas/composition/system.js';
 import type { InstalledChannel } from '../lambdas/core/channels/registry.js';
 import type { TopicastConfig } from '../lambdas/core/config.js';
 import type { Metrics } from '../lambdas/core/metrics.js';
-import type { FanoutDispatcher, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
+import type { FanoutDispatcher, GraceTimer, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
 import type { ConnectionGreeter } from '../lambdas/core/pusher/greeting.js';
 import { pusherAppFromEnvironment, type PusherAppLoader } from '../lambdas/composition/environment/pusher.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
@@ -34,6 +34,8 @@ export interface LocalDependencyOptions {
   readonly channelModules?: readonly InstalledChannel[];
   /** Wraps the store (the live dashboard observes subscription writes). */
   readonly observeStore?: (store: RealtimeStore) => RealtimeStore;
+  /** The grace queue's emulation (grace-queue.ts). */
+  readonly graceTimer?: GraceTimer;
 }
 
 export function localDependencies(options: LocalDependencyOptions): MessagingDependencies {
@@ -53,6 +55,7 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
     channelModules: options.channelModules ?? [],
     kv: new DynamoChannelKv(options.documentClient, options.tableName, systemClock),
     historyStore: new DynamoHistoryStore(options.documentClient, options.tableName, systemClock),
+    graceTimer: options.graceTimer,
   });
 }
 

@@ -55,10 +55,24 @@ export function captureTableStream(client: DynamoDBClient, stream: LocalTableStr
       }
 
       const updated = operation === 'UpdateItem' ? keysOf(body.Key as Image) : null;
-      // No topic item is updated in place today; a stream record would need both images.
-      if (updated?.pk.S?.startsWith(TOPIC_ITEM_PREFIX)) throw new Error('the local table stream cannot capture UpdateItem on a topic item; write it with PutItem');
-      // Connection items are updated on every join and leave (MODIFY records, which no
-      // reader's filter passes), always under `attribute_exists`: an update never creates one.
+      // A topic item updated in place (a held presence, its takeover: presence-grace.ts): the
+      // old image is read first (consistently, on the image reader), the new one returned by
+      // the update itself. Connection items are updated on every join and leave (MODIFY
+      // records, which no reader's filter passes), always under `attribute_exists`.
+      if (updated?.pk.S?.startsWith(TOPIC_ITEM_PREFIX)) {
+        const asked = body.ReturnValues;
+        if (asked !== undefined && asked !== 'NONE' && asked !== 'ALL_NEW' && asked !== 'ALL_OLD') throw new Error(`the local table stream cannot capture UpdateItem with ReturnValues ${String(asked)} on a topic item`);
+        const table = String(body.TableName);
+        const oldImage = (await readImages(options.imageReader, [{ table, keys: updated, item: undefined }])).get(table)?.get(keyText(updated));
+        rewriteBody(request, { ...body, ReturnValues: 'ALL_NEW' });
+        const result = await next(args);
+        const output = result.output as { Attributes?: Record<string, unknown> };
+        const newImage = asImage(output.Attributes);
+        if (asked === 'ALL_OLD') output.Attributes = oldImage;
+        else if (asked !== 'ALL_NEW') delete output.Attributes;
+        stream.record({ keys: updated, oldImage, newImage, expired });
+        return result;
+      }
 
       if (operation === 'BatchWriteItem') {
         const writes = topicWrites(body.RequestItems as Record<string, BatchRequest[]>);

@@ -75,15 +75,18 @@ const windowMs = integer(0, PRESENCE_LIMITS.maxWindowMs, " (milliseconds; Lambda
 
 const maxMembers = integer(1, PRESENCE_LIMITS.maxMaxMembers, ' (a join reads up to this many members plus one for its presence_state)');
 
+const graceMs = integer(0, PRESENCE_LIMITS.maxGraceMs, ' (milliseconds; the grace timer is an SQS delay, at most 900 s)');
+
 const PRESENCE_ENTRIES = {
   windowMs,
   maxMembers,
+  graceMs,
   topics: v.array(
     v.strictObject(
-      { pattern: nonEmptyString('a non-empty topic pattern'), windowMs: v.optional(windowMs), maxMembers: v.optional(maxMembers) },
-      'must be { pattern, windowMs?, maxMembers? }',
+      { pattern: nonEmptyString('a non-empty topic pattern'), windowMs: v.optional(windowMs), maxMembers: v.optional(maxMembers), graceMs: v.optional(graceMs) },
+      'must be { pattern, windowMs?, maxMembers?, graceMs? }',
     ),
-    'must be a list of { pattern, windowMs?, maxMembers? }',
+    'must be a list of { pattern, windowMs?, maxMembers?, graceMs? }',
   ),
 } satisfies Record<keyof PresenceSettings, v.GenericSchema>;
 

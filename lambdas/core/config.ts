@@ -118,6 +118,8 @@ export interface PresenceTopicSettings {
   readonly windowMs?: number;
   /** Connections tracked in one of these topics' presence before it switches to occupancy. @default presence.maxMembers */
   readonly maxMembers?: number;
+  /** How long these topics hold a reconnecting member's leave, in milliseconds; 0 announces it at once. @default presence.graceMs */
+  readonly graceMs?: number;
 }
 
 export interface PresenceSettings {
@@ -136,6 +138,15 @@ export interface PresenceSettings {
    * @default 200
    */
   readonly maxMembers: number;
+  /**
+   * A member that names itself in its join (`member`, as topicast/client does) and whose
+   * connection closes without saying it is final keeps its presence this long: a rejoin
+   * within it (the 2-hour cap, a network flap, a deploy) sends no presence_diff and no
+   * lifecycle `left`/`joined`; otherwise its leave goes out after it (docs/phoenix.md,
+   * "Presence across a reconnect"). Applies to coalesced topics (a window above 0). At most
+   * 900000 (SQS's longest message delay). @default 15000
+   */
+  readonly graceMs: number;
   /** Per topic pattern settings. @default [] */
   readonly topics: readonly PresenceTopicSettings[];
 }
@@ -210,6 +221,7 @@ export const DEFAULT_FANOUT: FanoutSettings = {
 export const DEFAULT_PRESENCE: PresenceSettings = {
   windowMs: PRESENCE_LIMITS.defaultWindowMs,
   maxMembers: PRESENCE_LIMITS.defaultMaxMembers,
+  graceMs: PRESENCE_LIMITS.defaultGraceMs,
   topics: [],
 };
 

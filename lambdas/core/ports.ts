@@ -2,6 +2,7 @@
  * What the use cases need from the outside world. Adapters (DynamoDB, the Management
  * API, JWT verification) implement these and are injected by the composition root.
  */
+import type { HeldMember } from './presence-grace.js';
 import type { Identity } from './identity.js';
 import type { PresenceMeta } from './presence.js';
 import type { OutboundMessage, WireFormat } from './protocol/messages.js';
@@ -26,6 +27,20 @@ export interface Subscriber {
   readonly endpoint: string;
   readonly format: WireFormat;
   readonly joinRef: string | null;
+  /** A closed connection whose presence is held for its reconnect (presence-grace.ts): nothing is posted to it. */
+  readonly held?: boolean;
+}
+
+/** Who a join says it is across reconnects (presence-grace.ts), as stored on its rows. */
+export interface MemberClaim {
+  /** A hash of the join's `member` secret. */
+  readonly tag: string;
+  /** The token's `sub`, or '' when anonymous: a member is only resumed by its own user. */
+  readonly sub: string;
+  /** The join's own meta as JSON text: a rejoin with another meta is a new presence. */
+  readonly userMeta: string;
+  /** The connection whose held presence this join took over, if it did. */
+  readonly resumes?: string;
 }
 
 /** A subscriber with the presence it tracks on the topic (null when presence is off). */
@@ -36,6 +51,8 @@ export interface SubscriptionRecord extends Subscriber {
   readonly expiresAt: number;
   /** Kept on the connection side when a channel module handles the topic. */
   readonly channel?: ChannelState | null;
+  /** Set when the join named its member and the topic holds presence across reconnects. */
+  readonly member?: MemberClaim | null;
 }
 
 /** What a channel module's callbacks see of a join after it: its assigns and the user. */
@@ -146,6 +163,14 @@ export interface RemovalReport {
   readonly ended: readonly SubscriptionRecord[];
   /** Items DynamoDB would not delete within the retry bound; left for a later 410 and TTL. */
   readonly retained: number;
+  /** Topic rows held for their member's reconnect instead of deleted (RemovalHold): the grace timer releases them. */
+  readonly held?: readonly HeldMember[];
+}
+
+/** A `$disconnect` that holds its members' presence (presence-grace.ts): the grace of each topic, 0 for none. */
+export interface RemovalHold {
+  readonly graceMsOf: (topic: string) => number;
+  readonly nowMs: number;
 }
 
 /**
@@ -222,7 +247,19 @@ export interface RealtimeStore {
    * names (those with a channel module's `leave`) go one DeleteItem each, so that exactly
    * one remover runs their `leave` (RemovalReport.ended); the rest go in batches.
    */
-  removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne?: (topic: string) => boolean): Promise<RemovalReport>;
+  removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne?: (topic: string) => boolean, hold?: RemovalHold): Promise<RemovalReport>;
+  /** The connection a member's last join of `topic` was made on, and its shard (a consistent read); null when none. */
+  findMember(topic: string, tag: string): Promise<{ readonly connectionId: string; readonly shard: number } | null>;
+  /**
+   * Takes over the member's row on `connectionId` (held or still live) for the join of
+   * `by`, if it is the same member, user and meta and nobody took it over yet; returns the
+   * presence it carried, or null.
+   */
+  resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ readonly presenceKey: string; readonly meta: PresenceMeta } | null>;
+  /** Records that the member's latest join of `topic` is on `connectionId`. */
+  recordMember(topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void>;
+  /** Deletes a held row (its grace is over) and its member record if still its own; the stream announces the leave unless it was taken over. */
+  releaseHeld(held: HeldMember): Promise<void>;
   /** Adds `count` pushes to the connection's counter of a rate window; returns the total so far. */
   countPushes(connectionId: string, windowStart: number, count: number, expiresAt: number): Promise<number>;
 }
@@ -312,6 +349,11 @@ export interface TokenVerifier {
 
 export interface Clock {
   nowMs(): number;
+}
+
+/** Calls back after a delay, at least once (an SQS queue with DelaySeconds on AWS; emulated locally). */
+export interface GraceTimer {
+  schedule(held: readonly HeldMember[], delayMs: number): Promise<void>;
 }
 
 export interface IdGenerator {

@@ -50,7 +50,10 @@ export function presenceStateFrames(
   const budget = format === 'pusher' ? Math.floor(maxBytes / 2) : maxBytes;
   const stateEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.state, {}, joinRef), sized)) - '{}'.length;
   const diffEnvelope = utf8ByteLength(encodeMessage(presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: {}, leaves: {} }, joinRef), sized)) - '{}'.length;
-  const [first = [], ...rest] = packEntries(entries, budget - stateEnvelope, budget - diffEnvelope);
+  // A member's rejoin that took its held presence over shares its phx_ref with the held row until that goes.
+  const seen = new Set<string>();
+  const unique = entries.filter(({ meta }) => !seen.has(meta.phx_ref) && seen.add(meta.phx_ref) !== undefined);
+  const [first = [], ...rest] = packEntries(unique, budget - stateEnvelope, budget - diffEnvelope);
   return [
     presenceMessage(topic, PRESENCE_EVENTS.state, stateOf(first), joinRef),
     ...rest.map((group) => presenceMessage(topic, PRESENCE_EVENTS.diff, { joins: stateOf(group), leaves: stateOf([]) }, joinRef)),

@@ -10,6 +10,10 @@ import { matchesPattern } from './topic-patterns.js';
 
 export const PRESENCE_LIMITS = {
   defaultWindowMs: 1000,
+  /** A reconnect's rejoin within this time keeps the member's presence (Ably holds a leave 15 s). */
+  defaultGraceMs: 15_000,
+  /** SQS delays a message at most 900 s: the grace timer. */
+  maxGraceMs: 900_000,
   /** Lambda's MaximumBatchingWindowInSeconds is at most 300. */
   maxWindowMs: 300_000,
   /** DynamoDB Streams serves at most two simultaneous readers per shard before throttling them. */

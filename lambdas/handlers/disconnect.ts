@@ -11,7 +11,7 @@ export const createDisconnectHandler = (dependencies: () => MessagingDependencie
     const deps = dependencies();
     const { connectionId } = event.requestContext;
     try {
-      const topics = await disconnectClient(deps, connectionId);
+      const topics = await disconnectClient(deps, connectionId, event.requestContext.disconnectStatusCode ?? null);
       deps.metrics.record('connectionsClosed', 1);
       deps.logger.info('disconnected', { connectionId, topics, status: event.requestContext.disconnectStatusCode ?? null });
     } catch (error) {

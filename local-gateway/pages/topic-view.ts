@@ -26,7 +26,7 @@ export class TopicView {
     this.topics.set(subscription.topic, members);
   }
 
-  public removed(subscriptions: readonly SubscriptionRecord[]): void {
+  public removed(subscriptions: readonly Pick<SubscriptionRecord, 'topic' | 'connectionId'>[]): void {
     for (const { topic, connectionId } of subscriptions) {
       const members = this.topics.get(topic);
       if (!members) continue;
@@ -64,9 +64,10 @@ export function observedStore(store: RealtimeStore, view: TopicView): RealtimeSt
       if (removed) view.removed([removed.subscription]);
       return removed;
     },
-    async removeConnections(targets, shardsOf, oneByOne) {
-      const report = await store.removeConnections(targets, shardsOf, oneByOne);
-      view.removed(report.removed);
+    async removeConnections(targets, shardsOf, oneByOne, hold) {
+      const report = await store.removeConnections(targets, shardsOf, oneByOne, hold);
+      // A held presence's connection is gone too (its row waits for the member's reconnect).
+      view.removed([...report.removed, ...(report.held ?? [])]);
       return report;
     },
   };

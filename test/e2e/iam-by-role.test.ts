@@ -397,6 +397,7 @@ function functionOf(name: RealtimeFunctionName) {
   if (name === 'fanout-worker') return api.fanoutWorker;
   if (name === 'publish') return api.publishFunction;
   if (name === 'presence') throw new Error('presence functions are chosen by window');
+  if (name === 'presence-grace') return api.presenceGraceFunction;
   return api.functions[name];
 }
 

@@ -26,9 +26,9 @@ beforeAll(() => {
 });
 
 const fn = (name: FunctionName) =>
-  name === 'fanout-worker' ? api.fanoutWorker : name === 'publish' ? api.publishFunction : name === 'presence' ? api.presenceFunctions[0]! : api.functions[name];
+  name === 'fanout-worker' ? api.fanoutWorker : name === 'publish' ? api.publishFunction : name === 'presence' ? api.presenceFunctions[0]! : name === 'presence-grace' ? api.presenceGraceFunction : api.functions[name];
 const historyStatements = (name: FunctionName, on: Template = template, realtime: RealtimeApi = api) =>
-  statementsOf(on, name === 'fanout-worker' ? realtime.fanoutWorker : name === 'publish' ? realtime.publishFunction : name === 'presence' ? realtime.presenceFunctions[0]! : realtime.functions[name])
+  statementsOf(on, name === 'fanout-worker' ? realtime.fanoutWorker : name === 'publish' ? realtime.publishFunction : name === 'presence' ? realtime.presenceFunctions[0]! : name === 'presence-grace' ? realtime.presenceGraceFunction : realtime.functions[name])
     .statements.filter((s) => JSON.stringify(s.conditions ?? {}).includes('h#*'))
     .map((s) => ({ ...s, actions: [...s.actions].sort() }));
 

@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Identity } from '../../core/identity.js';
 import { CONNECTION_ITEM_STREAM_FILTER, type LifecycleChange, type StreamOperation } from '../../core/lifecycle-events.js';
-import { isTtlDeletion, presenceOf, topicOfPartition, type DynamoStreamEvent, type DynamoStreamRecord } from './stream-records.js';
+import { isTtlDeletion, memberTakeover, presenceOf, topicOfPartition, type DynamoStreamEvent, type DynamoStreamRecord } from './stream-records.js';
 import { TABLE_SCHEMA } from './table-schema.js';
 
 export function lifecycleChangesOf(event: DynamoStreamEvent, nowMs: number): LifecycleChange[] {
@@ -47,6 +47,8 @@ export function lifecycleChangeOf(record: DynamoStreamRecord, nowMs: number): Li
   }
   const topic = topicOfPartition(keys.pk);
   if (topic === null) return null;
+  // A member's reconnect within its grace period: the membership went on (presence-grace.ts).
+  if (memberTakeover(record) !== null) return null;
   return { ...base, kind: 'subscription', topic, connectionId: keys.sk, before: presenceOf(data.OldImage), after: presenceOf(data.NewImage) };
 }
 

@@ -23,7 +23,9 @@ import type {
   RemovalReport,
   RateCount,
   OccupancyWrite,
+  MemberClaim,
   PresenceRow,
+  RemovalHold,
   ReadConsistency,
   RemovalTarget,
   SubscriberProjection,
@@ -41,12 +43,14 @@ import { batchDelete, isTransient } from './batch-delete.js';
 import { queryPages as queryEveryPage } from './query-pages.js';
 import { markCappedJoin, readOccupancy, writeOccupancy } from './occupancy-items.js';
 import { heldPresenceRefs } from './presence-rows.js';
+import { findMember, holdRow, recordMember, releaseHeld, resumeMember } from './member-records.js';
+import { HELD_ROW_MARGIN_SECONDS, type HeldMember } from '../../core/presence-grace.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
 type Item = Record<string, unknown>;
 
 // Fan-out reads only what delivery needs; presence also reads keys and metas.
-const FANOUT_PROJECTION = 'sk, endpoint, format, joinRef';
+const FANOUT_PROJECTION = 'sk, endpoint, format, joinRef, heldUntil';
 const PRESENCE_PROJECTION = `${FANOUT_PROJECTION}, presenceKey, meta, expiresAt`;
 // Connections closed and read at once while reaping many gone connections.
 const REMOVAL_QUERY_CONCURRENCY = 16;
@@ -177,7 +181,10 @@ export class DynamoRealtimeStore implements RealtimeStore {
   public async putSubscription(subscription: SubscriptionRecord, shards: number, version = 0): Promise<SubscriptionWrite> {
     const { connectionId, topic } = subscription;
     const shard = shardOf(connectionId, shards);
-    const presence = subscription.presenceKey !== null && subscription.meta !== null ? { presenceKey: subscription.presenceKey, meta: JSON.stringify(subscription.meta) } : {};
+    const presence = {
+      ...(subscription.presenceKey !== null && subscription.meta !== null ? { presenceKey: subscription.presenceKey, meta: JSON.stringify(subscription.meta) } : {}),
+      ...memberAttributes(subscription.member),
+    };
     // Each side only over an older version: a join that lost to a newer one of the same
     // connection and topic never overwrites it (its own check undoes the rest). The topic
     // side goes first, so whatever presence it replaces comes back to this join to announce,
@@ -276,7 +283,12 @@ export class DynamoRealtimeStore implements RealtimeStore {
     return markCappedJoin(this.client, this.tableName, topic, expiresAt);
   }
 
-  public async removeConnections(targets: readonly RemovalTarget[], shardsOf: (topic: string) => number, oneByOne: (topic: string) => boolean = () => false): Promise<RemovalReport> {
+  public async removeConnections(
+    targets: readonly RemovalTarget[],
+    shardsOf: (topic: string) => number,
+    oneByOne: (topic: string) => boolean = () => false,
+    hold?: RemovalHold,
+  ): Promise<RemovalReport> {
     const connectionIds = [...new Set(targets.map((target) => target.connectionId))];
     // 1. Close, then read, per connection (a bounded number in flight): with the connection
     //    item gone no join can claim, and a join already past its claim finds it gone when it
@@ -297,10 +309,16 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const orphanResults = await Promise.all([...orphans.values()].map(({ topic, key }) => this.deleteOrphan(topic, key)));
     // 3. Topic rows in shared 25-item batches; then the connection's own rows, except the
     //    connection rows whose topic row DynamoDB would not delete: they lead a later cleanup to it.
-    const topicLeft = new Set((await batchDelete(this.client, this.tableName, subscriptions.map((s) => s.topicKey))).map(keyText));
+    //    A named member's row on a topic with a grace period is held instead (presence-grace.ts);
+    //    one already taken over by its rejoin, or gone, is deleted as usual.
+    const held = hold ? await this.holdMembers(subscriptions, hold, shardsOf) : [];
+    const heldKeys = new Set(held.map((h) => keyText(keys.topicSubscriber(h.topic, h.shard, h.connectionId))));
+    const deleting = subscriptions.filter((s) => !heldKeys.has(keyText(s.topicKey)));
+    const topicLeft = new Set((await batchDelete(this.client, this.tableName, deleting.map((s) => s.topicKey))).map(keyText));
     const kept = subscriptions.filter((s) => topicLeft.has(keyText(s.topicKey)));
     const keptKeys = new Set(kept.map((s) => keyText(s.connectionKey)));
     const ending = subscriptions.filter((s) => !topicLeft.has(keyText(s.topicKey)));
+    const removing = ending.filter((s) => !heldKeys.has(keyText(s.topicKey)));
     const single = ending.filter((s) => oneByOne(s.record.topic));
     const singleKeys = new Set(single.map((s) => keyText(s.connectionKey)));
     const ownKeys = found.flatMap((f) => f.ownKeys).filter((key) => !keptKeys.has(keyText(key)) && !singleKeys.has(keyText(key)));
@@ -313,10 +331,39 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const batchedLeft = new Set(ownLeft.map(keyText));
     const ended = ending.filter((s) => (singleKeys.has(keyText(s.connectionKey)) ? singles[single.indexOf(s)] === 'deleted' : !batchedLeft.has(keyText(s.connectionKey))));
     return {
-      removed: [...ending.map((s) => s.record), ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
+      removed: [...removing.map((s) => s.record), ...orphanResults.flatMap((result) => (result !== 'failed' && result !== null ? [result] : []))],
       ended: ended.map((s) => s.record),
       retained: topicLeft.size + kept.length + ownLeft.length + singles.filter((result) => result === 'failed').length + orphanResults.filter((result) => result === 'failed').length,
+      held,
     };
+  }
+
+  private async holdMembers(subscriptions: readonly FoundSubscription[], hold: RemovalHold, shardsOf: (topic: string) => number): Promise<HeldMember[]> {
+    const candidates = subscriptions.filter((s) => s.record.member && hold.graceMsOf(s.record.topic) > 0);
+    const results = await mapWithConcurrency(candidates, REMOVAL_QUERY_CONCURRENCY, async ({ record, topicKey }) => {
+      const graceMs = hold.graceMsOf(record.topic);
+      const expiresAt = Math.ceil((hold.nowMs + graceMs) / 1000) + HELD_ROW_MARGIN_SECONDS;
+      const isHeld = await holdRow(this.client, this.tableName, topicKey, hold.nowMs + graceMs, Math.min(expiresAt, record.expiresAt || expiresAt));
+      const shard = shardOf(record.connectionId, shardsOf(record.topic));
+      return isHeld ? [{ topic: record.topic, shard, connectionId: record.connectionId, member: (record.member as MemberClaim).tag }] : [];
+    });
+    return results.flat();
+  }
+
+  public findMember(topic: string, tag: string): Promise<{ connectionId: string; shard: number } | null> {
+    return findMember(this.client, this.tableName, topic, tag);
+  }
+
+  public resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
+    return resumeMember(this.client, this.tableName, topic, shard, connectionId, claim, by);
+  }
+
+  public recordMember(topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void> {
+    return recordMember(this.client, this.tableName, topic, tag, connectionId, shard, expiresAt);
+  }
+
+  public releaseHeld(held: HeldMember): Promise<void> {
+    return releaseHeld(this.client, this.tableName, held);
   }
 
   private async deleteReturning(key: Item): Promise<'deleted' | 'absent' | 'failed'> {
@@ -352,7 +399,7 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const userKey = closed ? userConnectionKeyOf(closed.identity, connectionId) : null;
     const ownKeys: Item[] = userKey ? [userKey] : [];
     const subscriptions: FoundSubscription[] = [];
-    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, channel')) {
+    for await (const item of this.queryPartition(keys.connectionPartition(connectionId), 'pk, sk, topic, presenceKey, meta, expiresAt, channel, member')) {
       const sk = String(item.sk);
       ownKeys.push({ pk: item.pk, sk });
       if (!sk.startsWith(SORT_KEY_PREFIX.topic)) continue;
@@ -476,7 +523,24 @@ function toSubscription(topic: string, item: Item): SubscriptionRecord {
     meta: fromJsonText<PresenceMeta>(item.meta),
     expiresAt: Number(item.expiresAt ?? 0),
     channel: fromJsonText<ChannelState>(item.channel),
+    ...(typeof item.heldUntil === 'number' ? { held: true } : {}),
+    ...(typeof item.member === 'string' ? { member: memberOf(item) } : {}),
   };
+}
+
+function memberOf(item: Item): MemberClaim {
+  return {
+    tag: String(item.member),
+    sub: String(item.memberSub ?? ''),
+    userMeta: String(item.memberMeta ?? '{}'),
+    ...(typeof item.resumes === 'string' ? { resumes: item.resumes } : {}),
+  };
+}
+
+/** A named member's attributes, on both sides of its subscription. */
+function memberAttributes(member: MemberClaim | null | undefined): Item {
+  if (!member) return {};
+  return { member: member.tag, memberSub: member.sub, memberMeta: member.userMeta, ...(member.resumes === undefined ? {} : { resumes: member.resumes }) };
 }
 
 /**

@@ -91,14 +91,28 @@ export function topicItemChangeOf(record: DynamoStreamRecord): TopicItemChange |
   if (!data?.SequenceNumber || typeof keys?.pk !== 'string' || typeof keys.sk !== 'string') return null;
   const topic = topicOfPartition(keys.pk);
   if (topic === null) return null;
+  const takeover = memberTakeover(record);
   return {
     topic,
     connectionId: keys.sk,
-    before: presenceOf(data.OldImage),
-    after: presenceOf(data.NewImage),
+    before: takeover === 'old-row-removed' ? null : presenceOf(data.OldImage),
+    after: takeover === 'new-row-written' ? null : presenceOf(data.NewImage),
     expired: isTtlDeletion(record),
     sequenceNumber: data.SequenceNumber,
   };
+}
+
+/**
+ * A member's rejoin that took over its presence (core/presence-grace.ts): the new row's
+ * creation and the old row's removal carry a presence nobody lost or gained, so neither is
+ * announced (no presence_diff, no lifecycle `joined`/`left`). Holding a row and taking it
+ * over are MODIFYs that keep its phx_ref: nothing to announce either.
+ */
+export function memberTakeover(record: DynamoStreamRecord): 'new-row-written' | 'old-row-removed' | null {
+  const data = record.dynamodb;
+  if (record.eventName === 'INSERT' && data?.NewImage?.resumes?.S !== undefined) return 'new-row-written';
+  if (record.eventName === 'REMOVE' && data?.OldImage?.resumedBy?.S !== undefined) return 'old-row-removed';
+  return null;
 }
 
 /** A deletion made by DynamoDB's TTL rather than by a request. */

@@ -16,6 +16,7 @@
  *   pk = l#<topic>         sk = l            the topic's last announced occupancy (lifecycle events on)
  *   pk = o#<topic>         sk = o           the topic's occupancy as the presence stream counted it,
  *                                           and whether its presence is capped (presence.maxMembers)
+ *   pk = m#<topic>         sk = <member tag> the connection of a named member's latest join (presence-grace.ts)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
@@ -47,6 +48,7 @@ export const KEY_PREFIXES = {
   history: 'h#',
   occupancyMarker: OCCUPANCY_MARKER_PREFIX,
   occupancy: 'o#',
+  member: 'm#',
 } as const;
 export type KeyPrefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
 
@@ -61,6 +63,7 @@ export const keys = {
   historyMessage: (topic: string, seq: number) => ({ pk: historyPartition(topic), sk: historySortKey(seq) }),
   occupancyMarker: (topic: string) => ({ pk: `${OCCUPANCY_MARKER_PREFIX}${topic}`, sk: 'l' }),
   occupancy: (topic: string) => ({ pk: `${KEY_PREFIXES.occupancy}${topic}`, sk: 'o' }),
+  member: (topic: string, tag: string) => ({ pk: `${KEY_PREFIXES.member}${topic}`, sk: tag }),
   historyPartition,
   historySortKey,
   connectionPartition: (connectionId: string) => `${KEY_PREFIXES.connection}${connectionId}`,

@@ -202,7 +202,7 @@ function errorTypeOf(body: string): string {
   }
 }
 
-const postJson: JsonPost = (url, headers, body, timeoutMs) =>
+export const postJson: JsonPost = (url, headers, body, timeoutMs) =>
   new Promise((resolve, reject) => {
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     const request = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (response) => {

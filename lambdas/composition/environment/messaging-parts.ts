@@ -2,6 +2,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { LambdaFanoutDispatcher, lambdaEndpointOf } from '../../adapters/fanout/lambda-fanout-dispatcher.js';
 import { cachedCredentials, credentialsFromVariables, type CredentialProvider } from '../../adapters/management-api/credentials.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
+import { SqsGraceTimer } from '../../adapters/sqs/sqs-grace-timer.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
@@ -30,6 +31,7 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
     kv: new DynamoChannelKv(client, tableName, systemClock),
     historyStore: new DynamoHistoryStore(client, tableName, systemClock),
     endpointFor: endpointFromEnvironment(env),
+    graceTimer: graceTimerFromEnvironment(env),
     // The fan-out hot path: SigV4-signed posts over a lean keep-alive pool, one socket per
     // post in flight (docs/performance.md). The region comes from each endpoint's host.
     sender: new SignedHttpMessageSender({
@@ -43,6 +45,17 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
     }),
   };
 }
+
+/** The queue of held presences (`$disconnect` only). `AWS_ENDPOINT_URL_SQS` (else `AWS_ENDPOINT_URL`) points it elsewhere, as for the SDK. */
+function graceTimerFromEnvironment(env: Environment): SqsGraceTimer | undefined {
+  const queueUrl = env[GRACE_QUEUE_ENV];
+  if (!queueUrl) return undefined;
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  return new SqsGraceTimer({ queueUrl, region: env.AWS_REGION ?? 'us-east-1', credentials: signingCredentials(env), ...(endpoint ? { endpoint } : {}) });
+}
+
+/** The `$disconnect` function's variable naming the grace queue's URL. */
+export const GRACE_QUEUE_ENV = 'TOPICAST_GRACE_QUEUE_URL';
 
 /**
  * Lambda puts the execution role's credentials in the environment, valid for the life of

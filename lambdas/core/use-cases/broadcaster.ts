@@ -23,7 +23,7 @@ import { encodeMessage } from '../protocol/codec.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import { utf8ByteLength } from '../protocol/safe-json.js';
-import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, PresenceRow, RealtimeStore, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, PresenceRow, RealtimeStore, RemovalHold, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { splitExpired } from '../expired-members.js';
 import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
@@ -207,9 +207,9 @@ export class Broadcaster {
   }
 
   /** Removes connections and everything they own (the write protocol's removal); announces nothing. */
-  public removeConnections(targets: readonly RemovalTarget[]): Promise<RemovalReport> {
+  public removeConnections(targets: readonly RemovalTarget[], hold?: RemovalHold): Promise<RemovalReport> {
     const { store, config, hasLeave } = this.deps;
-    return store.removeConnections(targets, (t) => shardCountFor(t, config), hasLeave);
+    return store.removeConnections(targets, (t) => shardCountFor(t, config), hasLeave, hold);
   }
 
   /**
@@ -272,7 +272,8 @@ export class Broadcaster {
   private async broadcastAt(topic: string, message: OutboundMessage, options: BroadcastOptions, depth: number): Promise<BroadcastReport> {
     const frames = framesOf(topic, message);
     const all = options.subscribers ?? (await this.readSubscribers(topic));
-    const recipients = options.excludeConnectionId ? all.filter((s) => s.connectionId !== options.excludeConnectionId) : all;
+    // A held row's connection is closed (presence-grace.ts): a post would answer 410 and reap its presence early.
+    const recipients = all.filter((s) => s.held !== true && s.connectionId !== options.excludeConnectionId);
     const withSubscriberJoinRef = options.withSubscriberJoinRef === true;
     const deliveryDeadline = options.deadlineMs === undefined ? undefined : options.deadlineMs - this.deps.config.fanout.deadlineMarginMs;
 

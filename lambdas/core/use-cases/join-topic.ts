@@ -12,7 +12,9 @@ import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import { readSince } from '../history.js';
-import type { ClaimStatus, Clock, IdGenerator, Logger, MessageSender, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ClaimStatus, Clock, IdGenerator, Logger, MemberClaim, MessageSender, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import { memberTagOf, presenceGraceMsFor, readMember } from '../presence-grace.js';
+import { shardOf } from '../topics.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 import { emptyPresenceState } from './presence-publisher.js';
@@ -76,7 +78,10 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
 
   const presenceOn = presenceEnabledFor(topic, config);
   const shards = shardCountFor(topic, config);
-  const subscription: SubscriptionRecord = {
+  const member = presenceOn ? readMember(command.payload) : null;
+  const memberClaim: MemberClaim | null =
+    member !== null && presenceGraceMsFor(topic, config) > 0 ? { tag: memberTagOf(member), sub: identity?.sub ?? '', userMeta: JSON.stringify(userMeta) } : null;
+  let subscription: SubscriptionRecord = {
     topic,
     connectionId,
     endpoint: connection.endpoint,
@@ -86,6 +91,7 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     meta: presenceOn ? buildMeta(userMeta, deps.ids.phxRef()) : null,
     expiresAt: connection.expiresAt,
     channel: admitted.state,
+    ...(memberClaim ? { member: memberClaim } : {}),
   };
 
   const claim = await store.claimTopic(connectionId, topic, maxTopics);
@@ -94,6 +100,8 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     await broadcaster.runLeaveHooks([subscription], claim.status === 'closed' ? 'disconnect' : 'leave');
     throw claim.status === 'limit' ? tooManyTopics(maxTopics) : closing();
   }
+  // A named member rejoining after a reconnect takes its presence over: no leave, no join.
+  if (memberClaim) subscription = await resumedPresence(deps, subscription, memberClaim);
   const attempt: JoinAttempt = { subscription, version: claim.version, shards, written: false, announced: false };
   try {
     return await subscribe(deps, requester, command, attempt, admitted, since);
@@ -131,6 +139,8 @@ async function subscribe(
   const { connectionId, topic } = subscription;
   const write = await store.putSubscription(subscription, shards, version);
   attempt.written = write.written;
+  // The member's next rejoin finds this connection here (its row lives as long as the connection's).
+  if (write.written && subscription.member) await store.recordMember(topic, subscription.member.tag, connectionId, shardOf(connectionId, shards), subscription.expiresAt);
 
   let presence: JoinerPresence | null = null;
   let failure: unknown = null;
@@ -204,6 +214,21 @@ async function undoFailedJoin(deps: JoinTopicDependencies, attempt: JoinAttempt)
   } catch (error) {
     deps.logger.error('a failed join could not be undone', { topic, connectionId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
+}
+
+/**
+ * The member's previous row on this topic (held by its old connection's `$disconnect`, or
+ * still live when the rejoin overtook it), taken over if it is the same member, user and
+ * meta: this join then carries its presence key and phx_ref, and the stream announces
+ * neither this row nor the old one's removal (presence-grace.ts).
+ */
+async function resumedPresence(deps: JoinTopicDependencies, subscription: SubscriptionRecord, claim: MemberClaim): Promise<SubscriptionRecord> {
+  const { topic, connectionId } = subscription;
+  const previous = await deps.store.findMember(topic, claim.tag);
+  if (!previous || previous.connectionId === connectionId) return subscription;
+  const taken = await deps.store.resumeMember(topic, previous.shard, previous.connectionId, claim, connectionId);
+  if (!taken) return subscription;
+  return { ...subscription, presenceKey: taken.presenceKey, meta: taken.meta, member: { ...claim, resumes: previous.connectionId } };
 }
 
 function closing(): ProtocolError {

@@ -1,0 +1,86 @@
+/**
+ * Presence across a reconnect (core/presence-grace.ts) on the table: the member record
+ * (`m#<topic>`/`<member tag>`: the connection of the member's latest join), the takeover of a
+ * member's row by its rejoin, and the release of a held row when its grace is over. Every
+ * write is conditional, as dynalite has no transactions; part of DynamoRealtimeStore.
+ */
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HeldMember } from '../../core/presence-grace.js';
+import type { PresenceMeta } from '../../core/presence.js';
+import type { MemberClaim } from '../../core/ports.js';
+import { keys } from './table-schema.js';
+
+export async function findMember(client: DynamoDBDocumentClient, tableName: string, topic: string, tag: string): Promise<{ connectionId: string; shard: number } | null> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.member(topic, tag), ConsistentRead: true }));
+  return Item && typeof Item.connectionId === 'string' ? { connectionId: Item.connectionId, shard: Number(Item.shard ?? 0) } : null;
+}
+
+export async function recordMember(client: DynamoDBDocumentClient, tableName: string, topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void> {
+  await client.send(new PutCommand({ TableName: tableName, Item: { ...keys.member(topic, tag), connectionId, shard, expiresAt } }));
+}
+
+/**
+ * One conditional UpdateItem on the old row: same member, user and meta, not taken over
+ * yet. Held or live alike: a rejoin may overtake its old connection's `$disconnect`, which
+ * then deletes a row it finds taken over without a leave.
+ */
+export async function resumeMember(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  topic: string,
+  shard: number,
+  connectionId: string,
+  claim: MemberClaim,
+  by: string,
+): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
+  try {
+    const { Attributes } = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.topicSubscriber(topic, shard, connectionId),
+        UpdateExpression: 'SET resumedBy = :by',
+        ConditionExpression: 'attribute_exists(pk) AND #member = :tag AND memberSub = :sub AND memberMeta = :meta AND attribute_not_exists(resumedBy) AND attribute_exists(presenceKey)',
+        ExpressionAttributeNames: { '#member': 'member' },
+        ExpressionAttributeValues: { ':by': by, ':tag': claim.tag, ':sub': claim.sub, ':meta': claim.userMeta },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const meta = typeof Attributes?.meta === 'string' ? (JSON.parse(Attributes.meta) as PresenceMeta) : null;
+    return typeof Attributes?.presenceKey === 'string' && meta && typeof meta.phx_ref === 'string' ? { presenceKey: Attributes.presenceKey, meta } : null;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return null;
+    throw error;
+  }
+}
+
+/** Holds a closed connection's row for its member's reconnect; false when it is gone or already taken over (then it is deleted as usual). */
+export async function holdRow(client: DynamoDBDocumentClient, tableName: string, key: Record<string, unknown>, heldUntilMs: number, expiresAt: number): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET heldUntil = :until, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(resumedBy)',
+        ExpressionAttributeValues: { ':until': heldUntilMs, ':expiresAt': expiresAt },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+export async function releaseHeld(client: DynamoDBDocumentClient, tableName: string, held: HeldMember): Promise<void> {
+  const ignoreCondition = (error: unknown) => {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  };
+  // Only a held row: a timer delivered twice (SQS is at least once) finds it gone.
+  await client
+    .send(new DeleteCommand({ TableName: tableName, Key: keys.topicSubscriber(held.topic, held.shard, held.connectionId), ConditionExpression: 'attribute_exists(heldUntil)' }))
+    .catch(ignoreCondition);
+  await client
+    .send(new DeleteCommand({ TableName: tableName, Key: keys.member(held.topic, held.member), ConditionExpression: 'connectionId = :c', ExpressionAttributeValues: { ':c': held.connectionId } }))
+    .catch(ignoreCondition);
+}
