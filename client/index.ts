@@ -3,6 +3,7 @@ export { apiGatewayTransport, stripPhoenixSuffix } from './phoenix-transport.js'
 export { SeqTracker, type JoinHistoryResponse, type SeqTrackerOptions } from './seq-tracker.js';
 export { createHeartbeatCodec, HEARTBEAT_FRAME, type HeartbeatCodec, type PhoenixMessage } from './heartbeat-codec.js';
 export {
+  FINAL_CLOSE_CODE,
   RECONNECT_CLOSE_CODE,
   TOPICAST_SOCKET_DEFAULTS,
   topicastSocket,

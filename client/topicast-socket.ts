@@ -69,8 +69,11 @@ export const TOPICAST_SOCKET_DEFAULTS = {
   reconnectJitterMs: 240_000,
 } as const;
 
-/** The close code of a connection the client replaces on purpose (the cap, a heartbeat without answer). */
+/** The close code of a connection the client replaces on purpose (the cap, a heartbeat without answer): its member's presence is held for the rejoin. */
 export const RECONNECT_CLOSE_CODE = 4000;
+
+/** The close code of `disconnect()` called by the application: the member leaves, and its presence leaves at once. */
+export const FINAL_CLOSE_CODE = 4001;
 
 export interface TopicastSocketOptions {
   /** The WebSocket class: the browser's `WebSocket`, or `ws` in Node. It is wrapped with `apiGatewayTransport`. */
@@ -156,9 +159,13 @@ export function topicastSocket<S extends SocketLike>(Socket: SocketClass<S>, url
   function replaceConnection(reason: string): void {
     generation += 1;
     clearTimers();
-    socket.disconnect(undefined, RECONNECT_CLOSE_CODE, reason);
+    disconnect(undefined, RECONNECT_CLOSE_CODE, reason);
     socket.connect();
   }
+
+  // The application's disconnect() is final unless it names a code: presence leaves at once.
+  const disconnect = socket.disconnect.bind(socket);
+  socket.disconnect = (callback, code = FINAL_CLOSE_CODE, reason = 'leave') => disconnect(callback, code, reason);
 
   /** A heartbeat now: answered, nothing happens; not answered in time, the connection is replaced. */
   function probe(): void {

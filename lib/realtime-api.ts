@@ -763,7 +763,7 @@ export class RealtimeApi extends Construct {
     disconnect: nodejs.NodejsFunction,
     manageConnectionsArns: string[],
   ): { queue: sqs.Queue; fn: nodejs.NodejsFunction } {
-    const deadLetters = new sqs.Queue(this, 'PresenceGraceFailures', {
+    const deadLetters = new sqs.Queue(this, 'GraceQueueFailures', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: DEFAULTS.fanoutFailureRetention,
@@ -773,7 +773,7 @@ export class RealtimeApi extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself the dead-letter queue of the presence grace queue.',
     });
-    const queue = new sqs.Queue(this, 'PresenceGrace', {
+    const queue = new sqs.Queue(this, 'GraceQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // At least the function's timeout (Lambda requires it), so a message in flight is not delivered twice meanwhile.

@@ -16,7 +16,7 @@
  * - when the timer fires, the held row is deleted: if nobody took it over, the stream
  *   announces its leave then (grace + the timer's latency).
  *
- * Explicit leaves, closes the client states as final (close code 4000), reaping of gone
+ * Explicit leaves, closes the client states as final (close code 4001), reaping of gone
  * connections and TTL expiry stay immediate; so do clients that name no member (a plain
  * phoenix client: leave then join) and topics without a window (a diff per change).
  */
@@ -30,9 +30,10 @@ import { REASONS } from './protocol/constants.js';
 
 /**
  * The close code a client sends when it means to leave for good (4000-4999 are the
- * application's): its presence leaves at once. topicast/client's `disconnect()` sends it.
+ * application's): its presence leaves at once. topicast/client's `disconnect()` sends it;
+ * its own reconnects close with 4000, which is not final.
  */
-export const FINAL_CLOSE_CODE = 4000;
+export const FINAL_CLOSE_CODE = 4001;
 
 /** Extra life of a held row past its grace period: if the timer never fires, readers reap it as expired after this. */
 export const HELD_ROW_MARGIN_SECONDS = 60;

@@ -66,7 +66,7 @@ const CHANNEL = fileURLToPath(new URL('../support/fixtures/kv-channel.ts', impor
  */
 const CONFIG = {
   auth: 'optional',
-  presence: { windowMs: 1000, maxMembers: 2, topics: [{ pattern: 'now:*', windowMs: 0 }] },
+  presence: { windowMs: 1000, maxMembers: 2, graceMs: 1000, topics: [{ pattern: 'now:*', windowMs: 0 }] },
   fanout: { workerThreshold: 2, workerBatchSize: 2 },
   history: { 'room:*': { maxMessages: 10 }, 'now:*': { maxMessages: 10 } },
 } satisfies TopicastConfigInput;
@@ -231,6 +231,23 @@ async function runScenarios(): Promise<void> {
   phoenix.send(['1', '4', room, 'phx_leave', {}]);
   await phoenix.next((m) => Array.isArray(m) && m[1] === '4');
   await anon.ping();
+
+  // presence across a reconnect: a named member's $disconnect holds its row and its rejoin
+  // takes it over (the member record, the takeover); a member that does not come back is
+  // released by the grace function when its timer fires
+  const dave = await connect({ sub: 'dave' });
+  await dave.join('grace:a', { meta: { n: 4 }, member: 'member-dave-0123456789' });
+  const daveId = idOf(dave);
+  dave.socket.terminate();
+  await gone(daveId);
+  const daveAgain = await connect({ sub: 'dave' });
+  await daveAgain.join('grace:a', { meta: { n: 4 }, member: 'member-dave-0123456789' });
+  const erin = await connect({ sub: 'erin' });
+  await erin.join('grace:a', { meta: { n: 5 }, member: 'member-erin-0123456789' });
+  const erinId = idOf(erin);
+  erin.socket.terminate();
+  await gone(erinId);
+  await waitUntil(() => awsCalls().filter((call) => call.caller === 'topicast-presence-grace').length >= 4, 'the grace timers fired', 10_000);
 
   // $disconnect (the module's leave, window-0 leaves)
   const aliceId = idOf(alice);
@@ -456,6 +473,7 @@ const CALLERS = [
   'topicast-fanout-worker',
   'topicast-presence-1s',
   'topicast-presence-0s',
+  'topicast-presence-grace',
   PUBLISH_FUNCTION,
   SDK_GRANTEE,
   PUSHER_FUNCTION,

@@ -104,7 +104,7 @@ describe('presence across a reconnect', () => {
     expect(after).toBeLessThan(GRACE_MS + SLACK_MS + WINDOW_MS);
   }, 30_000);
 
-  it('keeps a final close (code 4000) and an explicit leave immediate', async () => {
+  it('keeps a final close (code 4001) and an explicit leave immediate', async () => {
     const topic = uniqueTopic();
     const watcher = await member(topic, newMember(), { name: 'watcher' });
     const closer = await member(topic, newMember(), { name: 'closer' });

@@ -18,7 +18,7 @@ import { TopicastStack } from '../../lib/topicast-stack.js';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import { startTestTable } from '../support/dynalite.js';
 import { messageEvent } from '../support/gateway-events.js';
-import { logicalIdOf, newApp, statementsOf } from './helpers.js';
+import { logicalIdOf, newApp, statementsOf, streamMappings } from './helpers.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 type FunctionName = (typeof CHANNEL_FUNCTIONS)[number] | '$connect' | 'ping';
@@ -129,7 +129,7 @@ describe('RealtimeApi channels prop', () => {
   });
   it("passes connection rows TTL deleted to the default window's presence reader only, for their modules' leave", () => {
     // Assess: the mappings' filters, as Lambda applies them
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as { Properties: { FunctionName: unknown; FilterCriteria?: { Filters: { Pattern: string }[] } } }[];
+    const mappings = streamMappings(template) as { Properties: { FunctionName: unknown; FilterCriteria?: { Filters: { Pattern: string }[] } } }[];
     const expiredRowFilters = mappings.map((m) => (m.Properties.FilterCriteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as Record<string, any>).filter((p) => p.dynamodb?.Keys?.sk?.S?.[0]?.prefix === 's#'));
     expect(expiredRowFilters.flat()).toEqual([
       {

@@ -86,3 +86,8 @@ export function actionsWithPrefix(statements: Statement[], prefix: string): stri
 export function resourcesFor(statements: Statement[], action: string): unknown[] {
   return statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
 }
+
+/** The event source mappings that read the table's stream (the grace queue's SQS mapping has no StartingPosition). */
+export function streamMappings(template: Template): unknown[] {
+  return Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((mapping) => (mapping as { Properties?: { StartingPosition?: unknown } }).Properties?.StartingPosition !== undefined);
+}

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { RealtimeApi, type RealtimeApiProps } from '../../lib/realtime-api.js';
 import { TopicastStack } from '../../lib/topicast-stack.js';
-import { logicalIdOf, newApp, statementsOf } from './helpers.js';
+import { logicalIdOf, newApp, statementsOf, streamMappings } from './helpers.js';
 
 function synth(props: RealtimeApiProps = {}, extra?: (stack: Stack) => Partial<RealtimeApiProps>): { api: RealtimeApi; template: Template; stack: Stack } {
   const stack = new Stack(newApp({ bundling: false }), 'Events', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -39,7 +39,7 @@ describe('RealtimeApi lifecycleEvents', () => {
     template.resourceCountIs('AWS::Events::EventBus', 0);
     expect(variablesOf(template, api).TOPICAST_EVENT_BUS).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('events:PutEvents');
-    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+    const [mapping] = streamMappings(template) as Mapping[];
     expect(mapping?.Properties.FilterCriteria.Filters.map((f) => f.Pattern)).toEqual([TOPIC_FILTER]);
   });
 
@@ -53,7 +53,7 @@ describe('RealtimeApi lifecycleEvents', () => {
     expect(variablesOf(template, api).TOPICAST_EVENT_BUS).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
     expect(JSON.parse(variablesOf(template, api).TOPICAST_CONFIG as string).lifecycleEvents).toBe(true);
     // Assess: the mapping's filters, topic items and connection creations/deletions
-    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+    const [mapping] = streamMappings(template) as Mapping[];
     expect(mapping?.Properties.FilterCriteria.Filters.map((f) => f.Pattern)).toEqual([TOPIC_FILTER, CONNECTION_FILTER]);
   });
 
@@ -86,7 +86,7 @@ describe('RealtimeApi lifecycleEvents', () => {
     expect(JSON.parse(variablesOf(template, api).TOPICAST_CONFIG as string).lifecycleEvents).toEqual({ source: 'chat.realtime' });
     expect(variablesOf(template, api, 1).TOPICAST_EVENT_BUS).toBeUndefined();
     expect(statementsOf(template, api.presenceFunctions[1]!).statements.flatMap((s) => s.actions)).not.toContain('events:PutEvents');
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+    const mappings = streamMappings(template) as Mapping[];
     const filtersOf = (fn: RealtimeApi['presenceFunctions'][number]) =>
       mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(logicalIdOf(fn)))?.Properties.FilterCriteria.Filters.map((f) => f.Pattern);
     expect(filtersOf(api.presenceFunctions[0]!)).toEqual([TOPIC_FILTER, CONNECTION_FILTER]);

@@ -8,7 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RealtimeApi, type RealtimeApiProps } from '../../lib/realtime-api.js';
-import { logicalIdOf, newApp, statementsOf } from './helpers.js';
+import { logicalIdOf, newApp, statementsOf, streamMappings } from './helpers.js';
 
 function synth(props: RealtimeApiProps = {}): { api: RealtimeApi; template: Template } {
   const stack = new Stack(newApp({ bundling: false }), 'Presence', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -27,7 +27,7 @@ describe('RealtimeApi presence stream', () => {
 
   it('maps the stream to one presence function with the default 1 s window, topic items only, retrying from the failed record', () => {
     expect(api.presenceFunctions).toHaveLength(1);
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[];
+    const mappings = streamMappings(template) as Mapping[];
     expect(mappings).toHaveLength(1);
     const mapping = (mappings[0] as Mapping).Properties;
     expect(mapping).toMatchObject({
@@ -58,7 +58,7 @@ describe('RealtimeApi presence stream', () => {
   it('adds a second reader, filtered to its patterns, for a second window', () => {
     const { api: two, template: twoTemplate } = synth({ presence: { windowMs: 1000, topics: [{ pattern: 'lobby:*', windowMs: 5000 }] } });
     expect(two.presenceFunctions).toHaveLength(2);
-    const mappings = (Object.values(twoTemplate.findResources('AWS::Lambda::EventSourceMapping')) as Mapping[]).map((m) => m.Properties);
+    const mappings = (streamMappings(twoTemplate) as Mapping[]).map((m) => m.Properties);
     expect(mappings.map((m) => m.MaximumBatchingWindowInSeconds).sort()).toEqual([1, 5]);
     const five = mappings.find((m) => m.MaximumBatchingWindowInSeconds === 5) as Mapping['Properties'];
     expect(five.FilterCriteria).toEqual({ Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 't#lobby:' }] } } } }) }] });

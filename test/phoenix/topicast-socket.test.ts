@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
 import { HEARTBEAT_FRAME as CLIENT_HEARTBEAT_FRAME } from '../../client/heartbeat-codec.js';
-import { TOPICAST_SOCKET_DEFAULTS, topicastSocket } from '../../client/topicast-socket.js';
+import { FINAL_CLOSE_CODE as CLIENT_FINAL_CLOSE_CODE, TOPICAST_SOCKET_DEFAULTS, topicastSocket } from '../../client/topicast-socket.js';
+import { FINAL_CLOSE_CODE } from '../../lambdas/core/presence-grace.js';
 import { API_GATEWAY_LIMITS } from '../../lambdas/core/api-gateway-limits.js';
 import { HEARTBEAT_FRAME, HEARTBEAT_REPLY } from '../../lambdas/core/protocol/heartbeat-route.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../local-gateway/gateway.js';
@@ -53,6 +54,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('the heartbeat route', () => {
   it('is one definition: the client sends the frame the route is declared for', () => {
     expect(CLIENT_HEARTBEAT_FRAME).toBe(HEARTBEAT_FRAME);
+    // The client's final close is the one the server's grace period lets through at once.
+    expect(CLIENT_FINAL_CLOSE_CODE).toBe(FINAL_CLOSE_CODE);
   });
 
   it('answers {"action":"heartbeat"} with a fixed reply and runs no function', async () => {

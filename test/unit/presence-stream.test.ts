@@ -97,6 +97,19 @@ describe('stream records', () => {
     expect(removed).toMatchObject({ before: { key: 'alice' }, after: null, expired: false });
   });
 
+  it('announces no change for a member\'s reconnect: neither the row its rejoin wrote nor the removal of the row it took over', () => {
+    // Act: hold, takeover, the rejoin's row, the held row's release; then a held row nobody took over
+    const held = topicItemChangeOf(record('MODIFY', { old: withPresence('alice', 'r1'), new: { ...withPresence('alice', 'r1'), heldUntil: 5 } }));
+    const taken = topicItemChangeOf(record('MODIFY', { old: { ...withPresence('alice', 'r1'), heldUntil: 5 }, new: { ...withPresence('alice', 'r1'), heldUntil: 5, resumedBy: 'C2=' } }));
+    const rejoined = topicItemChangeOf(record('INSERT', { new: { ...withPresence('alice', 'r1'), resumes: 'C1=' } }));
+    const released = topicItemChangeOf(record('REMOVE', { old: { ...withPresence('alice', 'r1'), heldUntil: 5, resumedBy: 'C2=' } }));
+    const lost = topicItemChangeOf(record('REMOVE', { old: { ...withPresence('alice', 'r1'), heldUntil: 5 } }));
+
+    // Assess
+    for (const change of [held, taken, rejoined, released]) expect(diffOfChange(change as TopicItemChange)).toEqual({ joins: {}, leaves: {} });
+    expect(Object.keys(diffOfChange(lost as TopicItemChange).leaves)).toEqual(['alice']);
+  });
+
   it('marks only DynamoDB\'s own deletions (TTL) as expired', () => {
     // Act
     const ttl = topicItemChangeOf(record('REMOVE', { old: withPresence('alice', 'r1') }, { userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' } }));
