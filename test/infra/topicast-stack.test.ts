@@ -119,7 +119,8 @@ describe('WebSocket API', () => {
 describe('functions', () => {
   it('creates one function per route plus the fan-out worker, the publish function and the presence stream reader, all arm64 on nodejs22.x or newer', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(ROUTES.length + 3);
+    // + fan-out worker, publish, presence reader, presence grace timer
+    expect(functions).toHaveLength(ROUTES.length + 4);
     for (const [id, f] of functions) {
       expect(f.Properties.Architectures, id).toEqual(['arm64']);
       const major = Number(/^nodejs(\d+)\.x$/.exec(f.Properties.Runtime as string)?.[1]);
@@ -147,7 +148,7 @@ describe('functions', () => {
   it('gives every log group a retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     // Routes, worker, publish, presence, and the stage's access log.
-    expect(groups.length).toBe(ROUTES.length + 4);
+    expect(groups.length).toBe(ROUTES.length + 5);
     for (const [id, g] of groups) expect(g.Properties.RetentionInDays, id).toBe(7);
   });
 
@@ -226,7 +227,8 @@ describe('IAM (least privilege)', () => {
   const tableArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack.realtime.table), 'Arn'] });
   const expectedTable: Record<string, string[]> = {
     $connect: ['PutItem'],
-    $disconnect: ['BatchWriteItem', 'DeleteItem', 'Query'],
+    // + UpdateItem: a named member's row held for its reconnect (presence-grace)
+    $disconnect: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'],
     join: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     leave: ['BatchWriteItem', 'DeleteItem', 'Query', 'UpdateItem'],
     push: ['BatchWriteItem', 'DeleteItem', 'GetItem', 'Query', 'UpdateItem'],
@@ -328,7 +330,8 @@ describe('fan-out worker asynchronous invoke', () => {
   });
 
   it('keeps failures in an encrypted, TLS-only queue whose records expire after 7 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
+    // This one, and the presence grace queue with its dead-letter queue (test/infra/presence-grace.test.ts).
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 7 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
@@ -343,7 +346,8 @@ describe('fan-out worker asynchronous invoke', () => {
     for (const route of [...ROUTES, 'fanout-worker']) {
       const sqsActions = statements(route).filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
       if (route !== 'fanout-worker') {
-        expect(sqsActions, route).toEqual([]);
+        // $disconnect sends to the presence grace queue only (test/infra/presence-grace.test.ts).
+        expect(sqsActions.filter((s) => JSON.stringify(s.resources) === JSON.stringify([queueRef()])), route).toEqual([]);
         continue;
       }
       expect(sqsActions.map((s) => ({ actions: s.actions, resources: s.resources }))).toEqual([{ actions: ['sqs:SendMessage'], resources: [queueRef()] }]);
