@@ -99,7 +99,8 @@ export interface RealtimeApiProps {
   /**
    * Memory, in MB, of the functions that do the big fan-outs (the fan-out worker, the
    * presence functions, publish), and of the message routes too unless `routeMemorySize`
-   * is given; CPU scales with it. `$connect` and `ping`, which never fan out, get 256 MB.
+   * is given; CPU scales with it. `$connect`, `ping` and the presence grace timer's function,
+   * which never fan out, get 256 MB.
    * @default 1024
    */
   readonly memorySize?: number;

@@ -93,12 +93,14 @@ describe('RealtimeApi with custom props', () => {
     });
     const functions = template.findResources('AWS::Lambda::Function');
     for (const [id, f] of Object.entries(functions)) {
-      const light = id === logicalIdOf(api.functions.$connect) || id === logicalIdOf(api.functions.ping);
-      // memorySize without routeMemorySize applies to the message routes too.
+      const grace = id === logicalIdOf(api.presenceGraceFunction);
+      const light = grace || id === logicalIdOf(api.functions.$connect) || id === logicalIdOf(api.functions.ping);
+      // memorySize without routeMemorySize applies to the message routes too; the functions that never fan out keep 256 MB.
       expect(f.Properties.MemorySize, id).toBe(light ? 256 : 512);
       // The fan-out worker and the presence stream reader are not behind API Gateway's 29 s: they keep their 60 s.
+      // The grace timer's function deletes one held row per message: its 10 s is not a route timeout either.
       const background = [api.fanoutWorker, ...api.presenceFunctions].some((fn) => id === logicalIdOf(fn));
-      expect(f.Properties.Timeout, id).toBe(background ? 60 : 20);
+      expect(f.Properties.Timeout, id).toBe(grace ? 10 : background ? 60 : 20);
     }
     for (const [id, g] of Object.entries(template.findResources('AWS::Logs::LogGroup'))) {
       expect(g.Properties.RetentionInDays, id).toBe(30);

@@ -128,8 +128,8 @@ app.synth();
     const template = JSON.parse(readFileSync(join(app, 'cdk.out', 'MyApp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> };
     const resources = Object.entries(template.Resources);
     const functions = resources.filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    // 7 routes, the fan-out worker, publish, the presence stream reader, and the app's own Notifier.
-    expect(functions).toHaveLength(11);
+    // 7 routes, the fan-out worker, publish, the presence stream reader, the presence grace timer, and the app's own Notifier.
+    expect(functions).toHaveLength(12);
     expect(resources.find(([, r]) => r.Type === 'AWS::Lambda::Url')?.[1].Properties.AuthType).toBe('AWS_IAM');
     const [notifierId, notifier] = functions.find(([id]) => id.startsWith('Notifier'))!;
     expect(Object.keys(notifier.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TOPICAST_TABLE_NAME', 'TOPICAST_CONFIG', 'TOPICAST_FANOUT_FUNCTION']));
@@ -179,7 +179,7 @@ console.log(typeof defineChannel);
     expect(lstatSync(join(folderApp, 'node_modules', 'topicast')).isSymbolicLink()).toBe(true);
     expect(stdout.trim().split('\n').at(-1)).toBe('function');
     const template = JSON.parse(readFileSync(join(folderApp, 'cdk.out', 'FolderApp.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(10);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(11);
     const bin = await run(join(folderApp, 'node_modules', '.bin', 'topicast'), ['--help'], { cwd: folderApp, timeout: 60_000 });
     expect(bin.stdout).toMatch(/dynamodb +serve one embedded DynamoDB/);
   });
