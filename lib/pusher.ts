@@ -11,7 +11,7 @@
  *   failed webhook, then the event lands in a dead-letter queue (as do events EventBridge
  *   could not hand to Lambda).
  */
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -116,25 +116,6 @@ export function pusherEnvironment(props: PusherProps, secret: secretsmanager.ISe
   return { [PUSHER_ENVIRONMENT.appId]: props.appId, [PUSHER_ENVIRONMENT.key]: props.key, [PUSHER_ENVIRONMENT.secretArn]: secret.secretArn };
 }
 
-/** GetSecretValue on the app secret only (and Decrypt through Secrets Manager when it has its own key). */
-export function grantReadPusherSecret(fn: lambda.IFunction, secret: secretsmanager.ISecret): void {
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      // An imported partial ARN lacks the 6-character suffix Secrets Manager appends.
-      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
-    }),
-  );
-  if (secret.encryptionKey) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [secret.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(fn).region}.amazonaws.com` } },
-      }),
-    );
-  }
-}
 
 /** The HTTP API's Function URL: no IAM auth, the Pusher signature is checked by the function itself. */
 export function addPusherUrl(fn: lambda.Function): lambda.FunctionUrl {

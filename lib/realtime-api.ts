@@ -13,6 +13,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { grantReadSecret } from './secret-grants.js';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -58,7 +59,6 @@ import { MOCK_ROUTES } from '../lambdas/core/protocol/heartbeat-route.js';
 import { addMockRoute } from './mock-routes.js';
 import {
   addPusherUrl,
-  grantReadPusherSecret,
   grantWebhookTableRead,
   pusherDomain,
   pusherEnvironment,
@@ -573,7 +573,7 @@ export class RealtimeApi extends Construct {
     if (props.pusher && this.pusherSecret) {
       this.pusherFunction = make('pusher', routeTimeout, { ...this.publishEnvironment, ...pusherEnv }, 'bulk');
       grantPublishAccess(this.pusherFunction, this.publishAccess);
-      grantReadPusherSecret(this.pusherFunction, this.pusherSecret);
+      grantReadSecret(this.pusherFunction, this.pusherSecret);
       this.pusherHttpHost = Fn.select(2, Fn.split('/', addPusherUrl(this.pusherFunction).url));
       this.pusherDomain = pusherDomain(this, props.pusher, this.webSocketApi, this.stage);
     }
@@ -584,7 +584,7 @@ export class RealtimeApi extends Construct {
         { [PUBLISH_ENV.tableName]: this.table.tableName, ...pusherEnv, ...webhookEnvironment(props.pusher.webhooks) },
         'light',
       );
-      grantReadPusherSecret(fn, this.pusherSecret);
+      grantReadSecret(fn, this.pusherSecret);
       grantWebhookTableRead(fn, this.table.tableArn);
       const lifecycle = props.lifecycleEvents;
       const source = typeof lifecycle === 'object' && lifecycle.source ? lifecycle.source : DEFAULT_LIFECYCLE_SOURCE;
@@ -889,25 +889,7 @@ export class RealtimeApi extends Construct {
     if (permissions.invokeFanoutWorker) {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.fanoutWorker.functionArn] }));
     }
-    if (permissions.readTokenSecret) {
-      const secret = this.tokenSecret;
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          // An imported partial ARN lacks the 6-character suffix Secrets Manager appends.
-          resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
-        }),
-      );
-      if (secret.encryptionKey) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt'],
-            resources: [secret.encryptionKey.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-          }),
-        );
-      }
-    }
+    if (permissions.readTokenSecret) grantReadSecret(fn, this.tokenSecret);
   }
 
   private addAccountCloudWatchRole() {
