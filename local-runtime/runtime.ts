@@ -19,13 +19,16 @@ import { serveFunctionUrl } from './aws/function-url.js';
 import { LambdaService } from './aws/lambda-service.js';
 import { SecretsManagerService } from './aws/secrets-manager-service.js';
 import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
-import { RoleCredentials } from './aws/role-credentials.js';
+import { RoleCredentials, type Caller } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
 import { compileMockRoute } from '../local-gateway/mock-integration.js';
+import { EventRules } from './events/event-rules.js';
+import { POLLER_ACTIONS, QueuePoller } from './queues/queue-pollers.js';
+import { SqsService } from './queues/sqs-service.js';
 import { StreamCapture } from './streams/stream-capture.js';
 import { TableStreams } from './streams/table-streams.js';
 import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js';
@@ -87,6 +90,8 @@ export interface LocalRuntime {
   /** The endpoint every function's AWS_ENDPOINT_URL names. */
   readonly awsEndpoint: string;
   readonly eventBus: LocalEventBus;
+  /** The template's SQS queues (their messages can be looked at). */
+  readonly queues: SqsService;
   /** Hands the streams' buffered records to their functions now and waits for the batches. */
   flushStreams(): Promise<void>;
   /** Deletes the items past their TTL now (and records the deletions); returns how many. */
@@ -134,17 +139,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const localHosts = [
     ...app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const),
     ...app.functionUrls.map((url, index) => [url.awsHost, `${host}:${urlPort(index)}`] as const),
+    // Queue URLs name SQS's host; the SDK sends a queue's requests to its URL's host.
+    [`sqs.${LOCAL_REGION}.amazonaws.com`, `${host}:${firstPort}`] as const,
   ];
   const localize = (value: string) => localHosts.reduce((text, [awsHost, localHost]) => text.split(awsHost).join(localHost), value);
 
   const nodeModules = sdkNodeModules();
   const runners = new Map<string, FunctionRunner>();
+  const callers = new Map<string, Caller>();
   for (const fn of app.functions) {
     if (!fn.runtime.startsWith('nodejs')) {
       write(`WARN ${fn.stackName}: function ${fn.logicalId} (${fn.runtime}) is not run: the local runtime runs Node.js functions only`);
       continue;
     }
     const caller = fn.roleArn ? credentials.issue(fn.functionName, fn.roleArn) : undefined;
+    if (caller) callers.set(fn.arn, caller);
     const environment: Record<string, string> = {
       ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, localize(value)])),
       ...lambdaEnvironment(fn),
@@ -167,7 +176,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       })
     : undefined;
 
-  const lambda = new LambdaService({ runners, invokeConfigs: app.invokeConfigs, log: (line) => log.logger.warn(line) });
+  const sqs = new SqsService(app.queues, (queue) => localize(queue.url));
+  // Lambda sends an on-failure record to a queue as the function's role.
+  const sendAsFunction = async (queueArn: string, functionArn: string, body: string): Promise<boolean> => {
+    const queue = sqs.queue(queueArn);
+    const caller = callers.get(functionArn);
+    if (!queue || !caller || !(await endpoint.authorize(caller, 'sqs:SendMessage', queueArn))) return false;
+    queue.send({ MessageBody: body }, caller.principalArn);
+    return true;
+  };
+  const lambda = new LambdaService({
+    runners,
+    invokeConfigs: app.invokeConfigs,
+    log: (line) => log.logger.warn(line),
+    onFailure: (destination, functionArn, record) => sendAsFunction(destination, functionArn, JSON.stringify(record)),
+  });
   const streams = new TableStreams(app.tables, app.eventSourceMappings, runners, write);
   const streamCapture = new StreamCapture(app.tables, streams, dynamo.endpoint);
   const sweepTimer = setInterval(() => {
@@ -183,8 +206,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     eventBus,
     secrets: new SecretsManagerService(app.secrets, options.secretValues),
     streamCapture,
+    sqs,
     log: write,
   });
+
+  const rules = new EventRules(app.rules, app.invokePermissions, {
+    invokeAsync: (functionArn, payload) => lambda.enqueue(functionArn, payload),
+    sendToQueue: (queueArn, body, attributes) => {
+      const queue = sqs.queue(queueArn);
+      if (!queue) return false;
+      try {
+        queue.send({ MessageBody: body, MessageAttributes: Object.fromEntries(Object.entries(attributes ?? {}).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])) }, 'events.amazonaws.com');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    log: write,
+  });
+  const unsubscribeRules = eventBus.subscribe((event) => void rules.route(event));
+  const pollers = await startQueuePollers(app, sqs, runners, callers, endpoint, write);
 
   const served: ServedWebSocketApi[] = [];
   const apis: RunningApi[] = app.apis.map((api, index) => {
@@ -231,6 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     dynamoEndpoint: dynamo.endpoint,
     awsEndpoint,
     eventBus,
+    queues: sqs,
     flushStreams: () => streams.flush(),
     sweep: (nowSeconds) => streamCapture.sweep(nowSeconds),
     async end() {
@@ -238,8 +280,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       codeWatcher?.close();
       await Promise.all(served.map((websocket) => websocket.closeAll()));
       await log.settled();
+      unsubscribeRules();
       await streams.end();
+      await Promise.all(pollers.map((poller) => poller.end()));
       await lambda.drain();
+      sqs.close();
       for (const runner of runners.values()) runner.reset();
       for (const websocket of served) websocket.close();
       await Promise.all(
@@ -251,6 +296,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await dynamo.end();
     },
   };
+}
+
+/**
+ * The SQS event source mappings. Lambda refuses to create one whose function's role may not
+ * receive, delete and read the queue's attributes: such a mapping is not run, with Lambda's message.
+ */
+async function startQueuePollers(
+  app: LocalApp,
+  sqs: SqsService,
+  runners: ReadonlyMap<string, FunctionRunner>,
+  callers: ReadonlyMap<string, Caller>,
+  endpoint: LocalAwsEndpoint,
+  write: (line: string) => void,
+): Promise<QueuePoller[]> {
+  const pollers: QueuePoller[] = [];
+  for (const mapping of app.eventSourceMappings) {
+    const queue = sqs.queue(mapping.eventSourceArn);
+    if (!queue || !mapping.enabled) continue;
+    const runner = runners.get(mapping.functionArn);
+    const caller = callers.get(mapping.functionArn);
+    if (!runner) continue;
+    let refused: string | undefined;
+    for (const action of POLLER_ACTIONS) {
+      if (!caller || !(await endpoint.authorize(caller, action, queue.model.arn))) {
+        refused = action.slice('sqs:'.length);
+        break;
+      }
+    }
+    if (refused) {
+      write(`WARN ${mapping.logicalId} is not run: Lambda refuses to create it ("The provided execution role does not have permissions to call ${refused} on SQS")`);
+      continue;
+    }
+    pollers.push(new QueuePoller(mapping, queue, runner, write));
+  }
+  return pollers;
 }
 
 /** One route's Lambda proxy integration: the function's result, or API Gateway's error. */

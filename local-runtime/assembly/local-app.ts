@@ -98,6 +98,59 @@ export interface EventSourceMappingModel {
   readonly maximumRetryAttempts: number;
   readonly bisectBatchOnFunctionError: boolean;
   readonly enabled: boolean;
+  /** ScalingConfig.MaximumConcurrency (SQS sources): batches in flight at once. */
+  readonly maximumConcurrency: number | undefined;
+}
+
+export interface QueueModel {
+  readonly logicalId: string;
+  readonly queueName: string;
+  /** `https://sqs.<region>.amazonaws.com/<account>/<name>`: the runtime serves that host on its own port. */
+  readonly url: string;
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly contentBasedDeduplication: boolean;
+  readonly delaySeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly messageRetentionSeconds: number;
+  readonly receiveMessageWaitTimeSeconds: number;
+  readonly maximumMessageSize: number;
+  readonly redrivePolicy: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number } | undefined;
+}
+
+export interface RuleTargetModel {
+  readonly id: string;
+  readonly arn: string;
+  /** `Input`: a constant JSON text instead of the event. */
+  readonly input: string | undefined;
+  /** `InputPath`: the part of the event (`$.detail`) instead of the whole. */
+  readonly inputPath: string | undefined;
+  readonly inputTransformer: { readonly inputPathsMap: Readonly<Record<string, string>>; readonly inputTemplate: string } | undefined;
+  /** RetryPolicy.MaximumRetryAttempts (EventBridge's default: 185). */
+  readonly maximumRetryAttempts: number;
+  /** RetryPolicy.MaximumEventAgeInSeconds (EventBridge's default: 24 h). */
+  readonly maximumEventAgeSeconds: number;
+  /** DeadLetterConfig.Arn: an SQS queue for the events EventBridge could not deliver. */
+  readonly deadLetterArn: string | undefined;
+}
+
+export interface RuleModel {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  /** The bus's name (`default` when the rule names none). */
+  readonly busName: string;
+  /** The event pattern, parsed; undefined for a scheduled rule. */
+  readonly eventPattern: Json | undefined;
+  readonly enabled: boolean;
+  readonly targets: RuleTargetModel[];
+}
+
+/** `AWS::Lambda::Permission`: who may invoke which function (EventBridge needs one per rule). */
+export interface InvokePermissionModel {
+  readonly functionArn: string;
+  readonly principal: string;
+  readonly sourceArn: string | undefined;
 }
 
 export interface InvokeConfigModel {
@@ -155,6 +208,9 @@ export interface LocalApp {
   readonly eventBuses: EventBusModel[];
   readonly secrets: SecretModel[];
   readonly functionUrls: FunctionUrlModel[];
+  readonly queues: QueueModel[];
+  readonly rules: RuleModel[];
+  readonly invokePermissions: InvokePermissionModel[];
   /** What the runtime will not run, one line each (printed at start). */
   readonly warnings: string[];
 }
@@ -176,7 +232,7 @@ function generatedName(stackName: string, logicalId: string, maxLength: number):
 }
 
 export function buildLocalApp(stacks: readonly AssemblyStack[]): LocalApp {
-  const app: LocalApp = { apis: [], functions: [], roles: [], tables: [], eventSourceMappings: [], invokeConfigs: [], eventBuses: [], secrets: [], functionUrls: [], warnings: [] };
+  const app: LocalApp = { apis: [], functions: [], roles: [], tables: [], eventSourceMappings: [], invokeConfigs: [], eventBuses: [], secrets: [], functionUrls: [], queues: [], rules: [], invokePermissions: [], warnings: [] };
   for (const stack of stacks) readStack(stack, app);
   return app;
 }
@@ -271,8 +327,18 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
         return text(p.StageName) ?? '$default';
       case 'AWS::Events::EventBus':
         return text(p.Name) ?? generatedName(stackName, logicalId, 256);
-      case 'AWS::SQS::Queue':
-        return `https://sqs.${LOCAL_REGION}.${URL_SUFFIX}/${LOCAL_ACCOUNT}/${text(p.QueueName) ?? generatedName(stackName, logicalId, 80)}`;
+      case 'AWS::SQS::Queue': {
+        // CloudFormation ends a generated FIFO queue name with `.fifo`, as SQS requires.
+        const fifo = resolve(p.FifoQueue ?? false, context) === true || resolve(p.FifoQueue ?? false, context) === 'true';
+        const name = text(p.QueueName) ?? (fifo ? `${generatedName(stackName, logicalId, 75)}.fifo` : generatedName(stackName, logicalId, 80));
+        return `https://sqs.${LOCAL_REGION}.${URL_SUFFIX}/${LOCAL_ACCOUNT}/${name}`;
+      }
+      case 'AWS::Events::Rule': {
+        // A rule on a custom bus is `bus|rule`, as CloudFormation's Ref returns it.
+        const name = text(p.Name) ?? generatedName(stackName, logicalId, 64);
+        const bus = busNameOf(p.EventBusName);
+        return bus === 'default' ? name : `${bus}|${name}`;
+      }
       case 'AWS::SNS::Topic':
         return `arn:${PARTITION}:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${text(p.TopicName) ?? generatedName(stackName, logicalId, 256)}`;
       case 'AWS::SecretsManager::Secret':
@@ -322,6 +388,11 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
         if (attribute === 'QueueUrl') return ref;
         break;
       }
+      case 'AWS::Events::Rule': {
+        const [bus, name] = ref.includes('|') ? ref.split('|') : ['default', ref];
+        if (attribute === 'Arn') return `arn:${PARTITION}:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${bus === 'default' ? '' : `${String(bus)}/`}${String(name)}`;
+        break;
+      }
       case 'AWS::SNS::Topic':
         if (attribute === 'TopicArn') return ref;
         if (attribute === 'TopicName') return ref.slice(ref.lastIndexOf(':') + 1);
@@ -337,6 +408,12 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
     }
     if (attribute === 'Arn') return `arn:${PARTITION}:${resource.Type.split('::')[1]?.toLowerCase() ?? 'local'}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${ref}`;
     return `${ref}-${attribute}`;
+  }
+
+  /** A bus named by name or ARN (`Ref` of a bus is its name; `GetAtt Arn` its ARN). */
+  function busNameOf(value: Json | undefined): string {
+    const named = text(value) ?? 'default';
+    return named.startsWith('arn:') ? named.slice(named.lastIndexOf('/') + 1) : named;
   }
 
   function lambdaUrlId(logicalId: string): string {
@@ -495,13 +572,15 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
       logicalId,
       eventSourceArn: String(p.EventSourceArn ?? ''),
       functionArn: functionArnOf(p.FunctionName as Json),
-      batchSize: Number(p.BatchSize ?? 100),
+      // Lambda's defaults: 10 for SQS, 100 for streams.
+      batchSize: Number(p.BatchSize ?? (String(p.EventSourceArn ?? '').startsWith('arn:aws:sqs:') ? 10 : 100)),
       maximumBatchingWindowSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
       filters,
       reportBatchItemFailures: Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
       maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
       bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
       enabled: p.Enabled !== false,
+      maximumConcurrency: (p.ScalingConfig as { MaximumConcurrency?: number } | null)?.MaximumConcurrency,
     });
   }
   for (const [, resource] of ofType('AWS::Lambda::EventInvokeConfig')) {
@@ -529,6 +608,62 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
       secretString: typeof p.SecretString === 'string' ? p.SecretString : undefined,
       generate: (p.GenerateSecretString ?? undefined) as SecretModel['generate'],
     });
+  }
+  for (const [logicalId, resource] of ofType('AWS::SQS::Queue')) {
+    const p = resolve(props(resource), context) as Record<string, Json>;
+    const url = String(context.ref(logicalId));
+    const redrive = (typeof p.RedrivePolicy === 'string' ? JSON.parse(p.RedrivePolicy) : p.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string } | null;
+    const flag = (value: Json | undefined) => value === true || value === 'true';
+    app.queues.push({
+      logicalId,
+      queueName: url.slice(url.lastIndexOf('/') + 1),
+      url,
+      arn: String(context.getAtt(logicalId, 'Arn')),
+      fifo: flag(p.FifoQueue),
+      contentBasedDeduplication: flag(p.ContentBasedDeduplication),
+      // SQS's defaults.
+      delaySeconds: Number(p.DelaySeconds ?? 0),
+      visibilityTimeoutSeconds: Number(p.VisibilityTimeout ?? 30),
+      messageRetentionSeconds: Number(p.MessageRetentionPeriod ?? 345_600),
+      receiveMessageWaitTimeSeconds: Number(p.ReceiveMessageWaitTimeSeconds ?? 0),
+      maximumMessageSize: Number(p.MaximumMessageSize ?? 262_144),
+      redrivePolicy: redrive?.deadLetterTargetArn ? { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount ?? 10) } : undefined,
+    });
+  }
+  for (const [logicalId, resource] of ofType('AWS::Events::Rule')) {
+    const p = resolve(props(resource), context) as Record<string, Json>;
+    const ref = String(context.ref(logicalId));
+    if (p.EventPattern === null || p.EventPattern === undefined) {
+      warn(`rule ${logicalId} is not run: scheduled rules (${String(p.ScheduleExpression)}) are not emulated`);
+      continue;
+    }
+    const targets = (Array.isArray(p.Targets) ? p.Targets : []) as Record<string, Json>[];
+    app.rules.push({
+      logicalId,
+      name: ref.slice(ref.indexOf('|') + 1),
+      arn: String(context.getAtt(logicalId, 'Arn')),
+      busName: busNameOf(p.EventBusName ?? undefined),
+      eventPattern: typeof p.EventPattern === 'string' ? (JSON.parse(p.EventPattern) as Json) : p.EventPattern,
+      enabled: p.State === undefined || p.State === null || p.State === 'ENABLED',
+      targets: targets.map((target) => {
+        const retry = (target.RetryPolicy ?? {}) as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+        const transformer = target.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate?: string } | null | undefined;
+        return {
+          id: String(target.Id ?? ''),
+          arn: String(target.Arn ?? ''),
+          input: typeof target.Input === 'string' ? target.Input : undefined,
+          inputPath: typeof target.InputPath === 'string' ? target.InputPath : undefined,
+          inputTransformer: transformer?.InputTemplate !== undefined ? { inputPathsMap: transformer.InputPathsMap ?? {}, inputTemplate: transformer.InputTemplate } : undefined,
+          maximumRetryAttempts: Number(retry.MaximumRetryAttempts ?? 185),
+          maximumEventAgeSeconds: Number(retry.MaximumEventAgeInSeconds ?? 86_400),
+          deadLetterArn: (target.DeadLetterConfig as { Arn?: string } | null | undefined)?.Arn,
+        };
+      }),
+    });
+  }
+  for (const [, resource] of ofType('AWS::Lambda::Permission')) {
+    const p = resolve(props(resource), context) as Record<string, Json>;
+    app.invokePermissions.push({ functionArn: functionArnOf(p.FunctionName as Json), principal: String(p.Principal ?? ''), sourceArn: typeof p.SourceArn === 'string' ? p.SourceArn : undefined });
   }
   for (const [logicalId, resource] of ofType('AWS::Lambda::Url')) {
     const p = props(resource);

@@ -4,7 +4,7 @@
  * order AWS takes them: a SigV4 signature is required and verified; its access key names
  * the calling function's role; the role's policies from the template must allow each
  * action on each resource the request touches; only then does the request reach the local
- * service (dynalite, the Management API, Lambda Invoke, EventBridge PutEvents). A denial
+ * service (dynalite, the Management API, Lambda Invoke, EventBridge PutEvents, SQS). A denial
  * answers in the service's own shape and is printed, whatever --quiet says.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +20,7 @@ import type { AuthorizationRequest, PolicyEvaluator } from '../iam/policy-evalua
 import type { Caller, RoleCredentials } from './role-credentials.js';
 import { signatureScope, verifySignature } from './sigv4.js';
 import type { StreamCapture } from '../streams/stream-capture.js';
+import type { SqsService } from '../queues/sqs-service.js';
 
 export interface LocalAwsEndpointOptions {
   readonly credentials: RoleCredentials;
@@ -29,6 +30,7 @@ export interface LocalAwsEndpointOptions {
   readonly lambda: LambdaService;
   readonly eventBus: LocalEventBus;
   readonly secrets: SecretsManagerService;
+  readonly sqs: SqsService;
   /** Records what DynamoDB writes change, for the tables with a stream. */
   readonly streamCapture: StreamCapture;
   /** Lines that are always printed (denials). */
@@ -46,7 +48,7 @@ export interface ServedApi {
 // DynamoDB takes 16 MB requests, Lambda 6 MB payloads; the rest is far smaller.
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-type Service = 'dynamodb' | 'execute-api' | 'lambda' | 'events' | 'secretsmanager';
+type Service = 'dynamodb' | 'execute-api' | 'lambda' | 'events' | 'secretsmanager' | 'sqs';
 
 export class LocalAwsEndpoint {
   private readonly roles: ReadonlyMap<string, RoleModel>;
@@ -135,6 +137,25 @@ export class LocalAwsEndpoint {
         response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(secret));
         return;
       }
+      case 'sqs': {
+        const target = String(request.headers['x-amz-target'] ?? '');
+        if (!target.startsWith('AmazonSQS.')) {
+          // SDKs before v3.447 (and the CLI before 2.15) speak SQS's query protocol.
+          return refuse(response, service, 400, 'UnknownOperationException', 'the local runtime serves the SQS JSON protocol (x-amz-target: AmazonSQS.<Operation>), as the AWS SDK v3 speaks it since 3.447');
+        }
+        const parsed = parseJson(body.data);
+        const access = this.options.sqs.accessOf(target, parsed);
+        if (access) {
+          const denied = await this.denied(caller, access);
+          // SQS names the action in lower case in its denial.
+          if (denied) return refuse(response, service, 403, 'com.amazon.coral.service#AccessDeniedException', notAuthorized({ ...denied, action: denied.action.toLowerCase() }), 'message', 'AccessDenied;Sender');
+        }
+        const answer = await this.options.sqs.handle(target, parsed, caller.principalArn);
+        response
+          .writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0', ...(answer.queryError ? { 'x-amzn-query-error': answer.queryError } : {}) })
+          .end(JSON.stringify(answer.body));
+        return;
+      }
       default:
         return refuse(response, service, 400, 'UnknownOperationException', `the local runtime does not emulate the ${String(scope.service)} service`);
     }
@@ -171,8 +192,12 @@ function parseJson(data: Buffer): Record<string, unknown> {
 }
 
 /** AWS's error answer in the service's protocol (JSON 1.0/1.1 `__type`, REST `x-amzn-errortype`). */
-function refuse(response: ServerResponse, service: string, status: number, type: string, message: string, messageKey = 'message'): void {
+function refuse(response: ServerResponse, service: string, status: number, type: string, message: string, messageKey = 'message', queryError?: string): void {
   response
-    .writeHead(status, { 'content-type': service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/json', 'x-amzn-errortype': type })
-    .end(JSON.stringify(service === 'dynamodb' || service === 'events' || service === 'secretsmanager' ? { __type: type, message } : { [messageKey]: message }));
+    .writeHead(status, {
+      'content-type': service === 'dynamodb' || service === 'sqs' ? 'application/x-amz-json-1.0' : 'application/json',
+      'x-amzn-errortype': type,
+      ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
+    })
+    .end(JSON.stringify(service === 'dynamodb' || service === 'events' || service === 'secretsmanager' || service === 'sqs' ? { __type: type, message } : { [messageKey]: message }));
 }

@@ -4,7 +4,9 @@
  * Lambda answers it), `Event` answers 202 at once and runs the function with the
  * template's async invoke settings: retries (default 2, 1 min then 2 min apart; here
  * 1 s and 2 s so that a local run does not wait), maximum event age, and the on-failure
- * destination, reported in the log because no destination service runs locally.
+ * destination: an SQS queue of the template gets Lambda's invocation record (sent as the
+ * function's role, which must allow `sqs:SendMessage` on it, as on AWS); another kind of
+ * destination is reported in the log.
  */
 import type { ServerResponse } from 'node:http';
 import { functionArn, type InvokeConfigModel } from '../assembly/local-app.js';
@@ -14,6 +16,8 @@ export interface LambdaServiceOptions {
   readonly runners: ReadonlyMap<string, FunctionRunner>;
   readonly invokeConfigs: readonly InvokeConfigModel[];
   readonly log: (line: string) => void;
+  /** Delivers an on-failure record to a destination; false when it cannot be delivered locally (the record is then printed). */
+  readonly onFailure?: (destinationArn: string, functionArn: string, record: Record<string, unknown>) => Promise<boolean>;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -53,15 +57,23 @@ export class LambdaService {
     }
     if (invocationType === 'Event') {
       response.writeHead(202).end();
-      const running = this.runAsync(runner, arn, event);
-      this.pending.add(running);
-      void running.finally(() => this.pending.delete(running));
+      this.enqueue(arn, event);
       return;
     }
     const invocation = await runner.invoke(event);
     const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': invocation.requestId };
     if (invocation.status === 'returned') response.writeHead(200, headers).end(JSON.stringify(invocation.result));
     else response.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' }).end(JSON.stringify(invocation.error));
+  }
+
+  /** An asynchronous (`Event`) invocation, as EventBridge and the Invoke API make it; false when the function is not run. */
+  public enqueue(arn: string, event: unknown): boolean {
+    const runner = this.options.runners.get(arn);
+    if (!runner) return false;
+    const running = this.runAsync(runner, arn, event).catch((error: unknown) => this.options.log(`async invoke of ${runner.fn.functionName} failed: ${String(error)}`));
+    this.pending.add(running);
+    void running.finally(() => this.pending.delete(running));
+    return true;
   }
 
   /** Waits for the asynchronous invocations under way (and their retries). */
@@ -80,10 +92,22 @@ export class LambdaService {
       const expired = Date.now() - queuedAt >= maxAgeMs;
       if (attempt >= retries || expired) {
         const why = expired ? 'its maximum event age passed' : `${String(attempt + 1)} attempts failed (${invocation.error.errorType}: ${invocation.error.errorMessage})`;
+        const destination = config?.onFailureDestination;
+        const record = {
+          version: '1.0',
+          timestamp: new Date().toISOString(),
+          requestContext: { requestId: invocation.requestId, functionArn: `${arn}:$LATEST`, condition: expired ? 'EventAgeExceeded' : 'RetriesExhausted', approximateInvokeCount: attempt + 1 },
+          requestPayload: event,
+          responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+          responsePayload: invocation.error,
+        };
+        const delivered = destination !== undefined && (await (this.options.onFailure?.(destination, arn, record) ?? Promise.resolve(false)));
         this.options.log(
-          config?.onFailureDestination
-            ? `async invoke of ${runner.fn.functionName} dropped: ${why}; on AWS the record goes to its on-failure destination ${config.onFailureDestination}`
-            : `async invoke of ${runner.fn.functionName} dropped: ${why}`,
+          delivered
+            ? `async invoke of ${runner.fn.functionName} failed: ${why}; the record was sent to its on-failure destination ${String(destination)}`
+            : destination
+              ? `async invoke of ${runner.fn.functionName} dropped: ${why}; on AWS the record goes to its on-failure destination ${destination}`
+              : `async invoke of ${runner.fn.functionName} dropped: ${why}`,
         );
         return;
       }

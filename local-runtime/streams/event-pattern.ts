@@ -2,8 +2,9 @@
  * Lambda event filtering (FilterCriteria), as Lambda matches a pattern against a stream
  * record: every key of the pattern must match; an array lists the accepted values, each a
  * literal or a content filter (`prefix`, `suffix`, `anything-but`, `exists`, `numeric`,
- * `equals-ignore-case`); a nested object matches the nested field. A record passes a
- * mapping when any of its filters matches (no filters: every record).
+ * `equals-ignore-case`, `wildcard`); a nested object matches the nested field; `$or` holds
+ * alternative patterns. A record passes a mapping when any of its filters matches (no
+ * filters: every record). EventBridge rules' event patterns are matched by the same rules.
  */
 type Pattern = Record<string, unknown>;
 
@@ -13,6 +14,7 @@ export function matchesAnyFilter(filters: readonly unknown[], record: unknown): 
 
 export function matches(pattern: Pattern, value: unknown): boolean {
   return Object.entries(pattern).every(([key, expected]) => {
+    if (key === '$or' && Array.isArray(expected)) return expected.some((alternative) => matches(alternative as Pattern, value));
     const actual = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(expected)) return expected.some((candidate) => matchesValue(candidate, actual));
     if (typeof expected === 'object' && expected !== null) return actual !== undefined && matches(expected as Pattern, actual);
@@ -34,6 +36,8 @@ function matchesValue(candidate: unknown, actual: unknown): boolean {
       return typeof actual === 'string' && typeof operand === 'string' && actual.endsWith(operand);
     case 'equals-ignore-case':
       return typeof actual === 'string' && typeof operand === 'string' && actual.toLowerCase() === operand.toLowerCase();
+    case 'wildcard':
+      return typeof actual === 'string' && typeof operand === 'string' && new RegExp(`^${operand.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's').test(actual);
     case 'anything-but': {
       if (actual === undefined) return false;
       if (typeof operand === 'object' && operand !== null && !Array.isArray(operand) && 'prefix' in operand) {
