@@ -128,7 +128,6 @@ export class FunctionRunner {
 
   public async invoke(event: unknown): Promise<Invocation> {
     const environment = await this.acquire();
-    environment.busy = true;
     try {
       return await environment.invoke(this.fn, event, randomUUID());
     } finally {
@@ -157,10 +156,25 @@ export class FunctionRunner {
     this.environments.clear();
   }
 
+  /**
+   * An environment claimed for one invocation. It is marked busy here, in the same tick as
+   * it is chosen: invocations that arrive together (concurrent cold starts) would otherwise
+   * all be handed the first one, and every result but the last would be lost.
+   */
   private async acquire(): Promise<ExecutionEnvironment> {
     for (;;) {
-      for (const environment of this.environments) if (!environment.busy && !environment.ended) return environment;
-      if (this.environments.size < this.maxEnvironments) return this.start();
+      let chosen: ExecutionEnvironment | undefined;
+      for (const environment of this.environments) {
+        if (!environment.busy && !environment.ended) {
+          chosen = environment;
+          break;
+        }
+      }
+      if (!chosen && this.environments.size < this.maxEnvironments) chosen = this.start();
+      if (chosen) {
+        chosen.busy = true;
+        return chosen;
+      }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
   }
