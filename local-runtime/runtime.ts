@@ -139,8 +139,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const localHosts = [
     ...app.apis.map((api, index) => [api.awsHost, `${host}:${(listening[index] as { port: number }).port}`] as const),
     ...app.functionUrls.map((url, index) => [url.awsHost, `${host}:${urlPort(index)}`] as const),
-    // Queue URLs name SQS's host; the SDK sends a queue's requests to its URL's host.
-    [`sqs.${LOCAL_REGION}.amazonaws.com`, `${host}:${firstPort}`] as const,
+    // Queue URLs name SQS's endpoint, and the SDK sends a queue's requests to its URL's origin:
+    // the local endpoint's own (plain HTTP, as AWS_ENDPOINT_URL), so that the two agree.
+    [`https://sqs.${LOCAL_REGION}.amazonaws.com`, awsEndpoint] as const,
   ];
   const localize = (value: string) => localHosts.reduce((text, [awsHost, localHost]) => text.split(awsHost).join(localHost), value);
 

@@ -4,6 +4,7 @@
  * second copy of the stack loses one grant from lib/'s policies (the push function's
  * execute-api:ManageConnections): its broadcast is then denied as AWS would deny it.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,9 @@ const TOKEN_SECRET = 'local-token-secret';
 
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
+const GRACE_MS = 2000;
+// The grace timer counts whole seconds (SQS DelaySeconds), the presence window adds its own, and so does a loaded machine.
+const GRACE_SLACK_MS = 8000;
 
 interface PolicyStatementJson {
   readonly Action: string | string[];
@@ -44,7 +48,8 @@ describe('topicast local on topicast’s own template', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
     const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
     // Both stacks bundle the same entries: CDK bundles each asset once per process.
-    new TopicastStack(app, 'Topicast', { realtime: { auth: 'none' } });
+    // A 2 s presence grace (15 s by default): the grace test waits it out.
+    new TopicastStack(app, 'Topicast', { realtime: { auth: 'none', presence: { graceMs: GRACE_MS } } });
     withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
     new TopicastStack(app, 'TopicastAuth', { realtime: { auth: 'required' } });
     app.synth();
@@ -139,5 +144,59 @@ describe('topicast local on topicast’s own template', () => {
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }
+  });
+
+  describe('presence across a reconnect: $disconnect’s grace timer on the template’s SQS queue, read by the grace function’s event source mapping', () => {
+    const secret = () => randomBytes(16).toString('base64url');
+    type Diff = { joins: Record<string, unknown>; leaves: Record<string, unknown> };
+    const diffOf = (frame: { payload: unknown }) => frame.payload as Diff;
+    /** Takes the presence_diffs of both joins (one coalesced diff or two). */
+    const bothJoined = async (watcher: Awaited<ReturnType<typeof connectOk>>) => {
+      const joined = new Set<string>();
+      while (joined.size < 2) {
+        const diff = await watcher.take((frame) => frame.event === 'presence_diff', 'the presence diffs of both joins', COLD_START_MS);
+        for (const key of Object.keys(diffOf(diff).joins)) joined.add(key);
+      }
+    };
+
+    it('sends no presence_diff for a member that reconnects within the grace period', async () => {
+      const topic = `room:grace-${secret().slice(0, 8)}`;
+      const watcher = await connectOk(urlOf('Topicast'));
+      const member = secret();
+      let flapping = await connectOk(urlOf('Topicast'));
+      try {
+        expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
+        expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
+        await bothJoined(watcher);
+        // A dropped connection (1006, no close frame) and a rejoin with the same member secret on a new one.
+        flapping.ws.terminate();
+        flapping = await connectOk(urlOf('Topicast'));
+        expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
+        // Past the grace period: the grace function released nothing the rejoin took over.
+        await expect(watcher.take((frame) => frame.event === 'presence_diff', 'no presence_diff', GRACE_MS + GRACE_SLACK_MS)).rejects.toThrow(/no no presence_diff within/);
+        expect(lines.filter((line) => /AccessDenied/.test(line) && /Topicast-/.test(line))).toEqual([]);
+      } finally {
+        await Promise.all([watcher.close(), flapping.close()]);
+      }
+    }, 90_000);
+
+    it('announces the leave of a member that does not come back, after the grace period', async () => {
+      const topic = `room:grace-${secret().slice(0, 8)}`;
+      const watcher = await connectOk(urlOf('Topicast'));
+      const gone = await connectOk(urlOf('Topicast'));
+      try {
+        expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
+        expect(await gone.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
+        await bothJoined(watcher);
+        const dropped = Date.now();
+        gone.ws.terminate();
+        const leave = await watcher.take((frame) => frame.event === 'presence_diff', 'the leave after the grace period', GRACE_MS + GRACE_SLACK_MS + COLD_START_MS);
+        expect(diffOf(leave).joins).toEqual({});
+        expect(Object.keys(diffOf(leave).leaves)).toHaveLength(1);
+        expect(Date.now() - dropped).toBeGreaterThanOrEqual(GRACE_MS);
+      } finally {
+        await watcher.close();
+      }
+    }, 90_000);
   });
 });
