@@ -22,7 +22,7 @@ const TOKEN_SECRET = 'local-token-secret';
 
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
-const GRACE_MS = 2000;
+const GRACE_MS = 4000;
 // The grace timer counts whole seconds (SQS DelaySeconds), the presence window adds its own, and so does a loaded machine.
 const GRACE_SLACK_MS = 8000;
 
@@ -48,7 +48,7 @@ describe('topicast local on topicast’s own template', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
     const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
     // Both stacks bundle the same entries: CDK bundles each asset once per process.
-    // A 2 s presence grace (15 s by default): the grace test waits it out.
+    // A 4 s presence grace (15 s by default): the grace test waits it out.
     new TopicastStack(app, 'Topicast', { realtime: { auth: 'none', presence: { graceMs: GRACE_MS } } });
     withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
     new TopicastStack(app, 'TopicastAuth', { realtime: { auth: 'required' } });
@@ -170,6 +170,8 @@ describe('topicast local on topicast’s own template', () => {
         await bothJoined(watcher);
         // A dropped connection (1006, no close frame) and a rejoin with the same member secret on a new one.
         flapping.ws.terminate();
+        // Long enough for $disconnect to have held the row and set its timer (or, without a timer, released it).
+        await new Promise((resolve) => setTimeout(resolve, 1500));
         flapping = await connectOk(urlOf('Topicast'));
         expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
         // Past the grace period: the grace function released nothing the rejoin took over.
