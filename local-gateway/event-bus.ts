@@ -26,8 +26,6 @@ export interface LocalBusEvent {
   /** The event's `time`, ISO 8601. */
   readonly time: string;
   readonly detail: Record<string, unknown>;
-  /** The entry's `Resources` (ARNs), as the event carries them. */
-  readonly resources?: readonly string[];
 }
 
 interface EntryInput {
@@ -36,7 +34,6 @@ interface EntryInput {
   readonly Detail?: unknown;
   readonly EventBusName?: unknown;
   readonly Time?: unknown;
-  readonly Resources?: unknown;
 }
 
 type EntryResult = { readonly EventId: string } | { readonly ErrorCode: string; readonly ErrorMessage: string };
@@ -122,7 +119,6 @@ export class LocalEventBus {
       detailType: entry.DetailType,
       time: new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : receivedAt).toISOString(),
       detail: detail as Record<string, unknown>,
-      resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
     };
     this.recent.unshift(event);
     this.recent.length = Math.min(this.recent.length, KEPT);

@@ -111,7 +111,8 @@ export function eventBridgeEventOf(event: LocalBusEvent): EventBridgeEvent {
     account: LOCAL_ACCOUNT,
     time: event.time.replace(/\.\d{3}Z$/, 'Z'),
     region: LOCAL_REGION,
-    resources: [...(event.resources ?? [])],
+    // The local bus does not keep an entry's Resources.
+    resources: [],
     detail: event.detail,
   };
 }
