@@ -9,12 +9,16 @@
  *   checked by the domain mapping before `$connect` runs).
  * - `$default` verifies channel auth: the app id and key, and `secretsmanager:GetSecretValue`
  *   on the app secret alone.
+ * - Joins (`$default` and the `join` route) keep the index of occupied channels Pusher's
+ *   `GET /channels` reads: UpdateItem on `x#` items alone (lambdas/adapters/dynamodb/channel-index.ts).
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { KEY_PREFIXES } from '../lambdas/adapters/dynamodb/table-schema.js';
 import { PUSHER_ENVIRONMENT } from '../lambdas/core/pusher/app.js';
 import { ENV } from './realtime-api-defaults.js';
+import { keyConfinedStatement } from './table-grants.js';
 
 export interface PusherWebSocketApp {
   readonly appId: string;
@@ -25,16 +29,20 @@ export interface PusherWebSocketApp {
 
 /** The parts of a RealtimeApi the Pusher WebSocket side changes. */
 export interface PusherWebSocketFunctions {
-  readonly functions: { readonly $connect: lambda.Function; readonly $default: lambda.Function };
+  readonly functions: { readonly $connect: lambda.Function; readonly $default: lambda.Function; readonly join: lambda.Function };
   readonly fanoutWorker: lambda.IFunction;
+  readonly table: { readonly tableArn: string };
 }
 
 export function wirePusherWebSocket(api: PusherWebSocketFunctions, app: PusherWebSocketApp): void {
-  const { $connect: connect, $default: frames } = api.functions;
+  const { $connect: connect, $default: frames, join } = api.functions;
   for (const fn of [connect, frames]) {
     fn.addEnvironment(PUSHER_ENVIRONMENT.appId, app.appId);
     fn.addEnvironment(PUSHER_ENVIRONMENT.key, app.key);
   }
+  // The app id tells a joining function to keep the channel index (messaging-parts.ts); the join route needs nothing else of Pusher's.
+  join.addEnvironment(PUSHER_ENVIRONMENT.appId, app.appId);
+  for (const fn of [frames, join]) fn.addToRolePolicy(keyConfinedStatement(api.table.tableArn, ['UpdateItem'], [KEY_PREFIXES.channelIndex]));
   connect.addEnvironment(ENV.fanoutFunction, api.fanoutWorker.functionName);
   connect.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [api.fanoutWorker.functionArn] }));
   frames.addEnvironment(PUSHER_ENVIRONMENT.secretArn, app.secret.secretArn);

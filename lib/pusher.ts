@@ -190,6 +190,15 @@ export function wirePusherWebhooks(
   return { queue, alarm };
 }
 
+/**
+ * `GET /channels`: the Pusher API function lists the channel index (Query `x#`) and removes
+ * the entries of channels it found vacant (DeleteItem `x#`, conditional on their version);
+ * it checks them with the Query on `t#` its publisher grant already holds.
+ */
+export function grantChannelIndexRead(fn: lambda.IFunction, tableArn: string): void {
+  fn.addToRolePolicy(keyConfinedStatement(tableArn, ['Query', 'DeleteItem'], [KEY_PREFIXES.channelIndex]));
+}
+
 /** What the webhook function reads: the subscribers of a topic (a user's other connections), nothing else. */
 export function grantWebhookTableRead(fn: lambda.IFunction, tableArn: string): void {
   fn.addToRolePolicy(keyConfinedStatement(tableArn, ['Query'], [KEY_PREFIXES.topic]));

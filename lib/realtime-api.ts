@@ -59,6 +59,7 @@ import { MOCK_ROUTES } from '../lambdas/core/protocol/heartbeat-route.js';
 import { addMockRoute } from './mock-routes.js';
 import {
   addPusherUrl,
+  grantChannelIndexRead,
   grantWebhookTableRead,
   pusherDomain,
   pusherEnvironment,
@@ -573,6 +574,7 @@ export class RealtimeApi extends Construct {
     if (props.pusher && this.pusherSecret) {
       this.pusherFunction = make('pusher', routeTimeout, { ...this.publishEnvironment, ...pusherEnv }, 'bulk');
       grantPublishAccess(this.pusherFunction, this.publishAccess);
+      grantChannelIndexRead(this.pusherFunction, this.table.tableArn);
       grantReadSecret(this.pusherFunction, this.pusherSecret);
       this.pusherHttpHost = Fn.select(2, Fn.split('/', addPusherUrl(this.pusherFunction).url));
       this.pusherDomain = pusherDomain(this, props.pusher, this.webSocketApi, this.stage);

@@ -19,6 +19,7 @@ import type { TopicastConfig } from '../lambdas/core/config.js';
 import type { Metrics } from '../lambdas/core/metrics.js';
 import type { FanoutDispatcher, GraceTimer, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
 import type { ConnectionGreeter } from '../lambdas/core/pusher/greeting.js';
+import { DynamoChannelIndex } from '../lambdas/adapters/dynamodb/channel-index.js';
 import { pusherAppFromEnvironment, type PusherAppLoader } from '../lambdas/composition/environment/pusher.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 
@@ -59,9 +60,9 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
   });
 }
 
-function pusherParts(options: LocalDependencyOptions): { pusherApp?: PusherAppLoader; pusherGreeter?: ConnectionGreeter } {
+function pusherParts(options: LocalDependencyOptions): { pusherApp?: PusherAppLoader; pusherGreeter?: ConnectionGreeter; channelIndex?: DynamoChannelIndex } {
   const pusherApp = pusherAppFromEnvironment(options.env);
-  return pusherApp ? { pusherApp, pusherGreeter: options.dispatcher } : {};
+  return pusherApp ? { pusherApp, pusherGreeter: options.dispatcher, channelIndex: new DynamoChannelIndex(options.documentClient, options.tableName) } : {};
 }
 
 /**

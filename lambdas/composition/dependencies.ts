@@ -7,7 +7,7 @@ import type { ChannelKv } from '../core/channels/definition.js';
 import { ChannelRegistry, type InstalledChannel } from '../core/channels/registry.js';
 import type { TopicastConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
-import type { Clock, FanoutDispatcher, GraceTimer, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
+import type { ChannelIndex, Clock, FanoutDispatcher, GraceTimer, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import type { ConnectionGreeter } from '../core/pusher/greeting.js';
 import type { PusherAppSource } from '../core/pusher/prepare-command.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
@@ -46,6 +46,8 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly pushLimiter: PushRateLimiter;
   /** The Pusher app (protocol 7 clients, core/pusher); absent when the Pusher protocol is off. */
   readonly pusherApp?: PusherAppSource | undefined;
+  /** The index of occupied channels joins keep for Pusher's `GET /channels`; set only when the Pusher protocol is on. */
+  readonly channelIndex?: ChannelIndex | undefined;
   /** Releases presences `$disconnect` held for a reconnect (presence-grace.ts): SQS on AWS, emulated locally. */
   readonly graceTimer?: GraceTimer | undefined;
 }

@@ -265,6 +265,29 @@ export interface RealtimeStore {
 }
 
 /**
+ * The index of channels that may be occupied (Pusher's `GET /channels`): one item per topic,
+ * touched by every join after its subscription rows are written, and removed only by a
+ * lister that found the topic vacant and the item untouched since it read it. A listing
+ * checks each entry against the subscription rows, so it never names a vacant channel, and
+ * a channel whose join has returned is never missing (core/use-cases/list-channels.ts).
+ */
+export interface ChannelIndex {
+  /** Records that `topic` has a subscriber (after its rows are written); `expiresAt` is at least theirs. */
+  touch(topic: string, expiresAt: number): Promise<void>;
+  /** Every entry whose topic starts with `prefix`, with the version it was read at. */
+  list(prefix: string): Promise<ChannelIndexEntry[]>;
+  /** Removes the entry if nothing touched it since it was read at `version`; true when it went. */
+  drop(entry: ChannelIndexEntry): Promise<boolean>;
+  /** Whether the topic has a subscription row (one item read per shard at most). */
+  isOccupied(topic: string, shards: number): Promise<boolean>;
+}
+
+export interface ChannelIndexEntry {
+  readonly topic: string;
+  readonly version: number;
+}
+
+/**
  * - `delivered`: 2xx.
  * - `gone`: 410, the connection no longer exists.
  * - `failed`: refused for good, or failed after the request may have reached API Gateway

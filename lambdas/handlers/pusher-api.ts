@@ -7,7 +7,7 @@
  *   GET  /apps/{id}/channels/{name}?info=..        -> {occupied, subscription_count?, user_count?}
  *   GET  /apps/{id}/channels/{name}/users          -> {users:[{id}]}  (presence- channels)
  *   POST /apps/{id}/users/{user_id}/terminate_connections -> {}
- *   GET  /apps/{id}/channels                       -> 501: listing every channel would need a Scan
+ *   GET  /apps/{id}/channels?filter_by_prefix=..&info=user_count -> {channels:{name:{user_count?}}} (occupied ones, from the channel index)
  * Refusals answer Pusher's status with {"reason","message"}.
  */
 import type { Limits } from '../core/config.js';
@@ -17,6 +17,8 @@ import { verifyPusherSignature } from '../core/pusher/http-signature.js';
 import {
   assertPusherChannel,
   parseBatch,
+  parseChannelListing,
+  type ChannelListing,
   parseInfo,
   parseTrigger,
   PUSHER_HTTP_LIMITS,
@@ -80,7 +82,7 @@ const ROUTES: readonly (readonly [RegExp, Route])[] = [
       },
     },
   ],
-  [/^\/channels$/, { method: 'GET', serve: () => Promise.reject(new PusherHttpError(501, R.unsupported, 'listing every occupied channel is not supported: it would be a Scan of the table; read one channel with GET /channels/{name}')) }],
+  [/^\/channels$/, { method: 'GET', serve: (deps, request) => listChannels(deps, parseChannelListing(request.params.get('filter_by_prefix'), request.params.get('info'))) }],
   [/^\/channels\/([^/]+)$/, { method: 'GET', serve: (deps, request) => channelInfo(deps, decode(request.match[1]), parseInfo(request.params.get('info'), decode(request.match[1]))) }],
   [/^\/channels\/([^/]+)\/users$/, { method: 'GET', serve: (deps, request) => channelUsers(deps, decode(request.match[1])) }],
   [/^\/users\/([^/]+)\/terminate_connections$/, { method: 'POST', serve: async (deps, request) => (await deps.operations.disconnectUser(decode(request.match[1])), {}) }],
@@ -143,6 +145,14 @@ async function counts(deps: PusherApiDependencies, channel: string, info: readon
 async function channelInfo(deps: PusherApiDependencies, channel: string, info: readonly ChannelAttribute[]): Promise<unknown> {
   assertPusherChannel(channel);
   return counts(deps, channel, info);
+}
+
+async function listChannels(deps: PusherApiDependencies, listing: ChannelListing): Promise<unknown> {
+  const listed = await deps.operations.occupiedChannels(listing.prefix, listing.withUserCount);
+  if (listed === null) throw new PusherHttpError(501, R.unsupported, 'this deployment keeps no channel index (the Pusher protocol is off for its joins); read one channel with GET /channels/{name}');
+  const channels: Record<string, { user_count?: number }> = {};
+  for (const [name, { userCount }] of listed) channels[name] = userCount === undefined ? {} : { user_count: userCount };
+  return { channels };
 }
 
 async function channelUsers(deps: PusherApiDependencies, channel: string): Promise<unknown> {

@@ -46,7 +46,7 @@ export const handler = lambdaEntry(
       const app = pusherAppFromEnvironment();
       if (!app) throw new Error('TOPICAST_PUSHER_APP_ID and TOPICAST_PUSHER_KEY are not set: this function serves the construct\'s `pusher` prop');
       return {
-        operations: serverOperations({ ...settings, logger, metrics }),
+        operations: serverOperations({ ...settings, logger, metrics, channelIndex: true }),
         app,
         connectionIdOfSocketId,
         limits: resolveConfig(settings.config ?? {}).limits,

@@ -260,7 +260,7 @@ async function runScenarios(): Promise<void> {
     await runInvocation({ functionName: caller, requestId: caller }, () => serverScenario(operations, anon, caller));
   }
   // Pusher's HTTP API function and the webhook function: the deployed composition too
-  await runInvocation({ functionName: PUSHER_FUNCTION, requestId: PUSHER_FUNCTION }, () => pusherHttpScenario(deployedServerOperations()));
+  await runInvocation({ functionName: PUSHER_FUNCTION, requestId: PUSHER_FUNCTION }, () => pusherHttpScenario(deployedServerOperations({ channelIndex: true })));
   await runInvocation({ functionName: PUSHER_WEBHOOKS_FUNCTION, requestId: PUSHER_WEBHOOKS_FUNCTION }, () => webhookScenario(deployedServerOperations()));
   await gateway.flushPresence();
   await closeAll(clients.splice(0));
@@ -298,7 +298,7 @@ async function pusherScenario(): Promise<void> {
 }
 
 /** What lambdas/handlers/publish.ts and `topicast/server` build, with a recorded DynamoDB client. */
-function deployedServerOperations(): ServerOperations {
+function deployedServerOperations(options: { channelIndex?: boolean } = {}): ServerOperations {
   const documentClient = outsideClient();
   recorder.watch(documentClient);
   return serverOperations(
@@ -310,6 +310,8 @@ function deployedServerOperations(): ServerOperations {
       fanoutFunction: 'fanout-worker',
       documentClient,
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      // As lambdas/handlers/pusher.ts composes it.
+      ...(options.channelIndex === true ? { channelIndex: true } : {}),
     },
     { AWS_ENDPOINT_URL_LAMBDA: `http://${lambdaStubHost}` },
   );
@@ -366,6 +368,9 @@ async function pusherHttpScenario(operations: ServerOperations): Promise<void> {
   await call('POST', '/batch_events', { batch: [{ name: 'a', channel, data: '{}' }, { name: 'b', channel: big, data: '{}' }] });
   await call('GET', `/channels/${channel}`, undefined, { info: 'subscription_count,user_count' });
   await call('GET', `/channels/${channel}/users`);
+  // GET /channels: the channel index (Query x#), each entry checked (Query t#), vacant ones removed (DeleteItem x#)
+  await call('GET', '/channels');
+  await call('GET', '/channels', undefined, { filter_by_prefix: 'presence-', info: 'user_count' });
   const other = await connect({ sub: 'ivan' });
   await call('POST', '/users/ivan/terminate_connections', {});
   await other.closed;

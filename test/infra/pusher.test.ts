@@ -71,15 +71,39 @@ describe('RealtimeApi pusher prop', () => {
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [logicalIdOf(api.publishFunction), 'Arn'] } });
     const pusher = statementsOf(template, api.pusherFunction!).statements;
     const publish = statementsOf(template, api.publishFunction).statements;
+    const channelIndex = (s: (typeof pusher)[number]) => JSON.stringify(s.conditions ?? null).includes('"x#*"');
     const withoutLogsAndSecret = (statements: typeof pusher) =>
-      statements.filter((s) => !s.actions.some((a) => a.startsWith('logs:') || a.startsWith('secretsmanager:'))).map((s) => JSON.stringify({ ...s, actions: [...s.actions].sort() })).sort();
+      statements.filter((s) => !s.actions.some((a) => a.startsWith('logs:') || a.startsWith('secretsmanager:')) && !channelIndex(s)).map((s) => JSON.stringify({ ...s, actions: [...s.actions].sort() })).sort();
     expect(withoutLogsAndSecret(pusher)).toEqual(withoutLogsAndSecret(publish));
+    // Beside them, GET /channels: the channel index, listed and tidied, nothing else of it.
+    expect(pusher.filter(channelIndex).map((s) => ({ actions: [...s.actions].sort(), conditions: s.conditions }))).toEqual([
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:Query'], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['x#*'] } } },
+    ]);
     expect(actionsWithPrefix(pusher, 'secretsmanager:')).toEqual(['secretsmanager:GetSecretValue']);
     expect(resourcesFor(pusher, 'secretsmanager:GetSecretValue')).toEqual([{ Ref: logicalIdOf(api.pusherSecret as secretsmanager.Secret) }]);
     expect(pusher.every((s) => s.effect === 'Allow' && !s.actions.includes('*'))).toBe(true);
     // Only $default (where Pusher frames and their channel auth arrive) may read the app secret among the routes.
     const readers = Object.entries(api.functions).filter(([, fn]) => actionsWithPrefix(statementsOf(template, fn).statements, 'secretsmanager:').length > 0 && resourcesFor(statementsOf(template, fn).statements, 'secretsmanager:GetSecretValue').some((r) => JSON.stringify(r).includes(logicalIdOf(api.pusherSecret as secretsmanager.Secret))));
     expect(readers.map(([route]) => route).sort()).toEqual(['$default']);
+  });
+
+  it('lets the joining routes ($default, join) touch the channel index (UpdateItem x#) and no other function, only with the prop on', () => {
+    const { api, template } = pusherStack();
+    const indexActionsOf = (fn: Parameters<typeof statementsOf>[1]) =>
+      statementsOf(template, fn).statements.filter((s) => JSON.stringify(s.conditions ?? null).includes('"x#*"')).flatMap((s) => s.actions).sort();
+    const touching = Object.entries(api.functions).filter(([, fn]) => indexActionsOf(fn).length > 0);
+    expect(touching.map(([route, fn]) => [route, indexActionsOf(fn)])).toEqual([
+      ['join', ['dynamodb:UpdateItem']],
+      ['$default', ['dynamodb:UpdateItem']],
+    ]);
+    expect(indexActionsOf(api.fanoutWorker)).toEqual([]);
+    for (const fn of [...api.presenceFunctions, api.publishFunction, api.pusherWebhookFunction!]) expect(indexActionsOf(fn)).toEqual([]);
+    // The join route learns it keeps the index from the app id, and gets nothing else of Pusher's.
+    const joinEnv = template.toJSON().Resources[logicalIdOf(api.functions.join)].Properties.Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(joinEnv).filter((name) => name.startsWith('TOPICAST_PUSHER'))).toEqual(['TOPICAST_PUSHER_APP_ID']);
+
+    const plain = Template.fromStack(new TopicastStack(newApp({ bundling: false }), 'Plain'));
+    expect(JSON.stringify(plain.toJSON())).not.toContain('x#*');
   });
 
   it('maps app/{key} on the custom domain to the WebSocket stage, as pusher-js connects to /app/{key}', () => {

@@ -251,8 +251,36 @@ describe('channel and user reads', () => {
     expect(await answerOf(pusher.get({ path: `/channels/${channel()}/users` }))).toMatchObject({ status: 400, body: { reason: 'not_presence_channel' } });
   });
 
-  it('GET /channels (every channel) is refused with a reason, not answered with a Scan', async () => {
-    expect(await answerOf(pusher.get({ path: '/channels' }))).toMatchObject({ status: 501, body: { reason: 'unsupported' } });
+  it('GET /channels lists the occupied channels, Pusher and native subscribers alike, filtered by prefix', async () => {
+    const prefix = `list-${process.pid}-${Date.now()}-`;
+    const [first, second, vacated] = [`${prefix}a`, `${prefix}b`, `${prefix}c`];
+    const client = await pusherJs();
+    await subscribed(client, first);
+    await subscriber(second);
+    await subscribed(client, vacated);
+    client.unsubscribe(vacated);
+    const occupied = async (name: string) => ((await answerOf(pusher.get({ path: `/channels/${name}` }))).body as { occupied: boolean }).occupied;
+    await waitUntil(async () => !(await occupied(vacated)), 'the unsubscribe is done');
+
+    expect(await answerOf(pusher.get({ path: '/channels', params: { filter_by_prefix: prefix } }))).toEqual({ status: 200, body: { channels: { [first]: {}, [second]: {} } } });
+    const everything = await answerOf(pusher.get({ path: '/channels' }));
+    expect(Object.keys((everything.body as { channels: object }).channels)).toEqual(expect.arrayContaining([first, second]));
+    expect(Object.keys((everything.body as { channels: object }).channels)).not.toContain(vacated);
+  });
+
+  it('GET /channels?filter_by_prefix=presence-&info=user_count counts distinct users; user_count without that prefix is a 400', async () => {
+    const name = channel(`presence-count${Date.now()}-`);
+    await subscribed(await pusherJs({ user_id: 'ann' }), name);
+    await subscribed(await pusherJs({ user_id: 'ann' }), name);
+    await subscribed(await pusherJs({ user_id: 'ben' }), name);
+
+    const answer = await answerOf(pusher.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } }));
+
+    expect(answer.status).toBe(200);
+    expect((answer.body as { channels: Record<string, unknown> }).channels[name]).toEqual({ user_count: 2 });
+    expect(await answerOf(pusher.get({ path: '/channels', params: { info: 'user_count' } }))).toMatchObject({ status: 400, body: { reason: 'invalid_info' } });
+    expect(await answerOf(pusher.get({ path: '/channels', params: { filter_by_prefix: 'private-', info: 'user_count' } }))).toMatchObject({ status: 400, body: { reason: 'invalid_info' } });
+    expect(await answerOf(pusher.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'subscription_count' } }))).toMatchObject({ status: 400, body: { reason: 'invalid_info' } });
   });
 
   it('terminateUserConnections closes every connection of that user', async () => {

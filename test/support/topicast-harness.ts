@@ -8,6 +8,7 @@ import type { ChannelDefinition } from '../../lambdas/core/channels/definition.j
 import { installChannel } from '../../lambdas/core/channels/registry.js';
 import { resolveConfig, type TopicastConfig, type TopicastConfigInput } from '../../lambdas/core/config.js';
 import type { Clock, FanoutBatch, FanoutDispatcher, Logger, TokenVerifier } from '../../lambdas/core/ports.js';
+import { DynamoChannelIndex } from '../../lambdas/adapters/dynamodb/channel-index.js';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { DynamoHistoryStore } from '../../lambdas/adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   readonly fanoutWorker?: boolean;
   /** Management API endpoint of this gateway; give harnesses sharing a table different ones. @default TEST_ENDPOINT */
   readonly endpoint?: string;
+  /** Keep the index of occupied channels, as joins do with the Pusher protocol on. @default false */
+  readonly channelIndex?: boolean;
 }
 
 export interface Harness {
@@ -116,6 +119,7 @@ export function createHarness(table: TestTable, options: HarnessOptions = {}): H
     kv: new DynamoChannelKv(table.documentClient, table.tableName, options.clock ?? systemClock),
     historyStore: new DynamoHistoryStore(table.documentClient, table.tableName, options.clock ?? systemClock),
     dispatcher,
+    ...(options.channelIndex === true ? { channelIndex: new DynamoChannelIndex(table.documentClient, table.tableName) } : {}),
   });
   worker = createFanoutWorkerHandler(() => deps);
 

@@ -17,12 +17,14 @@
  *   pk = o#<topic>         sk = o           the topic's occupancy as the presence stream counted it,
  *                                           and whether its presence is capped (presence.maxMembers)
  *   pk = m#<topic>         sk = <member tag> the connection of a named member's latest join (presence-grace.ts)
+ *   pk = x#<bucket>        sk = <topic>      a topic that may be occupied (Pusher on: GET /channels, channel-index.ts)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { OCCUPANCY_MARKER_PREFIX } from '../../core/lifecycle-events.js';
+import { shardOf } from '../../core/topics.js';
 
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
@@ -49,6 +51,7 @@ export const KEY_PREFIXES = {
   occupancyMarker: OCCUPANCY_MARKER_PREFIX,
   occupancy: 'o#',
   member: 'm#',
+  channelIndex: 'x#',
 } as const;
 export type KeyPrefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
 
@@ -64,6 +67,8 @@ export const keys = {
   occupancyMarker: (topic: string) => ({ pk: `${OCCUPANCY_MARKER_PREFIX}${topic}`, sk: 'l' }),
   occupancy: (topic: string) => ({ pk: `${KEY_PREFIXES.occupancy}${topic}`, sk: 'o' }),
   member: (topic: string, tag: string) => ({ pk: `${KEY_PREFIXES.member}${topic}`, sk: tag }),
+  channelIndexEntry: (topic: string) => ({ pk: channelIndexPartition(shardOf(topic, CHANNEL_INDEX_BUCKETS)), sk: topic }),
+  channelIndexPartition,
   historyPartition,
   historySortKey,
   connectionPartition: (connectionId: string) => `${KEY_PREFIXES.connection}${connectionId}`,
@@ -90,6 +95,17 @@ function historySortKey(seq: number): string {
 }
 
 export const SORT_KEY_PREFIX = { connection: 'c', topic: 's#', rateWindow: 'r#' } as const;
+
+/**
+ * The channel index is spread over this many partitions (by a hash of the topic): joins of
+ * all topics write it, and one partition takes at most 1,000 writes a second; a listing
+ * reads every bucket (16 Queries).
+ */
+export const CHANNEL_INDEX_BUCKETS = 16;
+
+function channelIndexPartition(bucket: number): string {
+  return `${KEY_PREFIXES.channelIndex}${bucket}`;
+}
 
 function userPartition(sub: string): string {
   return `${KEY_PREFIXES.user}${sub}`;

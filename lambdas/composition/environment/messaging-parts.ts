@@ -3,10 +3,12 @@ import { LambdaFanoutDispatcher, lambdaEndpointOf } from '../../adapters/fanout/
 import { cachedCredentials, credentialsFromVariables, type CredentialProvider } from '../../adapters/management-api/credentials.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
 import { SqsGraceTimer } from '../../adapters/sqs/sqs-grace-timer.js';
+import { DynamoChannelIndex } from '../../adapters/dynamodb/channel-index.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
+import { PUSHER_ENVIRONMENT } from '../../core/pusher/app.js';
 import type { MessagingParts } from '../dependencies.js';
 import { installedChannels } from '../installed-channels.js';
 import { lambdaObservability } from '../observability.js';
@@ -32,6 +34,8 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
     historyStore: new DynamoHistoryStore(client, tableName, systemClock),
     endpointFor: endpointFromEnvironment(env),
     graceTimer: graceTimerFromEnvironment(env),
+    // With the Pusher protocol on, joins keep the index of occupied channels (GET /channels).
+    ...(env[PUSHER_ENVIRONMENT.appId] ? { channelIndex: new DynamoChannelIndex(client, tableName) } : {}),
     // The fan-out hot path: SigV4-signed posts over a lean keep-alive pool, one socket per
     // post in flight (docs/performance.md). The region comes from each endpoint's host.
     sender: new SignedHttpMessageSender({

@@ -7,6 +7,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChannelIndex } from '../../adapters/dynamodb/channel-index.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
@@ -62,6 +63,8 @@ export interface ServerSettings {
    * @default the modules bundled into this function (the publish function's), else none
    */
   readonly channels?: readonly ChannelDefinition[] | undefined;
+  /** Read the index of occupied channels the joins keep with the Pusher protocol on (Pusher's `GET /channels`). @default false */
+  readonly channelIndex?: boolean | undefined;
 }
 
 /** Settings from the environment; throws a message naming what is missing. */
@@ -126,5 +129,13 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
   const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config, systemClock);
   const kv = new DynamoChannelKv(documentClient, settings.tableName, systemClock);
   const channels = channelRuntimeFor({ channelModules, kv, config, logger, broadcaster, history });
-  return new ServerOperations({ store, broadcaster, config, closer, users: new DynamoUserConnections(documentClient, settings.tableName), history });
+  return new ServerOperations({
+    store,
+    broadcaster,
+    config,
+    closer,
+    users: new DynamoUserConnections(documentClient, settings.tableName),
+    history,
+    ...(settings.channelIndex === true ? { channelIndex: new DynamoChannelIndex(documentClient, settings.tableName) } : {}),
+  });
 }

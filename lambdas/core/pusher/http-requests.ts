@@ -129,6 +129,29 @@ export function parseInfo(info: string | undefined, channel: string | null): Cha
   return [...new Set(attributes)] as ChannelAttribute[];
 }
 
+/** What `GET /channels` lists: channels starting with `filter_by_prefix`, and whether to count their users. */
+export interface ChannelListing {
+  readonly prefix: string;
+  readonly withUserCount: boolean;
+}
+
+/**
+ * `GET /channels?filter_by_prefix=..&info=..`: `info` may only name `user_count`, and only
+ * when the prefix limits the listing to presence channels (Pusher answers 400 otherwise).
+ */
+export function parseChannelListing(prefix: string | undefined, info: string | undefined): ChannelListing {
+  const filter = prefix ?? '';
+  if (filter.length > PUSHER_HTTP_LIMITS.channelNameLength) {
+    throw new PusherHttpError(400, R.invalidRequest, `filter_by_prefix is longer than a channel name (${PUSHER_HTTP_LIMITS.channelNameLength} characters)`);
+  }
+  const attributes = info === undefined || info === '' ? [] : [...new Set(info.split(',').map((attribute) => attribute.trim()))];
+  for (const attribute of attributes) {
+    if (attribute !== 'user_count') throw new PusherHttpError(400, R.invalidInfo, `info may only name user_count when listing channels, not ${JSON.stringify(attribute)}`);
+    if (!filter.startsWith('presence-')) throw new PusherHttpError(400, R.invalidInfo, 'info=user_count needs filter_by_prefix=presence- (only presence channels have users)');
+  }
+  return { prefix: filter, withUserCount: attributes.length > 0 };
+}
+
 function triggerOf(event: Record<string, unknown>, limits: JsonLimits, where: string): PusherTrigger {
   const { name, data } = event;
   if (typeof name !== 'string' || name.length === 0 || name.length > PUSHER_HTTP_LIMITS.eventNameLength) {

@@ -12,7 +12,7 @@ import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
 import { isPlainObject, jsonByteLength } from '../protocol/safe-json.js';
 import { readSince } from '../history.js';
-import type { ClaimStatus, Clock, IdGenerator, Logger, MemberClaim, MessageSender, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ChannelIndex, ClaimStatus, Clock, IdGenerator, Logger, MemberClaim, MessageSender, PresenceRow, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import { memberTagOf, presenceGraceMsFor, readMember } from '../presence-grace.js';
 import { shardOf } from '../topics.js';
 import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
@@ -35,6 +35,8 @@ export interface JoinTopicDependencies {
   readonly history: TopicHistory;
   readonly sender: MessageSender;
   readonly logger: Logger;
+  /** The index of occupied channels (Pusher's `GET /channels`); present only when the Pusher protocol is on. */
+  readonly channelIndex?: ChannelIndex | undefined;
 }
 
 /**
@@ -139,6 +141,9 @@ async function subscribe(
   const { connectionId, topic } = subscription;
   const write = await store.putSubscription(subscription, shards, version);
   attempt.written = write.written;
+  // After the rows, before the answer: list-channels.ts says why this order keeps the index exact.
+  // Its TTL covers every connection's (none outlives now + connectionTtlSeconds).
+  if (deps.channelIndex) await deps.channelIndex.touch(topic, Math.floor(deps.clock.nowMs() / 1000) + deps.config.connectionTtlSeconds);
   // The member's next rejoin finds this connection here (its row lives as long as the connection's).
   if (write.written && subscription.member) await store.recordMember(topic, subscription.member.tag, connectionId, shardOf(connectionId, shards), subscription.expiresAt);
 

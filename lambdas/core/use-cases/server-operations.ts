@@ -10,11 +10,12 @@ import { ProtocolError } from '../errors.js';
 import { stateOf, type PresenceState } from '../presence.js';
 import { PUBLISH_REASONS } from '../protocol/constants.js';
 import { validateBroadcast, validateBroadcasts } from '../publish-request.js';
-import type { RealtimeStore, SubscriptionRecord } from '../ports.js';
+import type { ChannelIndex, RealtimeStore, SubscriptionRecord } from '../ports.js';
 import type { ConnectionCloser, UserConnectionIndex } from '../server-ports.js';
 import { shardCountFor } from '../topic-settings.js';
 import { assertValidTopic } from '../topics.js';
 import type { Broadcaster } from './broadcaster.js';
+import { listOccupiedChannels, type ListedChannel } from './list-channels.js';
 import { presenceEntryOf } from './join-topic.js';
 import { publish, publishAll, type Broadcast, type PublishResult } from './publish.js';
 import type { HistoryRead, TopicHistory } from './topic-history.js';
@@ -26,6 +27,8 @@ export interface ServerOperationDependencies {
   readonly closer: ConnectionCloser;
   readonly users: UserConnectionIndex;
   readonly history: TopicHistory;
+  /** The index of occupied channels joins keep when the Pusher protocol is on (list-channels.ts). */
+  readonly channelIndex?: ChannelIndex | undefined;
 }
 
 export interface HistoryOptions {
@@ -139,6 +142,16 @@ export class ServerOperations {
     const read = await this.deps.history.read(topic, { ...(since !== undefined ? { since } : {}), ...(limit !== undefined ? { limit } : {}) });
     if (read === null) throw new ProtocolError(PUBLISH_REASONS.historyOff, `${topic} keeps no history: add a matching pattern to the config's "history"`);
     return read;
+  }
+
+  /**
+   * The occupied channels whose names start with `prefix` (Pusher's `GET /channels`), with
+   * their distinct presence users when `withUserCount`; null when no channel index is kept.
+   */
+  public async occupiedChannels(prefix: string, withUserCount: boolean): Promise<Map<string, ListedChannel> | null> {
+    const index = this.deps.channelIndex;
+    if (!index) return null;
+    return listOccupiedChannels({ index, shardsOf: (topic) => shardCountFor(topic, this.deps.config), occupancy: (topic) => this.occupancy(topic) }, prefix, withUserCount);
   }
 
   /** The connections joined to `topic` under the presence key `key` (a Pusher presence channel's user id). */
