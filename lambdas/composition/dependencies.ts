@@ -99,8 +99,8 @@ export function channelRuntimeFor(parts: {
     kv: parts.kv,
     logger: parts.logger,
     // A push's built-in broadcast and every module broadcast take the one publish() path.
-    broadcast: async (topic, { event, payload }, exclude, deadlineMs) => {
-      await publish({ broadcaster, history }, { topic, event, payload }, { excludeConnectionId: exclude, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
+    broadcast: async (topic, { event, payload, userId }, exclude, deadlineMs) => {
+      await publish({ broadcaster, history }, { topic, event, payload, ...(userId === undefined ? {} : { userId }) }, { excludeConnectionId: exclude, ...(deadlineMs === undefined ? {} : { deadlineMs }) });
     },
     timeoutMs: parts.config.limits.channelTimeoutMs,
     maxAssignsBytes: parts.config.limits.maxAssignsBytes,

@@ -64,6 +64,8 @@ export interface ChannelState {
 /** A join as push reads it back: one consistent GetItem of the connection-side item. */
 export interface JoinedTopic {
   readonly channel: ChannelState | null;
+  /** The presence key the join tracks (null without presence); absent when not read. */
+  readonly presenceKey?: string | null;
 }
 
 export interface ConnectionState {

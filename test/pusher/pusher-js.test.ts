@@ -108,6 +108,25 @@ describe('presence channels', () => {
   });
 });
 
+describe('client events on presence channels', () => {
+  it("carry the sender's user_id, which pusher-js hands to bindings as metadata", async () => {
+    // Prepare
+    const channelName = uniqueChannel('presence');
+    const alice = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
+    const bob = track(pusherClient(gateway, { member: { user_id: 'bob' } }));
+    const [{ channel: aliceChannel }, { channel: bobChannel }] = [await subscribed(alice, channelName), await subscribed(bob, channelName)];
+
+    // Act
+    const atBob = new Promise<{ data: unknown; userId: unknown }>((resolve) => {
+      bobChannel.bind('client-wave', (data: unknown, metadata: { user_id?: unknown } | undefined) => resolve({ data, userId: metadata?.user_id }));
+    });
+    aliceChannel.trigger('client-wave', { hi: 1 });
+
+    // Assess
+    expect(await atBob).toEqual({ data: { hi: 1 }, userId: 'alice' });
+  });
+});
+
 describe('presence members counted per user, as Pusher counts them', () => {
   it('announces a user once for two connections, and removes it only with the last', async () => {
     // Prepare

@@ -98,9 +98,9 @@ export class DynamoRealtimeStore implements RealtimeStore {
 
   public async readJoin(connectionId: string, topic: string, consistency: ReadConsistency = 'strong'): Promise<JoinedTopic | null> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ...withNames('pk, channel'), ConsistentRead: consistency === 'strong' }),
+      new GetCommand({ TableName: this.tableName, Key: keys.connectionTopic(connectionId, topic), ...withNames('pk, channel, presenceKey'), ConsistentRead: consistency === 'strong' }),
     );
-    return Item === undefined ? null : { channel: fromJsonText<ChannelState>(Item.channel) };
+    return Item === undefined ? null : { channel: fromJsonText<ChannelState>(Item.channel), presenceKey: typeof Item.presenceKey === 'string' ? Item.presenceKey : null };
   }
 
   public async countJoinOrLeave(connectionId: string, windowStart: number, windowSeconds: number): Promise<ConnectionUsage | null> {

@@ -46,6 +46,8 @@ export interface IncomingEvent {
   readonly state: ChannelState | null;
   /** When the invocation ends (epoch ms), if known: broadcasts hand what they cannot post in time to workers. */
   readonly deadlineMs?: number;
+  /** The sender's user id on a Pusher presence channel: the built-in broadcast carries it (OutboundMessage `userId`). */
+  readonly userId?: string;
 }
 
 const NO_STATE: ChannelState = { assigns: {}, user: null };
@@ -104,7 +106,14 @@ export class ChannelRuntime {
 
   /** The built-in `handleIn`: broadcast the event as sent, and reply ok. */
   private async builtInBroadcast(incoming: IncomingEvent): Promise<ChannelHandleIn> {
-    const message: OutboundMessage = { topic: incoming.topic, event: incoming.event, payload: incoming.payload, ref: null, joinRef: null };
+    const message: OutboundMessage = {
+      topic: incoming.topic,
+      event: incoming.event,
+      payload: incoming.payload,
+      ref: null,
+      joinRef: null,
+      ...(incoming.userId === undefined ? {} : { userId: incoming.userId }),
+    };
     await this.deps.broadcast(incoming.topic, message, incoming.self ? null : incoming.connectionId, incoming.deadlineMs);
     return { reply: { status: 'ok', response: {} }, pushes: [] };
   }

@@ -69,6 +69,12 @@ export interface OutboundMessage {
    * subscribers get `member_added`/`member_removed` for these only; Phoenix ones ignore it.
    */
   readonly members?: { readonly added: readonly string[]; readonly removed: readonly string[] };
+  /**
+   * On a client's push to a Pusher presence channel: the sender's user id (its presence key),
+   * which Pusher subscribers get as the frame's `user_id` (Pusher adds it; pusher-js hands it
+   * to bindings as `metadata.user_id`). Phoenix and native frames do not carry it.
+   */
+  readonly userId?: string;
 }
 
 export function okReply(context: ReplyContext, response: JsonObject = {}): OutboundMessage {

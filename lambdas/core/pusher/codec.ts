@@ -122,10 +122,14 @@ function assertPayloadSize(payload: unknown, limits: DecodeLimits): void {
 
 // ---- encoding ----------------------------------------------------------------------------
 
-/** Pusher's wire frame: `data` is always a JSON string, as Pusher's own server sends it. */
-export function pusherFrame(event: string, data: unknown, channel?: string | null): string {
+/**
+ * Pusher's wire frame: `data` is always a JSON string, as Pusher's own server sends it; a
+ * client event on a presence channel also names its sender's `user_id`, as Pusher adds it.
+ */
+export function pusherFrame(event: string, data: unknown, channel?: string | null, userId?: string): string {
   const encoded = typeof data === 'string' ? data : JSON.stringify(data ?? {});
-  return channel ? JSON.stringify({ event, channel, data: encoded }) : JSON.stringify({ event, data: encoded });
+  if (!channel) return JSON.stringify({ event, data: encoded });
+  return JSON.stringify(userId === undefined ? { event, channel, data: encoded } : { event, channel, data: encoded, user_id: userId });
 }
 
 /** The frames one message becomes for a Pusher client: none, one, or (a presence diff) one per member. */
@@ -145,7 +149,7 @@ export function encodePusherFrames(message: OutboundMessage): string[] {
       return [pusherFrame(PUSHER_EVENTS.subscriptionCount, { subscription_count: (message.payload as { subscribers?: number }).subscribers ?? 0 }, topic)];
     default:
       // Whatever sent it (a channel module, a server publish), a broadcast never speaks as the protocol.
-      return isReservedEvent(event) ? [] : [pusherFrame(event, message.payload, topic)];
+      return isReservedEvent(event) ? [] : [pusherFrame(event, message.payload, topic, message.userId)];
   }
 }
 

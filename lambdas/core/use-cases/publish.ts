@@ -16,6 +16,8 @@ export interface Broadcast {
   readonly topic: string;
   readonly event: string;
   readonly payload: unknown;
+  /** A client event's sender on a Pusher presence channel (OutboundMessage `userId`); not kept in history. */
+  readonly userId?: string;
 }
 
 export interface PublishOptions {
@@ -51,7 +53,7 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
   if (deps.history.isOn(broadcast.topic)) assertFitsOneMessage({ ...broadcast, ref: null, joinRef: null, seq: Number.MAX_SAFE_INTEGER });
   // Retained before the subscribers are read: a join that subscribes after this read
   // finds the message in history, one that subscribed before it receives it live.
-  const seq = await deps.history.append(broadcast.topic, broadcast);
+  const seq = await deps.history.append(broadcast.topic, { event: broadcast.event, payload: broadcast.payload });
   const message: OutboundMessage = {
     topic: broadcast.topic,
     event: broadcast.event,
@@ -59,6 +61,7 @@ export async function publish(deps: PublishDependencies, broadcast: Broadcast, o
     ref: null,
     joinRef: null,
     ...(seq !== null ? { seq } : {}),
+    ...(broadcast.userId === undefined ? {} : { userId: broadcast.userId }),
   };
   const report = await deps.broadcaster.broadcast(broadcast.topic, message, {
     excludeConnectionId: options.excludeConnectionId ?? null,

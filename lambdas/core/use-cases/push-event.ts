@@ -7,6 +7,7 @@ import type { Clock, JoinedTopic, RealtimeStore } from '../ports.js';
 import type { Broadcaster } from './broadcaster.js';
 import type { PushRateLimiter } from './push-rate-limiter.js';
 import type { Requester } from './requester.js';
+import { isPusherPresenceChannel } from '../pusher/member-changes.js';
 
 export interface PushEventDependencies {
   readonly store: RealtimeStore;
@@ -37,6 +38,8 @@ export async function pushEvent(deps: PushEventDependencies, requester: Requeste
     payload: command.payload,
     self: command.self,
     state: joined.channel,
+    // Pusher adds the sender's user_id to client events on presence channels.
+    ...(isPusherPresenceChannel(command.topic) && typeof joined.presenceKey === 'string' ? { userId: joined.presenceKey } : {}),
     // Once accepted, a broadcast answers ok: what fails after delivery started is logged and
     // counted, never turned into an error the client would retry (and duplicate).
     ...(requester.deadlineMs === undefined ? {} : { deadlineMs: requester.deadlineMs }),
