@@ -17,7 +17,10 @@ export default defineConfig({
     pool: 'forks',
     // The SDK warns on every import that its 2027 releases need Node 22; the gateway's
     // CLI silences it the same way (local-gateway/cli.ts). Deployed functions run Node 24.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // CDK_VALIDATION: the CDK's built-in template validation (cfn-lint compiled to WebAssembly)
+    // costs about 5 s of every synthesis and changes no template; cfn-lint runs on `cdk synth`'s
+    // output instead (HELPERS.md), and cdk-nag, a plugin of its own, still runs where a test adds it.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CDK_VALIDATION: 'false' },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -73,11 +73,10 @@ export function parseLocalArgs(args: readonly string[], env: Readonly<Record<str
 /** Starts the runtime and prints its URLs; the returned runtime runs until ended. */
 export async function startLocal(options: LocalCommandOptions, env: Readonly<Record<string, string | undefined>>, out: (line: string) => void): Promise<LocalRuntime> {
   // Loaded here, not with the CLI: the other commands do not pay for the runtime's modules.
-  const [{ synthesize }, { synthesizeCached }, { startLocalRuntime }] = await Promise.all([
-    import('../local-runtime/assembly/synthesize.js'),
-    import('../local-runtime/assembly/assembly-cache.js'),
-    import('../local-runtime/runtime.js'),
-  ]);
+  // The runtime's modules load while the app synthesizes (a process of its own).
+  const runtimeModule = import('../local-runtime/runtime.js');
+  runtimeModule.catch(() => undefined);
+  const [{ synthesize }, { synthesizeCached }] = await Promise.all([import('../local-runtime/assembly/synthesize.js'), import('../local-runtime/assembly/assembly-cache.js')]);
   const synthOptions = { appDir: options.appDir, context: options.context, staging: !options.watch };
   let assemblyDir = options.assemblyDir;
   if (assemblyDir === undefined && options.cache) {
@@ -86,6 +85,7 @@ export async function startLocal(options: LocalCommandOptions, env: Readonly<Rec
     assemblyDir = cached.assemblyDir;
   }
   assemblyDir ??= await synthesize(synthOptions);
+  const { startLocalRuntime } = await runtimeModule;
   const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
   for (const url of runtime.functionUrls) out(`Function URL ${url.logicalId} (auth ${url.authType}): ${url.url}`);

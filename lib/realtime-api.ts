@@ -14,6 +14,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantReadSecret } from './secret-grants.js';
+import { functionBundling, functionCodeSource, recordLocalBundle } from './function-code.js';
+import type { LocalBundleSpec } from '../local-runtime/assembly/local-bundling.js';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -32,7 +34,6 @@ import {
   ARCHITECTURE,
   BUNDLE_ALIASES,
   DEFAULTS,
-  DEPS_LOCK_FILE_PATH,
   ENV,
   ESBUILD_TARGET,
   ESM_REQUIRE_BANNER,
@@ -823,9 +824,20 @@ export class RealtimeApi extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    const fn = new nodejs.NodejsFunction(this, id, {
+    const bundle: LocalBundleSpec = {
       entry: options.channels.length > 0 && runsChannelCode(name) ? channelEntry(name, options.channels) : handlerEntry(name),
-      handler: 'handler',
+      handlerExport: 'handler',
+      format: 'esm',
+      minify: true,
+      target: ESBUILD_TARGET,
+      mainFields: ['module', 'main'],
+      banner: ESM_REQUIRE_BANNER,
+      // Bundle the AWS SDK clients too: a cold start then loads only what is used.
+      external: [],
+      alias: BUNDLE_ALIASES,
+    };
+    const fn = new nodejs.NodejsFunction(this, id, {
+      ...functionCodeSource(this, bundle),
       description: FUNCTION_DESCRIPTIONS[name] ?? `topicast ${name} route`,
       runtime: RUNTIME,
       architecture: ARCHITECTURE,
@@ -834,20 +846,9 @@ export class RealtimeApi extends Construct {
       role,
       logGroup,
       environment: options.environment,
-      depsLockFilePath: DEPS_LOCK_FILE_PATH,
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        minify: true,
-        sourceMap: false,
-        target: ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the AWS SDK clients too: a cold start then loads only what is used.
-        externalModules: [],
-        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
-        forceDockerBundling: false,
-      },
+      ...functionBundling(this, bundle),
     });
+    recordLocalBundle(fn, bundle);
     // The role's policy must exist before the function can log or be invoked.
     fn.node.addDependency(role);
     if (this.runsChannels(name, options.channels)) {

@@ -25,6 +25,7 @@ import { makeLocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
+import { buildLocalBundles } from './runner/local-bundles.js';
 import { compileMockRoute } from '../local-gateway/mock-integration.js';
 import { EventRules } from './events/event-rules.js';
 import { POLLER_ACTIONS, QueuePoller } from './queues/queue-pollers.js';
@@ -111,14 +112,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const quiet = options.quiet === true;
   const parentEnv = options.env ?? process.env;
-  const app = buildLocalApp(readCloudAssembly(options.assemblyDir));
-  if (app.apis.length === 0) throw new Error(`no WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET) in ${options.assemblyDir}`);
-  for (const warning of app.warnings) write(`WARN ${warning}`);
+  const templateApp = buildLocalApp(readCloudAssembly(options.assemblyDir));
+  if (templateApp.apis.length === 0) throw new Error(`no WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET) in ${options.assemblyDir}`);
+  for (const warning of templateApp.warnings) write(`WARN ${warning}`);
   const log = createRequestLog({ quiet, write });
-
-  const dynamo: LocalDynamoDb = await startDynamoDb({ endpoint: options.dynamoEndpoint, dataDir: options.dataDir });
+  // Side by side, each waiting on its own I/O: the functions whose construct left their
+  // bundling to the runtime (topicast's, in `topicast local`'s synthesis), DynamoDB, the certificate.
+  const started = await Promise.allSettled([
+    buildLocalBundles(templateApp.functions, { watch: options.watch === true, log: write }),
+    startDynamoDb({ endpoint: options.dynamoEndpoint, dataDir: options.dataDir }),
+    makeLocalCertificate(),
+  ] as const);
+  const [bundling, dynamoStart, certificateMade] = started;
+  if (bundling.status === 'rejected' || dynamoStart.status === 'rejected' || certificateMade.status === 'rejected') {
+    if (bundling.status === 'fulfilled') await bundling.value.close();
+    if (dynamoStart.status === 'fulfilled') await dynamoStart.value.end();
+    throw ([bundling, dynamoStart, certificateMade].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  const bundles = bundling.value;
+  const dynamo: LocalDynamoDb = dynamoStart.value;
+  const certificate = certificateMade.value;
+  const app: LocalApp = { ...templateApp, functions: bundles.functions };
   await Promise.all(app.tables.map((table) => createTable(dynamo, table.createTable as unknown as CreateTableCommandInput, table.ttlAttribute)));
-  const certificate = await makeLocalCertificate();
   const eventBus = new LocalEventBus(write);
   const credentials = new RoleCredentials();
 
@@ -287,6 +302,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await lambda.drain();
       sqs.close();
       for (const runner of runners.values()) runner.reset();
+      // Last: the functions ran from these folders until now.
+      await bundles.close();
       for (const websocket of served) websocket.close();
       await Promise.all(
         listening.map(({ server }, index) => {

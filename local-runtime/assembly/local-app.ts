@@ -15,6 +15,7 @@ import type { PolicyDocument } from '../iam/role-policies.js';
 import { resolve, UnresolvableError, type IntrinsicContext, type Json } from './intrinsics.js';
 import type { MockRouteDefinition } from '../../lambdas/core/protocol/heartbeat-route.js';
 import { compileMockRoute } from '../../local-gateway/mock-integration.js';
+import { LOCAL_BUNDLE_METADATA, parseLocalBundleSpec, type LocalBundleSpec } from './local-bundling.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -48,6 +49,8 @@ export interface FunctionModel {
   readonly memoryMb: number;
   /** The execution role's ARN (a role of this app, or one it imports). */
   readonly roleArn: string | undefined;
+  /** What the runtime bundles for it, when the template's code is a placeholder (local-bundling.ts). */
+  readonly bundle?: LocalBundleSpec;
 }
 
 export interface RouteModel {
@@ -489,11 +492,13 @@ function readStack(stack: AssemblyStack, app: LocalApp): void {
       if (!(error instanceof UnresolvableError)) throw error;
       warn(`function ${logicalId}: its environment cannot be resolved locally (${error.message})`);
     }
+    const bundle = parseLocalBundleSpec(resource.Metadata?.[LOCAL_BUNDLE_METADATA]);
     app.functions.push({
       logicalId,
       stackName,
       functionName,
       arn: String(context.getAtt(logicalId, 'Arn')),
+      ...(bundle ? { bundle } : {}),
       codeDir: codeDirOf(stack, logicalId, resource),
       handler: text(p.Handler) ?? 'index.handler',
       runtime: text(p.Runtime) ?? 'unknown',

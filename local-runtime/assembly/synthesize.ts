@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { LOCAL_BUNDLING_CONTEXT } from './local-bundling.js';
 
 export interface SynthOptions {
   /** The CDK app's folder (holding cdk.json). */
@@ -44,11 +45,22 @@ export async function synthesize(options: SynthOptions): Promise<string> {
     'aws:cdk:enable-asset-metadata': true,
     'aws:cdk:version-reporting': false,
     ...(options.staging === false ? { 'aws:cdk:disable-asset-staging': true } : {}),
+    // Constructs that honour it leave their esbuild bundling to the runtime, which builds
+    // every function in one build (local-bundling.ts); any other app ignores it.
+    [LOCAL_BUNDLING_CONTEXT]: true,
     ...savedContext,
     ...cdkJson.context,
     ...options.context,
   };
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CDK_OUTDIR: outDir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_CLI_ASM_VERSION: '55.0.0' };
+  const env: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    CDK_OUTDIR: outDir,
+    CDK_CONTEXT_JSON: JSON.stringify(context),
+    CDK_CLI_ASM_VERSION: '55.0.0',
+    // The CDK's built-in template validation (a cfn-lint compiled to WebAssembly, seconds per
+    // synthesis) reports findings and changes no template: a deployment's synthesis runs it.
+    CDK_VALIDATION: 'false',
+  };
   // Credentials are not needed to synthesize an environment-agnostic app; none are passed
   // on, so an app cannot reach AWS by accident while it is being run locally.
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];

@@ -1,5 +1,6 @@
 /**
- * topicast's own stack, synthesized (every function bundled as for deployment) and run by
+ * topicast's own stack, synthesized as `topicast local` synthesizes it (the runtime bundles
+ * every function with the options a deployment bundles them with) and run by
  * the local runtime: what passes here ran the template's routes, environment and IAM. A
  * second copy of the stack loses one grant from lib/'s policies (the push function's
  * execute-api:ManageConnections): its broadcast is then denied as AWS would deny it.
@@ -13,6 +14,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_FRAME, HEARTBEAT_REPLY } from '../../lambdas/core/protocol/heartbeat-route.js';
 import { TopicastStack } from '../../lib/topicast-stack.js';
+import { LOCAL_BUNDLING_CONTEXT } from '../../local-runtime/assembly/local-bundling.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import { cdkJsonContext } from '../infra/helpers.js';
 import { jwtFor } from '../security/tokens.js';
@@ -46,8 +48,8 @@ describe('topicast local on topicast’s own template', () => {
 
   beforeAll(async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
-    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
-    // Both stacks bundle the same entries: CDK bundles each asset once per process.
+    // As `topicast local` synthesizes: the runtime bundles every function in one esbuild build.
+    const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, [LOCAL_BUNDLING_CONTEXT]: true } });
     // A 4 s presence grace (15 s by default): the grace test waits it out.
     new TopicastStack(app, 'Topicast', { realtime: { auth: 'none', presence: { graceMs: GRACE_MS } } });
     withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
