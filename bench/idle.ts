@@ -14,8 +14,9 @@
  * frames each way (API Gateway messages, in 32 KB units) and presence frames, seen by the
  * clients; function invocations and their durations, and DynamoDB requests and units, seen
  * by the gateway process (bench/idle-child.ts). A month is 43,200 minutes at the prices of
- * bench/cost.ts. Then each kind of client is blackholed (a TCP proxy stops passing bytes)
- * and the time until the client notices, and until the gateway does, is measured.
+ * bench/cost.ts. Then clients of each kind are blackholed (a TCP proxy stops passing bytes),
+ * all at once on one more gateway whose clock is divided by DETECTION_SCALE, and the time
+ * until each client gives its connection up, and until the gateway does, is measured.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -53,17 +54,31 @@ export interface IdleOptions {
  * heartbeat becomes 500 ms), and so that a room's reconnect churn (each reconnect a leave
  * and a join posted to 199 others) stays within what one local gateway posts per second.
  */
-export const DEFAULT_SCALES: Record<IdleScenario, number> = { phoenix_default: 60, topicast_default: 120, native_ping: 60 };
+export const DEFAULT_SCALES: Record<IdleScenario, number> = { phoenix_default: 60, topicast_default: 120, native_ping: 120 };
+
+/**
+ * The clock factor of the detection runs. An answer timeout (10 s) divided by it must stay
+ * well above a round trip on a busy machine (500 ms here), so that what is measured is the
+ * client's settings and not this machine's latency: every interval is then divided by the
+ * same factor, and a measured time times the factor is the real one.
+ */
+export const DETECTION_SCALE = 20;
+const DETECTION_SAMPLES = 4;
 
 export interface DetectionResult {
-  /** Simulated seconds from the blackhole until the client had replaced its connection (worst of the samples). */
-  readonly client_s_max: number;
-  readonly client_s_mean: number;
-  /** Simulated seconds until the gateway closed the dead connection ($disconnect): API Gateway's idle timeout. */
-  readonly server_s_max: number;
-  /** The bound the client's settings give: when the blackhole starts just after an answer. */
+  /** Real seconds (measured × the clock factor) from the blackhole until the client gave its connection up, one per sample. */
+  readonly client_s: readonly (number | null)[];
+  /** Worst and mean of the samples; null when a client never noticed within twice its bound. */
+  readonly client_s_max: number | null;
+  readonly client_s_mean: number | null;
+  /** The bound the client's settings give: the blackhole starts just after an answer. */
   readonly client_bound_s: number;
+  /** Real seconds until the gateway gave the dead connection up (API Gateway's idle timeout: its close frame, then `$disconnect`), worst of the samples. */
+  readonly server_s_max: number | null;
+  /** API Gateway's idle timeout: this long after the last frame in either direction (frames posted after the blackhole count). */
+  readonly server_bound_s: number;
   readonly samples: number;
+  readonly scale: number;
 }
 
 export interface IdleScenarioResult {
@@ -93,13 +108,13 @@ export interface IdleScenarioResult {
     readonly lambda_compute: number;
     readonly dynamodb: number;
   };
-  readonly detection: DetectionResult;
 }
 
 export interface IdleResults {
   readonly scales: Record<IdleScenario, number>;
   readonly members: number;
   readonly scenarios: Record<IdleScenario, IdleScenarioResult>;
+  readonly detection: Record<IdleScenario, DetectionResult>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -184,28 +199,27 @@ interface IdleClient {
   stop(): void;
 }
 
-/** `opened`: a connection opened. `lost`: the client gave its connection up (it will open another). */
-interface ClientEvents {
-  readonly opened?: () => void;
-  readonly lost?: () => void;
+/** Where a client connects, as whom, with which WebSocket class and clock. */
+interface ClientSetup {
+  readonly url: string;
+  readonly name: string;
+  readonly ws: typeof WebSocket;
+  readonly scale: number;
+  readonly topic: string;
 }
 
-function phoenixClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+function phoenixClient({ url, name, ws, scale, topic }: ClientSetup): IdleClient {
   const socket = new Socket(`${url}/prod`, { transport: apiGatewayTransport(ws) as never, heartbeatIntervalMs: PHOENIX_HEARTBEAT_MS / scale });
-  return joinOver(socket, name, events);
+  return joinOver(socket, name, topic);
 }
 
-/** Joins the room; the channel errors when the socket gives its connection up. */
-function joinOver(socket: Socket, name: string, events: ClientEvents): IdleClient {
-  if (events.opened) socket.onOpen(events.opened);
+function joinOver(socket: Socket, name: string, topic: string): IdleClient {
   socket.connect();
-  const channel = socket.channel(TOPIC, { meta: { name } });
-  if (events.lost) channel.onError(events.lost);
-  channel.join();
+  socket.channel(topic, { meta: { name } }).join();
   return { stop: () => socket.disconnect() };
 }
 
-function topicastClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+function topicastClient({ url, name, ws, scale, topic }: ClientSetup): IdleClient {
   const socket = topicastSocket(Socket as never, `${url}/prod`, {
     transport: ws,
     signals: null,
@@ -216,11 +230,11 @@ function topicastClient(url: string, name: string, ws: typeof WebSocket, scale: 
     reconnectMarginMs: TOPICAST_SOCKET_DEFAULTS.reconnectMarginMs / scale,
     reconnectJitterMs: TOPICAST_SOCKET_DEFAULTS.reconnectJitterMs / scale,
   }) as unknown as Socket;
-  return joinOver(socket, name, events);
+  return joinOver(socket, name, topic);
 }
 
 /** A native client as one would write it: join, ping every interval, reconnect and rejoin after a close or an unanswered ping. */
-function nativeClient(url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents): IdleClient {
+function nativeClient({ url, name, ws, scale, topic }: ClientSetup): IdleClient {
   let stopped = false;
   let socket: WebSocket | undefined;
   const intervalMs = NATIVE_PING_MS / scale;
@@ -229,20 +243,18 @@ function nativeClient(url: string, name: string, ws: typeof WebSocket, scale: nu
     if (stopped) return;
     const current = new ws(url);
     socket = current;
+    // A close before the handshake ends (stop() during a reconnect) is an 'error' event: without a listener, an uncaught exception.
+    current.on('error', () => undefined);
     let pingTimer: NodeJS.Timeout | undefined;
     let answerTimer: NodeJS.Timeout | undefined;
     let ref = 0;
     const ping = () => {
       ref += 1;
       current.send(JSON.stringify({ action: 'ping', ref: `p${ref}` }));
-      answerTimer = setTimeout(() => {
-        events.lost?.();
-        current.terminate();
-      }, timeoutMs);
+      answerTimer = setTimeout(() => current.terminate(), timeoutMs);
     };
     current.on('open', () => {
-      events.opened?.();
-      current.send(JSON.stringify({ action: 'join', topic: TOPIC, payload: { meta: { name } }, ref: 'j' }));
+      current.send(JSON.stringify({ action: 'join', topic, payload: { meta: { name } }, ref: 'j' }));
       pingTimer = setTimeout(ping, intervalMs);
     });
     current.on('message', (data: Buffer) => {
@@ -265,15 +277,15 @@ function nativeClient(url: string, name: string, ws: typeof WebSocket, scale: nu
   };
 }
 
-const CLIENTS: Record<IdleScenario, (url: string, name: string, ws: typeof WebSocket, scale: number, events: ClientEvents) => IdleClient> = {
+const CLIENTS: Record<IdleScenario, (setup: ClientSetup) => IdleClient> = {
   phoenix_default: phoenixClient,
   topicast_default: topicastClient,
   native_ping: nativeClient,
 };
 
-/** Worst case of each client's detection, from its settings (full-scale ms). */
+/** Worst case of each client's detection, from its settings (full-scale ms): the blackhole starts just after an answer. */
 const DETECTION_BOUND_MS: Record<IdleScenario, number> = {
-  // Phoenix waits one interval for the answer, and sends the next heartbeat one interval after the last answer.
+  // Phoenix sends the next heartbeat one interval after the last answer, and waits one interval for its answer.
   phoenix_default: 2 * PHOENIX_HEARTBEAT_MS,
   topicast_default: TOPICAST_SOCKET_DEFAULTS.heartbeatIntervalMs + TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs,
   native_ping: NATIVE_PING_MS + TOPICAST_SOCKET_DEFAULTS.heartbeatTimeoutMs,
@@ -329,7 +341,7 @@ async function runScenario(scenario: IdleScenario, options: IdleOptions, log: (l
   try {
     // Spread over one cap period: from then on, reconnects are spread as in a steady state.
     for (let i = 0; i < members; i += 1) {
-      timers.push(setTimeout(() => clients.push(CLIENTS[scenario](ready.url, `m${i}`, ws, scale, {})), (i * capMs) / members));
+      timers.push(setTimeout(() => clients.push(CLIENTS[scenario]({ url: ready.url, name: `m${i}`, ws, scale, topic: TOPIC })), (i * capMs) / members));
     }
     await sleep(capMs);
     await ask(child, { type: 'reset' });
@@ -339,12 +351,11 @@ async function runScenario(scenario: IdleScenario, options: IdleOptions, log: (l
     const server = await ask(child, { type: 'read' });
     for (const client of clients.splice(0)) client.stop();
     await settled(child);
-    const detection = await measureDetection(scenario, child, ready.port, scale);
-    const result = price(options, counters, server, capMs, detection);
+    const result = price(options, counters, server, capMs);
     log(
       `${scenario.padEnd(16)} $${result.usd_per_connection_month.toFixed(4)}/connection-month: ${Math.round(result.per_connection_month.messages_in)} in + ${Math.round(result.per_connection_month.messages_out)} out messages ` +
         `(${Math.round(result.per_connection_month.presence_frames)} presence), ${Math.round(result.per_connection_month.connects)} connects, ` +
-        `invocations ${JSON.stringify(result.per_connection_month.invocations)}, dead connection noticed in ≤ ${result.detection.client_s_max} s (bound ${result.detection.client_bound_s} s), by the gateway in ${result.detection.server_s_max} s`,
+        `invocations ${JSON.stringify(result.per_connection_month.invocations)}, client errors ${result.client_errors}`,
     );
     return result;
   } finally {
@@ -356,52 +367,114 @@ async function runScenario(scenario: IdleScenario, options: IdleOptions, log: (l
   }
 }
 
+/** `ws` that notes when the client itself gives a connection up (close or terminate): phoenix, topicastSocket and the native client all do one or the other. */
+function watchedWebSocket(opened: WatchedSocket[]): typeof WebSocket {
+  const Watched = class WatchedWebSocket extends WebSocket {
+    public givenUpAt: number | undefined;
+    public constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { perMessageDeflate: false });
+      this.on('error', () => undefined);
+      opened.push(this);
+    }
+
+    public override close(...args: unknown[]): void {
+      this.givenUpAt ??= Date.now();
+      (WebSocket.prototype.close as (...a: unknown[]) => void).apply(this, args);
+    }
+
+    public override terminate(): void {
+      this.givenUpAt ??= Date.now();
+      super.terminate();
+    }
+  };
+  return Watched as unknown as typeof WebSocket;
+}
+
+type WatchedSocket = WebSocket & { givenUpAt?: number };
+
+/** Polls `value` every 20 ms until it is defined or `ms` have passed. */
+async function waitFor<T>(value: () => T | undefined, ms: number): Promise<T | undefined> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const found = value();
+    if (found !== undefined || Date.now() >= until) return found;
+    await sleep(20);
+  }
+}
+
 /**
- * Blackholes a few clients of this kind, each behind its own proxy, at random points of
- * their heartbeat cycle: the time until each has a new connection open is the client's
- * detection; the gateway's is when it ran `$disconnect` for the dead ones (its idle timeout).
+ * One blackholed client: connected and joined through its own proxy, left alone for a random
+ * part of its heartbeat cycle, then blackholed. The client noticed when it closed (or
+ * terminated) the connection that was open then; the gateway, when its close frame went out
+ * on it (its idle timeout; `$disconnect` follows at once on API Gateway). Real milliseconds.
  */
-async function measureDetection(scenario: IdleScenario, child: ChildProcess, port: number, scale: number): Promise<DetectionResult> {
-  const samples = 3;
-  const proxies = await Promise.all(Array.from({ length: samples }, () => startBlackholeProxy(port)));
-  const clients: IdleClient[] = [];
+async function blackholeOnce(scenario: IdleScenario, port: number, sample: number): Promise<{ clientMs: number | undefined; serverMs: number | undefined }> {
+  const scale = DETECTION_SCALE;
+  const proxy = await startBlackholeProxy(port);
+  const sockets: WatchedSocket[] = [];
   const boundMs = DETECTION_BOUND_MS[scenario] / scale;
+  const intervalMs = (scenario === 'phoenix_default' ? PHOENIX_HEARTBEAT_MS : TOPICAST_SOCKET_DEFAULTS.heartbeatIntervalMs) / scale;
+  const client = CLIENTS[scenario]({ url: proxy.url, name: `d${sample}`, ws: watchedWebSocket(sockets), scale, topic: `room:detect-${scenario}-${sample}` });
   try {
-    await ask(child, { type: 'reset' });
-    const blackholedAt: number[] = [];
-    const clientMs: number[] = [];
-    await Promise.all(
-      proxies.map(async (proxy, i) => {
-        let blackholed = false;
-        let noticed: () => void = () => undefined;
-        const lost = new Promise<void>((resolve) => (noticed = resolve));
-        clients.push(CLIENTS[scenario](proxy.url, `d${i}`, WebSocket, scale, { lost: () => blackholed && noticed() }));
-        // Settled, then blackholed somewhere in its heartbeat cycle.
-        await sleep(500 + Math.random() * boundMs);
-        proxy.blackholeAll();
-        blackholed = true;
-        const at = Date.now();
-        blackholedAt.push(at);
-        await Promise.race([lost, sleep(boundMs * 2 + 5000)]);
-        clientMs.push(Date.now() - at);
-      }),
-    );
-    // The dead connections are the only ones the gateway closes meanwhile.
-    await sleep((API_GATEWAY_LIMITS.idleSeconds * 1000) / scale + 1000);
-    const { disconnects } = await ask(child, { type: 'read' });
-    const closed = [...disconnects].sort((a, b) => a - b);
-    const serverMs = [...blackholedAt].sort((a, b) => a - b).map((at, i) => (closed[i] ?? Number.NaN) - at);
-    const toS = (ms: number) => round((ms * scale) / 1000);
-    return {
-      client_s_max: toS(Math.max(...clientMs)),
-      client_s_mean: toS(clientMs.reduce((a, b) => a + b, 0) / clientMs.length),
-      server_s_max: toS(Math.max(...serverMs)),
-      client_bound_s: round(DETECTION_BOUND_MS[scenario] / 1000),
-      samples,
-    };
+    await waitFor(() => (sockets[0]?.readyState === WebSocket.OPEN ? true : undefined), 10_000);
+    // Joined and settled, then somewhere in the heartbeat cycle.
+    await sleep(300 + Math.random() * intervalMs);
+    const dead = sockets.filter((socket) => socket.readyState === WebSocket.OPEN);
+    proxy.blackholeAll();
+    const at = Date.now();
+    const givenUp = await waitFor(() => dead.find((socket) => socket.givenUpAt !== undefined)?.givenUpAt, 2 * boundMs + 2000);
+    // The gateway's idle timeout runs from the last frame either way, and frames posted to the dead
+    // connection after the blackhole count (the presence join of its own replacement, for a client
+    // that rejoins as a new member): up to one client bound later.
+    const idleMs = (API_GATEWAY_LIMITS.idleSeconds * 1000) / scale;
+    const serverClosed = await waitFor(() => proxy.serverClosedAt()[0], Math.max(0, at + idleMs + 2 * boundMs + 5000 - Date.now()));
+    return { clientMs: givenUp === undefined ? undefined : givenUp - at, serverMs: serverClosed === undefined ? undefined : serverClosed - at };
   } finally {
-    for (const client of clients) client.stop();
-    await Promise.all(proxies.map((proxy) => proxy.close()));
+    client.stop();
+    await sleep(100);
+    await proxy.close();
+  }
+}
+
+/**
+ * Dead-connection detection of every kind of client, on one gateway whose clock is divided by
+ * DETECTION_SCALE: DETECTION_SAMPLES clients of each kind, each on a topic of its own (a
+ * reconnecting neighbour's presence frames would otherwise reset the gateway's idle timer of
+ * the dead connection), all at once.
+ */
+export async function measureDetection(log: (line: string) => void = () => undefined): Promise<Record<IdleScenario, DetectionResult>> {
+  const scale = DETECTION_SCALE;
+  const { child, ready } = await forkChild<Extract<IdleChildMessage, { type: 'ready' }>>('idle-child.ts', [String(scale)]);
+  try {
+    const runs = await Promise.all(
+      IDLE_SCENARIOS.map(async (scenario) => [scenario, await Promise.all(Array.from({ length: DETECTION_SAMPLES }, (_, i) => blackholeOnce(scenario, ready.port, i)))] as const),
+    );
+    const toS = (ms: number | undefined) => (ms === undefined ? null : round((ms * scale) / 1000));
+    const result = Object.fromEntries(
+      runs.map(([scenario, samples]) => {
+        const client = samples.map((sample) => toS(sample.clientMs));
+        const server = samples.map((sample) => toS(sample.serverMs));
+        const noticed = client.filter((value): value is number => value !== null);
+        const detection: DetectionResult = {
+          client_s: client,
+          client_s_max: noticed.length === samples.length ? Math.max(...noticed) : null,
+          client_s_mean: noticed.length > 0 ? round(noticed.reduce((a, b) => a + b, 0) / noticed.length) : null,
+          client_bound_s: round(DETECTION_BOUND_MS[scenario] / 1000),
+          server_s_max: server.every((value) => value !== null) ? Math.max(...(server as number[])) : null,
+          server_bound_s: API_GATEWAY_LIMITS.idleSeconds,
+          samples: samples.length,
+          scale,
+        };
+        log(
+          `${scenario.padEnd(16)} dead connection noticed by the client in ${client.map((value) => value ?? 'never').join(', ')} s (worst ${detection.client_s_max ?? 'never'}, bound ${detection.client_bound_s} s); ` +
+            `by the gateway in ≤ ${detection.server_s_max ?? 'never'} s (bound ${detection.server_bound_s} s); clock / ${scale}`,
+        );
+        return [scenario, detection];
+      }),
+    ) as Record<IdleScenario, DetectionResult>;
+    return result;
+  } finally {
+    child.kill('SIGKILL');
   }
 }
 
@@ -410,7 +483,7 @@ async function measureDetection(scenario: IdleScenario, child: ChildProcess, por
 
 const MEMORY_MB: Record<string, number> = { presence: DEFAULTS.memorySize, 'fanout-worker': DEFAULTS.memorySize, $connect: DEFAULTS.lightMemorySize, ping: DEFAULTS.lightMemorySize };
 
-function price(options: IdleOptions, counters: ClientCounters, server: IdleCounters, windowMs: number, detection: DetectionResult): IdleScenarioResult {
+function price(options: IdleOptions, counters: ClientCounters, server: IdleCounters, windowMs: number): IdleScenarioResult {
   const { members, scale } = options;
   const simulatedMinutes = (windowMs * scale) / 60_000;
   // Per connection and month.
@@ -452,7 +525,6 @@ function price(options: IdleOptions, counters: ClientCounters, server: IdleCount
       write_units: round(writeUnits),
     },
     usd_breakdown: Object.fromEntries(Object.entries(breakdown).map(([key, value]) => [key, round(value)])) as IdleScenarioResult['usd_breakdown'],
-    detection,
   };
 }
 
@@ -467,7 +539,9 @@ export async function measureIdle(options: { members?: number; scale?: number } 
     log(`${scenario}: ${members} members of one presence room, clock / ${scale} (2 hours in ${(7200 / scale).toFixed(0)} s), one cap period counted`);
     scenarios[scenario] = await runScenario(scenario, { members, scale }, log);
   }
-  return { scales, members, scenarios };
+  log(`dead-connection detection: ${DETECTION_SAMPLES} clients of each kind blackholed at random points of their heartbeat cycle, clock / ${DETECTION_SCALE}`);
+  const detection = await measureDetection(log);
+  return { scales, members, scenarios, detection };
 }
 
 /** The figures `npm run bench` keeps in bench/results/latest.json. */
@@ -492,15 +566,17 @@ const LABELS: Record<IdleScenario, string> = {
 
 const money = (value: number) => `$${value < 0.01 ? value.toFixed(4) : value.toFixed(3)}`;
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
+const seconds = (value: number | null) => (value === null ? 'not within twice the bound' : `${Math.round(value)} s`);
 
 export function renderIdleMarkdown(results: IdleResults): string {
   const rows = IDLE_SCENARIOS.map((scenario) => {
     const r = results.scenarios[scenario];
+    const d = results.detection[scenario];
     const m = r.per_connection_month;
     const lambda = Object.values(m.invocations).reduce((sum, value) => sum + value, 0);
     return (
       `| ${LABELS[scenario]} | **${money(r.usd_per_connection_month)}** | ${count(m.messages_in)} / ${count(m.messages_out)} | ${count(m.heartbeat_frames)} / ${count(m.presence_frames)} | ` +
-      `${count(m.connects)} | ${count(lambda)} | ${count(m.read_units)} / ${count(m.write_units)} | ${r.detection.client_s_max} s (bound ${r.detection.client_bound_s} s) | ${r.detection.server_s_max} s | 1/${r.scale} |`
+      `${count(m.connects)} | ${count(lambda)} | ${count(m.read_units)} / ${count(m.write_units)} | ${seconds(d.client_s_max)} (mean ${seconds(d.client_s_mean)}; bound ${d.client_bound_s} s) | ${seconds(d.server_s_max)} (bound ${d.server_bound_s} s) | 1/${r.scale} |`
     );
   });
   const breakdown = IDLE_SCENARIOS.map((scenario) => {
@@ -511,7 +587,7 @@ export function renderIdleMarkdown(results: IdleResults): string {
   return [
     `One idle member of a ${results.members}-member presence room, per month (43,200 minutes), from one run of \`npm run bench:idle\` (${new Date().toISOString().slice(0, 10)}); raw figures in \`bench/results/latest.json\` (\`idle\`).`,
     '',
-    '| client | per connection-month | messages in / out | heartbeat / presence frames | connects | Lambda invocations | DynamoDB read / write units | dead connection noticed by the client (worst of 3) | by the gateway | clock |',
+    `| client | per connection-month | messages in / out | heartbeat / presence frames | connects | Lambda invocations | DynamoDB read / write units | dead connection noticed by the client (worst of ${DETECTION_SAMPLES}) | by the gateway (worst) | clock |`,
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
