@@ -336,9 +336,10 @@ const PUSH: TableAccess = { GetItem: [C], UpdateItem: [C] };
 /**
  * Presence joins read again after unordered posts (docs/infrastructure.md, Write protocol,
  * rule 7): the topic rows of the joins a worker batch delivered, or of the members a split
- * presence_state listed after its first frame (BatchGetItem `t#`, `heldPresenceRefs`).
+ * presence_state listed after its first frame, and for a named member whose row went, its
+ * member record and the row of its latest join (BatchGetItem `t#`, `m#`, `heldPresenceRefs`).
  */
-const PRESENCE_RECHECK: TableAccess = { BatchGetItem: [T] };
+const PRESENCE_RECHECK: TableAccess = { BatchGetItem: [M, T] };
 /** Presence windows: the topic's occupancy item (GetItem, then UpdateItem in `writeOccupancy`). */
 const OCCUPANCY: TableAccess = { GetItem: [O], UpdateItem: [O] };
 

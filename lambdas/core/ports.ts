@@ -81,6 +81,8 @@ export interface PresenceRow {
   readonly connectionId: string;
   readonly key: string;
   readonly meta: PresenceMeta;
+  /** A named member's tag (presence-grace.ts): its presence may have moved to its rejoin's row. */
+  readonly member?: string;
 }
 
 /** A topic's occupancy item: the last count, and whether its members were told presence is capped. */
@@ -258,6 +260,12 @@ export interface RealtimeStore {
    * presence it carried, or null.
    */
   resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ readonly presenceKey: string; readonly meta: PresenceMeta } | null>;
+  /**
+   * Gives back the takeover of the member's row on `connectionId` made by the join of `by`,
+   * which failed before writing its own row: 'gone' when the row was deleted meanwhile
+   * (without a leave, being taken over), so the caller owes the leave.
+   */
+  releaseResume(topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'>;
   /** Records that the member's latest join of `topic` is on `connectionId`. */
   recordMember(topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void>;
   /** Deletes a held row (its grace is over) and its member record if still its own; the stream announces the leave unless it was taken over. */

@@ -29,6 +29,17 @@ export interface OccupancyCounts {
 }
 
 /** Occupancy of what a read of the topic's subscribers returned. */
+/**
+ * The presences a topic's rows carry, against its cap: one per `phx_ref`. A rejoin that took
+ * a held presence over (presence-grace.ts) shares it with the held row until that goes, and
+ * is one member, not two: a room at its cap must not go over it at every reconnect.
+ */
+export function trackedPresences(subscriptions: readonly { readonly presenceKey: string | null; readonly meta: { readonly phx_ref: string } | null }[]): number {
+  const refs = new Set<string>();
+  for (const { presenceKey, meta } of subscriptions) if (presenceKey !== null && meta !== null) refs.add(meta.phx_ref);
+  return refs.size;
+}
+
 export function occupancyOf(subscriptions: readonly { readonly presenceKey: string | null }[]): OccupancyCounts {
   const keys = new Set<string>();
   for (const { presenceKey } of subscriptions) if (presenceKey !== null) keys.add(presenceKey);

@@ -13,6 +13,8 @@ export interface TopicItemChange {
   readonly before: PresenceEntry | null;
   /** The item's presence after the write (null: none, or the item was deleted). */
   readonly after: PresenceEntry | null;
+  /** The named member's tag of the item after the write (presence-grace.ts). */
+  readonly member?: string;
   /** Deleted by DynamoDB's TTL: the connection vanished without a `$disconnect`. */
   readonly expired: boolean;
   /** The stream's sequence number: where a retry starts. */
@@ -27,7 +29,7 @@ export interface TopicPresenceChanges {
   readonly firstSequenceNumber: string;
   readonly records: number;
   /** The rows of the diff's joins (a worker that delivers them late checks them again). */
-  readonly joinedRows: readonly { readonly connectionId: string; readonly key: string; readonly meta: PresenceEntry['meta'] }[];
+  readonly joinedRows: readonly { readonly connectionId: string; readonly key: string; readonly meta: PresenceEntry['meta']; readonly member?: string }[];
 }
 
 /** What one write did to presence: a join, a leave, or both (a rejoin replaced the meta). */
@@ -48,7 +50,9 @@ export function presenceChangesByTopic(changes: Iterable<TopicItemChange>): Topi
   return [...byTopic].map(([topic, list]) => {
     const diff = mergeDiffs(list.map(diffOfChange));
     const joinedRefs = new Set(Object.values(diff.joins).flatMap(({ metas }) => metas.map((meta) => meta.phx_ref)));
-    const joinedRows = list.flatMap(({ connectionId, after }) => (after && joinedRefs.has(after.meta.phx_ref) ? [{ connectionId, key: after.key, meta: after.meta }] : []));
+    const joinedRows = list.flatMap(({ connectionId, after, member }) =>
+      after && joinedRefs.has(after.meta.phx_ref) ? [{ connectionId, key: after.key, meta: after.meta, ...(member === undefined ? {} : { member }) }] : [],
+    );
     return { topic, diff, firstSequenceNumber: (list[0] as TopicItemChange).sequenceNumber, records: list.length, joinedRows };
   });
 }

@@ -53,7 +53,38 @@ export async function resumeMember(
   }
 }
 
-/** Holds a closed connection's row for its member's reconnect; false when it is gone or already taken over (then it is deleted as usual). */
+/**
+ * Gives a takeover back: the rejoin that took the row over failed before its own row was
+ * written, so nobody else carries the presence. The row is again what it was (held, its timer
+ * still set; or live, its `$disconnect` to come), and its release announces the leave.
+ * 'gone' when the row was deleted meanwhile (the grace release): taken over, so without a
+ * leave, which the caller then owes.
+ */
+export async function releaseResume(client: DynamoDBDocumentClient, tableName: string, topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.topicSubscriber(topic, shard, connectionId),
+        UpdateExpression: 'REMOVE resumedBy',
+        ConditionExpression: 'resumedBy = :by',
+        ExpressionAttributeValues: { ':by': by },
+      }),
+    );
+    return 'released';
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return 'gone';
+    throw error;
+  }
+}
+
+/**
+ * Holds a closed connection's row for its member's reconnect; false when it is gone (then it
+ * is deleted as usual). A row its rejoin already took over (the rejoin overtook this
+ * `$disconnect`) is held too, and released by the timer like any other: until then a fan-out
+ * worker that reads it again finds the presence still there, and a rejoin that fails can
+ * give the takeover back (releaseResume).
+ */
 export async function holdRow(client: DynamoDBDocumentClient, tableName: string, key: Record<string, unknown>, heldUntilMs: number, expiresAt: number): Promise<boolean> {
   try {
     await client.send(
@@ -61,7 +92,7 @@ export async function holdRow(client: DynamoDBDocumentClient, tableName: string,
         TableName: tableName,
         Key: key,
         UpdateExpression: 'SET heldUntil = :until, expiresAt = :expiresAt',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(resumedBy)',
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':until': heldUntilMs, ':expiresAt': expiresAt },
       }),
     );

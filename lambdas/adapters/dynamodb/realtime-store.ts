@@ -43,7 +43,7 @@ import { batchDelete, isTransient } from './batch-delete.js';
 import { queryPages as queryEveryPage } from './query-pages.js';
 import { markCappedJoin, readOccupancy, writeOccupancy } from './occupancy-items.js';
 import { heldPresenceRefs } from './presence-rows.js';
-import { findMember, holdRow, recordMember, releaseHeld, resumeMember } from './member-records.js';
+import { findMember, holdRow, recordMember, releaseHeld, releaseResume, resumeMember } from './member-records.js';
 import { HELD_ROW_MARGIN_SECONDS, type HeldMember } from '../../core/presence-grace.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
@@ -309,8 +309,8 @@ export class DynamoRealtimeStore implements RealtimeStore {
     const orphanResults = await Promise.all([...orphans.values()].map(({ topic, key }) => this.deleteOrphan(topic, key)));
     // 3. Topic rows in shared 25-item batches; then the connection's own rows, except the
     //    connection rows whose topic row DynamoDB would not delete: they lead a later cleanup to it.
-    //    A named member's row on a topic with a grace period is held instead (presence-grace.ts);
-    //    one already taken over by its rejoin, or gone, is deleted as usual.
+    //    A named member's row on a topic with a grace period is held instead (presence-grace.ts),
+    //    also when its rejoin already took it over; one that is gone is deleted as usual.
     const held = hold ? await this.holdMembers(subscriptions, hold, shardsOf) : [];
     const heldKeys = new Set(held.map((h) => keyText(keys.topicSubscriber(h.topic, h.shard, h.connectionId))));
     const deleting = subscriptions.filter((s) => !heldKeys.has(keyText(s.topicKey)));
@@ -356,6 +356,10 @@ export class DynamoRealtimeStore implements RealtimeStore {
 
   public resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
     return resumeMember(this.client, this.tableName, topic, shard, connectionId, claim, by);
+  }
+
+  public releaseResume(topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'> {
+    return releaseResume(this.client, this.tableName, topic, shard, connectionId, by);
   }
 
   public recordMember(topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void> {

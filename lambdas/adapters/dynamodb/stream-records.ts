@@ -92,9 +92,11 @@ export function topicItemChangeOf(record: DynamoStreamRecord): TopicItemChange |
   const topic = topicOfPartition(keys.pk);
   if (topic === null) return null;
   const takeover = memberTakeover(record);
+  const member = data.NewImage?.member?.S;
   return {
     topic,
     connectionId: keys.sk,
+    ...(member === undefined ? {} : { member }),
     before: takeover === 'old-row-removed' ? null : presenceOf(data.OldImage),
     after: takeover === 'new-row-written' ? null : presenceOf(data.NewImage),
     expired: isTtlDeletion(record),

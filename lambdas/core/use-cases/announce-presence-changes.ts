@@ -13,7 +13,7 @@ import { API_GATEWAY_LIMITS } from '../api-gateway-limits.js';
 import { mapWithConcurrency } from '../concurrency.js';
 import { earliestSequenceNumber, presenceChangesByTopic, type TopicItemChange } from '../presence-changes.js';
 import { splitExpired } from '../expired-members.js';
-import { cappedWindowPlan, occupancyOf, presenceCapFor, type CappedWindowPlan, type OccupancyCounts } from '../presence-cap.js';
+import { cappedWindowPlan, occupancyOf, presenceCapFor, trackedPresences, type CappedWindowPlan, type OccupancyCounts } from '../presence-cap.js';
 import { entriesOf, JOIN_REF_RESERVE_BYTES, presenceStateFrames } from '../presence-frames.js';
 import { isEmptyDiff, type PresenceDiff } from '../presence.js';
 import { presenceWindowFor, readerAnnounces, type PresenceStreamReader } from '../presence-readers.js';
@@ -93,7 +93,7 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   const countedAt = deps.clock.nowMs();
   const { live: members, expired } = splitExpired(read, countedAt);
   const counts = occupancyOf(members);
-  const tracked = members.filter((member) => member.presenceKey !== null).length;
+  const tracked = trackedPresences(members);
   const joined = new Set(entriesOf(diff.joins).map(({ meta }) => meta.phx_ref));
   const expiresAt = Math.ceil(countedAt / 1000) + config.connectionTtlSeconds;
   let previous = await store.readOccupancy(topic);

@@ -6,7 +6,7 @@ import { ProtocolError } from '../errors.js';
 import { presenceKeyOf } from '../identity.js';
 import { buildMeta, diffOf, type PresenceEntry, type PresenceMeta, type PresenceState } from '../presence.js';
 import { presenceStateFrames } from '../presence-frames.js';
-import { presenceCapFor } from '../presence-cap.js';
+import { presenceCapFor, trackedPresences } from '../presence-cap.js';
 import { splitExpired } from '../expired-members.js';
 import { REASONS } from '../protocol/constants.js';
 import { channelErrorReply, okReply, type JoinCommand, type JsonObject as FramePayload, type OutboundMessage } from '../protocol/messages.js';
@@ -112,6 +112,32 @@ export async function joinTopic(deps: JoinTopicDependencies, requester: Requeste
     // must not count toward the topic limit, nor leave half a subscription.
     await undoFailedJoin(deps, attempt);
     throw error;
+  } finally {
+    // A takeover whose own row was never written carries the presence nowhere: give it back.
+    if (!attempt.written) await giveTakeoverBack(deps, subscription, shards);
+  }
+}
+
+/**
+ * The member's old row, taken over by this join, goes back to what it was: its release then
+ * announces the leave (presence-grace.ts). If it went meanwhile (the grace release deleted
+ * it, taken over, so silently), nobody will announce the leave: this join does, at once.
+ * A written row needs none of this: its own removal is announced as the leave. Never throws.
+ */
+async function giveTakeoverBack(deps: JoinTopicDependencies, subscription: SubscriptionRecord, shards: number): Promise<void> {
+  const resumes = subscription.member?.resumes;
+  if (resumes === undefined) return;
+  const { topic, connectionId } = subscription;
+  try {
+    const outcome = await deps.store.releaseResume(topic, shardOf(resumes, shards), resumes, connectionId);
+    if (outcome === 'gone') await deps.broadcaster.presence.leftNow(topic, presenceEntryOf(subscription));
+  } catch (error) {
+    deps.logger.error('a failed rejoin could not give its takeover back; members may show the member until they join again', {
+      topic,
+      connectionId,
+      resumes,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 }
 
@@ -251,13 +277,19 @@ async function announceJoin(
 ): Promise<JoinerPresence> {
   const { topic } = command;
   const cap = presenceCapFor(topic, deps.config);
-  const members: SubscriptionRecord[] = [];
+  let members: SubscriptionRecord[] = [];
   // A capped topic's state needs at most cap + 1 members: one more says it is over.
   for await (const page of deps.store.listSubscribers(topic, shards, 'presence', Number.isFinite(cap) ? cap + 1 : undefined)) members.push(...page);
+  // Rows a rejoin took over share their presence with it: when they are what took the read
+  // past the cap, the rest is read too, to count presences rather than rows.
+  if (members.length > cap && trackedPresences(members) <= cap) {
+    members = [];
+    for await (const page of deps.store.listSubscribers(topic, shards, 'presence')) members.push(...page);
+  }
   // Over the cap the joiner holds an empty state, as every member does, and gets the last
   // count at once; its window's reader sends the new count. Its join is coalesced (capped
   // topics have a window), so nothing else is sent here.
-  if (members.length > cap) return { state: [emptyPresenceState(topic, command.joinRef)], gone: [], afterPosted: countAfterCappedState(deps, topic, subscription.expiresAt, command.joinRef) };
+  if (trackedPresences(members) > cap) return { state: [emptyPresenceState(topic, command.joinRef)], gone: [], afterPosted: countAfterCappedState(deps, topic, subscription.expiresAt, command.joinRef) };
   const leaves = replaced ? presenceEntryOf(replaced) : [];
   const diff = diffOf(presenceEntryOf(subscription), leaves);
   // Reaping is deferred: the stale connections this finds must not reach the joiner as
@@ -298,7 +330,9 @@ function readMeta(payload: FramePayload, maxBytes: number): FramePayload {
 
 /** Members' presences with the rows that carry them. */
 export function presenceRowsOf(subscriptions: readonly SubscriptionRecord[]): PresenceRow[] {
-  return subscriptions.flatMap(({ connectionId, presenceKey, meta }) => (presenceKey !== null && meta !== null ? [{ connectionId, key: presenceKey, meta }] : []));
+  return subscriptions.flatMap(({ connectionId, presenceKey, meta, member }) =>
+    presenceKey !== null && meta !== null ? [{ connectionId, key: presenceKey, meta, ...(member ? { member: member.tag } : {}) }] : [],
+  );
 }
 
 export function presenceEntryOf(subscription: SubscriptionRecord): PresenceEntry[] {

@@ -58,6 +58,15 @@ export class PresencePublisher {
     return this.send(topic, presenceDiffMessage(topic, diff, options.members), options);
   }
 
+  /**
+   * Leaves sent now, even on a coalesced topic: for a presence whose row went without the
+   * stream announcing it (a row taken over by a rejoin that then failed, join-topic.ts).
+   */
+  public async leftNow(topic: string, leaves: readonly PresenceEntry[], options: PresenceSendOptions = {}): Promise<void> {
+    if (leaves.length === 0) return;
+    await this.send(topic, presenceDiffMessage(topic, diffOf([], leaves)), options);
+  }
+
   /** Leaves of subscriptions that ended. */
   public async left(topic: string, leaves: readonly PresenceEntry[], options: PresenceSendOptions = {}): Promise<void> {
     if (leaves.length === 0 || this.coalesces(topic)) return;
