@@ -19,6 +19,8 @@ export const PRICES = {
   lambdaArmGbSecond: 0.0000133334,
   dynamoReadUnit: 0.125 / 1e6,
   dynamoWriteUnit: 0.625 / 1e6,
+  /** SQS standard queue, per request (the presence grace timer: send, receive, delete). */
+  sqsRequest: 0.4 / 1e6,
   /** AppSync Events: per operation (the publish and each delivery), per connection minute. */
   appSyncOperation: 1.0 / 1e6,
   appSyncConnectionMinute: 0.08 / 1e6,

@@ -278,10 +278,12 @@ async function announceJoin(
   const { topic } = command;
   const cap = presenceCapFor(topic, deps.config);
   let members: SubscriptionRecord[] = [];
-  // A capped topic's state needs at most cap + 1 members: one more says it is over.
-  for await (const page of deps.store.listSubscribers(topic, shards, 'presence', Number.isFinite(cap) ? cap + 1 : undefined)) members.push(...page);
-  // Rows a rejoin took over share their presence with it: when they are what took the read
-  // past the cap, the rest is read too, to count presences rather than rows.
+  // A capped topic's state needs at most cap + 1 members: one more says it is over. A tenth
+  // more leaves room for rows held for a reconnect, which share their presence with the
+  // rejoin that took them over (presence-grace.ts), so a room at its cap is read once.
+  for await (const page of deps.store.listSubscribers(topic, shards, 'presence', Number.isFinite(cap) ? cap + 1 + Math.ceil(cap / 10) : undefined)) members.push(...page);
+  // When such rows are what took the read past the cap, the rest is read too, to count
+  // presences rather than rows.
   if (members.length > cap && trackedPresences(members) <= cap) {
     members = [];
     for await (const page of deps.store.listSubscribers(topic, shards, 'presence')) members.push(...page);
