@@ -9,9 +9,14 @@
  *  2. the takeover racing the grace release has exactly one outcome, and presence stays
  *     exact either way;
  *  3. a fan-out worker that checks the original join again after the member's row moved to
- *     its rejoin sends no leave for it.
+ *     its rejoin sends no leave for it;
+ *  4. a room at its presence cap stays under it across a reconnect (a held row and the rejoin
+ *     that took it over are one presence);
+ *  5. a channel module's `leave` runs once per connection, at `$disconnect`, under the grace
+ *     period too (docs/phoenix.md, "Channel modules").
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { keys } from '../../lambdas/adapters/dynamodb/table-schema.js';
@@ -245,6 +250,47 @@ describe('a room at its presence cap', () => {
     } finally {
       await closeAll(own);
       await capped.end();
+    }
+  }, 30_000);
+});
+
+describe("a channel module's leave under the grace period", () => {
+  it('runs once for the old connection at $disconnect, with its assigns, and not again when the held row goes', async () => {
+    const seats = await startTestGateway({
+      config: { presence: { windowMs: WINDOW_MS, graceMs: GRACE_MS } },
+      channels: [fileURLToPath(new URL('../support/fixtures/seat-channel.ts', import.meta.url))],
+    });
+    const own: WsClient[] = [];
+    const noted = globalThis as { __seatLeaves?: string[] };
+    noted.__seatLeaves = [];
+    try {
+      const topic = `seat:${uniqueTopic()}`;
+      const secret = newMember();
+      const enter = async (seat: string) => {
+        const { client, id } = await connectTracked(seats, own);
+        expect(((await client.request({ action: 'join', topic, payload: { meta: { name: 'm' }, member: secret, seat } })) as { payload: { status: string } }).payload.status).toBe('ok');
+        return { client, id };
+      };
+      const watcher = await connectTracked(seats, own);
+      await watcher.client.request({ action: 'join', topic, payload: { seat: 'w' } });
+      const first = await enter('a');
+      await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
+      const mark = watcher.client.mark();
+      first.client.socket.terminate();
+      await waitUntil(() => noted.__seatLeaves?.length === 1, "the module's leave for the dropped connection");
+      expect(noted.__seatLeaves).toEqual(['a disconnect']);
+      const again = await enter('b');
+      await sleep(GRACE_MS + 1500);
+      // Presence saw nothing; the module saw the old connection leave and the new one join, once each.
+      expect(watcher.client.eventsSince(mark).filter((event) => event === 'presence_diff')).toEqual([]);
+      expect(noted.__seatLeaves).toEqual(['a disconnect']);
+      await again.client.close(4001, 'final');
+      await waitUntil(() => noted.__seatLeaves?.length === 2, "the module's leave for the final close");
+      expect(noted.__seatLeaves).toEqual(['a disconnect', 'b disconnect']);
+    } finally {
+      await closeAll(own);
+      await seats.end();
+      delete noted.__seatLeaves;
     }
   }, 30_000);
 });
