@@ -18,17 +18,20 @@
  *   pusherAppId, pusherKey   turn Pusher compatibility on (docs/pusher.md); the secret is generated in Secrets Manager
  *   pusherDomain, pusherCertificateArn   custom domain for pusher-js (`app/{key}` mapped to the stage)
  *   pusherWebhookUrl  where Pusher webhooks are POSTed (turns lifecycle events on)
+ *   config            JSON settings in TOPICAST_CONFIG's shape (auth, limits, presence, fanout, ...), under the keys above;
+ *                     `npm start` passes --config, TOPICAST_CONFIG and --lifecycle-events this way
  *
  * The stack is environment-agnostic unless CDK_DEPLOY_ACCOUNT/CDK_DEPLOY_REGION are set,
  * so `cdk synth` works offline without credentials.
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { AuthMode } from '../lambdas/core/config.js';
+import type { AuthMode, TopicastConfigInput } from '../lambdas/core/config.js';
 import { TopicastStack } from '../lib/topicast-stack.js';
 import { bundledLocally } from '../lib/function-code.js';
 
-const app = new App();
+// Exported for a test app that takes one grant away (test/fixtures/without-push-grant/app.ts).
+export const app = new App();
 
 const context = (key: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(key);
@@ -56,6 +59,18 @@ if (typeof historyContext === 'string' && historyContext.length > 0) {
 } else if (typeof historyContext === 'object' && historyContext !== null) {
   history = historyContext as Record<string, Record<string, number>>;
 }
+// TOPICAST_CONFIG's shape, whose keys are props of the construct (the keys above win).
+const configContext: unknown = app.node.tryGetContext('config');
+let config: TopicastConfigInput = {};
+if (typeof configContext === 'string' && configContext.length > 0) {
+  try {
+    config = JSON.parse(configContext) as TopicastConfigInput;
+  } catch (error) {
+    throw new Error(`context config must be JSON settings such as {"auth":"optional"}, got '${configContext}'`, { cause: error });
+  }
+} else if (typeof configContext === 'object' && configContext !== null) {
+  config = configContext as TopicastConfigInput;
+}
 const lifecycleContext = context('lifecycleEvents');
 const lifecycleEvents = lifecycleContext === undefined || lifecycleContext === 'false' ? undefined : lifecycleContext === 'true' ? true : { source: lifecycleContext };
 const pusherAppId = context('pusherAppId');
@@ -69,17 +84,18 @@ new TopicastStack(app, context('stackName') ?? 'Topicast', {
   description: 'topicast: Phoenix Channels on API Gateway WebSockets, Lambda and DynamoDB',
   ...(account || region ? { env: { account, region } } : {}),
   realtime: {
+    ...config,
     stageName: context('stageName'),
-    auth: context('auth') as AuthMode | undefined,
+    auth: (context('auth') as AuthMode | undefined) ?? config.auth,
     jwksUrl: context('jwksUrl'),
     tokenIssuer: context('tokenIssuer'),
     tokenAudience: context('tokenAudience'),
-    allowedOrigins: list('allowedOrigins'),
-    presenceDisabled: list('presenceDisabled'),
+    allowedOrigins: list('allowedOrigins') ?? config.allowedOrigins,
+    presenceDisabled: list('presenceDisabled') ?? config.presenceDisabled,
     channels: list('channels'),
     managementEndpoint: context('managementEndpoint'),
-    history,
-    lifecycleEvents,
+    history: history ?? config.history,
+    lifecycleEvents: lifecycleEvents ?? config.lifecycleEvents,
     removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     ...(pusherAppId !== undefined || pusherKey !== undefined
       ? {

@@ -8,7 +8,7 @@
  * parent's exit), and the data dir's lock (cli/data-dir-lock.ts, taken by the embedded
  * DynamoDB and told where this runtime serves).
  */
-import type { LocalRuntime } from '../local-runtime/runtime.js';
+import type { LocalRuntime, LocalRuntimeOptions } from '../local-runtime/runtime.js';
 import { parseCommandLine, usageText, type OptionSpecs } from './command-line.js';
 import { stopOnSignals } from './shutdown.js';
 import { UsageError } from './token.js';
@@ -71,7 +71,13 @@ export function parseLocalArgs(args: readonly string[], env: Readonly<Record<str
 }
 
 /** Starts the runtime and prints its URLs; the returned runtime runs until ended. */
-export async function startLocal(options: LocalCommandOptions, env: Readonly<Record<string, string | undefined>>, out: (line: string) => void): Promise<LocalRuntime> {
+export async function startLocal(
+  options: LocalCommandOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  out: (line: string) => void,
+  /** Local extras on the first API's port (`npm start`'s pages and HTTP APIs). */
+  extras: Pick<LocalRuntimeOptions, 'onLogEntry' | 'mounts' | 'extraRoutes'> = {},
+): Promise<LocalRuntime> {
   // Loaded here, not with the CLI: the other commands do not pay for the runtime's modules.
   // The runtime's modules load while the app synthesizes (a process of its own).
   const runtimeModule = import('../local-runtime/runtime.js');
@@ -86,7 +92,7 @@ export async function startLocal(options: LocalCommandOptions, env: Readonly<Rec
   }
   assemblyDir ??= await synthesize(synthOptions);
   const { startLocalRuntime } = await runtimeModule;
-  const runtime = await startLocalRuntime({ assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
+  const runtime = await startLocalRuntime({ ...extras, assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
   for (const url of runtime.functionUrls) out(`Function URL ${url.logicalId} (auth ${url.authType}): ${url.url}`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);

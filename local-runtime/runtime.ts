@@ -12,7 +12,7 @@ import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { readCloudAssembly } from './assembly/cloud-assembly.js';
-import { buildLocalApp, LOCAL_REGION, type FunctionModel, type LocalApp, type WebSocketApiModel } from './assembly/local-app.js';
+import { buildLocalApp, LOCAL_REGION, type FunctionModel, type FunctionUrlModel, type LocalApp, type WebSocketApiModel } from './assembly/local-app.js';
 import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
 import { DynamoDbService } from './aws/dynamodb-service.js';
 import { serveFunctionUrl } from './aws/function-url.js';
@@ -34,8 +34,9 @@ import { StreamCapture } from './streams/stream-capture.js';
 import { TableStreams } from './streams/table-streams.js';
 import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js';
 import { LocalEventBus } from '../local-gateway/event-bus.js';
-import { serveHttp } from '../local-gateway/http-routes.js';
-import { createRequestLog } from '../local-gateway/request-log.js';
+import { serveHttp, type HttpRoute } from '../local-gateway/http-routes.js';
+import { createRequestLog, type LogEntry } from '../local-gateway/request-log.js';
+import type { ConnectionPool } from '../local-gateway/connection-pool.js';
 import type { GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
 
 export interface LocalRuntimeOptions {
@@ -66,6 +67,34 @@ export interface LocalRuntimeOptions {
   readonly secretValues?: Readonly<Record<string, string>>;
   /** Reload a function when a file under its code folder changes (runner/code-watcher.ts). @default false */
   readonly watch?: boolean;
+  /** Every request log entry (the local pages' log). */
+  readonly onLogEntry?: (entry: LogEntry) => void;
+  /**
+   * Function URLs also served on the first API's port, under some paths (`npm start`'s
+   * publish and Pusher HTTP APIs, where the local gateway served them). `authType: 'NONE'`
+   * serves an AWS_IAM URL unsigned there: the port listens on this machine only.
+   */
+  readonly mounts?: readonly FunctionUrlMount[];
+  /** More HTTP routes on the first API's port (local pages), after the Management API and the mounts. */
+  readonly extraRoutes?: (api: LocalApiFacts) => readonly HttpRoute[];
+}
+
+export interface FunctionUrlMount {
+  /** Which of the template's Function URLs. */
+  readonly functionUrl: (url: FunctionUrlModel) => boolean;
+  /** Which request paths it serves on the first API's port. */
+  readonly matches: (pathname: string) => boolean;
+  readonly authType?: 'NONE';
+}
+
+/** What local extras on the first API's port may read. */
+export interface LocalApiFacts {
+  readonly pool: ConnectionPool;
+  readonly eventBus: LocalEventBus;
+  readonly port: number;
+  readonly stage: string;
+  readonly dynamoEndpoint: string;
+  readonly tableNames: readonly string[];
 }
 
 export interface RunningApi {
@@ -115,7 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const templateApp = buildLocalApp(readCloudAssembly(options.assemblyDir));
   if (templateApp.apis.length === 0) throw new Error(`no WebSocket API (AWS::ApiGatewayV2::Api with ProtocolType WEBSOCKET) in ${options.assemblyDir}`);
   for (const warning of templateApp.warnings) write(`WARN ${warning}`);
-  const log = createRequestLog({ quiet, write });
+  const log = createRequestLog({ quiet, write, ...(options.onLogEntry ? { onEntry: options.onLogEntry } : {}) });
   // Side by side, each waiting on its own I/O: the functions whose construct left their
   // bundling to the runtime (topicast's, in `topicast local`'s synthesis), DynamoDB, the certificate.
   const started = await Promise.allSettled([
@@ -256,7 +285,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
     });
     served.push(websocket);
-    const routes = [endpoint.route({ apiId: api.apiId, stageNames: api.stageNames, pool: websocket.pool, hooks: { onDelete: (id) => websocket.noteDeleted(id) } })];
+    const routes: HttpRoute[] = [endpoint.route({ apiId: api.apiId, stageNames: api.stageNames, pool: websocket.pool, hooks: { onDelete: (id) => websocket.noteDeleted(id) } })];
+    if (index === 0) {
+      for (const mount of options.mounts ?? []) {
+        const url = app.functionUrls.find((candidate) => mount.functionUrl(candidate));
+        const runner = url ? runners.get(url.functionArn) : undefined;
+        if (!url || !runner) continue;
+        const served = mount.authType ? { ...url, authType: mount.authType } : url;
+        routes.push({
+          name: `function url ${url.logicalId}`,
+          matches: (request) => mount.matches(new URL(request.url ?? '/', 'http://local').pathname),
+          handle: (request, response) => serveFunctionUrl(request, response, { url: served, runner, domainName: `${host}:${port}`, credentials, allowed: (caller, action, resource) => endpoint.authorize(caller, action, resource) }),
+        });
+      }
+      routes.push(...(options.extraRoutes?.({ pool: websocket.pool, eventBus, port, stage, dynamoEndpoint: dynamo.endpoint, tableNames: app.tables.map((table) => table.tableName) }) ?? []));
+    }
     server.on('request', (request, response) => {
       if (serveHttp(routes, request, response, (route, error) => log.logger.error(`${route} failed`, { error }))) return;
       response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local: connect with a WebSocket client\n');
