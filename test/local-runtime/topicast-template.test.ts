@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -46,7 +47,22 @@ describe('topicast local on topicast’s own template', () => {
   const lines: string[] = [];
   let runtime: LocalRuntime;
 
+  // The Pusher webhook receiver: refuses (500) the webhooks of topics named `room:refused-...`.
+  const webhooks: { key: string | undefined; signature: string | undefined; body: { events: { name: string; channel: string }[] } }[] = [];
+  let receiver: Server;
+
   beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        const parsed = JSON.parse(body) as (typeof webhooks)[number]['body'];
+        webhooks.push({ key: request.headers['x-pusher-key'] as string | undefined, signature: request.headers['x-pusher-signature'] as string | undefined, body: parsed });
+        response.writeHead(parsed.events.some((event) => event.channel.startsWith('room:refused-')) ? 500 : 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/pusher/webhooks`;
     const outdir = mkdtempSync(join(tmpdir(), 'topicast-own-assembly-'));
     // As `topicast local` synthesizes: the runtime bundles every function in one esbuild build.
     const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, [LOCAL_BUNDLING_CONTEXT]: true } });
@@ -54,6 +70,8 @@ describe('topicast local on topicast’s own template', () => {
     new TopicastStack(app, 'Topicast', { realtime: { auth: 'none', presence: { graceMs: GRACE_MS } } });
     withoutGrant(new TopicastStack(app, 'TopicastNoPost', { realtime: { auth: 'none' } }), 'execute-api:ManageConnections');
     new TopicastStack(app, 'TopicastAuth', { realtime: { auth: 'required' } });
+    // Webhooks: lifecycle events on the stack's bus, EventBridge rules to the webhook function; no retry, so a refused one is dead-lettered at once.
+    new TopicastStack(app, 'TopicastPusher', { realtime: { auth: 'none', pusher: { appId: 'local-app', key: 'local-key', webhooks: { url: webhookUrl, retryAttempts: 0 } } } });
     app.synth();
     runtime = await startLocalRuntime({
       assemblyDir: outdir,
@@ -64,7 +82,10 @@ describe('topicast local on topicast’s own template', () => {
       secretValues: { [`TopicastAuth/Realtime/TokenSecret/Resource`]: TOKEN_SECRET },
     });
   });
-  afterAll(() => runtime?.end());
+  afterAll(async () => {
+    await runtime?.end();
+    receiver?.close();
+  });
 
   const urlOf = (stackName: string) => {
     const index = runtime.app.apis.findIndex((api) => api.stackName === stackName);
@@ -202,5 +223,32 @@ describe('topicast local on topicast’s own template', () => {
         await watcher.close();
       }
     }, 90_000);
+  });
+
+  describe('Pusher webhooks: lifecycle events to the stack’s bus, its EventBridge rules, the webhook function, its dead-letter queue', () => {
+    it('posts channel_occupied and channel_vacated for a topic, signed with the app key, from the rule’s asynchronous invoke', async () => {
+      const topic = `room:hooks-${randomBytes(6).toString('hex')}`;
+      const client = await connectOk(urlOf('TopicastPusher'));
+      expect(await client.join(topic)).toMatchObject({ status: 'ok' });
+      const named = (name: string) => webhooks.filter((hook) => hook.body.events.some((event) => event.name === name && event.channel === topic));
+      await expect.poll(() => named('channel_occupied').length, { timeout: COLD_START_MS * 2 }).toBe(1);
+      expect(named('channel_occupied')[0]).toMatchObject({ key: 'local-key', signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      await client.close();
+      await expect.poll(() => named('channel_vacated').length, { timeout: COLD_START_MS * 2 }).toBe(1);
+    }, 120_000);
+
+    it('sends the invocation record of a webhook the receiver refused to the dead-letter queue (the async invoke’s on-failure destination)', async () => {
+      const topic = `room:refused-${randomBytes(6).toString('hex')}`;
+      const client = await connectOk(urlOf('TopicastPusher'));
+      try {
+        expect(await client.join(topic)).toMatchObject({ status: 'ok' });
+        const failures = runtime.app.queues.find((queue) => queue.queueName.startsWith('TopicastPusher-RealtimePusherWebhookFailures'));
+        const records = () => (runtime.queues.queue(failures?.arn ?? '')?.peek() ?? []).map((message) => JSON.parse(message.body) as { requestContext: { condition: string }; requestPayload: { detail: { topic: string } } });
+        await expect.poll(() => records().filter((record) => record.requestPayload.detail.topic === topic).length, { timeout: COLD_START_MS * 2 }).toBe(1);
+        expect(records().find((record) => record.requestPayload.detail.topic === topic)?.requestContext.condition).toBe('RetriesExhausted');
+      } finally {
+        await client.close();
+      }
+    }, 120_000);
   });
 });

@@ -13,7 +13,11 @@ import type { MessagingDependencies } from '../dependencies.js';
 export const PRESENCE_WINDOW_ENV = 'TOPICAST_PRESENCE_WINDOW_SECONDS';
 /** The EventBridge bus (name or ARN) lifecycle events go to (set by the construct when they are on). */
 export const EVENT_BUS_ENV = 'TOPICAST_EVENT_BUS';
-/** Another PutEvents endpoint than `https://events.{region}.amazonaws.com` (an emulator, LocalStack). */
+/**
+ * Another PutEvents endpoint than `https://events.{region}.amazonaws.com` (an emulator,
+ * LocalStack). Without it, `AWS_ENDPOINT_URL_EVENTBRIDGE` or `AWS_ENDPOINT_URL` points it
+ * elsewhere as they point the SDK's client (`topicast local` sets `AWS_ENDPOINT_URL`).
+ */
 export const EVENTS_ENDPOINT_ENV = 'TOPICAST_EVENTS_ENDPOINT';
 
 /** The presence function: a messaging function (it fans out, hands big topics to workers) that is one stream reader. */
@@ -34,7 +38,7 @@ function lifecycleFromEnvironment(deps: MessagingDependencies, env: Environment)
     publisher: new PutEventsPublisher({
       eventBusName: bus,
       source: deps.config.lifecycleEvents.source,
-      endpoint: env[EVENTS_ENDPOINT_ENV] ?? eventsEndpointOf(region),
+      endpoint: env[EVENTS_ENDPOINT_ENV] ?? env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? env.AWS_ENDPOINT_URL ?? eventsEndpointOf(region),
       region,
       credentials: signingCredentials(env),
       logger: deps.logger,
