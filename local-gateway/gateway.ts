@@ -31,7 +31,9 @@ import { LocalFanoutDispatcher } from './local-fanout-dispatcher.js';
 import { FrameWatcher } from './frame-watcher.js';
 import { frameLabel } from './frame-label.js';
 import { handleManagementRequest, isManagementRequest } from './management-api.js';
-import { unmappedPusherPath } from './pusher-mapping.js';
+import { unknownPusherKey } from './pusher-mapping.js';
+import { unknownAppKeyFrame } from '../lambdas/core/pusher/greeting.js';
+import { PUSHER_ERROR_CODES } from '../lambdas/core/pusher/protocol.js';
 import { serveHttp, type HttpRoute } from './http-routes.js';
 import { invokeLocally } from './lambda-invoker.js';
 import { announceLambdaInvoke } from './invocation-context.js';
@@ -347,10 +349,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       userAgent: request.headers['user-agent'] ?? '',
     };
     socket.on('error', () => undefined);
-    // With the Pusher protocol on, only the app's own key is mapped (pusher-mapping.ts).
-    const unmapped = unmappedPusherPath(request.url, env);
-    if (unmapped) {
-      rejectHandshake(socket, unmapped);
+    // With the Pusher protocol on, another key gets Pusher's 4001 and a close (pusher-mapping.ts); no $connect runs.
+    const unknownKey = unknownPusherKey(request.url, env);
+    if (unknownKey !== null) {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.send(unknownAppKeyFrame(unknownKey));
+        ws.close(PUSHER_ERROR_CODES.appDoesNotExist, 'App key not in this cluster');
+      });
       return;
     }
     const outcome = await log.timed('$connect', facts.connectionId, () => integrate('$connect', connectEvent(identity, facts, request)));

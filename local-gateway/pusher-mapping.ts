@@ -1,19 +1,27 @@
 /**
- * The custom domain's `app/{key}` API mapping (the construct's `pusher` prop), as the local
- * gateway reproduces it: pusher-js connects to `/app/{key}`, and on AWS only the app's own
- * key is mapped to the stage, so a connect to another key never reaches `$connect`. API
- * Gateway answers an unmapped path on a custom domain with 403 Forbidden; so does this.
- * Any other path is accepted, as the local gateway always has.
+ * A connect to `/app/{key}` with another key than the app's, when the Pusher protocol is on.
+ * The gateway answers it as Pusher's server does: it accepts the socket, sends `pusher:error`
+ * code 4001 and closes with 4001, so pusher-js reports the wrong key and stops instead of
+ * retrying a refused handshake for ever. Deployed, the custom domain maps `app/{key}` for the
+ * app's key only, and API Gateway refuses any other path with 403 before a function runs
+ * (docs/pusher.md says why that stays). Any other path is accepted, as the local gateway
+ * always has.
  */
 import { PUSHER_ENVIRONMENT } from '../lambdas/core/pusher/app.js';
 import type { Environment } from '../lambdas/composition/environment/shared.js';
 
 const APP_PATH = /^\/app\/([^/?]*)/;
 
-/** The handshake refusal for `url`, or null when the path is mapped (or is not a Pusher app path). */
-export function unmappedPusherPath(url: string | undefined, env: Environment): { statusCode: 403; body: string } | null {
+/** The key a connect asks for when it is not the app's, or null (the app's key, or not a Pusher app path). */
+export function unknownPusherKey(url: string | undefined, env: Environment): string | null {
   const key = env[PUSHER_ENVIRONMENT.key];
   const match = APP_PATH.exec(url ?? '');
-  if (!key || !match || decodeURIComponent(match[1] ?? '') === key) return null;
-  return { statusCode: 403, body: '{"message":"Forbidden"}' };
+  if (!key || !match) return null;
+  let asked: string;
+  try {
+    asked = decodeURIComponent(match[1] ?? '');
+  } catch {
+    asked = match[1] ?? '';
+  }
+  return asked === key ? null : asked;
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { closeAll, expectHandshakeFailure, openClient, type WsClient } from '../support/ws-client.js';
+import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 import { PUSHER_APP, startPusherGateway } from './pusher-support.js';
 
 let gateway: RunningGateway;
@@ -47,12 +47,15 @@ const BAD: readonly { name: string; frame: unknown; event: string; reason: strin
 ];
 
 describe('the app key in the path', () => {
-  it('refuses a connect to another key with 403, as the custom domain does for a path it does not map', async () => {
+  it("answers a connect to another key as Pusher does: pusher:error 4001, then a close with 4001, and no connection", async () => {
     // Act
-    const failure = await expectHandshakeFailure(gateway.url, { path: '/app/not-our-key?protocol=7&client=js' });
+    const client = await openClient(gateway.url, { path: '/app/not-our-key?protocol=7&client=js' });
+    const error = await client.next((m) => m.event === 'pusher:error');
+    const closed = await client.closed;
 
     // Assess
-    expect(failure.statusCode).toBe(403);
+    expect(JSON.parse(error.data as string)).toEqual({ code: 4001, message: 'App key not-our-key not in this cluster. Did you forget to specify the cluster?' });
+    expect(closed.code).toBe(4001);
     expect(gateway.connections.size).toBe(2);
   });
 });

@@ -36,6 +36,30 @@ describe('pusher-js connects', () => {
   });
 });
 
+describe('a wrong app key', () => {
+  it('gets pusher:error 4001: pusher-js reports it and stops, with no reconnect', async () => {
+    // Prepare
+    const client = track(pusherClient(gateway, { key: 'not-the-app-key' }));
+    const states: string[] = [];
+    client.connection.bind('state_change', ({ current }: { current: string }) => states.push(current));
+
+    // Act
+    const error = await new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no error reported within 5 s (states: ${states.join(', ')})`)), 5000);
+      client.connection.bind('error', (reported: unknown) => {
+        clearTimeout(timer);
+        resolve(reported);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    // Assess: reported, then disconnected for good (a refused handshake would go on connecting)
+    expect(error).toMatchObject({ type: 'WebSocketError', error: { type: 'PusherError', data: { code: 4001 } } });
+    expect(states).toEqual(['disconnected']);
+    expect(client.connection.state).toBe('disconnected');
+  });
+});
+
 describe('public channels', () => {
   it('subscribes, and receives client-free broadcasts a second client triggers through the server', async () => {
     // Prepare

@@ -41,9 +41,9 @@ export interface Member {
  * pusher-js as an app configures it for this gateway: `wsHost`/`wsPort`/`forceTLS` only,
  * with channel auth answered by the SDK in place of an HTTP auth endpoint.
  */
-export function pusherClient(gateway: RunningGateway, options: { member?: Member; secret?: string; extra?: Partial<Options> } = {}): Pusher {
+export function pusherClient(gateway: RunningGateway, options: { member?: Member; secret?: string; key?: string; extra?: Partial<Options> } = {}): Pusher {
   const server = appServer(options.secret);
-  return new Pusher(PUSHER_APP.key, {
+  return new Pusher(options.key ?? PUSHER_APP.key, {
     cluster: 'local',
     wsHost: '127.0.0.1',
     wsPort: gateway.port,

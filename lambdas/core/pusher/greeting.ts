@@ -46,6 +46,15 @@ export function greetingFrames(connectionId: string, protocol: string | undefine
   return [pusherFrame(PUSHER_EVENTS.connectionEstablished, { socket_id: socketIdOf(connectionId), activity_timeout: PUSHER_ACTIVITY_TIMEOUT_SECONDS })];
 }
 
+/**
+ * What Pusher's server answers a connect to a key it does not know, before it closes the
+ * socket with the same code: pusher-js then reports the error and stops (4000–4099 are
+ * "do not reconnect"), where a refused handshake would have it retry for ever.
+ */
+export function unknownAppKeyFrame(key: string): string {
+  return errorFrame(PUSHER_ERROR_CODES.appDoesNotExist, `App key ${key.slice(0, 64)} not in this cluster. Did you forget to specify the cluster?`);
+}
+
 function errorFrame(code: number, message: string): string {
   return pusherFrame(PUSHER_EVENTS.error, { code, message });
 }
