@@ -43,6 +43,8 @@ const BAD: readonly { name: string; frame: unknown; event: string; reason: strin
   { name: 'a private subscribe without auth', frame: { event: 'pusher:subscribe', data: { channel: 'private-a' } }, event: 'pusher:subscription_error', reason: 'unauthorized' },
   { name: 'a presence subscribe without channel_data', frame: { event: 'pusher:subscribe', data: { channel: 'presence-a', auth: `${PUSHER_APP.key}:00` } }, event: 'pusher:subscription_error', reason: 'unauthorized' },
   { name: 'an encrypted channel', frame: { event: 'pusher:subscribe', data: { channel: 'private-encrypted-a', auth: 'x' } }, event: 'pusher:subscription_error', reason: 'unsupported' },
+  { name: 'a cache channel', frame: { event: 'pusher:subscribe', data: { channel: 'cache-prices' } }, event: 'pusher:subscription_error', reason: 'unsupported' },
+  { name: 'a private cache channel', frame: { event: 'pusher:subscribe', data: { channel: 'private-cache-prices', auth: 'x' } }, event: 'pusher:subscription_error', reason: 'unsupported' },
   { name: 'a sign-in', frame: { event: 'pusher:signin', data: { auth: 'x', user_data: '{}' } }, event: 'pusher:error', reason: 'unsupported' },
 ];
 

@@ -173,6 +173,7 @@ describe('pusher.trigger', () => {
       answerOf(pusher.post({ path: '/events', body: jsonBody({ name: 'ok', data: { not: 'a string' }, channels: [name] }) })),
       answerOf(pusher.post({ path: '/events', body: jsonBody({ name: 'ok', data: '{}', channels: Array.from({ length: 101 }, (_, i) => `c${i}`) }) })),
       answerOf(pusher.post({ path: '/events', body: jsonBody({ name: 'ok', data: '{}', channels: [name, 'private-encrypted-x'] }) })),
+      answerOf(pusher.post({ path: '/events', body: jsonBody({ name: 'ok', data: '{}', channels: [name, 'presence-cache-x'] }) })),
       answerOf(pusher.post({ path: '/events', body: jsonBody({ name: 'ok', data: '{}', channels: [name], socket_id: 'abc' }) })),
     ]);
 
@@ -182,6 +183,7 @@ describe('pusher.trigger', () => {
       [400, 'reserved_event'],
       [400, 'invalid_request'],
       [400, 'too_many_channels'],
+      [400, 'unsupported'],
       [400, 'unsupported'],
       [400, 'invalid_socket_id'],
     ]);

@@ -24,6 +24,18 @@ export const PUSHER_ENVIRONMENT = {
 /** Pusher's channel kinds, decided by the name's prefix; `private-encrypted-` is checked before `private-`. */
 export type PusherChannelKind = 'public' | 'private' | 'presence' | 'private-encrypted';
 
+/**
+ * Pusher's cache channels (`cache-`, `private-cache-`, `private-encrypted-cache-`,
+ * `presence-cache-`): refused, not served as plain channels, because their clients wait for
+ * the last event or a `pusher:cache_miss` (docs/pusher.md says why topicast keeps no cache).
+ */
+export function isPusherCacheChannel(channel: string): boolean {
+  return /^(private-encrypted-|private-|presence-)?cache-/.test(channel);
+}
+
+export const CACHE_CHANNELS_REFUSED =
+  'cache- channels are not supported: topicast keeps no last event per channel (its history replays by seq, to clients that ask with `since`, on topics configured for it) and never sends pusher:cache_miss; use a public, private- or presence- channel and fetch the current state from your backend on subscription_succeeded';
+
 export const pusherChannelKind = (channel: string): PusherChannelKind => {
   if (channel.startsWith('private-encrypted-')) return 'private-encrypted';
   if (channel.startsWith('private-')) return 'private';

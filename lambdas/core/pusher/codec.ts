@@ -20,7 +20,7 @@ import type { Command, JsonObject, OutboundMessage, ReplyContext } from '../prot
 import { isPlainObject, jsonByteLength, parseUntrustedJson } from '../protocol/safe-json.js';
 import type { PresenceDiff, PresenceMeta, PresenceState } from '../presence.js';
 import { assertValidPushEvent, assertValidTopic, isReservedEvent, MAX_TOPIC_LENGTH } from '../topics.js';
-import { pusherChannelKind } from './app.js';
+import { CACHE_CHANNELS_REFUSED, isPusherCacheChannel, pusherChannelKind } from './app.js';
 import { CLIENT_EVENT_PREFIX, PUSHER_ERROR_CODES, PUSHER_EVENTS } from './protocol.js';
 
 /** The `ref` a Pusher command's reply carries: the event it answers. */
@@ -74,6 +74,7 @@ function decodeSubscription(event: string, frame: JsonObject, base: ReplyContext
     return failure(context, error as ProtocolError);
   }
   if (event === PUSHER_EVENTS.unsubscribe) return { ok: true, command: { kind: 'leave', ...context, topic: channel } };
+  if (isPusherCacheChannel(channel)) return failure(context, new ProtocolError(PUSHER_REASONS.unsupported, CACHE_CHANNELS_REFUSED));
   if (pusherChannelKind(channel) === 'private-encrypted') {
     return failure(
       context,

@@ -12,7 +12,7 @@ import type { Limits } from '../config.js';
 import { parseUntrustedJson, isPlainObject } from '../protocol/safe-json.js';
 import { RESERVED_EVENT_PREFIXES } from '../protocol/constants.js';
 import type { Broadcast } from '../use-cases/publish.js';
-import { pusherChannelKind } from './app.js';
+import { CACHE_CHANNELS_REFUSED, isPusherCacheChannel, pusherChannelKind } from './app.js';
 
 /** Pusher's own limits (pusher.com/docs/channels/library_auth_reference/rest-api), kept as they are. */
 export const PUSHER_HTTP_LIMITS = {
@@ -89,6 +89,7 @@ export function assertPusherChannel(channel: unknown, where = 'channel'): assert
     }
     throw new PusherHttpError(400, R.invalidChannel, `${where} ${shown} is not a channel name: 1 to ${PUSHER_HTTP_LIMITS.channelNameLength} characters of A-Z a-z 0-9 _ - = @ , . ;`);
   }
+  if (isPusherCacheChannel(channel)) throw new PusherHttpError(400, R.unsupported, `${where} ${channel}: ${CACHE_CHANNELS_REFUSED}`);
   if (pusherChannelKind(channel) === 'private-encrypted') {
     throw new PusherHttpError(400, R.unsupported, `${where} ${channel}: private-encrypted- channels are not supported (docs/pusher.md); use a private- channel`);
   }
