@@ -64,17 +64,23 @@ class ExecutionEnvironment {
       this.pending = undefined;
       resolve(message.ok ? { status: 'returned', result: message.value, requestId } : { status: 'failed', error: message.error as InvocationError, timedOut: false, requestId });
     });
-    child.once('exit', (code, signal) => {
+    let over = false;
+    const finish = (why: string) => {
+      if (over) return;
+      over = true;
       this.ended = true;
       markReady();
       if (this.pending) {
         const { resolve, requestId, timer } = this.pending;
         clearTimeout(timer);
         this.pending = undefined;
-        resolve({ status: 'failed', error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited ${signal ? `with signal: ${signal}` : `with error: exit status ${String(code)}`}` }, timedOut: false, requestId });
+        resolve({ status: 'failed', error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited ${why}` }, timedOut: false, requestId });
       }
       this.onEnd(this);
-    });
+    };
+    child.once('exit', (code, signal) => finish(signal ? `with signal: ${signal}` : `with error: exit status ${String(code)}`));
+    // A process that could not start (its code folder is gone) has an 'error' and never an 'exit'.
+    child.once('error', (error) => finish(`with error: ${error.message}`));
   }
 
   public async invoke(fn: FunctionModel, event: unknown, requestId: string): Promise<Invocation> {
