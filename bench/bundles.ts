@@ -79,6 +79,11 @@ const LAMBDA_ENV = {
   TOPICAST_FANOUT_FUNCTION: 'topicast-fanout',
   // The presence function is one reader of the table's stream, named by its window.
   TOPICAST_PRESENCE_WINDOW_SECONDS: '1',
+  // The Pusher functions serve the construct's `pusher` prop: its app id and key, as it sets them.
+  TOPICAST_PUSHER_APP_ID: 'bench',
+  TOPICAST_PUSHER_KEY: 'bench-key',
+  TOPICAST_PUSHER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+  TOPICAST_PUSHER_WEBHOOK_URL: 'https://webhooks.example.com/pusher',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
