@@ -318,9 +318,10 @@ const DELIVER: TableAccess = { Query: [C, T], DeleteItem: [C, T], BatchWriteItem
 const JOIN: TableAccess = { UpdateItem: [C, O], GetItem: [C], PutItem: [C, T] };
 /**
  * A named member's join (core/presence-grace.ts): its member record (GetItem and PutItem
- * `m#`) and the takeover of its previous row (UpdateItem `t#`, `resumeMember`).
+ * `m#`), the takeover of its previous row (UpdateItem `t#`, `resumeMember`), and on a second
+ * join on the same connection its own row's presence (GetItem `t#`, `ownPresence`).
  */
-const MEMBER_JOIN: TableAccess = { GetItem: [M], PutItem: [M], UpdateItem: [T] };
+const MEMBER_JOIN: TableAccess = { GetItem: [M, T], PutItem: [M], UpdateItem: [T] };
 /**
  * `$disconnect` holds a named member's row instead of deleting it (UpdateItem `t#`,
  * `holdRow`); when the grace timer cannot be set, it releases the row at once, member record

@@ -260,6 +260,8 @@ export interface RealtimeStore {
    * presence it carried, or null.
    */
   resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ readonly presenceKey: string; readonly meta: PresenceMeta } | null>;
+  /** The presence of this connection's own row on `topic`, if it is the same member, user and meta; null otherwise. */
+  ownPresence(topic: string, shard: number, connectionId: string, claim: MemberClaim): Promise<{ readonly presenceKey: string; readonly meta: PresenceMeta } | null>;
   /**
    * Gives back the takeover of the member's row on `connectionId` made by the join of `by`,
    * which failed before writing its own row: 'gone' when the row was deleted meanwhile

@@ -13,7 +13,8 @@
  *  4. a room at its presence cap stays under it across a reconnect (a held row and the rejoin
  *     that took it over are one presence);
  *  5. a channel module's `leave` runs once per connection, at `$disconnect`, under the grace
- *     period too (docs/phoenix.md, "Channel modules").
+ *     period too (docs/phoenix.md, "Channel modules");
+ *  6. a second join of the member on the same connection keeps its presence.
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -211,6 +212,24 @@ describe('a fan-out worker checking a join again after a takeover', () => {
     await sleep(WINDOW_MS * 5 + 1000);
     expect(leavesOf(watcher.client, mark, first.id)).toBe(0);
     expect(Object.keys(presenceOf(watcher.client, topic)).sort()).toEqual([first.id, watcher.id].sort());
+  }, 30_000);
+});
+
+describe('a second join of the member on the same connection', () => {
+  it('keeps its presence (phoenix joins again after a join outlasted its push timeout): the others hear nothing', async () => {
+    const topic = uniqueTopic();
+    const watcher = await join(topic, newMember(), { name: 'watcher' });
+    const secret = newMember();
+    const first = await join(topic, secret, { name: 'm' });
+    await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
+    await sleep(WINDOW_MS * 3);
+    const mark = watcher.client.mark();
+    const before = await rowOf(topic, first.id);
+    const again = await join(topic, secret, { name: 'm' }, first);
+    expect(again.reply.status).toBe('ok');
+    await sleep(WINDOW_MS * 5 + 500);
+    expect(watcher.client.eventsSince(mark).filter((event) => event === 'presence_diff')).toEqual([]);
+    expect((await rowOf(topic, first.id))?.meta).toBe(before?.meta);
   }, 30_000);
 });
 

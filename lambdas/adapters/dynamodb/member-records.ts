@@ -103,6 +103,25 @@ export async function holdRow(client: DynamoDBDocumentClient, tableName: string,
   }
 }
 
+/**
+ * The presence this connection's own row carries for the same member, user and meta (a
+ * consistent GetItem): a second join of the member on the same connection (phoenix joins
+ * again when a join outlasted its push timeout) keeps it, as a rejoin on a new connection does.
+ */
+export async function ownPresence(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  topic: string,
+  shard: number,
+  connectionId: string,
+  claim: MemberClaim,
+): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.topicSubscriber(topic, shard, connectionId), ConsistentRead: true }));
+  if (!Item || Item.member !== claim.tag || Item.memberSub !== claim.sub || Item.memberMeta !== claim.userMeta || typeof Item.presenceKey !== 'string' || typeof Item.meta !== 'string') return null;
+  const meta = JSON.parse(Item.meta) as PresenceMeta;
+  return typeof meta?.phx_ref === 'string' ? { presenceKey: Item.presenceKey, meta } : null;
+}
+
 export async function releaseHeld(client: DynamoDBDocumentClient, tableName: string, held: HeldMember): Promise<void> {
   const ignoreCondition = (error: unknown) => {
     if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;

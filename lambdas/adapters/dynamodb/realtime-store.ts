@@ -43,7 +43,7 @@ import { batchDelete, isTransient } from './batch-delete.js';
 import { queryPages as queryEveryPage } from './query-pages.js';
 import { markCappedJoin, readOccupancy, writeOccupancy } from './occupancy-items.js';
 import { heldPresenceRefs } from './presence-rows.js';
-import { findMember, holdRow, recordMember, releaseHeld, releaseResume, resumeMember } from './member-records.js';
+import { findMember, holdRow, ownPresence, recordMember, releaseHeld, releaseResume, resumeMember } from './member-records.js';
 import { HELD_ROW_MARGIN_SECONDS, type HeldMember } from '../../core/presence-grace.js';
 import { userConnectionItem, userConnectionKeyOf } from './user-connections.js';
 
@@ -356,6 +356,10 @@ export class DynamoRealtimeStore implements RealtimeStore {
 
   public resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
     return resumeMember(this.client, this.tableName, topic, shard, connectionId, claim, by);
+  }
+
+  public ownPresence(topic: string, shard: number, connectionId: string, claim: MemberClaim): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
+    return ownPresence(this.client, this.tableName, topic, shard, connectionId, claim);
   }
 
   public releaseResume(topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'> {

@@ -256,7 +256,13 @@ async function undoFailedJoin(deps: JoinTopicDependencies, attempt: JoinAttempt)
 async function resumedPresence(deps: JoinTopicDependencies, subscription: SubscriptionRecord, claim: MemberClaim): Promise<SubscriptionRecord> {
   const { topic, connectionId } = subscription;
   const previous = await deps.store.findMember(topic, claim.tag);
-  if (!previous || previous.connectionId === connectionId) return subscription;
+  if (!previous) return subscription;
+  if (previous.connectionId === connectionId) {
+    // Joined again on the same connection (phoenix does after a join outlasted its push
+    // timeout): the same presence, so the row's rewrite changes nothing anyone sees.
+    const own = await deps.store.ownPresence(topic, previous.shard, connectionId, claim);
+    return own ? { ...subscription, presenceKey: own.presenceKey, meta: own.meta } : subscription;
+  }
   const taken = await deps.store.resumeMember(topic, previous.shard, previous.connectionId, claim, connectionId);
   if (!taken) return subscription;
   return { ...subscription, presenceKey: taken.presenceKey, meta: taken.meta, member: { ...claim, resumes: previous.connectionId } };
