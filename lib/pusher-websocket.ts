@@ -11,6 +11,9 @@
  *   on the app secret alone.
  * - Joins (`$default` and the `join` route) keep the index of occupied channels Pusher's
  *   `GET /channels` reads: UpdateItem on `x#` items alone (lambdas/adapters/dynamodb/channel-index.ts).
+ * - Whatever announces presence (joins, and the presence stream readers) claims each Pusher
+ *   user's `member_added` (lambdas/adapters/dynamodb/member-claims.ts): UpdateItem and GetItem
+ *   on `pm#` items, and GetItem on `t#` (whether the previous announcer's row is still there).
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -43,6 +46,7 @@ export function wirePusherWebSocket(api: PusherWebSocketFunctions, app: PusherWe
   // The app id tells a joining function to keep the channel index (messaging-parts.ts); the join route needs nothing else of Pusher's.
   join.addEnvironment(PUSHER_ENVIRONMENT.appId, app.appId);
   for (const fn of [frames, join]) fn.addToRolePolicy(keyConfinedStatement(api.table.tableArn, ['UpdateItem'], [KEY_PREFIXES.channelIndex]));
+  wirePusherMemberClaims([frames, join], api.table.tableArn, app.appId);
   connect.addEnvironment(ENV.fanoutFunction, api.fanoutWorker.functionName);
   connect.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [api.fanoutWorker.functionArn] }));
   frames.addEnvironment(PUSHER_ENVIRONMENT.secretArn, app.secret.secretArn);
@@ -54,4 +58,14 @@ export function wirePusherWebSocket(api: PusherWebSocketFunctions, app: PusherWe
     }),
   );
   app.secret.encryptionKey?.grantDecrypt(frames);
+}
+
+/** The member claims of whatever announces Pusher presence: the joining routes, and the presence stream readers. */
+export function wirePusherMemberClaims(functions: readonly lambda.Function[], tableArn: string, appId: string): void {
+  for (const fn of functions) {
+    // The app id tells the function the Pusher protocol is on (messaging-parts.ts).
+    fn.addEnvironment(PUSHER_ENVIRONMENT.appId, appId);
+    fn.addToRolePolicy(keyConfinedStatement(tableArn, ['UpdateItem', 'GetItem'], [KEY_PREFIXES.memberClaim]));
+    fn.addToRolePolicy(keyConfinedStatement(tableArn, ['GetItem'], [KEY_PREFIXES.topic]));
+  }
 }

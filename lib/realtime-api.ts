@@ -71,7 +71,7 @@ import {
   type PusherProps,
 } from './pusher.js';
 import { DEFAULT_LIFECYCLE_SOURCE } from '../lambdas/core/lifecycle-events.js';
-import { wirePusherWebSocket } from './pusher-websocket.js';
+import { wirePusherMemberClaims, wirePusherWebSocket } from './pusher-websocket.js';
 import { PUBLISH_ENV } from '../lambdas/composition/environment/server.js';
 import { acknowledgeConnectionsWildcard, addPublishUrl, grantPublishAccess, PUBLISHER_CONNECTION_METHODS, publishEnvironment, publishUrlOf, type PublishAccessProps } from './publish-access.js';
 
@@ -557,6 +557,9 @@ export class RealtimeApi extends Construct {
       });
       return fn;
     });
+
+    // The stream readers announce Pusher presence users too: they claim each member_added.
+    if (props.pusher && this.pusherSecret) wirePusherMemberClaims(this.presenceFunctions, this.table.tableArn, props.pusher.appId);
 
     ({ queue: this.graceQueue, fn: this.presenceGraceFunction } = this.configureGraceTimer(make, removalPolicy, functions.$disconnect, manageConnectionsArns));
 

@@ -20,6 +20,7 @@ import type { Metrics } from '../lambdas/core/metrics.js';
 import type { FanoutDispatcher, GraceTimer, Logger, MessageSender, RealtimeStore } from '../lambdas/core/ports.js';
 import type { ConnectionGreeter } from '../lambdas/core/pusher/greeting.js';
 import { DynamoChannelIndex } from '../lambdas/adapters/dynamodb/channel-index.js';
+import { DynamoMemberClaims } from '../lambdas/adapters/dynamodb/member-claims.js';
 import { pusherAppFromEnvironment, type PusherAppLoader } from '../lambdas/composition/environment/pusher.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.js';
 
@@ -60,9 +61,9 @@ export function localDependencies(options: LocalDependencyOptions): MessagingDep
   });
 }
 
-function pusherParts(options: LocalDependencyOptions): { pusherApp?: PusherAppLoader; pusherGreeter?: ConnectionGreeter; channelIndex?: DynamoChannelIndex } {
+function pusherParts(options: LocalDependencyOptions): { pusherApp?: PusherAppLoader; pusherGreeter?: ConnectionGreeter; channelIndex?: DynamoChannelIndex; memberClaims?: DynamoMemberClaims } {
   const pusherApp = pusherAppFromEnvironment(options.env);
-  return pusherApp ? { pusherApp, pusherGreeter: options.dispatcher, channelIndex: new DynamoChannelIndex(options.documentClient, options.tableName) } : {};
+  return pusherApp ? { pusherApp, pusherGreeter: options.dispatcher, channelIndex: new DynamoChannelIndex(options.documentClient, options.tableName), memberClaims: new DynamoMemberClaims(options.documentClient, options.tableName) } : {};
 }
 
 /**

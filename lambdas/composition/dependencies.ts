@@ -7,7 +7,7 @@ import type { ChannelKv } from '../core/channels/definition.js';
 import { ChannelRegistry, type InstalledChannel } from '../core/channels/registry.js';
 import type { TopicastConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
-import type { ChannelIndex, Clock, FanoutDispatcher, GraceTimer, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
+import type { ChannelIndex, Clock, MemberClaims, FanoutDispatcher, GraceTimer, HistoryStore, IdGenerator, Logger, MessageSender, RealtimeStore, TokenVerifier } from '../core/ports.js';
 import type { ConnectionGreeter } from '../core/pusher/greeting.js';
 import type { PusherAppSource } from '../core/pusher/prepare-command.js';
 import { Broadcaster } from '../core/use-cases/broadcaster.js';
@@ -48,6 +48,8 @@ export interface MessagingDependencies extends ConnectDependencies {
   readonly pusherApp?: PusherAppSource | undefined;
   /** The index of occupied channels joins keep for Pusher's `GET /channels`; set only when the Pusher protocol is on. */
   readonly channelIndex?: ChannelIndex | undefined;
+  /** Claims of Pusher presence users' `member_added`, so each is announced once; set only when the Pusher protocol is on. */
+  readonly memberClaims?: MemberClaims | undefined;
   /** Releases presences `$disconnect` held for a reconnect (presence-grace.ts): SQS on AWS, emulated locally. */
   readonly graceTimer?: GraceTimer | undefined;
 }
@@ -75,6 +77,7 @@ export function assembleMessaging({ channelModules, kv, dispatcher, historyStore
     metrics: parts.metrics,
     clock: parts.clock,
     topicPatterns,
+    memberClaims: parts.memberClaims,
   });
   const channels = channelRuntimeFor({ channelModules: channelModules ?? [], kv, config: parts.config, logger: parts.logger, broadcaster, history });
   return { ...parts, broadcaster, channels, topicPatterns, history, pushLimiter: new PushRateLimiter(parts.store, parts.config.limits) };

@@ -294,6 +294,23 @@ export interface ChannelIndex {
   isOccupied(topic: string, shards: number): Promise<boolean>;
 }
 
+/** The connection (and its row's shard and presence ref) whose join announces a Pusher presence user. */
+export interface MemberAnnouncer {
+  readonly connectionId: string;
+  readonly shard: number;
+  readonly ref: string;
+}
+
+/**
+ * Exactly one `member_added` per Pusher presence user (Pusher on only): the join that would
+ * announce a user claims the announcement with a conditional write; it announces only when
+ * the claim is its own, or the connection that held it has no row on the topic any more.
+ */
+export interface MemberClaims {
+  /** Whether `claimant` announces `userId`; `live` are the connections the announcer read on the topic. */
+  claim(topic: string, userId: string, claimant: MemberAnnouncer, live: ReadonlySet<string>, expiresAt: number): Promise<boolean>;
+}
+
 export interface ChannelIndexEntry {
   readonly topic: string;
   readonly version: number;

@@ -106,6 +106,18 @@ describe('RealtimeApi pusher prop', () => {
     expect(JSON.stringify(plain.toJSON())).not.toContain('x#*');
   });
 
+  it('lets whatever announces Pusher presence (join, $default, the stream readers) claim member_added: pm# items and the previous announcer\'s t# row', () => {
+    const { api, template } = pusherStack();
+    const claimActionsOf = (fn: Parameters<typeof statementsOf>[1]) =>
+      statementsOf(template, fn).statements.filter((s) => JSON.stringify(s.conditions ?? null).includes('"pm#*"')).flatMap((s) => s.actions).sort();
+    for (const fn of [api.functions.join, api.functions.$default, ...api.presenceFunctions]) expect(claimActionsOf(fn)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    for (const fn of [api.functions.$connect, api.functions.$disconnect, api.functions.leave, api.functions.push, api.fanoutWorker, api.publishFunction, api.pusherFunction!]) expect(claimActionsOf(fn)).toEqual([]);
+    const presenceGetItem = statementsOf(template, api.presenceFunctions[0]!).statements.find((s) => s.actions.length === 1 && s.actions[0] === 'dynamodb:GetItem' && JSON.stringify(s.conditions ?? null).includes('"t#*"'));
+    expect(presenceGetItem).toBeDefined();
+    const plain = Template.fromStack(new TopicastStack(newApp({ bundling: false }), 'Plain'));
+    expect(JSON.stringify(plain.toJSON())).not.toContain('pm#*');
+  });
+
   it('maps app/{key} on the custom domain to the WebSocket stage, as pusher-js connects to /app/{key}', () => {
     const { api, template } = pusherStack();
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {

@@ -18,6 +18,7 @@
  *                                           and whether its presence is capped (presence.maxMembers)
  *   pk = m#<topic>         sk = <member tag> the connection of a named member's latest join (presence-grace.ts)
  *   pk = x#<bucket>        sk = <topic>      a topic that may be occupied (Pusher on: GET /channels, channel-index.ts)
+ *   pk = pm#<topic>        sk = <user id>    the connection that announced a Pusher presence user (member-claims.ts)
  * Both sides of a subscription are written (topic side first), ordered by versions claimed
  * on the connection item, because dynalite has no transactions and a GSI would be
  * eventually consistent for `$disconnect`: see docs/infrastructure.md, "Write protocol".
@@ -52,6 +53,7 @@ export const KEY_PREFIXES = {
   occupancy: 'o#',
   member: 'm#',
   channelIndex: 'x#',
+  memberClaim: 'pm#',
 } as const;
 export type KeyPrefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
 
@@ -69,6 +71,7 @@ export const keys = {
   member: (topic: string, tag: string) => ({ pk: `${KEY_PREFIXES.member}${topic}`, sk: tag }),
   channelIndexEntry: (topic: string) => ({ pk: channelIndexPartition(shardOf(topic, CHANNEL_INDEX_BUCKETS)), sk: topic }),
   channelIndexPartition,
+  memberClaim: (topic: string, userId: string) => ({ pk: `${KEY_PREFIXES.memberClaim}${topic}`, sk: userId }),
   historyPartition,
   historySortKey,
   connectionPartition: (connectionId: string) => `${KEY_PREFIXES.connection}${connectionId}`,

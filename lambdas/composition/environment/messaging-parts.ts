@@ -5,6 +5,7 @@ import { SignedHttpMessageSender } from '../../adapters/management-api/signed-ht
 import { SqsGraceTimer } from '../../adapters/sqs/sqs-grace-timer.js';
 import { DynamoChannelIndex } from '../../adapters/dynamodb/channel-index.js';
 import { DynamoChannelKv } from '../../adapters/dynamodb/channel-kv.js';
+import { DynamoMemberClaims } from '../../adapters/dynamodb/member-claims.js';
 import { DynamoHistoryStore } from '../../adapters/dynamodb/history-store.js';
 import { DynamoRealtimeStore } from '../../adapters/dynamodb/realtime-store.js';
 import { DEFAULT_TABLE_NAME } from '../../adapters/dynamodb/table-schema.js';
@@ -35,7 +36,7 @@ export function messagingPartsFromEnvironment(env: Environment = process.env): M
     endpointFor: endpointFromEnvironment(env),
     graceTimer: graceTimerFromEnvironment(env),
     // With the Pusher protocol on, joins keep the index of occupied channels (GET /channels).
-    ...(env[PUSHER_ENVIRONMENT.appId] ? { channelIndex: new DynamoChannelIndex(client, tableName) } : {}),
+    ...(env[PUSHER_ENVIRONMENT.appId] ? { channelIndex: new DynamoChannelIndex(client, tableName), memberClaims: new DynamoMemberClaims(client, tableName) } : {}),
     // The fan-out hot path: SigV4-signed posts over a lean keep-alive pool, one socket per
     // post in flight (docs/performance.md). The region comes from each endpoint's host.
     sender: new SignedHttpMessageSender({

@@ -52,3 +52,15 @@ export function memberChanges(diff: PresenceDiff, live: readonly LiveMemberRow[]
   const removed = Object.keys(diff.leaves).filter((key) => !refsByKey.has(key) && !added.includes(key));
   return { added, removed };
 }
+
+/** The live row that brings `key` in: the one carrying the earliest of the diff's joined refs for it. */
+export function announcerOf(key: string, diff: PresenceDiff, live: readonly (LiveMemberRow & { readonly connectionId: string })[]): { connectionId: string; ref: string } | null {
+  const joined = new Set((diff.joins[key]?.metas ?? []).map((meta) => meta.phx_ref));
+  let best: { connectionId: string; ref: string } | null = null;
+  for (const row of live) {
+    const ref = row.meta?.phx_ref;
+    if (row.presenceKey !== key || ref === undefined || !joined.has(ref)) continue;
+    if (best === null || ref < best.ref) best = { connectionId: row.connectionId, ref };
+  }
+  return best;
+}

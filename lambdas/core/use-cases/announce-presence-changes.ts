@@ -23,7 +23,7 @@ import { presenceEnabledFor, shardCountFor } from '../topic-settings.js';
 import type { Broadcaster } from './broadcaster.js';
 import { emptyPresenceState, occupancyMessage, presenceDiffMessage } from './presence-publisher.js';
 import { presenceEntryOf, presenceRowsOf } from './join-topic.js';
-import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
+import { isPusherPresenceChannel, type MemberChanges } from '../pusher/member-changes.js';
 
 export interface AnnouncePresenceDependencies {
   readonly broadcaster: Broadcaster;
@@ -84,7 +84,7 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   if (!Number.isFinite(cap)) {
     // A Pusher presence channel's users are counted from the members this delivery reads anyway.
     const members = isPusherPresenceChannel(topic) ? await broadcaster.readMembers(topic) : null;
-    const message = presenceDiffMessage(topic, diff, members ? memberChanges(diff, members) : undefined);
+    const message = presenceDiffMessage(topic, diff, members ? await broadcaster.memberChangesOf(topic, diff, members) : undefined);
     await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, presenceRows: joinedRows, awaitWorkers: true, ...(members ? { subscribers: members } : {}) });
     return;
   }
@@ -99,7 +99,8 @@ async function announceTopic(deps: AnnouncePresenceDependencies, topic: string, 
   let previous = await store.readOccupancy(topic);
   let plan: CappedWindowPlan | 'settle' = cappedWindowPlan(tracked, cap, previous, joined.size);
   for (let decision = 1; ; decision += 1) {
-    for (const { message, to, rows } of windowMessages(topic, plan, diff, members, counts, joined, joinedRows)) {
+    const changes = plan === 'diff' && isPusherPresenceChannel(topic) ? await broadcaster.memberChangesOf(topic, diff, members) : undefined;
+    for (const { message, to, rows } of windowMessages(topic, plan, diff, members, counts, joined, joinedRows, changes)) {
       await broadcaster.broadcast(topic, message, { withSubscriberJoinRef: true, subscribers: to, awaitWorkers: true, ...(rows ? { presenceRows: rows } : {}) });
     }
     // After the posts: a failed announcement is retried with the same plan (a no-op for a client that got it).
@@ -124,6 +125,7 @@ function windowMessages(
   counts: OccupancyCounts,
   joined: ReadonlySet<string>,
   joinedRows: readonly PresenceRow[],
+  changes: MemberChanges | undefined,
 ): { message: OutboundMessage; to: readonly SubscriptionRecord[]; rows?: readonly PresenceRow[] }[] {
   const toAll = (message: OutboundMessage) => ({ message, to: members });
   switch (plan) {
@@ -131,7 +133,7 @@ function windowMessages(
       // Still over the cap: the late joiner's empty state is right, nothing to resend.
       return [];
     case 'diff':
-      return [{ ...toAll(presenceDiffMessage(topic, diff, isPusherPresenceChannel(topic) ? memberChanges(diff, members) : undefined)), rows: joinedRows }];
+      return [{ ...toAll(presenceDiffMessage(topic, diff, changes)), rows: joinedRows }];
     case 'cap':
       return [toAll(emptyPresenceState(topic)), toAll(occupancyMessage(topic, counts))];
     case 'count':

@@ -23,10 +23,11 @@ import { encodeMessage } from '../protocol/codec.js';
 import { PRESENCE_EVENTS, REASONS } from '../protocol/constants.js';
 import type { OutboundMessage } from '../protocol/messages.js';
 import { utf8ByteLength } from '../protocol/safe-json.js';
-import type { Clock, DispatchResult, FanoutDispatcher, Logger, MessageSender, PresenceRow, RealtimeStore, RemovalHold, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
+import type { Clock, DispatchResult, FanoutDispatcher, Logger, MemberClaims, MessageSender, PresenceRow, RealtimeStore, RemovalHold, RemovalReport, RemovalTarget, Subscriber, SubscriptionRecord } from '../ports.js';
 import { presenceEnabledFor, shardCountFor, topicPatternOf } from '../topic-settings.js';
 import { splitExpired } from '../expired-members.js';
-import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
+import { shardOf } from '../topics.js';
+import { announcerOf, isPusherPresenceChannel, memberChanges, type MemberChanges } from '../pusher/member-changes.js';
 import { deliverToSubscribers, type DeliveryReport } from './deliver.js';
 import { PresencePublisher } from './presence-publisher.js';
 
@@ -102,6 +103,8 @@ export interface BroadcasterDependencies {
   readonly metrics: Metrics;
   /** Topic patterns of the channel modules, for the metrics' TopicPattern dimension. */
   readonly topicPatterns?: readonly string[];
+  /** Pusher on: `member_added` goes out once per user, by a conditional claim (ports.ts `MemberClaims`). */
+  readonly memberClaims?: MemberClaims | undefined;
 }
 
 // Cleanup broadcasts leave diffs, which may find more stale connections, and so on. Each
@@ -380,6 +383,26 @@ export class Broadcaster {
   }
 
   /** The topic's live members with their presence, for a Pusher presence channel's member counts. */
+  /**
+   * The users a diff adds and removes on a Pusher presence channel, from the members read
+   * after it (member-changes.ts); with claims kept, an added user is announced only by the
+   * join that wins its claim, so two first connections at the same instant announce it once.
+   */
+  public async memberChangesOf(topic: string, diff: PresenceDiff, live: readonly SubscriptionRecord[]): Promise<MemberChanges> {
+    const changes = memberChanges(diff, live);
+    const claims = this.deps.memberClaims;
+    if (!claims || changes.added.length === 0) return changes;
+    const liveIds = new Set(live.map(({ connectionId }) => connectionId));
+    const shards = shardCountFor(topic, this.deps.config);
+    const expiresAt = Math.floor(this.now() / 1000) + this.deps.config.connectionTtlSeconds;
+    const added: string[] = [];
+    for (const userId of changes.added) {
+      const announcer = announcerOf(userId, diff, live);
+      if (announcer === null || (await claims.claim(topic, userId, { ...announcer, shard: shardOf(announcer.connectionId, shards) }, liveIds, expiresAt))) added.push(userId);
+    }
+    return { added, removed: changes.removed };
+  }
+
   public async readMembers(topic: string): Promise<SubscriptionRecord[]> {
     const read: SubscriptionRecord[] = [];
     for await (const page of this.deps.store.listSubscribers(topic, shardCountFor(topic, this.deps.config), 'presence')) read.push(...page);

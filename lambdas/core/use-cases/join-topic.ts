@@ -21,7 +21,7 @@ import { emptyPresenceState } from './presence-publisher.js';
 import { countAfterCappedState, leavesAfterSplitState, postToJoiner, type AfterPosted } from './joiner-presence.js';
 import { countJoinOrLeave } from './rate-window.js';
 import { replayOnJoin } from './replay-on-join.js';
-import { isPusherPresenceChannel, memberChanges } from '../pusher/member-changes.js';
+import { isPusherPresenceChannel } from '../pusher/member-changes.js';
 import type { Requester } from './requester.js';
 import type { TopicHistory } from './topic-history.js';
 
@@ -306,7 +306,7 @@ async function announceJoin(
   // joiner too (its state already has it; syncDiff makes that a no-op).
   const { live, expired } = splitExpired(members, deps.clock.nowMs());
   const { gone } = await deps.broadcaster.presence.joined(topic, diff, {
-    ...(isPusherPresenceChannel(topic) ? { members: memberChanges(diff, live) } : {}),
+    ...(isPusherPresenceChannel(topic) ? { members: await deps.broadcaster.memberChangesOf(topic, diff, live) } : {}),
     excludeConnectionId: requester.connectionId,
     subscribers: live,
     deferReap: true,
