@@ -3,19 +3,15 @@
  * two tabs join one topic through the local gateway, see each other in Presence, and
  * chat. The page uses the browser's own WebSocket wrapped by apiGatewayTransport.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
-import { launchBrowser } from '../support/browser.js';
+import { serveInChromium, type BrowserSite } from '../support/browser.js';
 
 let gateway: RunningGateway;
-let pageServer: Server;
-let pageUrl: string;
-let browser: Browser;
+let site: BrowserSite;
 
 const PAGE = (bundle: string) => `<!doctype html><html><head><meta charset="utf-8"><title>topicast chat</title></head>
 <body><ul id="online"></ul><ol id="messages"></ol>
@@ -52,24 +48,16 @@ beforeAll(async () => {
     target: 'es2020',
   });
   const html = PAGE(bundled.outputFiles[0]?.text ?? '');
-  pageServer = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-  browser = await launchBrowser();
+  site = await serveInChromium((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => pageServer?.close(resolve));
+  await site?.close();
   await gateway?.end();
 });
 
-async function openTab(name: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${pageUrl}?name=${name}&ws=${encodeURIComponent(`${gateway.url}/prod`)}`);
-  // Page code runs in the browser: pass it as text, since Node's types have no DOM.
-  await page.evaluate('window.joined');
-  return page;
+function openTab(name: string): Promise<Page> {
+  return site.openTab(`name=${name}&ws=${encodeURIComponent(`${gateway.url}/prod`)}`, 'window.joined');
 }
 
 describe('phoenix client in a browser', () => {

@@ -10,7 +10,7 @@ import Echo from 'laravel-echo';
 import PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { appServer, PUSHER_APP, startPusherGateway } from './pusher-support.js';
+import { appServer, PUSHER_APP, pusherConnectionOptions, startPusherGateway } from './pusher-support.js';
 
 interface User {
   readonly id: string;
@@ -54,12 +54,7 @@ function echoFor(user: User): Echo<'pusher'> {
     broadcaster: 'pusher',
     Pusher: PusherJs,
     key: PUSHER_APP.key,
-    cluster: 'local',
-    wsHost: '127.0.0.1',
-    wsPort: gateway.port,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    disableStats: true,
+    ...pusherConnectionOptions(gateway),
     authEndpoint,
     auth: { headers: { 'x-test-user': JSON.stringify(user) } },
   });

@@ -7,12 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { launchBrowser } from '../support/browser.js';
+import { serveInChromium, type BrowserSite } from '../support/browser.js';
 import { appServer, PUSHER_APP, startPusherGateway } from './pusher-support.js';
 
 const PUSHER_WEB_BUILD = readFileSync(createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js'), 'utf8');
@@ -47,14 +45,12 @@ const PAGE = (wsPort: number) => `<!doctype html><html><head><meta charset="utf-
 </script></body></html>`;
 
 let gateway: RunningGateway;
-let pageServer: Server;
-let pageUrl: string;
-let browser: Browser;
+let site: BrowserSite;
 
 beforeAll(async () => {
   gateway = await startPusherGateway();
   const sdk = appServer();
-  pageServer = createServer((request, response) => {
+  site = await serveInChromium((request, response) => {
     if (request.method === 'POST' && request.url === '/broadcasting/auth') {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -68,23 +64,15 @@ beforeAll(async () => {
     }
     response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE(gateway.port));
   });
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-  browser = await launchBrowser();
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => pageServer?.close(resolve));
+  await site?.close();
   await gateway?.end();
 });
 
-async function openTab(name: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${pageUrl}?name=${name}`);
-  // Page code runs in the browser: pass it as text, since Node's types have no DOM.
-  await page.evaluate('window.subscribed');
-  return page;
+function openTab(name: string): Promise<Page> {
+  return site.openTab(`name=${name}`, 'window.subscribed');
 }
 
 describe('pusher-js in a browser', () => {

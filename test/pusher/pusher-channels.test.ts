@@ -4,32 +4,14 @@
  * rate-limited per connection with Pusher's error code 4301.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { nextEvent, pusherClient, startPusherGateway, subscribed, type Pusher } from './pusher-support.js';
+import { describe, expect, it } from 'vitest';
+import { nextEvent, pusherClient, subscribed, usePusherGateway } from './pusher-support.js';
 
 const GAME = fileURLToPath(new URL('./fixtures/game-channel.ts', import.meta.url));
 const PUSH_LIMIT = 3;
 
-let gateway: RunningGateway;
-const clients: Pusher[] = [];
-
-beforeAll(async () => {
-  gateway = await startPusherGateway({ channels: [GAME], config: { limits: { maxPushesPerWindow: PUSH_LIMIT, pushesPerCounterWrite: 1 } } });
-});
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await gateway?.end();
-});
-
-function track(client: Pusher): Pusher {
-  clients.push(client);
-  return client;
-}
+const site = usePusherGateway({ channels: [GAME], config: { limits: { maxPushesPerWindow: PUSH_LIMIT, pushesPerCounterWrite: 1 } } });
+const track = site.track;
 
 let counter = 0;
 const channelName = (prefix: string) => `${prefix}${process.pid}-${(counter += 1)}`;
@@ -37,7 +19,7 @@ const channelName = (prefix: string) => `${prefix}${process.pid}-${(counter += 1
 describe('a channel module runs for Pusher clients', () => {
   it("refuses a join its `join` refuses, with the module's reason in pusher:subscription_error", async () => {
     // Prepare
-    const client = track(pusherClient(gateway, { member: { user_id: 'nobody', user_info: {} } }));
+    const client = track(pusherClient(site.gateway, { member: { user_id: 'nobody', user_info: {} } }));
 
     // Act
     const outcome = await subscribed(client, channelName('presence-game-')).then(
@@ -52,8 +34,8 @@ describe('a channel module runs for Pusher clients', () => {
   it('runs handleIn on client events: the module adds the team, and the sender gets nothing back', async () => {
     // Prepare
     const game = channelName('presence-game-');
-    const red = track(pusherClient(gateway, { member: { user_id: 'r', user_info: { team: 'red' } } }));
-    const blue = track(pusherClient(gateway, { member: { user_id: 'b', user_info: { team: 'blue' } } }));
+    const red = track(pusherClient(site.gateway, { member: { user_id: 'r', user_info: { team: 'red' } } }));
+    const blue = track(pusherClient(site.gateway, { member: { user_id: 'b', user_info: { team: 'blue' } } }));
     const [{ channel: redChannel }, { channel: blueChannel }] = await Promise.all([subscribed(red, game), subscribed(blue, game)]);
     const echoed: unknown[] = [];
     redChannel.bind('client-move', (data: unknown) => echoed.push(data));
@@ -72,7 +54,7 @@ describe('client events are rate-limited', () => {
   it(`delivers ${PUSH_LIMIT} per window and answers the rest with pusher:error 4301`, async () => {
     // Prepare
     const room = channelName('private-limited-');
-    const [sender, receiver] = [track(pusherClient(gateway)), track(pusherClient(gateway))];
+    const [sender, receiver] = [track(pusherClient(site.gateway)), track(pusherClient(site.gateway))];
     const [{ channel: sent }, { channel: received }] = await Promise.all([subscribed(sender, room), subscribed(receiver, room)]);
     const delivered: unknown[] = [];
     received.bind('client-tick', (data: unknown) => delivered.push(data));

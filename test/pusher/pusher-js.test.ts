@@ -2,34 +2,16 @@
  * pusher-js (the real npm package, Node build, unmodified) against the local gateway:
  * connection, public, private and presence channels, client events, and refusals.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connected, nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel, type Pusher } from './pusher-support.js';
+import { describe, expect, it } from 'vitest';
+import { connected, nextEvent, pusherClient, subscribed, uniqueChannel, usePusherGateway } from './pusher-support.js';
 
-let gateway: RunningGateway;
-const clients: Pusher[] = [];
-
-beforeAll(async () => {
-  gateway = await startPusherGateway();
-});
-
-afterEach(() => {
-  for (const client of clients.splice(0)) client.disconnect();
-});
-
-afterAll(async () => {
-  await gateway?.end();
-});
-
-function track(client: Pusher): Pusher {
-  clients.push(client);
-  return client;
-}
+const site = usePusherGateway();
+const track = site.track;
 
 describe('pusher-js connects', () => {
   it('gets connection_established with a socket_id shaped \\d+.\\d+', async () => {
     // Act
-    const socketId = await connected(track(pusherClient(gateway)));
+    const socketId = await connected(track(pusherClient(site.gateway)));
 
     // Assess
     expect(socketId).toMatch(/^\d+\.\d+$/);
@@ -39,7 +21,7 @@ describe('pusher-js connects', () => {
 describe('a wrong app key', () => {
   it('gets pusher:error 4001: pusher-js reports it and stops, with no reconnect', async () => {
     // Prepare
-    const client = track(pusherClient(gateway, { key: 'not-the-app-key' }));
+    const client = track(pusherClient(site.gateway, { key: 'not-the-app-key' }));
     const states: string[] = [];
     client.connection.bind('state_change', ({ current }: { current: string }) => states.push(current));
 
@@ -64,12 +46,12 @@ describe('public channels', () => {
   it('subscribes, and receives client-free broadcasts a second client triggers through the server', async () => {
     // Prepare
     const channelName = uniqueChannel('public');
-    const client = track(pusherClient(gateway));
+    const client = track(pusherClient(site.gateway));
 
     // Act
     const { channel } = await subscribed(client, channelName);
     const received = nextEvent(channel, 'shout');
-    await gateway.deps.broadcaster.broadcast(channelName, { topic: channelName, event: 'shout', payload: { text: 'hi' }, ref: null, joinRef: null });
+    await site.gateway.deps.broadcaster.broadcast(channelName, { topic: channelName, event: 'shout', payload: { text: 'hi' }, ref: null, joinRef: null });
 
     // Assess
     expect(await received).toEqual({ text: 'hi' });
@@ -80,7 +62,7 @@ describe('private channels', () => {
   it('subscribes with an auth the server SDK signed, and client events reach the others but not the sender', async () => {
     // Prepare
     const channelName = uniqueChannel('private');
-    const [alice, bob] = [track(pusherClient(gateway)), track(pusherClient(gateway))];
+    const [alice, bob] = [track(pusherClient(site.gateway)), track(pusherClient(site.gateway))];
     const [{ channel: aliceChannel }, { channel: bobChannel }] = await Promise.all([subscribed(alice, channelName), subscribed(bob, channelName)]);
     const echoed: unknown[] = [];
     aliceChannel.bind('client-typing', (data: unknown) => echoed.push(data));
@@ -97,7 +79,7 @@ describe('private channels', () => {
   it('refuses an auth signed with another secret (forged) with pusher:subscription_error', async () => {
     // Prepare
     const channelName = uniqueChannel('private');
-    const forger = track(pusherClient(gateway, { secret: 'not-the-app-secret' }));
+    const forger = track(pusherClient(site.gateway, { secret: 'not-the-app-secret' }));
 
     // Act
     const outcome = await subscribed(forger, channelName).then(
@@ -114,12 +96,12 @@ describe('presence channels', () => {
   it('lists members on subscribe and announces member_added and member_removed', async () => {
     // Prepare
     const channelName = uniqueChannel('presence');
-    const alice = track(pusherClient(gateway, { member: { user_id: 'alice', user_info: { name: 'Alice' } } }));
+    const alice = track(pusherClient(site.gateway, { member: { user_id: 'alice', user_info: { name: 'Alice' } } }));
     const { channel } = await subscribed(alice, channelName);
 
     // Act
     const added = nextEvent(channel, 'pusher:member_added');
-    const bob = track(pusherClient(gateway, { member: { user_id: 'bob', user_info: { name: 'Bob' } } }));
+    const bob = track(pusherClient(site.gateway, { member: { user_id: 'bob', user_info: { name: 'Bob' } } }));
     const bobCount = ((await subscribed(bob, channelName)).data as { count: number }).count;
     const addedMember = await added;
     const removed = nextEvent(channel, 'pusher:member_removed');
@@ -136,8 +118,8 @@ describe('client events on presence channels', () => {
   it("carry the sender's user_id, which pusher-js hands to bindings as metadata", async () => {
     // Prepare
     const channelName = uniqueChannel('presence');
-    const alice = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
-    const bob = track(pusherClient(gateway, { member: { user_id: 'bob' } }));
+    const alice = track(pusherClient(site.gateway, { member: { user_id: 'alice' } }));
+    const bob = track(pusherClient(site.gateway, { member: { user_id: 'bob' } }));
     const [{ channel: aliceChannel }, { channel: bobChannel }] = [await subscribed(alice, channelName), await subscribed(bob, channelName)];
 
     // Act
@@ -155,13 +137,13 @@ describe('presence members counted per user, as Pusher counts them', () => {
   it('announces a user once for two connections, and removes it only with the last', async () => {
     // Prepare
     const channelName = uniqueChannel('presence');
-    const observer = track(pusherClient(gateway, { member: { user_id: 'observer' } }));
+    const observer = track(pusherClient(site.gateway, { member: { user_id: 'observer' } }));
     const { channel } = await subscribed(observer, channelName);
     const events: string[] = [];
     channel.bind('pusher:member_added', (member: { id: string }) => events.push(`added ${member.id}`));
     channel.bind('pusher:member_removed', (member: { id: string }) => events.push(`removed ${member.id}`));
-    const laptop = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
-    const phone = track(pusherClient(gateway, { member: { user_id: 'alice' } }));
+    const laptop = track(pusherClient(site.gateway, { member: { user_id: 'alice' } }));
+    const phone = track(pusherClient(site.gateway, { member: { user_id: 'alice' } }));
 
     // Act
     await subscribed(laptop, channelName);
@@ -171,7 +153,7 @@ describe('presence members counted per user, as Pusher counts them', () => {
     // The observer hears of both alice changes before a later marker member, whose join
     // follows them (each is sent before the next frame is answered).
     const marker = nextEvent(channel, 'pusher:member_added');
-    await subscribed(track(pusherClient(gateway, { member: { user_id: 'marker' } })), channelName);
+    await subscribed(track(pusherClient(site.gateway, { member: { user_id: 'marker' } })), channelName);
     await marker;
     const removed = nextEvent(channel, 'pusher:member_removed');
     phone.unsubscribe(channelName);

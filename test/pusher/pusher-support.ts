@@ -4,6 +4,7 @@
  * Laravel or Node app server would.
  */
 import PusherServer from 'pusher';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import PusherJs, { type Channel, type ChannelAuthorizationCallback, type Options } from 'pusher-js';
 import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { startTestGateway } from '../support/local-gateway.js';
@@ -26,6 +27,39 @@ export function startPusherGateway(options: GatewayOptions = {}): Promise<Runnin
   return startTestGateway({ ...options, env: { ...PUSHER_ENV, ...options.env } });
 }
 
+/**
+ * A Pusher gateway for the file's tests, and `track` for the pusher-js clients a test opens:
+ * they are disconnected after each test, the gateway after the file.
+ */
+export function usePusherGateway(options: GatewayOptions = {}): { readonly gateway: RunningGateway; readonly track: (client: Pusher) => Pusher } {
+  let gateway: RunningGateway | undefined;
+  const clients: Pusher[] = [];
+  beforeAll(async () => {
+    gateway = await startPusherGateway(options);
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+  afterAll(async () => {
+    await gateway?.end();
+  });
+  return {
+    get gateway(): RunningGateway {
+      if (!gateway) throw new Error('the Pusher gateway is not started yet (use it inside a test)');
+      return gateway;
+    },
+    track: (client) => {
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** How an app points pusher-js (or Echo's pusher broadcaster) at this gateway: `wsHost`/`wsPort`/`forceTLS` only. */
+export function pusherConnectionOptions(gateway: RunningGateway): Pick<Options, 'cluster' | 'wsHost' | 'wsPort' | 'forceTLS' | 'enabledTransports' | 'disableStats'> {
+  return { cluster: 'local', wsHost: '127.0.0.1', wsPort: gateway.port, forceTLS: false, enabledTransports: ['ws'], disableStats: true };
+}
+
 /** The app server's side: the official SDK, with the app's own secret (or another, to forge). */
 export function appServer(secret: string = PUSHER_APP.secret): PusherServer {
   return new PusherServer({ appId: PUSHER_APP.appId, key: PUSHER_APP.key, secret, useTLS: false, host: '127.0.0.1' });
@@ -44,12 +78,7 @@ export interface Member {
 export function pusherClient(gateway: RunningGateway, options: { member?: Member; secret?: string; key?: string; extra?: Partial<Options> } = {}): Pusher {
   const server = appServer(options.secret);
   return new Pusher(options.key ?? PUSHER_APP.key, {
-    cluster: 'local',
-    wsHost: '127.0.0.1',
-    wsPort: gateway.port,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    disableStats: true,
+    ...pusherConnectionOptions(gateway),
     channelAuthorization: {
       endpoint: 'unused',
       transport: 'ajax',

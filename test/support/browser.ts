@@ -22,7 +22,9 @@ import { createRequire } from 'node:module';
 import { arch, homedir, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 import { BROWSER_TEST_FILES, BROWSER_TESTS_OPT_OUT } from './browser-tests.js';
 
 export interface ChromiumInstall {
@@ -69,6 +71,44 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
     args: [...FLAGS, ...(options.args ?? [])],
     env: { ...process.env, ...install.env, ...options.env } as Record<string, string>,
   });
+}
+
+/** A page server on 127.0.0.1 and a Chromium that opens it: what each browser test sets up. */
+export interface BrowserSite {
+  /** The page server's root, `http://127.0.0.1:<port>/`. */
+  readonly url: string;
+  /**
+   * Opens `url?query` in a new tab and waits for `ready`, an expression the page resolves (a
+   * promise it puts on `window`). Page code runs in the browser: it is passed as text, since
+   * Node's types have no DOM.
+   */
+  openTab(query: string, ready: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Serves `handler` on a free port of 127.0.0.1 and launches a Chromium ({@link launchBrowser}) to open its pages. */
+export async function serveInChromium(handler: RequestListener): Promise<BrowserSite> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await closeServer();
+    throw error;
+  });
+  return {
+    url,
+    async openTab(query, ready) {
+      const page = await browser.newPage();
+      await page.goto(`${url}?${query}`);
+      await page.evaluate(ready);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await closeServer();
+    },
+  };
 }
 
 function unpackSparticuz(): ChromiumInstall {
