@@ -131,12 +131,13 @@ function unpackSparticuz(): ChromiumInstall {
 
 /**
  * A fonts.conf naming the package's unpacked font (Open Sans) and the usual system font
- * folders (missing ones are ignored), with its cache beside it. Written once per unpacked
- * version, by rename so parallel test files never read half a file.
+ * folders (missing ones are ignored), with its cache beside it. Written by rename so parallel
+ * test files never read half a file, and rewritten whenever it names other folders: a
+ * node_modules reached through a symlink (a git worktree's) once wrote that checkout's paths,
+ * and when it was removed every page fell back to a wider serif font and overflowed.
  */
 export function fontConfigFor(dir: string): string {
   const file = join(dir, 'topicast-fonts.conf');
-  if (existsSync(file)) return file;
   const folders = [join(dir, 'fonts'), '/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.fonts'), join(homedir(), '.local/share/fonts')];
   const xml = `<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -145,6 +146,7 @@ ${folders.map((folder) => `  <dir>${escapeXml(folder)}</dir>`).join('\n')}
   <cachedir>${escapeXml(join(dir, 'fontconfig-cache'))}</cachedir>
 </fontconfig>
 `;
+  if (existsSync(file) && readFileSync(file, 'utf8') === xml) return file;
   const staging = `${file}.${process.pid}-${Date.now()}`;
   writeFileSync(staging, xml);
   renameSync(staging, file);

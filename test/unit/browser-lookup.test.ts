@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { arch, platform } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findChromium, launchBrowser } from '../support/browser.js';
+import { findChromium, fontConfigFor, launchBrowser } from '../support/browser.js';
 
 describe('browser lookup for browser tests', () => {
   it('refuses a CHROMIUM_PATH that does not exist, naming it', () => {
@@ -15,6 +16,24 @@ describe('browser lookup for browser tests', () => {
     // Assess
     expect(existsSync(install.executablePath)).toBe(true);
     if (install.source !== 'PATH' && platform() === 'linux' && arch() === 'x64') expect(install.source).toBe('@sparticuz/chromium');
+  });
+
+  it('rewrites a fonts.conf that names another checkout (a removed worktree), so pages keep their font', () => {
+    // Prepare: the conf a worktree's tests wrote through a symlinked node_modules
+    const dir = mkdtempSync(join(tmpdir(), 'fonts-conf-'));
+    try {
+      writeFileSync(join(dir, 'topicast-fonts.conf'), '<fontconfig><dir>/work/wt/gone/node_modules/.cache/fonts</dir></fontconfig>');
+
+      // Act
+      const file = fontConfigFor(dir);
+
+      // Assess
+      const conf = readFileSync(file, 'utf8');
+      expect(conf).toContain(`<dir>${join(dir, 'fonts')}</dir>`);
+      expect(conf).not.toContain('/work/wt/gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('launches it and runs a page', async () => {
