@@ -61,7 +61,7 @@ export function isServerCommand(command: string): command is ServerCommand {
 export async function serverCommand(command: ServerCommand, args: readonly string[], env: Readonly<Record<string, string | undefined>>, clients: PublishApiClients): Promise<string> {
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args: [...args], options: OPTIONS[command], strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+    values = parseArgs({ args: withAttachedValues(args, OPTIONS[command]), options: OPTIONS[command], strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -70,6 +70,25 @@ export async function serverCommand(command: ServerCommand, args: readonly strin
   const answer = await callPublishApi(await publishBaseUrl(target, clients), path, body, clients);
   if (answer.status !== 200) throw new Error(describeRefusal(answer));
   return format(command, answer.body);
+}
+
+/**
+ * `--connection -AbC…=` as `--connection=-AbC…=`: connection ids are base64url and can begin
+ * with a dash, which parseArgs refuses as an "ambiguous" value. Every option here takes a
+ * value, so a word after one is its value unless it is itself a `--` option.
+ */
+function withAttachedValues(args: readonly string[], options: Readonly<Record<string, { readonly type: string }>>): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const word = args[index] as string;
+    const next = args[index + 1];
+    const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
+      joined.push(`${word}=${next}`);
+      index += 1;
+    } else joined.push(word);
+  }
+  return joined;
 }
 
 function request(command: ServerCommand, values: Record<string, string | undefined>): { path: string; body: unknown } {

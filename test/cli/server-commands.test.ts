@@ -99,6 +99,15 @@ describe('topicast publish / presence / disconnect --url', () => {
     expect(empty.stdout()).toMatch(/^nobody is present on /);
   });
 
+  it('disconnect --connection takes an id that begins with a dash (base64url ids can)', async () => {
+    // Act: parseArgs alone refuses "-…" after an option as ambiguous (exit 2)
+    const out = capture();
+    const status = await main(['disconnect', '--connection', '-AbCdEfGhIjK=', '--url', httpUrl], out);
+
+    // Assess: the id reached the gateway, which no longer knows it
+    expect({ status, stdout: out.stdout(), stderr: out.stderr() }).toEqual({ status: 0, stdout: 'closed 0, already gone 1\n', stderr: '' });
+  });
+
   it('disconnect --connection and --user close the sockets', async () => {
     // Prepare
     const one = await connect();
