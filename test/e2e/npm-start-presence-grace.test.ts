@@ -64,8 +64,12 @@ describe('npm start: presence across a reconnect, on the template’s grace queu
       expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
       await bothJoined(watcher);
       // A dropped connection (1006, no close frame); long enough for $disconnect to have held the row and set its timer.
+      const terminatedAt = Date.now();
       flapping.ws.terminate();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Rejoin once $disconnect has held the row and set its timer (a message on the grace queue):
+      // a fixed 1.5 s pause was outlasted by a cold $disconnect on a loaded machine.
+      const graceQueue = runtime.app.queues.find((queue) => queue.queueName.includes('GraceQueue') && !queue.queueName.includes('Failures'));
+      await expect.poll(() => (runtime.queues.queue(graceQueue?.arn ?? '')?.peek() ?? []).some((message) => message.sentTimestamp >= terminatedAt), { timeout: COLD_START_MS }).toBe(true);
       flapping = await connectOk(url);
       expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
       await expect(watcher.take((frame) => frame.event === 'presence_diff', 'no presence_diff', GRACE_MS + SLACK_MS), lines.filter((line) => /grace|ERROR|WARN/.test(line)).join('\n')).rejects.toThrow(/no no presence_diff within/);

@@ -192,9 +192,13 @@ describe('topicast local on topicast’s own template', () => {
         expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
         await bothJoined(watcher);
         // A dropped connection (1006, no close frame) and a rejoin with the same member secret on a new one.
+        const terminatedAt = Date.now();
         flapping.ws.terminate();
-        // Long enough for $disconnect to have held the row and set its timer (or, without a timer, released it).
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Rejoin once $disconnect has held the row and set its timer (a message on the grace queue), not
+        // after a fixed pause: a cold $disconnect on a loaded machine outlasted 1.5 s. A rejoin racing
+        // $disconnect is test/audit/presence-grace-races.test.ts's subject, not this one's.
+        const graceQueue = runtime.app.queues.find((queue) => queue.queueName.startsWith('Topicast-') && queue.queueName.includes('GraceQueue') && !queue.queueName.includes('Failures'));
+        await expect.poll(() => (runtime.queues.queue(graceQueue?.arn ?? '')?.peek() ?? []).some((message) => message.sentTimestamp >= terminatedAt), { timeout: COLD_START_MS }).toBe(true);
         flapping = await connectOk(urlOf('Topicast'));
         expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
         // Past the grace period: the grace function released nothing the rejoin took over.
