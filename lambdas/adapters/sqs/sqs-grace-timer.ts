@@ -41,11 +41,29 @@ export class SqsGraceTimer implements GraceTimer {
     for (let start = 0; start < held.length; start += SQS_LIMITS.entries) {
       let entries = held.slice(start, start + SQS_LIMITS.entries).map((member, index) => ({ Id: String(index), MessageBody: JSON.stringify(member), DelaySeconds }));
       for (let attempt = 1; entries.length > 0; attempt += 1) {
-        const failed = await this.send(entries);
+        const failed = await this.sendRetryingTransient(entries);
         if (failed.length === 0) break;
         if (attempt >= 2) throw new Error(`SendMessageBatch refused ${failed.length} entries: ${failed.join(', ')}`);
         const refused = new Set(failed.map((failure) => failure.split(':')[0]));
         entries = entries.filter((entry) => refused.has(entry.Id));
+      }
+    }
+  }
+
+  /**
+   * Retries what the SDK's standard retry strategy retries (a network error, a timeout, 5xx, 429),
+   * 3 attempts in all: without a client this adapter has no retries of its own, and one reset
+   * pooled socket would otherwise cost a member its grace period (an early leave).
+   */
+  private async sendRetryingTransient(entries: readonly { Id: string; MessageBody: string; DelaySeconds: number }[]): Promise<string[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.send(entries);
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        const transient = status === undefined || status === 429 || status >= 500;
+        if (!transient || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
     }
   }
@@ -57,7 +75,7 @@ export class SqsGraceTimer implements GraceTimer {
     const url = new URL(endpoint);
     const headers = await this.signerFor(url.host).sign(url.host, '/', body, { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' });
     const response = await (this.options.post ?? postJson)(url, headers, body, this.options.timeoutMs ?? 3000);
-    if (response.status < 200 || response.status > 299) throw new Error(`SendMessageBatch answered ${response.status}: ${response.body.slice(0, 300)}`);
+    if (response.status < 200 || response.status > 299) throw Object.assign(new Error(`SendMessageBatch answered ${response.status}: ${response.body.slice(0, 300)}`), { status: response.status });
     const output = JSON.parse(response.body || '{}') as BatchOutput;
     return (output.Failed ?? []).map((failure) => `${failure.Id}:${failure.Code ?? ''}`);
   }
