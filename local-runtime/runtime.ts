@@ -77,6 +77,13 @@ export interface LocalRuntimeOptions {
   readonly mounts?: readonly FunctionUrlMount[];
   /** More HTTP routes on the first API's port (local pages), after the Management API and the mounts. */
   readonly extraRoutes?: (api: LocalApiFacts) => readonly HttpRoute[];
+  /**
+   * API Gateway's limits, shortened so a test can see them act: a connection idle this long
+   * is closed (1001). @default 600000 (10 minutes, as on AWS)
+   */
+  readonly idleTimeoutMs?: number;
+  /** Every connection is closed (1001) after this long. @default 7200000 (2 hours, as on AWS) */
+  readonly maxConnectionMs?: number;
 }
 
 export interface FunctionUrlMount {
@@ -103,6 +110,8 @@ export interface RunningApi {
   readonly stage: string;
   readonly port: number;
   readonly url: string;
+  /** The API's open connections, as the Management API sees them. */
+  readonly connections: ConnectionPool;
 }
 
 export interface RunningFunctionUrl {
@@ -126,6 +135,8 @@ export interface LocalRuntime {
   flushStreams(): Promise<void>;
   /** Deletes the items past their TTL now (and records the deletions); returns how many. */
   sweep(nowSeconds?: number): Promise<number>;
+  /** Waits for the asynchronous invocations under way (Event invokes, rule targets) and their retries. */
+  drainAsyncInvocations(): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -283,6 +294,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       routes: routeTable(api.routeSelectionExpression, api.routes.filter((route) => route.unsupported === undefined)),
       integrate: (routeKey, event) => log.timed(routeKey, event.requestContext.connectionId, () => integrateRoute(api, runners, routeKey, event, log.logger)),
       onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
     });
     served.push(websocket);
     const routes: HttpRoute[] = [endpoint.route({ apiId: api.apiId, stageNames: api.stageNames, pool: websocket.pool, hooks: { onDelete: (id) => websocket.noteDeleted(id) } })];
@@ -304,7 +317,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       if (serveHttp(routes, request, response, (route, error) => log.logger.error(`${route} failed`, { error }))) return;
       response.writeHead(426, { 'content-type': 'text/plain' }).end('topicast local: connect with a WebSocket client\n');
     });
-    return { name: api.name, apiId: api.apiId, stage, port, url: `ws://${host}:${port}` };
+    return { name: api.name, apiId: api.apiId, stage, port, url: `ws://${host}:${port}`, connections: websocket.pool };
   });
 
   const functionUrls: RunningFunctionUrl[] = app.functionUrls.flatMap((url, index) => {
@@ -334,6 +347,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     queues: sqs,
     flushStreams: () => streams.flush(),
     sweep: (nowSeconds) => streamCapture.sweep(nowSeconds),
+    drainAsyncInvocations: () => lambda.drain(),
     async end() {
       clearInterval(sweepTimer);
       codeWatcher?.close();

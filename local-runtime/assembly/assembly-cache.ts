@@ -38,11 +38,45 @@ export async function synthesizeCached(options: CachedSynthOptions): Promise<Cac
   const key = inputKey(appDir, options);
   const assemblyDir = join(cacheDir, key);
   if (existsSync(join(assemblyDir, COMPLETE))) return { assemblyDir, reused: true };
+  mkdirSync(cacheDir, { recursive: true });
+  // Several processes may ask for one assembly at once (test files side by side, two terminals):
+  // one synthesizes, the others wait for it and reuse it.
+  const lock = `${assemblyDir}.lock`;
+  while (!tryLock(lock)) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (existsSync(join(assemblyDir, COMPLETE))) return { assemblyDir, reused: true };
+  }
+  try {
+    if (existsSync(join(assemblyDir, COMPLETE))) return { assemblyDir, reused: true };
+    return await synthesizeInto(assemblyDir, cacheDir, key, options);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// A lock left by a process that died mid-synthesis is taken over once this old.
+const STALE_LOCK_MS = 5 * 60_000;
+
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    } catch {
+      // Released meanwhile: the next try takes it.
+    }
+    return false;
+  }
+}
+
+async function synthesizeInto(assemblyDir: string, cacheDir: string, key: string, options: CachedSynthOptions): Promise<CachedSynthesis> {
   // Synthesized in place (without staging, a template names its bundles by absolute path, so
   // the folder cannot be moved afterwards) and marked complete last: a synthesis that failed
   // or was interrupted is never reused.
   rmSync(assemblyDir, { recursive: true, force: true });
-  mkdirSync(cacheDir, { recursive: true });
   try {
     await synthesize({ ...options, outDir: assemblyDir });
   } catch (error) {

@@ -7,23 +7,28 @@
  * full. `member_added` must reach the other members once (a conditional claim decides).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { connectionIdOfSocketId } from '../../lambdas/core/pusher/socket-id.js';
-import { installStoreGate, keyOf, type StoreGate } from '../support/store-gate.js';
-import { connected, nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel, type Pusher } from '../pusher/pusher-support.js';
+import { startGatedDynamo, type GatedDynamo } from '../support/gated-dynamo.js';
+import { keyOf, type StoreGate } from '../support/store-gate.js';
+import { connected, nextEvent, PUSHER_ENV, pusherClient, subscribed, uniqueChannel, type Pusher } from '../pusher/pusher-support.js';
 
 let gateway: RunningGateway;
 let gate: StoreGate;
+let dynamo: GatedDynamo;
 const clients: Pusher[] = [];
 
 beforeAll(async () => {
-  gateway = await startPusherGateway();
-  gate = installStoreGate(gateway.documentClient);
+  // The functions run in processes of their own: their DynamoDB requests are gated on the way to DynamoDB.
+  dynamo = await startGatedDynamo();
+  gate = dynamo.gate;
+  gateway = await startTestGateway({ dynamoEndpoint: dynamo.endpoint, env: PUSHER_ENV });
 });
 
 afterAll(async () => {
   for (const client of clients) client.disconnect();
   await gateway?.end();
+  await dynamo?.stop();
 });
 
 function member(userId: string): Pusher {

@@ -6,8 +6,8 @@
  * reply must be the answer to its own ping.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { connectionIdOf, gatewayTable, uniqueTopic } from '../support/local-gateway.js';
 import { queryPartition } from '../support/table-items.js';
 import type { TestTable } from '../support/dynalite.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
@@ -37,8 +37,9 @@ async function pair(): Promise<{ offender: WsClient; neighbour: WsClient; topic:
   clients.push(offender, neighbour);
   await offender.join(topic);
   await neighbour.join(topic);
-  // Let every join-time message settle before the test marks the neighbour's frames.
-  await offender.nextEvent('presence_diff');
+  // Let every join-time message settle before the test marks the neighbour's frames: both
+  // joins' presence diffs are posted once the table's stream is handed to the presence function.
+  await gateway.flushPresence();
   await neighbour.ping();
   await offender.ping();
   return { offender, neighbour, topic };

@@ -56,7 +56,7 @@ export function usePusherGateway(options: GatewayOptions = {}): { readonly gatew
 }
 
 /** How an app points pusher-js (or Echo's pusher broadcaster) at this gateway: `wsHost`/`wsPort`/`forceTLS` only. */
-export function pusherConnectionOptions(gateway: RunningGateway): Pick<Options, 'cluster' | 'wsHost' | 'wsPort' | 'forceTLS' | 'enabledTransports' | 'disableStats'> {
+export function pusherConnectionOptions(gateway: Pick<RunningGateway, 'port'>): Pick<Options, 'cluster' | 'wsHost' | 'wsPort' | 'forceTLS' | 'enabledTransports' | 'disableStats'> {
   return { cluster: 'local', wsHost: '127.0.0.1', wsPort: gateway.port, forceTLS: false, enabledTransports: ['ws'], disableStats: true };
 }
 
@@ -75,7 +75,7 @@ export interface Member {
  * pusher-js as an app configures it for this gateway: `wsHost`/`wsPort`/`forceTLS` only,
  * with channel auth answered by the SDK in place of an HTTP auth endpoint.
  */
-export function pusherClient(gateway: RunningGateway, options: { member?: Member; secret?: string; key?: string; extra?: Partial<Options> } = {}): Pusher {
+export function pusherClient(gateway: Pick<RunningGateway, 'port'>, options: { member?: Member; secret?: string; key?: string; extra?: Partial<Options> } = {}): Pusher {
   const server = appServer(options.secret);
   return new Pusher(options.key ?? PUSHER_APP.key, {
     ...pusherConnectionOptions(gateway),

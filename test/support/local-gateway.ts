@@ -15,7 +15,7 @@ import { openClient, type OpenClientOptions, type WsClient } from './ws-client.j
  * a unique User-Agent, which the gateway records with the socket; the gateway adds the
  * socket to its pool before the client sees the handshake complete.
  */
-export function connectionIdOf(gateway: RunningGateway, client: WsClient): string {
+export function connectionIdOf(gateway: Pick<RunningGateway, 'connections' | 'url'>, client: WsClient): string {
   for (const connection of gateway.connections.all()) {
     if (connection.userAgent === client.userAgent) return connection.connectionId;
   }
@@ -23,7 +23,7 @@ export function connectionIdOf(gateway: RunningGateway, client: WsClient): strin
 }
 
 /** Opens a client on the gateway and keeps it in `clients` (which the test closes after each case). */
-export async function connectTracked(gateway: RunningGateway, clients: WsClient[], options: OpenClientOptions = {}): Promise<{ client: WsClient; id: string }> {
+export async function connectTracked(gateway: Pick<RunningGateway, 'connections' | 'url'>, clients: WsClient[], options: OpenClientOptions = {}): Promise<{ client: WsClient; id: string }> {
   const client = await openClient(gateway.url, options);
   clients.push(client);
   return { client, id: connectionIdOf(gateway, client) };

@@ -53,6 +53,11 @@ export function installStoreGate(client: DynamoDBDocumentClient, name = 'storeGa
     { step: 'initialize', name },
   );
 
+  return gateFromInterceptors(interceptors);
+}
+
+/** pause and intercept over a chain of interceptors that a client middleware or a proxy runs. */
+export function gateFromInterceptors(interceptors: Interceptor[]): StoreGate {
   const intercept = (interceptor: Interceptor) => {
     interceptors.push(interceptor);
     return () => {

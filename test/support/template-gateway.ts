@@ -1,0 +1,138 @@
+/**
+ * End-to-end tests run what `npm start` runs: this repository's CDK app, synthesized with
+ * the context `npm start` gives it (cli/npm-start.ts), served by the template runtime
+ * (local-runtime/): every route, function, environment, table, stream, queue and IAM policy
+ * comes from the template that deploys. The readers in local-gateway.ts (connectionIdOf,
+ * gatewayTable, connectTracked, ...) take what this starts.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
+import type { TopicastConfigInput } from '../../lambdas/core/config.js';
+import { npmStartOptions, NPM_START_MOUNTS } from '../../cli/npm-start.js';
+import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js';
+import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
+import type { LocalEventBus } from '../../local-gateway/event-bus.js';
+import { gatewayTable } from './local-gateway.js';
+
+export interface GatewayOptions {
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** The API's stage (context stageName). @default 'local' */
+  readonly stage?: string;
+  /** A DynamoDB to use instead of an embedded dynalite (DYNAMODB_ENDPOINT). */
+  readonly dynamoEndpoint?: string | undefined;
+  /** Folder for the embedded dynalite's data (`--data-dir`). */
+  readonly dataDir?: string | undefined;
+  /** Settings (`--config`'s shape), over those of `env`'s TOPICAST_CONFIG. */
+  readonly config?: TopicastConfigInput;
+  /**
+   * `npm start`'s environment: TOPICAST_CONFIG, TOPICAST_AUTH, TOPICAST_ALLOWED_ORIGINS,
+   * TOPICAST_TOKEN_SECRET, TOPICAST_JWKS_URL, TOPICAST_PUSHER_APP_ID/_KEY/_SECRET/_WEBHOOK_URL.
+   * Nothing from the shell running the tests reaches it. @default {}
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Channel module files (`--channel`), relative to the working directory. */
+  readonly channels?: readonly string[];
+  /** API Gateway's idle limit, shortened for a test. @default 600000 */
+  readonly idleTimeoutMs?: number;
+  /** API Gateway's connection age limit, shortened for a test. @default 7200000 */
+  readonly maxConnectionMs?: number;
+  /** Where the runtime's lines go too (they are kept in `lines` either way). @default nowhere */
+  readonly write?: (line: string) => void;
+}
+
+export interface RunningGateway {
+  readonly runtime: LocalRuntime;
+  /** `ws://127.0.0.1:<port>`; any path is accepted, as `/<stage>` is on AWS. */
+  readonly url: string;
+  readonly port: number;
+  readonly stage: string;
+  /** The Management API, as a backend configures its client: `http://127.0.0.1:<port>/<stage>`. */
+  readonly managementEndpoint: string;
+  readonly dynamoEndpoint: string;
+  /** The template's table. */
+  readonly tableName: string;
+  readonly connections: ConnectionPool;
+  /** EventBridge's PutEvents: the events the functions put (config `lifecycleEvents`). */
+  readonly eventBus: LocalEventBus;
+  /** Everything the runtime printed: request lines, the functions' output, denials. */
+  readonly lines: readonly string[];
+  /** Deletes the items past their TTL now, as DynamoDB's TTL would (into the table's stream); returns how many. */
+  sweep(nowSeconds?: number): Promise<number>;
+  /** Hands the table stream's buffered records to their functions now and waits for them. */
+  flushPresence(): Promise<void>;
+  /** Waits for the asynchronous invocations under way (the fan-out worker's batches). */
+  drain(): Promise<void>;
+  end(): Promise<void>;
+}
+
+// Kept apart from `topicast local`'s (which keeps 3): side by side, test files ask for many contexts.
+const TEST_ASSEMBLIES = join(tmpdir(), 'topicast-test-assemblies');
+
+/**
+ * Like `startGateway`, with presence diffs sent per change (window 0), so a test can expect
+ * each one right away; tests of coalescing set a window.
+ */
+export function startTestGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  return startGateway({ ...options, config: { presence: { windowMs: 0 }, ...options.config } });
+}
+
+/**
+ * Starts what `npm start` starts, on a free port unless `port` is given, with its own
+ * embedded dynalite unless `dynamoEndpoint` is given.
+ */
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = options.env ?? {};
+  const settings: TopicastConfigInput = { ...(env.TOPICAST_CONFIG ? (JSON.parse(env.TOPICAST_CONFIG) as TopicastConfigInput) : {}), ...options.config };
+  const start = npmStartOptions(
+    { port: String(options.port ?? 0), ...(options.stage ? { stage: options.stage } : {}), ...(options.channels?.length ? { channel: [...options.channels] } : {}) },
+    { ...env, TOPICAST_CONFIG: JSON.stringify(settings) },
+  );
+  const { assemblyDir } = await synthesizeCached({ appDir: start.appDir, context: start.context, cacheDir: TEST_ASSEMBLIES, keep: 64 });
+  const lines: string[] = [];
+  const runtime = await startLocalRuntime({
+    assemblyDir,
+    port: start.port,
+    quiet: false,
+    write: (line) => {
+      lines.push(line);
+      options.write?.(line);
+    },
+    dynamoEndpoint: options.dynamoEndpoint,
+    dataDir: options.dataDir,
+    secretValues: start.secretValues,
+    mounts: NPM_START_MOUNTS,
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
+  });
+  const api = runtime.apis[0];
+  const table = runtime.app.tables[0];
+  if (!api || !table) throw new Error(`the app synthesized in ${assemblyDir} has no WebSocket API or no table`);
+  return {
+    runtime,
+    url: api.url,
+    port: api.port,
+    stage: api.stage,
+    managementEndpoint: `http://127.0.0.1:${api.port}/${api.stage}`,
+    dynamoEndpoint: runtime.dynamoEndpoint,
+    tableName: table.tableName,
+    connections: api.connections,
+    eventBus: runtime.eventBus,
+    lines,
+    sweep: (nowSeconds) => runtime.sweep(nowSeconds),
+    flushPresence: () => runtime.flushStreams(),
+    drain: () => runtime.drainAsyncInvocations(),
+    end: () => runtime.end(),
+  };
+}
+
+/**
+ * topicast's store over the gateway's table, for a test that writes what no client could
+ * (a connection whose socket vanished). Its writes go to DynamoDB directly, not through a
+ * function: the table's stream does not see them, as on AWS it would.
+ */
+export function realtimeStore(gateway: Pick<RunningGateway, 'dynamoEndpoint' | 'tableName'>): DynamoRealtimeStore {
+  return new DynamoRealtimeStore(gatewayTable(gateway).documentClient, gateway.tableName);
+}
