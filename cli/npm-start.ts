@@ -23,6 +23,7 @@ import { parseCommandLine, usageLine, usageText, type OptionSpecs } from './comm
 import { DataDirInUseError } from './data-dir-lock.js';
 import type { LocalCommandOptions } from './local-command.js';
 import { stopOnSignals } from './shutdown.js';
+import { refuseUnknownPusherKey } from '../local-gateway/pusher-mapping.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -45,6 +46,16 @@ export const NPM_START_MOUNTS: LocalRuntimeOptions['mounts'] = [
   { functionUrl: (url) => url.logicalId.startsWith('RealtimePublishFunctionUrl'), matches: (path) => PUBLISH_PATHS.has(path.replace(/\/+$/, '')), authType: 'NONE' },
   { functionUrl: (url) => url.logicalId.startsWith('RealtimePusherApiFunctionUrl'), matches: (path) => path.startsWith('/apps/') },
 ];
+
+/**
+ * What `npm start` adds on the API's port besides the template: the publish and Pusher HTTP
+ * APIs (Function URLs) under their old paths, and, with Pusher on, Pusher's own answer to a
+ * wrong app key (pusher-mapping.ts; deployed, API Gateway refuses that path with 403).
+ */
+export function npmStartExtras(options: Pick<LocalCommandOptions, 'context'>): Pick<LocalRuntimeOptions, 'mounts' | 'refuseConnect'> {
+  const pusherKey = options.context.pusherKey;
+  return { mounts: NPM_START_MOUNTS, ...(pusherKey ? { refuseConnect: refuseUnknownPusherKey(pusherKey) } : {}) };
+}
 
 export interface NpmStartValues {
   readonly port?: string;
@@ -132,7 +143,7 @@ async function main(): Promise<void> {
   try {
     const [{ startLocal }, { localPages }] = await Promise.all([import('./local-command.js'), import('../local-gateway/pages/runtime-pages.js')]);
     const pages = localPages();
-    const starting = startLocal(options, process.env, out, { mounts: NPM_START_MOUNTS, onLogEntry: pages.onLogEntry, extraRoutes: pages.routes });
+    const starting = startLocal(options, process.env, out, { ...npmStartExtras(options), onLogEntry: pages.onLogEntry, extraRoutes: pages.routes });
     // A signal during the start (a synthesis takes seconds) still ends the runtime once it is up.
     stopOnSignals({ stop: async () => (await starting).end() });
     const runtime = await starting;

@@ -350,7 +350,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     };
     socket.on('error', () => undefined);
     // With the Pusher protocol on, another key gets Pusher's 4001 and a close (pusher-mapping.ts); no $connect runs.
-    const unknownKey = unknownPusherKey(request.url, env);
+    const pusherKey = env.TOPICAST_PUSHER_KEY;
+    const unknownKey = pusherKey ? unknownPusherKey(request.url, pusherKey) : null;
     if (unknownKey !== null) {
       wss.handleUpgrade(request, socket, head, (ws) => {
         ws.send(unknownAppKeyFrame(unknownKey));

@@ -7,16 +7,15 @@
  * (docs/pusher.md says why that stays). Any other path is accepted, as the local gateway
  * always has.
  */
-import { PUSHER_ENVIRONMENT } from '../lambdas/core/pusher/app.js';
-import type { Environment } from '../lambdas/composition/environment/shared.js';
+import { unknownAppKeyFrame } from '../lambdas/core/pusher/greeting.js';
+import { PUSHER_ERROR_CODES } from '../lambdas/core/pusher/protocol.js';
 
 const APP_PATH = /^\/app\/([^/?]*)/;
 
 /** The key a connect asks for when it is not the app's, or null (the app's key, or not a Pusher app path). */
-export function unknownPusherKey(url: string | undefined, env: Environment): string | null {
-  const key = env[PUSHER_ENVIRONMENT.key];
+export function unknownPusherKey(url: string | undefined, key: string): string | null {
   const match = APP_PATH.exec(url ?? '');
-  if (!key || !match) return null;
+  if (!match) return null;
   let asked: string;
   try {
     asked = decodeURIComponent(match[1] ?? '');
@@ -24,4 +23,12 @@ export function unknownPusherKey(url: string | undefined, env: Environment): str
     asked = match[1] ?? '';
   }
   return asked === key ? null : asked;
+}
+
+/** The runtime's `refuseConnect` for a Pusher app with this key: Pusher's 4001 for any other key. */
+export function refuseUnknownPusherKey(key: string): (url: string | undefined) => { frame: string; code: number; reason: string } | undefined {
+  return (url) => {
+    const asked = unknownPusherKey(url, key);
+    return asked === null ? undefined : { frame: unknownAppKeyFrame(asked), code: PUSHER_ERROR_CODES.appDoesNotExist, reason: 'App key not in this cluster' };
+  };
 }

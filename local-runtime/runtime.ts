@@ -22,7 +22,7 @@ import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluat
 import { RoleCredentials, type Caller } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate } from './gateway/local-certificate.js';
-import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi } from './gateway/websocket-api.js';
+import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi, type WebSocketApiOptions } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
 import { buildLocalBundles } from './runner/local-bundles.js';
@@ -84,6 +84,8 @@ export interface LocalRuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** Every connection is closed (1001) after this long. @default 7200000 (2 hours, as on AWS) */
   readonly maxConnectionMs?: number;
+  /** A local answer to some handshakes on the first API, before `$connect` (websocket-api.ts). */
+  readonly refuseConnect?: WebSocketApiOptions['refuseConnect'];
 }
 
 export interface FunctionUrlMount {
@@ -296,6 +298,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
+      ...(index === 0 && options.refuseConnect ? { refuseConnect: options.refuseConnect } : {}),
     });
     served.push(websocket);
     const routes: HttpRoute[] = [endpoint.route({ apiId: api.apiId, stageNames: api.stageNames, pool: websocket.pool, hooks: { onDelete: (id) => websocket.noteDeleted(id) } })];

@@ -48,6 +48,11 @@ export interface WebSocketApiOptions {
   /** @default 29000 */
   readonly integrationTimeoutMs?: number;
   readonly onIntegrationTimeout?: (routeKey: string, connectionId: string) => void;
+  /**
+   * A local answer to a handshake, before `$connect`: the socket is accepted, sent `frame`,
+   * and closed with `code` (npm start's wrong Pusher key, pusher-mapping.ts).
+   */
+  readonly refuseConnect?: (url: string | undefined) => { readonly frame: string; readonly code: number; readonly reason: string } | undefined;
 }
 
 export interface ServedWebSocketApi {
@@ -98,6 +103,14 @@ export function serveWebSocketApi(options: WebSocketApiOptions): ServedWebSocket
       userAgent: request.headers['user-agent'] ?? '',
     };
     socket.on('error', () => undefined);
+    const refusal = options.refuseConnect?.(request.url);
+    if (refusal) {
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.send(refusal.frame);
+        ws.close(refusal.code, refusal.reason);
+      });
+      return;
+    }
     if (routes.has('$connect')) {
       const outcome = await integrate('$connect', connectEvent(identity, facts, request));
       if (outcome.kind !== 'response') {

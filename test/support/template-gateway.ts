@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import type { TopicastConfigInput } from '../../lambdas/core/config.js';
-import { npmStartOptions, NPM_START_MOUNTS } from '../../cli/npm-start.js';
+import { npmStartExtras, npmStartOptions } from '../../cli/npm-start.js';
 import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
@@ -103,7 +103,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     dynamoEndpoint: options.dynamoEndpoint,
     dataDir: options.dataDir,
     secretValues: start.secretValues,
-    mounts: NPM_START_MOUNTS,
+    ...npmStartExtras(start),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
   });
