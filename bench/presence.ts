@@ -19,16 +19,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { silentLogger } from '../lambdas/composition/system.js';
 import { resolveConfig } from '../lambdas/core/config.js';
 import { mapWithConcurrency } from '../lambdas/core/concurrency.js';
 import { PRESENCE_LIMITS, presenceStreamReaders } from '../lambdas/core/presence-readers.js';
 import { createConnectHandler } from '../lambdas/handlers/connect.js';
 import { createJoinHandler } from '../lambdas/handlers/join.js';
 import { createPresenceStreamHandler } from '../lambdas/handlers/presence-stream.js';
-import { ensureTable, startDynamoDb } from '../local-gateway/dynamodb.js';
-import { captureTableStream } from '../local-gateway/stream-capture.js';
-import { LocalTableStream } from '../local-gateway/table-stream.js';
+import { startCapturedTable } from '../test/support/captured-table.js';
 import { connectEvent, messageEvent } from '../test/support/gateway-events.js';
 import { PRICES } from './cost.js';
 import { benchDependencies, countCapacity, type CapacityTally } from './in-process.js';
@@ -76,19 +73,30 @@ interface Counters extends CapacityTally {
 type BurstMode = 'before' | 'after' | 'capped';
 
 async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally: BurstTally; delays: number[] }> {
-  const dynamo = await startDynamoDb({});
-  const tableName = `topicast-bench-presence-${mode}`;
-  await ensureTable(dynamo.client, tableName);
+  // The burst's windows are closed by hand (flush); the delay run uses the real window.
+  let windowSeconds = 3600;
+  let presence: ReturnType<typeof createPresenceStreamHandler> | undefined;
+  // A table whose stream is captured as the template runtime captures it, with topicast's presence mapping.
+  const table = await startCapturedTable(
+    async (event) => {
+      counters.presenceInvocations += 1;
+      const response = await (presence as NonNullable<typeof presence>)(event);
+      counters.presenceDoneAt.push(performance.now());
+      return response;
+    },
+    { batchingWindowSeconds: () => windowSeconds },
+  );
+  const tableName = table.tableName;
   const refusals: string[] = [];
   const counters: Counters = { posts: 0, requests: {}, readUnits: 0, writeUnits: 0, presenceInvocations: 0, presenceDoneAt: [] };
-  countCapacity(dynamo.documentClient, () => counters);
+  countCapacity(table.documentClient, () => counters);
 
   const config = resolveConfig({
     auth: 'none',
     presence: { windowMs: mode === 'before' ? 0 : BURST.windowMs, ...(mode === 'after' ? { maxMembers: PRESENCE_LIMITS.maxMaxMembers } : {}) },
   });
   const deps = benchDependencies({
-    documentClient: dynamo.documentClient,
+    documentClient: table.documentClient,
     tableName,
     config,
     onPost: (data) => {
@@ -100,27 +108,7 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
   const join = createJoinHandler(() => deps);
   const [reader] = presenceStreamReaders(config.presence);
   if (!reader) throw new Error('no presence reader');
-  const presence = createPresenceStreamHandler(() => ({ ...deps, reader }));
-  // The burst's windows are closed by hand (flush); the delay run uses the real timer.
-  let windowMs = 3_600_000;
-  const stream = new LocalTableStream({ tableName, region: 'us-east-1', logger: silentLogger }, [
-    {
-      reader: {
-        ...reader,
-        get windowMs() {
-          return windowMs;
-        },
-      },
-      invoke: async (event) => {
-        counters.presenceInvocations += 1;
-        const response = await presence(event);
-        counters.presenceDoneAt.push(performance.now());
-        return response;
-      },
-    },
-  ]);
-  const imageReader = dynamo.newClient();
-  captureTableStream(dynamo.client, stream, { imageReader });
+  presence = createPresenceStreamHandler(() => ({ ...deps, reader }));
 
   const joinAs = async (id: string, name: string) => {
     // A join's reply and presence_state are posted (two-way route with several frames).
@@ -134,13 +122,13 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
   const joiners = ids('Joiner', BURST.joins);
   await mapWithConcurrency([...members, ...joiners], BURST.concurrency, (id) => connect(connectEvent(id)));
   await mapWithConcurrency(members, BURST.concurrency, (id) => joinAs(id, id));
-  await stream.flush();
+  await table.flush();
   Object.assign(counters, { posts: 0, requests: {}, readUnits: 0, writeUnits: 0, presenceInvocations: 0 });
 
   const perWindow = Math.ceil(joiners.length / BURST.windows);
   for (let w = 0; w < BURST.windows; w += 1) {
     await mapWithConcurrency(joiners.slice(w * perWindow, (w + 1) * perWindow), BURST.concurrency, (id) => joinAs(id, id));
-    await stream.flush();
+    await table.flush();
   }
   const dynamoRequests = Object.values(counters.requests).reduce((sum, n) => sum + n, 0);
   const lambdaInvocations = joiners.length + counters.presenceInvocations;
@@ -161,7 +149,7 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
 
   const delays: number[] = [];
   if (measureDelay) {
-    windowMs = BURST.windowMs;
+    windowSeconds = BURST.windowMs / 1000;
     const late = ids('Late', DELAY_SAMPLES);
     for (const id of late) await connect(connectEvent(id));
     for (const id of late) {
@@ -172,9 +160,7 @@ async function runBurst(mode: BurstMode, measureDelay: boolean): Promise<{ tally
       delays.push((counters.presenceDoneAt[seen] as number) - replied);
     }
   }
-  await stream.end();
-  imageReader.destroy();
-  await dynamo.end();
+  await table.stop();
   return { tally, delays };
 }
 

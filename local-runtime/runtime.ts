@@ -348,7 +348,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     awsEndpoint,
     eventBus,
     queues: sqs,
-    flushStreams: () => streams.flush(),
+    async flushStreams() {
+      // The records of writes already answered first (their images are read after the answer).
+      await streamCapture.settled();
+      await streams.flush();
+    },
     sweep: (nowSeconds) => streamCapture.sweep(nowSeconds),
     drainAsyncInvocations: () => lambda.drain(),
     async end() {

@@ -27,8 +27,26 @@ export class StreamCapture {
     this.keySchemas = new Map(tables.map((table) => [table.tableName, ((table.createTable.KeySchema ?? []) as { AttributeName: string }[]).map((key) => key.AttributeName)]));
   }
 
-  /** Runs `forward` (which answers the caller and resolves to its status) and records what it changed. */
-  public async around(target: string, body: Body, forward: () => Promise<number>): Promise<void> {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /**
+   * Runs `forward` (which answers the caller and resolves to its status) and records what it
+   * changed. The caller has its answer before the record is made, as on AWS, where a stream
+   * record follows the write: `settled` waits for the records of the writes under way.
+   */
+  public around(target: string, body: Body, forward: () => Promise<number>): Promise<void> {
+    const capturing = this.capture(target, body, forward);
+    this.inFlight.add(capturing);
+    void capturing.finally(() => this.inFlight.delete(capturing)).catch(() => undefined);
+    return capturing;
+  }
+
+  /** Resolves once every write under way has been recorded (or failed). */
+  public async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async capture(target: string, body: Body, forward: () => Promise<number>): Promise<void> {
     const writes = this.writesOf(target.replace(/^DynamoDB_\d+\./, ''), body).filter((write) => this.streams.streams(write.table));
     if (writes.length === 0) {
       await forward();

@@ -20,14 +20,11 @@ import { presenceStreamReaders } from '../../lambdas/core/presence-readers.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
 import { createPresenceStreamHandler } from '../../lambdas/handlers/presence-stream.js';
 import { LocalEventBus, type LocalBusEvent } from '../../local-gateway/event-bus.js';
-import { captureTableStream } from '../../local-gateway/stream-capture.js';
-import { LocalTableStream } from '../../local-gateway/table-stream.js';
-import { startTestTable, TEST_CREDENTIALS, TEST_REGION, type TestTable } from '../support/dynalite.js';
+import { startCapturedTable, type CapturedTable } from '../support/captured-table.js';
+import { TEST_CREDENTIALS, TEST_REGION } from '../support/dynalite.js';
 import { connectionId, createHarness, type Harness } from '../support/topicast-harness.js';
 
-let table: TestTable;
-let imageReader: DynamoDBClient;
-let stream: LocalTableStream;
+let table: CapturedTable;
 let occupancyClient: DynamoDBClient;
 const streamed: DynamoStreamRecord[] = [];
 const occupancyRequests: string[] = [];
@@ -35,13 +32,11 @@ const occupancyRequests: string[] = [];
 const reader = presenceStreamReaders(resolveConfig({ presence: { windowMs: 0 } }).presence)[0]!;
 
 beforeAll(async () => {
-  table = await startTestTable();
-  imageReader = new DynamoDBClient({ endpoint: table.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   // Records are collected, not handed over: each test invokes the handler with the batches it means.
-  stream = new LocalTableStream({ tableName: table.tableName, region: TEST_REGION, logger: silentLogger }, [
-    { reader, connectionItems: true, invoke: async (event) => (streamed.push(...event.Records), { batchItemFailures: [] }) },
-  ]);
-  captureTableStream(table.client, stream, { imageReader });
+  table = await startCapturedTable(async (event) => {
+    streamed.push(...event.Records);
+    return { batchItemFailures: [] };
+  });
   occupancyClient = new DynamoDBClient({ endpoint: table.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
   occupancyClient.middlewareStack.add(
     (next, context) => async (args) => {
@@ -53,14 +48,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  imageReader?.destroy();
   occupancyClient?.destroy();
   await table?.stop();
 });
 
 /** The records written since the last call, as the stream would carry them. */
 async function takeRecords(): Promise<DynamoStreamEvent> {
-  await stream.flush();
+  await table.flush();
   return { Records: streamed.splice(0) };
 }
 
@@ -241,7 +235,7 @@ describe('occupancy cost and markers', () => {
     // Assess
     expect(before).toBe(false);
     expect(after).toBe(true);
-    await stream.flush();
+    await table.flush();
     streamed.length = 0;
   });
 });
