@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { systemClock } from '../../lambdas/composition/system.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { gatewayTable, startTestGateway, uniqueTopic, connectTracked, waitUntil } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { gatewayTable, uniqueTopic, connectTracked, waitUntil } from '../support/local-gateway.js';
 import { expireConnection, itemsOfConnection } from '../support/table-items.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 

@@ -4,8 +4,8 @@
  * sender, reply with ref), `self: false`, leave, rejoin and ping.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;

@@ -5,9 +5,9 @@
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { connectionIdOf, gatewayTable, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { connectionIdOf, gatewayTable, uniqueTopic } from '../support/local-gateway.js';
 import { scanTable } from '../support/table-items.js';
 import { expectHandshakeFailure, openClient } from '../support/ws-client.js';
 

@@ -9,8 +9,8 @@ import { Socket } from 'phoenix';
 import WebSocket from 'ws';
 import { apiGatewayTransport, SeqTracker } from '../../client/index.js';
 import { main, type CliIo } from '../../cli/main.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestGateway, uniqueTopic, waitUntil } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { uniqueTopic, waitUntil } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;

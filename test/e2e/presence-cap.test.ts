@@ -5,8 +5,8 @@
  * again, and diffs resume.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const CAP = 3;
