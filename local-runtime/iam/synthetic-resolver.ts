@@ -62,6 +62,7 @@ export function syntheticResolver(template: { readonly Resources?: Resources }, 
         throw new UnresolvableError(`no ARN format known for ${logicalId} (${type})`);
     }
   };
+  const queueUrlOf = (logicalId: string) => `https://sqs.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}/${account}/${nameOf(logicalId)}`;
   return {
     ref(logicalId) {
       switch (logicalId) {
@@ -79,14 +80,16 @@ export function syntheticResolver(template: { readonly Resources?: Resources }, 
           break;
       }
       const type = typeOf(logicalId);
-      // Ref is the ARN for these types, the name for the others.
+      // Ref is the ARN for these types, the queue's URL for a queue, the name for the others.
       if (['AWS::SecretsManager::Secret', 'AWS::SNS::Topic'].includes(type)) return arnOf(logicalId);
+      if (type === 'AWS::SQS::Queue') return queueUrlOf(logicalId);
       return nameOf(logicalId);
     },
     getAtt(logicalId, attribute) {
       if (attribute === 'Arn') return arnOf(logicalId);
       if (attribute === 'StreamArn' && typeOf(logicalId) === 'AWS::DynamoDB::Table') return `${arnOf(logicalId)}/stream/2026-01-01T00:00:00.000`;
       if (attribute === 'ApiId' || attribute === 'Name' || attribute === 'QueueName') return nameOf(logicalId);
+      if (attribute === 'QueueUrl' && typeOf(logicalId) === 'AWS::SQS::Queue') return queueUrlOf(logicalId);
       throw new UnresolvableError(`no value known for ${logicalId}.${attribute} (${typeOf(logicalId)})`);
     },
     condition(name) {
