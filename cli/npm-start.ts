@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   try {
     const [{ startLocal }, { localPages }] = await Promise.all([import('./local-command.js'), import('../local-gateway/pages/runtime-pages.js')]);
     const pages = localPages();
-    const starting = startLocal(options, process.env, out, { ...npmStartExtras(options), onLogEntry: pages.onLogEntry, extraRoutes: pages.routes });
+    const starting = startLocal(options, process.env, out, { ...npmStartExtras(options), onLogEntry: pages.onLogEntry, onFunctionOutput: pages.onFunctionOutput, extraRoutes: pages.routes });
     // A signal during the start (a synthesis takes seconds) still ends the runtime once it is up.
     stopOnSignals({ stop: async () => (await starting).end() });
     const runtime = await starting;

@@ -84,6 +84,8 @@ export interface LocalRuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** Every connection is closed (1001) after this long. @default 7200000 (2 hours, as on AWS) */
   readonly maxConnectionMs?: number;
+  /** Every line a function writes, quiet or not (the local pages read the functions' EMF metrics from it). */
+  readonly onFunctionOutput?: (fn: FunctionModel, line: string) => void;
   /** A local answer to some handshakes on the first API, before `$connect` (websocket-api.ts). */
   readonly refuseConnect?: WebSocketApiOptions['refuseConnect'];
 }
@@ -225,7 +227,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const prefix = `[${fn.logicalId}]`;
-    runners.set(fn.arn, new FunctionRunner(fn, { environment, log: (line) => (quiet ? undefined : write(`${prefix} ${line}`)) }));
+    const output = options.onFunctionOutput;
+    runners.set(
+      fn.arn,
+      new FunctionRunner(fn, {
+        environment,
+        log: (line) => {
+          output?.(fn, line);
+          if (!quiet) write(`${prefix} ${line}`);
+        },
+      }),
+    );
   }
 
   const codeWatcher = options.watch

@@ -11,12 +11,15 @@ import type { LogEntry } from '../request-log.js';
 import type { LocalApiFacts } from '../../local-runtime/runtime.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../dynamodb.js';
 import { browserAssets } from './browser-assets.js';
+import { emfRecords } from './emf-lines.js';
 import { LiveConsole } from './live-console.js';
 import { pagesRoute } from './pages-route.js';
 import { TableStateReader } from './table-state.js';
 
 export interface RuntimePages {
   readonly onLogEntry: (entry: LogEntry) => void;
+  /** The functions' output: their EMF metrics feed the dashboard's counts and rates. */
+  readonly onFunctionOutput: (fn: unknown, line: string) => void;
   readonly routes: (api: LocalApiFacts) => readonly HttpRoute[];
 }
 
@@ -28,6 +31,10 @@ export function localPages(): RuntimePages {
   void browserAssets().catch(() => undefined);
   return {
     onLogEntry: (entry) => (live ? live.onLogEntry(entry) : void early.push(entry)),
+    onFunctionOutput(_fn, line) {
+      if (!live) return;
+      for (const record of emfRecords(line)) live.metrics.record(record.metric, record.value, record.dimensions);
+    },
     routes(api) {
       live = new LiveConsole(api.eventBus);
       live.watch(api.pool);
