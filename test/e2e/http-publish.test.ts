@@ -2,14 +2,14 @@
  * The HTTP publish API on the local gateway's port, as DESIGN.md "Server-side publish"
  * defines it: POST /publish with one message or up to 25, 200 with one result per message,
  * 400 {"reason","message"} on bad input with nothing delivered; and big topics handed to
- * the fan-out workers by the same core.
+ * the fan-out workers by the same core. `npm start` serves the paths with the template's
+ * publish Function URL (payload format 2.0 events to the bundled publish function); what
+ * only a direct invocation can give the handler (a base64 body, a context with no time left)
+ * is in test/integration/publish-function-url-handler.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPublishHandler } from '../../lambdas/handlers/publish.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { localServerOperations } from '../../local-gateway/publish-route.js';
-import { gatewayTable } from '../support/local-gateway.js';
-import { startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { uniqueTopic } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 let gateway: RunningGateway;
@@ -17,7 +17,7 @@ let base: string;
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
-  // Topics over 2 subscribers go through the (local) fan-out workers.
+  // Topics over 2 subscribers go through the fan-out worker function.
   gateway = await startTestGateway({ config: { fanout: { workerThreshold: 2, workerBatchSize: 2 } } });
   base = `http://127.0.0.1:${gateway.port}`;
 });
@@ -130,48 +130,5 @@ describe('POST /presence, /occupancy, /disconnect', () => {
     const [key] = Object.keys(presence.body.presence);
     expect(await post('/disconnect', { connectionId: key })).toEqual({ status: 200, body: { closed: 1, gone: 0 } });
     await client.closed;
-  });
-});
-
-describe('the Lambda Function URL handler', () => {
-  /** The publish function's handler, composed over the gateway's table as the Lambda composes it. */
-  function functionUrlHandler() {
-    const table = gatewayTable(gateway);
-    const handler = createPublishHandler(() => ({
-      operations: localServerOperations(gateway.deps, table.documentClient, gateway.tableName),
-      limits: gateway.deps.config.limits,
-      logger: gateway.deps.logger,
-    }));
-    return { handler, table };
-  }
-
-  it('reads a payload format 2.0 event (base64 body, rawPath) and answers JSON', async () => {
-    const topic = uniqueTopic();
-    const client = await subscriber(topic);
-    const { handler, table } = functionUrlHandler();
-    const body = Buffer.from(JSON.stringify({ topic, event: 'from_lambda', payload: { ok: true } })).toString('base64');
-
-    const response = await handler({ rawPath: '/publish', body, isBase64Encoded: true, requestContext: { http: { method: 'POST', path: '/publish' } } });
-    const refused = await handler({ rawPath: '/nowhere', body: '{}', requestContext: { http: { method: 'POST' } } });
-
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(response.body).results[0]).toMatchObject({ topic, delivered: 1 });
-    expect(await client.nextEvent('from_lambda')).toEqual({ topic, event: 'from_lambda', payload: { ok: true } });
-    expect(refused.statusCode).toBe(404);
-    await table.stop();
-  });
-
-  it('hands the fan-out to the workers when the invocation has no time left to post', async () => {
-    const topic = uniqueTopic();
-    const client = await subscriber(topic);
-    const { handler, table } = functionUrlHandler();
-    const context = { awsRequestId: 'r', functionName: 'publish', getRemainingTimeInMillis: () => 0 };
-
-    const response = await handler({ rawPath: '/publish', body: JSON.stringify({ topic, event: 'late' }), requestContext: { http: { method: 'POST' } } }, context);
-
-    expect(JSON.parse(response.body).results[0]).toMatchObject({ delivered: 0, queued: 1 });
-    await client.nextEvent('late');
-    await table.stop();
   });
 });
