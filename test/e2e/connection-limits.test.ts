@@ -245,18 +245,22 @@ describe('timeouts', () => {
     const { client: active, id } = await connect(timed);
     const openedAt = Date.now();
     await active.join(topic);
-    // The witness comes after, so that its own maximum age ends after the active one's.
-    const witness = await witnessOn(topic, timed);
-    const stop = keptAlive(witness);
 
     // Act: a client message every third of the idle timeout
     let pongs = 0;
+    let witness: WsClient | undefined;
+    let stop = () => undefined as void;
     while (active.isOpen) {
       try {
         await active.ping(IDLE_MS);
         pongs += 1;
       } catch {
         break;
+      }
+      // The witness joins halfway, so that its own maximum age ends well after the active one's.
+      if (!witness && Date.now() - openedAt > MAX_MS / 2) {
+        witness = await witnessOn(topic, timed);
+        stop = keptAlive(witness);
       }
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 3));
     }
@@ -267,7 +271,7 @@ describe('timeouts', () => {
     expect(pongs).toBeGreaterThan(3);
     expect(await active.closed).toEqual({ code: 1001, reason: 'Going away' });
     await timed.flushPresence();
-    await witness.next(leaveOf(id));
+    await witness!.next(leaveOf(id));
     stop();
   });
 
