@@ -1,31 +1,89 @@
 /**
- * What the handlers receive: events shaped as API Gateway sends them, and route
+ * What the route functions receive: events shaped as API Gateway sends them, and route
  * selection on `action` with `$default` as fallback. The formatter is checked directly,
- * and end to end: every handler the gateway builds is wrapped in a recorder (the real
- * handler still runs), so the events real sockets produce can be inspected.
+ * and end to end through the template runtime: a hand-written template with topicast's
+ * route keys and selection expression, whose one function prints each event it gets (the
+ * runtime keeps the functions' output) and answers message routes with the route's name,
+ * so the events real sockets produce can be inspected. (topicast's own answers on these
+ * routes are the subject of errors.test.ts.)
  */
 import type { IncomingMessage } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayId } from '../../local-gateway/connection-pool.js';
 import { connectEvent, disconnectEvent, messageEvent, requestTime, selectRoute, type GatewayIdentity } from '../../local-gateway/event-formatter.js';
-import type { RouteHandlers } from '../../local-gateway/route-handlers.js';
 import { ROUTE_KEYS } from '../../lambdas/core/protocol/constants.js';
 import type { GatewayEvent } from '../../lambdas/handlers/api-gateway-event.js';
-import { connectionIdOf, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import { connectionIdOf, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 interface Invocation {
+  /** The route whose integration got the event. */
   readonly handler: string;
   readonly event: GatewayEvent;
 }
 
-const recorder = vi.hoisted(() => {
+// Prints the event it got; answers a message with its route and the frame's ref.
+const RECORDER_CODE = `
+exports.handler = async (event) => {
+  console.log('EVENT ' + JSON.stringify(event));
+  if (event.requestContext.eventType !== 'MESSAGE') return { statusCode: 200 };
+  let ref = null;
+  try { ref = JSON.parse(event.body).ref ?? null; } catch {}
+  return { statusCode: 200, body: JSON.stringify({ route: event.requestContext.routeKey, ref }) };
+};`;
+
+const STAGE = 'local';
+
+function route(key: string) {
+  const id = key.replace(/\W/g, '') || 'Default';
+  return {
+    [`${id}Integration`]: {
+      Type: 'AWS::ApiGatewayV2::Integration',
+      Properties: {
+        ApiId: { Ref: 'Api' },
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::Join': ['', ['arn:aws:apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['Recorder', 'Arn'] }, '/invocations']] },
+      },
+    },
+    [`${id}Route`]: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${id}Integration` }]] } } },
+    ...(key === '$connect' || key === '$disconnect'
+      ? {}
+      : { [`${id}Response`]: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: `${id}Route` }, RouteResponseKey: '$default' } } }),
+  };
+}
+
+function writeAssembly(): string {
+  const template = {
+    Resources: {
+      Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }], Version: '2012-10-17' } } },
+      Recorder: { Type: 'AWS::Lambda::Function', Properties: { Code: { ZipFile: RECORDER_CODE }, Handler: 'index.handler', Runtime: 'nodejs22.x', Timeout: 10, Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+      // topicast's selection expression (lib/realtime-api.ts).
+      Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { Name: 'Recorded', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' } },
+      Stage: { Type: 'AWS::ApiGatewayV2::Stage', Properties: { ApiId: { Ref: 'Api' }, StageName: STAGE, AutoDeploy: true } },
+      ...Object.assign({}, ...ROUTE_KEYS.map(route)),
+    },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'topicast-recorded-assembly-'));
+  writeFileSync(join(dir, 'Recorded.template.json'), JSON.stringify(template));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '55.0.0', artifacts: { Recorded: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'Recorded.template.json' } } } }));
+  return dir;
+}
+
+/** Every event the recorder function printed. */
+const recorder = (() => {
   const invocations: Invocation[] = [];
   const waiters = new Set<{ predicate: (i: Invocation) => boolean; resolve: (i: Invocation) => void }>();
   return {
     invocations,
-    record(invocation: Invocation) {
+    line(line: string) {
+      const at = line.indexOf('] EVENT ');
+      if (!line.startsWith('[Recorder]') || at < 0) return;
+      const event = JSON.parse(line.slice(at + '] EVENT '.length)) as GatewayEvent;
+      const invocation = { handler: event.requestContext.routeKey, event };
       invocations.push(invocation);
       for (const waiter of waiters) {
         if (waiter.predicate(invocation)) {
@@ -35,13 +93,13 @@ const recorder = vi.hoisted(() => {
       }
     },
     /** The first recorded invocation matching, waiting for it if needed. */
-    find(predicate: (i: Invocation) => boolean, timeoutMs = 5000): Promise<Invocation> {
+    find(predicate: (i: Invocation) => boolean, timeoutMs = 10_000): Promise<Invocation> {
       const found = invocations.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`no matching handler invocation within ${timeoutMs} ms; recorded: ${invocations.map((i) => i.handler).join(', ')}`));
+          reject(new Error(`no matching invocation within ${timeoutMs} ms; recorded: ${invocations.map((i) => i.handler).join(', ')}`));
         }, timeoutMs);
         const waiter = {
           predicate,
@@ -54,37 +112,21 @@ const recorder = vi.hoisted(() => {
       });
     },
   };
-});
+})();
 
-vi.mock('../../local-gateway/route-handlers.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../local-gateway/route-handlers.js')>();
-  return {
-    ...original,
-    buildRouteHandlers: (...args: Parameters<typeof original.buildRouteHandlers>): RouteHandlers => {
-      const handlers = original.buildRouteHandlers(...args);
-      const wrap = (name: Exclude<keyof RouteHandlers, 'fanoutWorker' | 'greeting'>) => async (event: GatewayEvent) => {
-        recorder.record({ handler: name, event: structuredClone(event) });
-        return handlers[name](event);
-      };
-      return {
-        ...handlers,
-        $connect: wrap('$connect'),
-        $disconnect: wrap('$disconnect'),
-        join: wrap('join'),
-        leave: wrap('leave'),
-        push: wrap('push'),
-        ping: wrap('ping'),
-        $default: wrap('$default'),
-      };
-    },
-  };
-});
-
-let gateway: RunningGateway;
+let runtime: LocalRuntime;
+let gateway: { readonly url: string; readonly port: number; readonly connections: LocalRuntime['apis'][number]['connections'] };
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
-  gateway = await startTestGateway();
+  runtime = await startLocalRuntime({ assemblyDir: writeAssembly(), port: 0, write: (line) => recorder.line(line) });
+  const api = runtime.apis[0]!;
+  gateway = { url: api.url, port: api.port, connections: api.connections };
+  // The function's first invocation starts its process.
+  const { client } = await connect();
+  client.send({ action: 'ping', ref: 'warm' });
+  await client.next((m) => m.ref === 'warm', 30_000);
+  await closeAll(clients.splice(0));
 });
 
 afterEach(async () => {
@@ -92,7 +134,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await gateway?.end();
+  await runtime?.end();
 });
 
 async function connect(path = ''): Promise<{ client: WsClient; id: string }> {
@@ -301,9 +343,9 @@ describe('events the handlers receive from real sockets', () => {
 
     // Act
     client.send(first);
-    await client.reply('j1');
+    await client.next((m) => m.ref === 'j1');
     client.send(second);
-    await client.reply('p1');
+    await client.next((m) => m.ref === 'p1');
 
     // Assess
     const join = await recorder.find(ofConnection(id, 'join'));
@@ -371,16 +413,16 @@ describe('events the handlers receive from real sockets', () => {
   });
 
   it.each([
-    { body: '{"action":"ping","ref":"x"}', route: 'ping', reply: { ref: 'x', payload: { status: 'ok', response: {} } } },
-    { body: '{"action":"leave","topic":"room:none","ref":"x"}', route: 'leave', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
-    { body: '{"action":"push","topic":"room:none","event":"e","ref":"x"}', route: 'push', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'not_joined' } } } },
-    { body: 'not json at all', route: '$default', reply: { ref: null, topic: null, payload: { status: 'error', response: { reason: 'invalid_frame' } } } },
-    { body: '[1,2]', route: '$default', reply: [null, null, null, 'phx_reply', { status: 'error', response: { reason: 'invalid_frame' } }] },
-    { body: '{"topic":"room:lobby","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'invalid_frame' } } } },
-    { body: '{"action":"dance","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'unknown_action' } } } },
-    { body: '{"action":"$connect","ref":"x"}', route: '$default', reply: { ref: 'x', payload: { status: 'error', response: { reason: 'unknown_action' } } } },
-    { body: '[null,"7","phoenix","heartbeat",{}]', route: '$default', reply: [null, '7', 'phoenix', 'phx_reply', { status: 'ok', response: {} }] },
-  ])('routes $body to $route, which answers', async ({ body, route, reply }) => {
+    { body: '{"action":"ping","ref":"x"}', route: 'ping', ref: 'x' },
+    { body: '{"action":"leave","topic":"room:none","ref":"x"}', route: 'leave', ref: 'x' },
+    { body: '{"action":"push","topic":"room:none","event":"e","ref":"x"}', route: 'push', ref: 'x' },
+    { body: 'not json at all', route: '$default', ref: null },
+    { body: '[1,2]', route: '$default', ref: null },
+    { body: '{"topic":"room:lobby","ref":"x"}', route: '$default', ref: 'x' },
+    { body: '{"action":"dance","ref":"x"}', route: '$default', ref: 'x' },
+    { body: '{"action":"$connect","ref":"x"}', route: '$default', ref: 'x' },
+    { body: '[null,"7","phoenix","heartbeat",{}]', route: '$default', ref: null },
+  ])('routes $body to $route, which answers', async ({ body, route, ref }) => {
     // Prepare
     const { client, id } = await connect();
 
@@ -388,8 +430,7 @@ describe('events the handlers receive from real sockets', () => {
     client.send(body);
 
     // Assess
-    const answer = await client.next(() => true);
-    expect(answer).toMatchObject(reply);
+    expect(await client.next(() => true)).toEqual({ route, ref });
     const invocation = await recorder.find((i) => i.event.requestContext.connectionId === id && i.event.requestContext.eventType === 'MESSAGE');
     expect(invocation.handler).toBe(route);
     expect(invocation.event.requestContext.routeKey).toBe(route);
