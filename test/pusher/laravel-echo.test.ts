@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import Echo from 'laravel-echo';
 import PusherJs from 'pusher-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { RunningGateway } from '../support/template-gateway.js';
 import { appServer, PUSHER_APP, pusherConnectionOptions, startPusherGateway } from './pusher-support.js';
 
 interface User {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { RunningGateway } from '../support/template-gateway.js';
 import { serveInChromium, type BrowserSite } from '../support/browser.js';
 import { appServer, PUSHER_APP, startPusherGateway } from './pusher-support.js';
 

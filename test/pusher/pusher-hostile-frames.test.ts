@@ -4,9 +4,9 @@
  * and a subscribed neighbour receives nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { RunningGateway } from '../support/template-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
-import { PUSHER_APP, startPusherGateway } from './pusher-support.js';
+import { publish, PUSHER_APP, startPusherGateway } from './pusher-support.js';
 
 let gateway: RunningGateway;
 let attacker: WsClient;
@@ -75,7 +75,7 @@ describe('bad Pusher frames', () => {
 
   it('left the neighbour untouched: its next frame is the first legitimate broadcast', async () => {
     // Act
-    await gateway.deps.broadcaster.broadcast('lobby', { topic: 'lobby', event: 'proof', payload: {}, ref: null, joinRef: null });
+    await publish(gateway, { topic: 'lobby', event: 'proof', payload: {} });
 
     // Assess
     await neighbour.next((m) => m.event === 'proof');

@@ -3,7 +3,7 @@
  * connection, public, private and presence channels, client events, and refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { connected, nextEvent, pusherClient, subscribed, uniqueChannel, usePusherGateway } from './pusher-support.js';
+import { connected, nextEvent, publish, pusherClient, subscribed, uniqueChannel, usePusherGateway } from './pusher-support.js';
 
 const site = usePusherGateway();
 const track = site.track;
@@ -51,7 +51,7 @@ describe('public channels', () => {
     // Act
     const { channel } = await subscribed(client, channelName);
     const received = nextEvent(channel, 'shout');
-    await site.gateway.deps.broadcaster.broadcast(channelName, { topic: channelName, event: 'shout', payload: { text: 'hi' }, ref: null, joinRef: null });
+    await publish(site.gateway, { topic: channelName, event: 'shout', payload: { text: 'hi' } });
 
     // Assess
     expect(await received).toEqual({ text: 'hi' });

@@ -8,7 +8,7 @@ import { Presence, Socket, type Channel as PhoenixChannel } from 'phoenix';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import type { RunningGateway } from '../support/template-gateway.js';
 import { nextEvent, pusherClient, startPusherGateway, subscribed, uniqueChannel, type Pusher } from './pusher-support.js';
 
 const TOKEN_SECRET = 'pusher-phoenix-interop-secret-long-enough';

@@ -1,14 +1,12 @@
 /**
- * The real `pusher-js` client (Node build, unmodified) against an in-process local gateway
- * with the Pusher protocol on, and the real `pusher` server SDK signing channel auth as a
+ * The real `pusher-js` client (Node build, unmodified) against what `npm start` runs (the
+ * template runtime) with the Pusher protocol on, and the real `pusher` server SDK signing channel auth as a
  * Laravel or Node app server would.
  */
 import PusherServer from 'pusher';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import PusherJs, { type Channel, type ChannelAuthorizationCallback, type Options } from 'pusher-js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestGateway } from '../support/local-gateway.js';
-import type { GatewayOptions } from '../../local-gateway/gateway.js';
+import { startTestGateway, type GatewayOptions, type RunningGateway } from '../support/template-gateway.js';
 
 // pusher-js ships CommonJS typed as an ES module: its default import is the class at run time.
 type PusherClass = (typeof import('pusher-js'))['default'];
@@ -58,6 +56,15 @@ export function usePusherGateway(options: GatewayOptions = {}): { readonly gatew
 /** How an app points pusher-js (or Echo's pusher broadcaster) at this gateway: `wsHost`/`wsPort`/`forceTLS` only. */
 export function pusherConnectionOptions(gateway: Pick<RunningGateway, 'port'>): Pick<Options, 'cluster' | 'wsHost' | 'wsPort' | 'forceTLS' | 'enabledTransports' | 'disableStats'> {
   return { cluster: 'local', wsHost: '127.0.0.1', wsPort: gateway.port, forceTLS: false, enabledTransports: ['ws'], disableStats: true };
+}
+
+/**
+ * What a backend does to broadcast: POST /publish (the publish Function URL, mounted on the
+ * API's port as `npm start` serves it). Resolves once the message is delivered.
+ */
+export async function publish(gateway: Pick<RunningGateway, 'port'>, message: { topic: string; event: string; payload?: unknown }): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${gateway.port}/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
+  if (response.status !== 200) throw new Error(`POST /publish answered ${response.status}: ${await response.text()}`);
 }
 
 /** The app server's side: the official SDK, with the app's own secret (or another, to forge). */
