@@ -9,10 +9,10 @@ import { createHash, createHmac } from 'node:crypto';
 import Pusher from 'pusher';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { socketIdOf } from '../../lambdas/core/pusher/socket-id.js';
 import { PUSHER_HTTP_LIMITS } from '../../lambdas/core/pusher/http-requests.js';
-import { connectTracked, startTestGateway, waitUntil } from '../support/local-gateway.js';
+import { connectTracked, waitUntil } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 import { connected, nextEvent as nextPusherEvent, pusherClient, subscribed, PUSHER_APP, type Member, type Pusher as PusherJsClient } from './pusher-support.js';
 
