@@ -1,17 +1,19 @@
 /**
- * Pusher webhooks through the local gateway: lifecycle events (table stream, presence
- * function, emulated EventBridge) become channel_occupied/vacated and, on presence-
+ * Pusher webhooks through what `npm start` runs (the template runtime): lifecycle events
+ * (table stream, presence function, the stack's bus) go through the template's EventBridge
+ * rules to the webhook function and become channel_occupied/vacated and, on presence-
  * channels, member_added/removed counted per user; each POST carries X-Pusher-Key and
  * X-Pusher-Signature that the official `pusher` SDK's `webhook(...).isValid()` accepts. A
- * receiver that fails is retried, then the event is dead-lettered.
+ * receiver that fails is retried (the function's asynchronous invoke config: 2 retries),
+ * then the invocation record lands in the PusherWebhookFailures queue (its on-failure destination).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Pusher from 'pusher';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { connectTracked, startTestGateway, waitUntil } from '../support/local-gateway.js';
+import { connectTracked, waitUntil } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
 const APP = { appId: '77', key: 'hook-key', secret: 'hook-secret-of-the-app' };
@@ -30,6 +32,8 @@ const statusFor = new Map<string, number>();
 const clients: WsClient[] = [];
 const pusher = new Pusher({ ...APP, host: '127.0.0.1', useTLS: false });
 let counter = 0;
+/** The first webhook waits for cold starts: the stream's function, the webhook function. */
+const COLD_MS = 30_000;
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -52,8 +56,6 @@ beforeAll(async () => {
       TOPICAST_PUSHER_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/pusher/webhooks`,
       TOPICAST_TOKEN_SECRET: TOKEN_SECRET,
     },
-    webhookRetryDelaysMs: [50, 100],
-    write: () => undefined,
   });
 });
 
@@ -93,11 +95,24 @@ function eventsOf(name: string): { name: string; channel: string; user_id?: stri
  * of one batch arrive in no set order, on Pusher too.
  */
 async function eventually(name: string, expected: unknown[]): Promise<void> {
-  await waitUntil(() => eventsOf(name).length >= expected.length, `${expected.length} webhooks about ${name}`, 8000);
+  await waitUntil(() => eventsOf(name).length >= expected.length, `${expected.length} webhooks about ${name}`, COLD_MS);
   await gateway.flushPresence();
-  await gateway.webhooks?.drain();
+  await gateway.drain();
   const sorted = (events: unknown[]) => events.map((event) => JSON.stringify(event)).sort();
   expect(sorted(eventsOf(name))).toEqual(sorted(expected));
+}
+
+interface FailureRecord {
+  readonly requestContext: { condition: string; approximateInvokeCount: number };
+  readonly requestPayload: { 'detail-type': string; detail: { topic: string } };
+  readonly responsePayload: { errorMessage: string };
+}
+
+/** The invocation records in the webhooks' dead-letter queue (PusherWebhookFailures), as Lambda's on-failure destination writes them. */
+function deadLetters(): FailureRecord[] {
+  const failures = gateway.runtime.app.queues.find((queue) => queue.queueName.includes('PusherWebhookFailures'));
+  if (!failures) throw new Error(`no PusherWebhookFailures queue among ${gateway.runtime.app.queues.map((queue) => queue.queueName).join(', ')}`);
+  return (gateway.runtime.queues.queue(failures.arn)?.peek() ?? []).map((message) => JSON.parse(message.body) as FailureRecord);
 }
 
 describe('Pusher webhooks', () => {
@@ -127,10 +142,10 @@ describe('Pusher webhooks', () => {
     ]);
     await second.client.join(name);
     await bob.client.join(name);
-    await waitUntil(() => eventsOf(name).length >= 3, 'bob added', 8000);
+    await waitUntil(() => eventsOf(name).length >= 3, 'bob added', COLD_MS);
     await first.client.request({ action: 'leave', topic: name });
     await bob.client.request({ action: 'leave', topic: name });
-    await waitUntil(() => eventsOf(name).length >= 4, 'bob removed', 8000);
+    await waitUntil(() => eventsOf(name).length >= 4, 'bob removed', COLD_MS);
     await second.client.request({ action: 'leave', topic: name });
 
     await eventually(name, [
@@ -149,13 +164,13 @@ describe('Pusher webhooks', () => {
     const { client } = await connect('carol');
     await client.join(name);
 
-    await waitUntil(() => gateway.webhooks!.deadLetters().some((letter) => letter.event.detail.topic === name), 'the webhook is dead-lettered', 8000);
+    await waitUntil(() => deadLetters().some((record) => record.requestPayload.detail.topic === name), 'the webhook is dead-lettered', COLD_MS);
 
     const attempts = received.filter((request) => request.rawBody.includes(name));
     expect(attempts).toHaveLength(3);
     expect(new Set(attempts.map((request) => request.rawBody)).size).toBe(1);
-    const letter = gateway.webhooks!.deadLetters().find((entry) => entry.event.detail.topic === name)!;
-    expect(letter).toMatchObject({ attempts: 3, event: { 'detail-type': 'occupied' } });
-    expect(letter.error).toMatch(/answered 503/);
+    const letter = deadLetters().find((record) => record.requestPayload.detail.topic === name)!;
+    expect(letter).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: { 'detail-type': 'occupied' } });
+    expect(letter.responsePayload.errorMessage).toMatch(/answered 503/);
   });
 });
