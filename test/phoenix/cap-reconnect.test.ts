@@ -4,24 +4,28 @@
  * gateway closes it, or at once after the gateway did, and catches up through history:
  * every message published meanwhile arrives exactly once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
 import { SeqTracker, type JoinHistoryResponse } from '../../client/seq-tracker.js';
 import { RECONNECT_CLOSE_CODE, topicastSocket } from '../../client/topicast-socket.js';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 
 const CAP_MS = 1500;
 const cleanups: (() => Promise<void> | void)[] = [];
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  gateway = await startTestGateway({ maxConnectionMs: CAP_MS, config: { history: { 'feed:*': { maxMessages: 1000, ttlSeconds: 600 } } } });
+});
+
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function gatewayWithHistory(): Promise<{ gateway: RunningGateway }> {
-  const gateway = await startGateway({ port: 0, quiet: true, env: {}, maxConnectionMs: CAP_MS, config: { history: { 'feed:*': { maxMessages: 1000, ttlSeconds: 600 } } } });
-  cleanups.push(() => gateway.end());
-  return { gateway };
-}
+afterAll(async () => {
+  await gateway?.end();
+});
 
 /** Publishes one message every few ms until stopped; answers the seqs in order. */
 function publisher(gateway: RunningGateway, topic: string): { stop(): Promise<number[]> } {
@@ -78,7 +82,6 @@ function recordingWebSocket(codes: number[]): typeof WebSocket {
 }
 
 async function runAcrossCaps(options: Record<string, unknown>): Promise<{ delivered: number[]; published: number[]; opens: number; closeCodes: number[] }> {
-  const { gateway } = await gatewayWithHistory();
   const closeCodes: number[] = [];
   const socket = topicastSocket(Socket as never, `${gateway.url}/prod`, { transport: recordingWebSocket(closeCodes), signals: null, reconnectAfterMs: () => 10, rejoinAfterMs: () => 10, ...options }) as unknown as Socket;
   cleanups.push(() => socket.disconnect());

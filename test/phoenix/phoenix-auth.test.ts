@@ -7,7 +7,7 @@ import { Presence, Socket, type Channel } from 'phoenix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { jwtFor } from '../security/tokens.js';
 
 const SECRET = 'phoenix-auth-test-secret';
@@ -15,7 +15,7 @@ let gateway: RunningGateway;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  gateway = await startGateway({ port: 0, quiet: true, config: { auth: 'required' }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
+  gateway = await startGateway({ config: { auth: 'required' }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { serveInChromium, type BrowserSite } from '../support/browser.js';
 
 let gateway: RunningGateway;
@@ -38,7 +38,7 @@ const PAGE = (bundle: string) => `<!doctype html><html><head><meta charset="utf-
 </script></body></html>`;
 
 beforeAll(async () => {
-  gateway = await startGateway({ port: 0, quiet: true });
+  gateway = await startGateway();
   const bundled = await build({
     entryPoints: [fileURLToPath(new URL('./browser-entry.ts', import.meta.url))],
     bundle: true,

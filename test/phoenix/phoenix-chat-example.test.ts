@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
@@ -14,7 +14,7 @@ let gateway: RunningGateway;
 const children: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(async () => {
-  gateway = await startGateway({ port: 0, quiet: true });
+  gateway = await startGateway();
 });
 
 afterAll(async () => {

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Presence, Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 
 let gateway: RunningGateway;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  gateway = await startGateway({ port: 0, quiet: true });
+  gateway = await startGateway();
 });
 
 afterAll(async () => {
