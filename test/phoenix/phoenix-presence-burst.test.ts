@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Presence, Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
-import { startGateway, type RunningGateway } from '../support/template-gateway.js';
+import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
 
 const CAP = 10;
 let gateway: RunningGateway;
@@ -19,7 +19,7 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   // The default window (1 s): what a deployed API does out of the box; a cap on crowd:*.
-  gateway = await startGateway({ config: { presence: { topics: [{ pattern: 'crowd:*', maxMembers: CAP }] } } });
+  gateway = await startGateway({ port: 0, quiet: true, env: {}, config: { presence: { topics: [{ pattern: 'crowd:*', maxMembers: CAP }] } } });
 });
 
 afterAll(async () => {
