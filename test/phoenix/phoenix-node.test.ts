@@ -182,7 +182,9 @@ describe('phoenix client through the local gateway', () => {
     await join(phoenix);
     // Phoenix echoes a broadcast to its sender too; the two pushes come from two connections, which API Gateway
     // hands to their functions concurrently, so the phoenix client may hear its own note first.
-    const fromNative = waitFor<unknown>((resolve) => phoenix.on('note', (payload: { from?: string }) => payload.from === 'native' && resolve(payload)), 'native broadcast at phoenix');
+    const fromNative = waitFor<unknown>((resolve) => phoenix.on('note', (payload: { from?: string }) => {
+      if (payload.from === 'native') resolve(payload);
+    }), 'native broadcast at phoenix');
 
     // Act
     native.send(JSON.stringify({ action: 'push', topic: 'room:mixed', event: 'note', payload: { from: 'native' }, ref: '2' }));
