@@ -21,7 +21,7 @@ import { SecretsManagerService } from './aws/secrets-manager-service.js';
 import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
 import { RoleCredentials, type Caller } from './aws/role-credentials.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
-import { makeLocalCertificate } from './gateway/local-certificate.js';
+import { makeLocalCertificate, type LocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi, type WebSocketApiOptions } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
 import { FunctionRunner } from './runner/function-runner.js';
@@ -88,6 +88,12 @@ export interface LocalRuntimeOptions {
   readonly onFunctionOutput?: (fn: FunctionModel, line: string) => void;
   /** A local answer to some handshakes on the first API, before `$connect` (websocket-api.ts). */
   readonly refuseConnect?: WebSocketApiOptions['refuseConnect'];
+  /**
+   * The TLS certificate the runtime serves and the functions trust (NODE_EXTRA_CA_CERTS).
+   * @default one made at start. A test gives one to serve an https endpoint of its own with
+   * (a JWKS URL, which the construct wants https), as a public CA's is trusted on AWS.
+   */
+  readonly certificate?: LocalCertificate;
 }
 
 export interface FunctionUrlMount {
@@ -165,7 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const started = await Promise.allSettled([
     buildLocalBundles(templateApp.functions, { watch: options.watch === true, log: write }),
     startDynamoDb({ endpoint: options.dynamoEndpoint, dataDir: options.dataDir }),
-    makeLocalCertificate(),
+    options.certificate ?? makeLocalCertificate(),
   ] as const);
   const [bundling, dynamoStart, certificateMade] = started;
   if (bundling.status === 'rejected' || dynamoStart.status === 'rejected' || certificateMade.status === 'rejected') {

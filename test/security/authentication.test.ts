@@ -1,12 +1,14 @@
 /**
- * Authentication on connect, through the local gateway with real WebSocket clients: every
+ * Authentication on connect, through what `npm start` runs (the template runtime) with real WebSocket clients: every
  * forged, stale or foreign connect fails the handshake with 401 or 403, as API Gateway
  * fails it when `$connect` refuses; good tokens connect by `?token=` and by the Phoenix
  * subprotocol, HS256 with a secret and RS256/ES256 with a JWKS URL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { tokenCommand } from '../../cli/token.js';
+import { JwtVerifier } from '../../lambdas/adapters/auth/jwt-verifier.js';
+import { makeLocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
 import { asymmetricKey, jwtFor, serveJwks, sign, tamperedToken, tokenSubprotocol, unsignedToken, type AsymmetricKey, type JwksServer } from './tokens.js';
 import { connect, connectOk, type ConnectOptions } from './ws-client.js';
 
@@ -18,7 +20,7 @@ let rsa: AsymmetricKey;
 
 beforeAll(async () => {
   rsa = await asymmetricKey('RS256', 'rsa-1');
-  hs = await startGateway({ port: 0, quiet: true, config: { auth: 'required', allowedOrigins: [ORIGIN] }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
+  hs = await startGateway({ config: { auth: 'required', allowedOrigins: [ORIGIN] }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
 });
 
 afterAll(async () => {
@@ -143,7 +145,7 @@ describe('authentication (auth: optional)', () => {
   let optional: RunningGateway;
 
   beforeAll(async () => {
-    optional = await startGateway({ port: 0, quiet: true, config: { auth: 'optional' }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
+    optional = await startGateway({ config: { auth: 'optional' }, env: { TOPICAST_TOKEN_SECRET: SECRET } });
   });
 
   afterAll(async () => {
@@ -178,8 +180,10 @@ describe('authentication (auth: required, JWKS only)', () => {
   beforeAll(async () => {
     ec = await asymmetricKey('ES256', 'ec-1');
     stranger = await asymmetricKey('RS256', 'rsa-1'); // same kid as the real key, other key material
-    jwks = await serveJwks([rsa.publicJwk, ec.publicJwk]);
-    asym = await startGateway({ port: 0, quiet: true, config: { auth: 'required' }, env: { TOPICAST_JWKS_URL: jwks.url } });
+    // Over https, with the certificate the functions trust (the construct takes https JWKS URLs only).
+    const certificate = await makeLocalCertificate();
+    jwks = await serveJwks([rsa.publicJwk, ec.publicJwk], certificate);
+    asym = await startGateway({ config: { auth: 'required' }, env: { TOPICAST_JWKS_URL: jwks.url }, certificate });
   });
 
   afterAll(async () => {
@@ -203,12 +207,27 @@ describe('authentication (auth: required, JWKS only)', () => {
     ['an RS256 token with an unknown kid', () => sign({ sub: 'alice' }, stranger.privateKey, { alg: 'RS256', kid: 'other' }), 'no key'],
     ['an expired RS256 token', () => sign({ sub: 'alice' }, rsa.privateKey, { alg: 'RS256', kid: rsa.kid, expiresIn: -60 }), 'expired'],
     ['an RS256 token without exp', () => sign({ sub: 'alice' }, rsa.privateKey, { alg: 'RS256', kid: rsa.kid, expiresIn: null }), 'no expiry'],
-    ['an HS256 token (no secret is configured)', () => jwtFor(SECRET, { sub: 'alice' }), 'algorithm HS256'],
-    ['HS256 signed with the RSA public key PEM (algorithm confusion)', () => jwtFor(rsa.publicPem, { sub: 'alice' }, { kid: rsa.kid }), 'algorithm HS256'],
-    ['HS256 signed with the RSA public JWK as JSON (algorithm confusion)', () => jwtFor(JSON.stringify(rsa.publicJwk), { sub: 'alice' }, { kid: rsa.kid }), 'algorithm HS256'],
+    // The stack always has a token secret (RealtimeApi's TokenSecret; npm start makes a value when TOPICAST_TOKEN_SECRET
+    // is unset), so an HS256 token is checked against it and never against the JWKS keys: signed with anything else, the
+    // RSA public key included, its signature fails. (A verifier with no secret at all refuses HS256 by algorithm: unit tests.)
+    ['an HS256 token signed with a secret the stack does not hold', () => jwtFor(SECRET, { sub: 'alice' }), 'signature'],
+    ['HS256 signed with the RSA public key PEM (algorithm confusion)', () => jwtFor(rsa.publicPem, { sub: 'alice' }, { kid: rsa.kid }), 'signature'],
+    ['HS256 signed with the RSA public JWK as JSON (algorithm confusion)', () => jwtFor(JSON.stringify(rsa.publicJwk), { sub: 'alice' }, { kid: rsa.kid }), 'signature'],
     ['alg: none', async () => unsignedToken({ sub: 'alice' }), 'algorithm none'],
   ])('refuses %s with 401', async (_name, token, why) => {
     // Act & Assess
     expect(await handshake(asym, { token: await token() })).toEqual({ status: 401, body: expect.stringContaining(why) });
+  });
+
+  it.each<[string, () => Promise<string>]>([
+    ['an HS256 token', () => jwtFor(SECRET, { sub: 'alice' })],
+    ['HS256 signed with the RSA public key PEM (algorithm confusion)', () => jwtFor(rsa.publicPem, { sub: 'alice' }, { kid: rsa.kid })],
+    ['HS256 signed with the RSA public JWK as JSON (algorithm confusion)', () => jwtFor(JSON.stringify(rsa.publicJwk), { sub: 'alice' }, { kid: rsa.kid })],
+  ])('a verifier with a JWKS URL and no secret refuses %s by its algorithm', async (_name, token) => {
+    // Prepare: what a function given a JWKS URL but no token secret builds (the stack always gives one).
+    const verifier = new JwtVerifier({ jwksUrl: jwks.url });
+
+    // Act & Assess
+    await expect(verifier.verify(await token())).rejects.toMatchObject({ statusCode: 401, message: expect.stringContaining('algorithm HS256') });
   });
 });

@@ -5,7 +5,7 @@
  * never leaks to another user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { jwtFor } from './tokens.js';
 import { connectOk, type TestClient } from './ws-client.js';
 
@@ -25,8 +25,6 @@ let gateway: RunningGateway;
 
 beforeAll(async () => {
   gateway = await startGateway({
-    port: 0,
-    quiet: true,
     config: {
       auth: 'optional',
       topicRules: [{ pattern: 'admin:*', claims: { role: ['admin'] } }],

@@ -3,15 +3,20 @@
  * connection sends every frame, one at a time, while a neighbour sits in room:lobby.
  * Each frame must get its stable reason and a message, the attacker's connection must stay
  * open, nothing may be broadcast (not even back to the attacker), and the neighbour must
- * receive nothing: its next frame after the corpus is a legitimate broadcast. Afterwards
- * no prototype in the gateway's process (this one) has changed.
+ * receive nothing: its next frame after the corpus is a legitimate broadcast. The
+ * functions run in processes of their own (the template runtime, as `npm start`); so that
+ * "no prototype changed" still means something, the corpus also goes through the same
+ * handlers in this process (topicast-harness.ts), whose prototypes are then compared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { realtimeStore, startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { REASONS } from '../../lambdas/core/protocol/constants.js';
 import { MAX_TOPIC_LENGTH } from '../../lambdas/core/topics.js';
 import type { ConnectionState, SubscriptionRecord } from '../../lambdas/core/ports.js';
 import { ADMIN_RULE, ATTACKER_SUB, CORPUS_LIMITS, HOSTILE_FRAMES, LOBBY, type HostileFrame, type Phase } from './hostile-frames.js';
+import { JwtVerifier } from '../../lambdas/adapters/auth/jwt-verifier.js';
+import { startTestTable } from '../support/dynalite.js';
+import { connectionId, createHarness } from '../support/topicast-harness.js';
 import { jwtFor } from './tokens.js';
 import { connectOk, describeFrame, type TestClient } from './ws-client.js';
 
@@ -34,16 +39,16 @@ let lobbyBefore: string[];
 
 async function lobbySubscribers(): Promise<string[]> {
   const members: SubscriptionRecord[] = [];
-  for await (const page of gateway.deps.store.listSubscribers(LOBBY, 1, 'presence')) members.push(...page);
+  for await (const page of realtimeStore(gateway).listSubscribers(LOBBY, 1, 'presence')) members.push(...page);
   return members.map((member) => `${member.connectionId} ${member.presenceKey ?? ''}`).sort();
 }
 
 beforeAll(async () => {
   gateway = await startGateway({
-    port: 0,
-    quiet: true,
     // A presence diff per change, at once: "nothing else arrived" below is then exact.
-    config: { auth: 'optional', topicRules: [ADMIN_RULE], limits: { ...CORPUS_LIMITS }, presence: { windowMs: 0 } },
+    // Every push written to the counter (pushesPerCounterWrite 1): native pushes and V2 frames run in two functions
+    // (push, $default), each environment counting on its own, so only then is the limit exact (push-rate-limiter.ts).
+    config: { auth: 'optional', topicRules: [ADMIN_RULE], limits: { ...CORPUS_LIMITS, pushesPerCounterWrite: 1 }, presence: { windowMs: 0 } },
     env: { TOPICAST_TOKEN_SECRET: SECRET },
   });
   neighbour = await connectOk(gateway.url);
@@ -58,7 +63,7 @@ beforeAll(async () => {
   await attacker.take((frame) => frame.event === 'presence_diff', "the neighbour's arrival");
   expect(neighbour.pending).toEqual([]);
   expect(attacker.pending).toEqual([]);
-  neighbourStateBefore = await gateway.deps.store.getConnectionState(neighbourId);
+  neighbourStateBefore = await realtimeStore(gateway).getConnectionState(neighbourId);
   lobbyBefore = await lobbySubscribers();
 });
 
@@ -174,7 +179,7 @@ describe('hostile frames', () => {
 
     it("left the neighbour's stored state and the lobby's subscribers as they were", async () => {
       // Act
-      const after = await gateway.deps.store.getConnectionState(neighbourId);
+      const after = await realtimeStore(gateway).getConnectionState(neighbourId);
 
       // Assess
       expect(after).toEqual(neighbourStateBefore);
@@ -192,7 +197,29 @@ describe('hostile frames', () => {
       expect(gateway.connections.size).toBe(2);
     });
 
-    it('polluted no prototype in the gateway process', () => {
+    it('polluted no prototype where the handlers ran: the whole corpus again through them in this process', async () => {
+      // Prepare: the attacker and the neighbour as above, on the route handlers the functions run
+      const table = await startTestTable();
+      try {
+        const h = createHarness(table, {
+          config: { auth: 'optional', topicRules: [ADMIN_RULE], limits: { ...CORPUS_LIMITS } },
+          verifier: new JwtVerifier({ secret: () => Promise.resolve(SECRET) }),
+        });
+        const mallory = connectionId('mallory');
+        const bystander = connectionId('neighbour');
+        expect((await h.connect(mallory, { query: { token: await jwtFor(SECRET, { sub: ATTACKER_SUB }) } })).statusCode).toBe(200);
+        expect((await h.connect(bystander)).statusCode).toBe(200);
+        await h.send(bystander, { action: 'join', topic: LOBBY, ref: '1' });
+        await h.send(mallory, { action: 'join', topic: LOBBY, ref: '1' });
+
+        // Act: every text frame (a binary one never reaches a handler: API Gateway closes the connection with 1003)
+        for (const entry of HOSTILE_FRAMES) {
+          if (typeof entry.frame === 'string') expect((await h.send(mallory, entry.frame)).statusCode).toBe(200);
+        }
+      } finally {
+        await table.stop();
+      }
+
       // Assess
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();

@@ -3,15 +3,17 @@
  * garbage), a connect fails with 500, never 401 (the token may be fine) and never 200: the
  * client is told to retry, nothing is accepted unverified, and the next connect tries again.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JwtVerifier } from '../../lambdas/adapters/auth/jwt-verifier.js';
 import { ConnectRefusedError } from '../../lambdas/core/errors.js';
-import { startGateway } from '../../local-gateway/gateway.js';
+import { makeLocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
+import { startGateway, type RunningGateway } from '../support/template-gateway.js';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { connectionId, createHarness } from '../support/topicast-harness.js';
-import { asymmetricKey, jwtFor, serveJwks, sign, type AsymmetricKey } from './tokens.js';
+import { asymmetricKey, jwtFor, sign, type AsymmetricKey } from './tokens.js';
 import { connect } from './ws-client.js';
 
 const SECRET = 'key-source-secret-0a1b2c3d4e5f';
@@ -66,44 +68,56 @@ describe('key source failures', () => {
     await expect(outcome).rejects.toThrow('AccessDeniedException');
     await expect(outcome).rejects.not.toBeInstanceOf(ConnectRefusedError);
   });
+});
 
-  it.each<[string, (response: import('node:http').ServerResponse) => void]>([
-    ['answers 500', (response) => response.writeHead(500).end('oops')],
-    ['answers HTML', (response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>')],
-    ['answers JSON that is not a key set', (response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"no"}')],
-  ])('a JWKS endpoint that %s fails the connect with 500 through the gateway', async (_name, answer) => {
-    // Prepare
-    const server: Server = createServer((_request, response) => answer(response));
+/**
+ * One gateway for the JWKS cases (its URL is synthesized into the template): the endpoint
+ * answers as each case sets, and is closed for the last one.
+ */
+describe('JWKS endpoint failures through the gateway', () => {
+  let answer: (response: import('node:http').ServerResponse) => void = (response) => response.writeHead(500).end('unset');
+  let server: Server;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    // Over https, with the certificate the functions trust (the construct takes https JWKS URLs only).
+    const certificate = await makeLocalCertificate();
+    server = createTlsServer({ key: certificate.key, cert: certificate.cert }, (_request, response) => answer(response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
-    const gateway = await startGateway({ port: 0, quiet: true, config: { auth: 'required' }, env: { TOPICAST_JWKS_URL: url }, write: () => undefined });
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    gateway = await startGateway({ config: { auth: 'required' }, env: { TOPICAST_JWKS_URL: url }, certificate });
+  });
 
-    try {
-      // Act
-      const outcome = await connect(gateway.url, { token: await sign({ sub: 'alice' }, rsa.privateKey, { alg: 'RS256', kid: rsa.kid }) });
-
-      // Assess
-      expect(outcome).toMatchObject({ ok: false, status: 500 });
-    } finally {
-      await gateway.end();
+  afterAll(async () => {
+    await gateway?.end();
+    if (server?.listening) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
+  it.each<[string, (response: import('node:http').ServerResponse) => void]>([
+    ['answers 500', (response) => response.writeHead(500).end('oops')],
+    ['answers HTML', (response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>')],
+    ['answers JSON that is not a key set', (response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"no"}')],
+  ])('a JWKS endpoint that %s fails the connect with 500 through the gateway', async (_name, answerWith) => {
+    // Prepare
+    answer = answerWith;
+
+    // Act
+    const outcome = await connect(gateway.url, { token: await sign({ sub: 'alice' }, rsa.privateKey, { alg: 'RS256', kid: rsa.kid }) });
+
+    // Assess
+    expect(outcome).toMatchObject({ ok: false, status: 500 });
+  });
+
   it('a JWKS endpoint that is not listening fails the connect with 500', async () => {
-    // Prepare: take a free port, then serve nothing on it.
-    const jwks = await serveJwks([rsa.publicJwk]);
-    const url = jwks.url;
-    await jwks.close();
-    const gateway = await startGateway({ port: 0, quiet: true, config: { auth: 'required' }, env: { TOPICAST_JWKS_URL: url }, write: () => undefined });
+    // Prepare: nothing serves the URL's port any more.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     const token = await sign({ sub: 'alice' }, rsa.privateKey, { alg: 'RS256', kid: rsa.kid });
 
-    try {
-      // Act & Assess
-      expect(await connect(gateway.url, { token })).toMatchObject({ ok: false, status: 500 });
-    } finally {
-      await gateway.end();
-    }
+    // Act & Assess
+    expect(await connect(gateway.url, { token })).toMatchObject({ ok: false, status: 500 });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Tokens for the security tests, the good and the forged.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
@@ -73,20 +74,25 @@ export interface JwksServer {
 }
 
 /** Serves `{ keys }` at /.well-known/jwks.json on 127.0.0.1, as Cognito or Auth0 do. */
-export async function serveJwks(keys: readonly JWK[]): Promise<JwksServer> {
+/**
+ * Serves the keys at /.well-known/jwks.json; over https with `tls` (the template runtime's
+ * certificate, which its functions trust: the construct takes https JWKS URLs only).
+ */
+export async function serveJwks(keys: readonly JWK[], tls?: { readonly key: string; readonly cert: string }): Promise<JwksServer> {
   let fetches = 0;
-  const server: Server = createServer((request, response) => {
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     if (request.url !== '/.well-known/jwks.json') {
       response.writeHead(404).end();
       return;
     }
     fetches += 1;
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
-  });
+  };
+  const server: Server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/.well-known/jwks.json`,
     fetches: () => fetches,
     close: () =>
       new Promise<void>((resolve) => {

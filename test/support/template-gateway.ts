@@ -12,6 +12,7 @@ import type { TopicastConfigInput } from '../../lambdas/core/config.js';
 import { npmStartExtras, npmStartOptions } from '../../cli/npm-start.js';
 import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import type { LocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import type { LocalEventBus } from '../../local-gateway/event-bus.js';
 import { gatewayTable } from './local-gateway.js';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   readonly maxConnectionMs?: number;
   /** Where the runtime's lines go too (they are kept in `lines` either way). @default nowhere */
   readonly write?: (line: string) => void;
+  /** The runtime's TLS certificate, which the functions trust; for an https endpoint of the test's own (a JWKS URL). @default one made at start */
+  readonly certificate?: LocalCertificate;
 }
 
 export interface RunningGateway {
@@ -106,6 +109,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...npmStartExtras(start),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
+    ...(options.certificate ? { certificate: options.certificate } : {}),
   });
   const api = runtime.apis[0];
   const table = runtime.app.tables[0];
