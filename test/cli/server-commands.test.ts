@@ -11,9 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/main.js';
 import { packageBin } from '../support/package-bin.js';
 import type { PublishApiClients } from '../../cli/publish-api-client.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
 import { jwtFor } from '../security/tokens.js';
-import { connectionIdOf, startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { connectionIdOf, uniqueTopic } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 const SECRET = 'cli-server-commands-secret';
