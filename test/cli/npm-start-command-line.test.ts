@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startGateway } from '../../local-gateway/gateway.js';
+import { startGateway } from '../support/template-gateway.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'topicast-cli-'));
@@ -95,7 +95,7 @@ describe('npm start: ending and sharing', () => {
   it('refuses a second gateway on a busy data dir, naming the process that holds it and how to share one store', async () => {
     // Prepare: a gateway in this process holds the data dir.
     const dataDir = join(work, 'store');
-    const first = await startGateway({ port: 0, quiet: true, dataDir });
+    const first = await startGateway({ dataDir });
     try {
       // Act
       const run = await npmStart(['--', '--port', '0', '--data-dir', dataDir]);
