@@ -111,7 +111,11 @@ function inputKey(appDir: string, options: CachedSynthOptions): string {
 function prune(cacheDir: string, keep: number, current: string): void {
   const kept = readdirSync(cacheDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && /^[0-9a-f]{32}$/.test(entry.name))
-    .map((entry) => ({ name: entry.name, at: statSync(join(cacheDir, entry.name)).mtimeMs }))
+    // Another process may prune the same folder at once: an entry gone meanwhile is skipped.
+    .flatMap((entry) => {
+      const stat = statSync(join(cacheDir, entry.name), { throwIfNoEntry: false });
+      return stat ? [{ name: entry.name, at: stat.mtimeMs }] : [];
+    })
     .sort((a, b) => b.at - a.at);
   for (const { name } of kept.slice(keep)) if (name !== current) rmSync(join(cacheDir, name), { recursive: true, force: true });
 }

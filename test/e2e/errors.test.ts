@@ -40,6 +40,10 @@ async function pair(): Promise<{ offender: WsClient; neighbour: WsClient; topic:
   // Let every join-time message settle before the test marks the neighbour's frames: both
   // joins' presence diffs are posted once the table's stream is handed to the presence function.
   await gateway.flushPresence();
+  // Each joiner's presence_state is posted by its join function, which may reach the socket
+  // after the reply (a post from another process): taken here, so none arrives after the mark.
+  await offender.nextEvent('presence_state');
+  await neighbour.nextEvent('presence_state');
   await neighbour.ping();
   await offender.ping();
   return { offender, neighbour, topic };

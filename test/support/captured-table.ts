@@ -6,7 +6,7 @@
  * created or deleted). The mapping's function is `onBatch`, so a test decides what a batch
  * does: it runs no Lambda.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +18,7 @@ import type { EventSourceMappingModel, FunctionModel, TableModel } from '../../l
 import type { FunctionRunner } from '../../local-runtime/runner/function-runner.js';
 import { StreamCapture } from '../../local-runtime/streams/stream-capture.js';
 import { TableStreams } from '../../local-runtime/streams/table-streams.js';
+import { forward, readBody, reply } from './http-forward.js';
 import { startTestTable, TEST_CREDENTIALS, TEST_REGION, type TestTable } from './dynalite.js';
 
 export interface CapturedTable extends TestTable {
@@ -31,14 +32,6 @@ export interface CapturedTableOptions {
 }
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:stream-reader';
-
-const readBody = (message: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on('data', (chunk: Buffer) => chunks.push(chunk));
-    message.on('end', () => resolve(Buffer.concat(chunks)));
-    message.on('error', reject);
-  });
 
 export async function startCapturedTable(onBatch: (event: DynamoStreamEvent) => Promise<unknown>, options: CapturedTableOptions = {}): Promise<CapturedTable> {
   const table = await startTestTable();
@@ -81,18 +74,11 @@ export async function startCapturedTable(onBatch: (event: DynamoStreamEvent) => 
   const proxy: Server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
-      await capture.around(String(request.headers['x-amz-target'] ?? ''), body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}, () =>
-        new Promise<number>((resolve, reject) => {
-          const out = httpRequest({ host: target.hostname, port: target.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
-            void readBody(answer).then((answerBody) => {
-              response.writeHead(answer.statusCode ?? 500, answer.headers).end(answerBody);
-              resolve(answer.statusCode ?? 500);
-            }, reject);
-          });
-          out.on('error', reject);
-          out.end(body);
-        }),
-      );
+      await capture.around(String(request.headers['x-amz-target'] ?? ''), body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}, async () => {
+        const answer = await forward(target.hostname, Number(target.port), request, body);
+        reply(response, answer);
+        return answer.status;
+      });
     })().catch(() => {
       if (!response.headersSent) response.writeHead(502).end();
     });

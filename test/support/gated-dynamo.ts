@@ -8,12 +8,13 @@
  * What differs from the in-process gate: a request is seen once per attempt (the functions'
  * SDK retries a 5xx or a throttle after the gate), and an interceptor cannot change the input.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import dynalite from 'dynalite';
 import type { Interceptor, StoreCall, StoreGate } from './store-gate.js';
 import { gateFromInterceptors } from './store-gate.js';
+import { forward, readBody, reply, type Forwarded } from './http-forward.js';
 
 export interface GatedDynamo {
   /** The proxy's endpoint: give it to the runtime as its DynamoDB endpoint. */
@@ -48,24 +49,6 @@ function documentInput(input: Record<string, unknown>): Record<string, unknown> 
   return shown;
 }
 
-const readBody = (message: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    message.on('data', (chunk: Buffer) => chunks.push(chunk));
-    message.on('end', () => resolve(Buffer.concat(chunks)));
-    message.on('error', reject);
-  });
-
-function forward(target: number, request: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const out = httpRequest({ host: '127.0.0.1', port: target, method: request.method, path: request.url, headers: request.headers }, (response) => {
-      readBody(response).then((answer) => resolve({ status: response.statusCode ?? 500, headers: response.headers, body: answer }), reject);
-    });
-    out.on('error', reject);
-    out.end(body);
-  });
-}
-
 const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 
 export async function startGatedDynamo(): Promise<GatedDynamo> {
@@ -80,7 +63,7 @@ export async function startGatedDynamo(): Promise<GatedDynamo> {
     const operation = target.slice(target.indexOf('.') + 1);
     const input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
     const call: StoreCall = { name: `${operation}Command`, input: documentInput(input) };
-    let answer: { status: number; headers: IncomingMessage['headers']; body: Buffer } | undefined;
+    let answer: Forwarded | undefined;
     const chain = [...interceptors];
     const run = async (index: number): Promise<{ output: Record<string, unknown> }> => {
       const interceptor = chain[index];
@@ -90,13 +73,12 @@ export async function startGatedDynamo(): Promise<GatedDynamo> {
           return run(index + 1);
         });
       }
-      answer = await forward(storePort, request, body);
+      answer = await forward('127.0.0.1', storePort, request, body);
       return { output: answer.body.length > 0 ? (JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>) : {} };
     };
     try {
       await run(0);
-      const forwarded = answer as NonNullable<typeof answer>;
-      response.writeHead(forwarded.status, forwarded.headers).end(forwarded.body);
+      reply(response, answer as Forwarded);
     } catch (error) {
       // As DynamoDB answers an error: its type in `__type`, 5xx for the server's faults.
       const failure = error as Error & { $fault?: string };
