@@ -116,7 +116,7 @@ export async function measureCapacity(
     const tracker = new LoadTracker();
     const setupStart = performance.now();
     await pool(connections, 32, async (index) => {
-      const socket = await open(ready.tunedUrl);
+      const socket = await open(ready.url);
       await join(socket, `${TOPIC_PREFIX}${index % topics}`, `j${index}`);
       const seen = new Set<number>();
       socket.on('message', (data: Buffer) => tracker.onFrame(seen, data.toString('latin1')));

@@ -28,7 +28,6 @@ import WebSocket from 'ws';
 import { apiGatewayTransport } from '../client/phoenix-transport.js';
 import { TOPICAST_SOCKET_DEFAULTS, topicastSocket } from '../client/topicast-socket.js';
 import { API_GATEWAY_LIMITS } from '../lambdas/core/api-gateway-limits.js';
-import { DEFAULTS } from '../lib/realtime-api-defaults.js';
 import { PRICES, round } from './cost.js';
 import type { IdleChildMessage, IdleCounters, IdleParentMessage } from './idle-child.js';
 import { startBlackholeProxy } from '../test/support/blackhole-proxy.js';
@@ -509,8 +508,6 @@ export async function measureDetection(log: (line: string) => void = () => undef
 // ---------------------------------------------------------------------------------------
 // A month, priced
 
-const MEMORY_MB: Record<string, number> = { presence: DEFAULTS.memorySize, 'fanout-worker': DEFAULTS.memorySize, $connect: DEFAULTS.lightMemorySize, ping: DEFAULTS.lightMemorySize };
-
 function price(options: IdleOptions, counters: ClientCounters, server: IdleCounters, windowMs: number): IdleScenarioResult {
   const { members, scale } = options;
   const simulatedMinutes = (windowMs * scale) / 60_000;
@@ -518,7 +515,7 @@ function price(options: IdleOptions, counters: ClientCounters, server: IdleCount
   const perMonth = (value: number) => (value * (MONTH_MINUTES / simulatedMinutes)) / members;
   const invocations = Object.fromEntries(Object.entries(server.invocations).map(([fn, { count }]) => [fn, round(perMonth(count))]));
   const lambdaRequests = perMonth(Object.values(server.invocations).reduce((sum, { count }) => sum + count, 0));
-  const gbSeconds = perMonth(Object.entries(server.invocations).reduce((sum, [fn, { billedMs }]) => sum + (billedMs / 1000) * ((MEMORY_MB[fn] ?? DEFAULTS.routeMemorySize) / 1024), 0));
+  const gbSeconds = perMonth(Object.values(server.invocations).reduce((sum, { billedMs, memoryMb }) => sum + (billedMs / 1000) * (memoryMb / 1024), 0));
   const messagesIn = perMonth(counters.messagesIn);
   const messagesOut = perMonth(counters.messagesOut);
   const presenceFrames = perMonth(counters.presenceFrames);

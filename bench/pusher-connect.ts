@@ -1,10 +1,11 @@
 /**
  * `npm run bench:pusher-connect`: how long a Pusher client waits for
  * `pusher:connection_established`, beside the WebSocket handshake itself, through the local
- * gateway with the real handlers. The handshake ends when `$connect` has returned; the
- * greeting then goes as it goes on AWS: `$connect` hands it to the fan-out worker (locally
- * an in-process asynchronous invoke), which posts it through the Management API, retrying
- * 410 until the gateway has registered the socket.
+ * gateway as `npm start` runs it (the template's functions, each in processes of its own,
+ * IAM enforced: bench/template-runtime.ts). The handshake ends when `$connect` has returned;
+ * the greeting then goes as it goes on AWS: `$connect` hands it to the fan-out worker (an
+ * asynchronous invoke), which posts it through the Management API, retrying 410 until the
+ * gateway has registered the socket.
  *
  * Sequential connects (the latency of one) and a burst of concurrent ones. Writes
  * bench/results/pusher-connect.json. BENCH_QUICK=1 takes fewer samples.
@@ -12,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { startGateway } from '../local-gateway/gateway.js';
+import { startBenchRuntime } from './template-runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -59,11 +60,11 @@ function summary(samples: readonly Sample[]) {
 }
 
 async function main(): Promise<void> {
-  const gateway = await startGateway({
-    port: 0,
-    quiet: true,
+  const runtime = await startBenchRuntime({
     env: { TOPICAST_PUSHER_APP_ID: 'bench', TOPICAST_PUSHER_KEY: 'bench-key', TOPICAST_PUSHER_SECRET: 'bench-secret' },
+    write: (line) => void process.stderr.write(`${line}\n`),
   });
+  const gateway = { url: runtime.apis[0]?.url ?? '' };
   try {
     for (let i = 0; i < WARMUP; i += 1) (await connectOnce(gateway.url)).socket.close();
     const sequential: Sample[] = [];
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     writeFileSync(new URL('./results/pusher-connect.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify(result, null, 2));
   } finally {
-    await gateway.end();
+    await runtime.end();
   }
 }
 

@@ -25,12 +25,11 @@ export interface BenchResults {
   quick: boolean;
   machine: { cpus: number; model: string; memory_gb: number; node: string; open_files: number };
   fanout: Row[];
-  fanout_sdk_default: Row[];
   fanout_ws_floor: Row[];
   cpu_us_per_delivery: { tuned: number; sdk_default: number };
   cpu_us_per_delivery_all: Record<string, number>;
   cpu_ratio_sdk_default_over_tuned: number;
-  gateway_cpu_us_per_delivery: { tuned: ByFanout; sdk_default: ByFanout };
+  gateway_cpu_us_per_delivery: { tuned: ByFanout };
   dynamodb_per_push: { subscribers: number; requests: number; by_operation: Record<string, number>; read_units: number; write_units: number }[];
   /** A push without a ref (no reply frame). */
   cost_usd_per_million_deliveries: ByFanout;
@@ -86,21 +85,20 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     '#### Push-to-last-delivery latency, one topic',
     '',
-    '| subscribers | topicast p50 / p95 / p99 (ms) | deliveries/s | SDK default p50 / p99 (ms) | bare `ws` floor p50 / p99 (ms) | topicast ÷ floor (p50) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| subscribers | topicast p50 / p95 / p99 (ms) | deliveries/s | bare `ws` floor p50 / p99 (ms) | topicast ÷ floor (p50) |',
+    '| ---: | ---: | ---: | ---: | ---: |',
   );
   for (const row of r.fanout) {
-    const sdk = byN(r.fanout_sdk_default, row.subscribers);
     const floor = byN(r.fanout_ws_floor, row.subscribers);
     lines.push(
-      `| ${row.subscribers} | ${row.p50_ms} / ${row.p95_ms} / ${row.p99_ms} | ${row.deliveries_per_s} | ${sdk ? `${sdk.p50_ms} / ${sdk.p99_ms}` : '–'} | ${floor ? `${floor.p50_ms} / ${floor.p99_ms}` : '–'} | ${floor ? `${(row.p50_ms / floor.p50_ms).toFixed(1)}×` : '–'} |`,
+      `| ${row.subscribers} | ${row.p50_ms} / ${row.p95_ms} / ${row.p99_ms} | ${row.deliveries_per_s} | ${floor ? `${floor.p50_ms} / ${floor.p99_ms}` : '–'} | ${floor ? `${(row.p50_ms / floor.p50_ms).toFixed(1)}×` : '–'} |`,
     );
   }
   lines.push(
     '',
-    `Samples per size (topicast / SDK / floor): ${r.fanout.map((row) => `${row.subscribers}: ${row.samples}/${byN(r.fanout_sdk_default, row.subscribers)?.samples ?? 0}/${byN(r.fanout_ws_floor, row.subscribers)?.samples ?? 0}`).join(', ')}. ` +
-      `Above ${r.cost_assumptions.workerThreshold} subscribers the push goes through the in-process fan-out workers (batches of ${r.cost_assumptions.workerBatchSize}). ` +
-      `Connecting and joining the subscribers took ${r.setup_s} s; the gateway process peaked at ${r.gateway_rss_mb} MB RSS.`,
+    `Samples per size (topicast / floor): ${r.fanout.map((row) => `${row.subscribers}: ${row.samples}/${byN(r.fanout_ws_floor, row.subscribers)?.samples ?? 0}`).join(', ')}. ` +
+      `Above ${r.cost_assumptions.workerThreshold} subscribers the push goes through the fan-out worker function (asynchronous invokes, batches of ${r.cost_assumptions.workerBatchSize}). ` +
+      `Connecting and joining the subscribers took ${r.setup_s} s; the gateway and its functions' processes peaked at ${r.gateway_rss_mb} MB RSS together.`,
     '',
     '![p50 push-to-last-delivery latency by subscriber count](performance-fanout.svg)',
     '',
@@ -118,7 +116,7 @@ export function renderMarkdown(r: BenchResults): string {
     `Capacity of the local gateway on this machine: **${r.capacity.capacity_deliveries_per_s} deliveries/s** sustained with nothing lost; ` +
       `highest push rate with a p99 under one second: ${r.capacity.comfortable_pushes_per_s ? `${r.capacity.comfortable_pushes_per_s} pushes/s` : 'none'}. ` +
       'Past capacity the gateway slows down (the p99 grows) instead of dropping: timeouts count from when a post is written, not while it queues for a socket. ' +
-        'A function error is a push whose emulated function outlived its timeout: every function of the local gateway shares one process and one DynamoDB client, so under overload its requests queue behind each other, which separate Lambda execution environments do not.',
+        'A function error is a push whose function outlived its timeout. The local runtime runs each function in at most 10 execution environments (processes) on this machine\'s cores, with every AWS request authorized against the role\'s policies; under overload invocations wait for a free environment, where Lambda would scale out.',
     '',
     '#### CPU per delivery on the fan-out path',
     '',
@@ -134,12 +132,11 @@ export function renderMarkdown(r: BenchResults): string {
     `The SDK default costs **${r.cpu_ratio_sdk_default_over_tuned}×** the CPU of the tuned path per delivery. ` +
       'Measured with `process.cpuUsage()` in a child process running the real `deliverToSubscribers` (64 in flight) against an HTTP server in another process that answers 200.',
     '',
-    'CPU of the whole local gateway process per delivery: the route handler, the emulated Management API receiving each post, the `ws` send and dynalite, with each push\'s fixed cost (two DynamoDB requests, a third every tenth push) spread over its deliveries:',
+    'CPU of the whole local gateway per delivery, its process and its functions\' processes (/proc, bench/process-tree-cpu.ts): the route function, the fan-out worker, the emulated Management API receiving each post and authorizing it, the `ws` send and dynalite, with each push\'s fixed cost (two DynamoDB requests, a third every tenth push) spread over its deliveries:',
     '',
     `| subscribers | ${r.fanout.map((row) => row.subscribers).join(' | ')} |`,
     `| --- | ${r.fanout.map(() => '---:').join(' | ')} |`,
     `| tuned (µs) | ${r.fanout.map((row) => r.gateway_cpu_us_per_delivery.tuned[String(row.subscribers)] ?? '–').join(' | ')} |`,
-    `| SDK default (µs) | ${r.fanout.map((row) => r.gateway_cpu_us_per_delivery.sdk_default[String(row.subscribers)] ?? '–').join(' | ')} |`,
     '',
     '#### DynamoDB per push',
     '',
@@ -211,7 +208,6 @@ export function renderChart(r: BenchResults): string {
   const margin = { left: 70, right: 220, top: 40, bottom: 56 };
   const series = [
     { name: 'topicast (tuned sender)', color: '#1f77b4', rows: r.fanout },
-    { name: 'SDK default sender', color: '#d62728', rows: r.fanout_sdk_default },
     { name: 'bare ws broadcast (floor)', color: '#2ca02c', rows: r.fanout_ws_floor },
   ];
   const xs = r.fanout.map((row) => row.subscribers);

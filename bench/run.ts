@@ -2,8 +2,8 @@
  * `npm run bench`: fan-out at scale, measured side by side in one run.
  *
  * Processes: this harness (WebSocket clients, timing, the HTTP sink of the CPU
- * measurement), bench/gateway-child.ts (dynalite behind a counting proxy and two local
- * gateways: the tuned sender and the SDK default), bench/floor-child.ts (a bare `ws`
+ * measurement), bench/gateway-child.ts (dynalite behind a counting proxy, and this
+ * repository's app run from its template as `npm start` runs it), bench/floor-child.ts (a bare `ws`
  * broadcast), bench/cpu-child.ts (one per sender measurement), bench/capacity.ts (a
  * many-topic steady load and a ramp to saturation, on a gateway child of its own). Keeping
  * the gateway in its own process makes its CPU measurable apart from the 5000 clients';
@@ -48,9 +48,9 @@ import { forkChild, here, join, open, percentile, pool } from './ws-clients.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SIZES = QUICK ? [1, 10, 100, 1000] : [1, 10, 100, 1000, 5000];
-const SAMPLES: Record<'tuned' | 'sdk' | 'floor', Record<number, number>> = QUICK
-  ? { tuned: { 1: 10, 10: 10, 100: 8, 1000: 4 }, sdk: { 1: 5, 10: 5, 100: 4, 1000: 2 }, floor: { 1: 10, 10: 10, 100: 8, 1000: 4 } }
-  : { tuned: { 1: 40, 10: 40, 100: 30, 1000: 15, 5000: 6 }, sdk: { 1: 20, 10: 20, 100: 12, 1000: 5, 5000: 2 }, floor: { 1: 40, 10: 40, 100: 30, 1000: 20, 5000: 10 } };
+const SAMPLES: Record<'tuned' | 'floor', Record<number, number>> = QUICK
+  ? { tuned: { 1: 10, 10: 10, 100: 8, 1000: 4 }, floor: { 1: 10, 10: 10, 100: 8, 1000: 4 } }
+  : { tuned: { 1: 40, 10: 40, 100: 30, 1000: 15, 5000: 6 }, floor: { 1: 40, 10: 40, 100: 30, 1000: 20, 5000: 10 } };
 const CPU_DELIVERIES = QUICK ? 1000 : 3000;
 const CPU_ROUNDS = QUICK ? 1 : 3;
 const CPU_MODES = ['sdk-default', 'tuned', 'smithy-signer', 'signed-node-http', 'sdk-keepalive'] as const;
@@ -222,24 +222,27 @@ interface GatewayRow extends LatencyRow {
   readonly write_units_per_push: number;
 }
 
-async function measureTopicast(): Promise<{ tuned: GatewayRow[]; sdk: GatewayRow[]; setupMs: number; gatewayRssMb: number }> {
+/**
+ * The tuned sender only: the template deploys no other, so the SDK default cannot be run
+ * through the local gateway any more; measureCpu compares the senders on the same delivery path.
+ */
+async function measureTopicast(): Promise<{ tuned: GatewayRow[]; setupMs: number; gatewayRssMb: number }> {
   const { child, ready } = await forkChild<Extract<ChildMessage, { type: 'ready' }>>('gateway-child.ts');
   const tracker = new DeliveryTracker();
   const subscribers: WebSocket[] = [];
   const pushers: WebSocket[] = [];
   try {
-    const pusherFor = { tuned: await open(ready.tunedUrl), sdk: await open(ready.sdkUrl) };
-    pushers.push(pusherFor.tuned, pusherFor.sdk);
-    await join(pusherFor.tuned, TOPIC, 'p1');
-    await join(pusherFor.sdk, TOPIC, 'p2');
-    const rows = { tuned: [] as GatewayRow[], sdk: [] as GatewayRow[] };
+    const pusher = await open(ready.url);
+    pushers.push(pusher);
+    await join(pusher, TOPIC, 'p1');
+    const tuned: GatewayRow[] = [];
     let setupMs = 0;
     let gatewayRssMb = 0;
     for (const size of SIZES) {
       const setupStart = performance.now();
       const from = subscribers.length;
       await pool(size - from, 32, async (offset) => {
-        const socket = await open(ready.tunedUrl);
+        const socket = await open(ready.url);
         await join(socket, TOPIC, `j${from + offset}`);
         socket.on('message', (data: Buffer) => tracker.onMessage(data));
         subscribers[from + offset] = socket;
@@ -247,41 +250,38 @@ async function measureTopicast(): Promise<{ tuned: GatewayRow[]; sdk: GatewayRow
       setupMs += performance.now() - setupStart;
       if (size - from > 100) log(`  ${size} subscribers connected and joined (${((performance.now() - setupStart) / 1000).toFixed(1)} s)`);
 
-      for (const mode of ['tuned', 'sdk'] as const) {
-        const pusher = pusherFor[mode];
-        const latencies: number[] = [];
-        const totals = { cpuUs: 0, requests: 0, readUnits: 0, writeUnits: 0, byOp: {} as Record<string, number> };
-        const samples = SAMPLES[mode][size] as number;
-        for (let i = -1; i < samples; i += 1) {
-          await ask(child, { type: 'reset' });
-          const seq = (seqCounter += 1);
-          const done = tracker.arm(seq, size);
-          const t0 = performance.now();
-          // No ref: a broadcast that needs no answer gets none (docs/protocol.md), as the cost model prices it.
-          pusher.send(JSON.stringify({ action: 'push', topic: TOPIC, event: 'tick', payload: frameFor(seq), self: false }));
-          const at = await done;
-          const counters = await ask(child, { type: 'read' });
-          gatewayRssMb = Math.max(gatewayRssMb, counters.rssMb);
-          if (i < 0) continue; // warm-up push: JIT, sockets, keep-alive pools
-          latencies.push(at - t0);
-          accumulate(totals, counters.dynamo, counters.cpuUs);
-        }
-        const row: GatewayRow = {
-          ...summarize(size, latencies),
-          gateway_cpu_us_per_delivery: r1(totals.cpuUs / samples / size),
-          dynamodb_requests_per_push: r2(totals.requests / samples),
-          dynamodb_requests_by_operation: Object.fromEntries(Object.entries(totals.byOp).map(([op, n]) => [op, r2(n / samples)])),
-          read_units_per_push: r2(totals.readUnits / samples),
-          write_units_per_push: r2(totals.writeUnits / samples),
-        };
-        rows[mode].push(row);
-        log(
-          `  ${mode.padEnd(5)}  ${String(size).padStart(5)} subscribers: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, ${row.deliveries_per_s} deliveries/s, ` +
-            `gateway CPU ${row.gateway_cpu_us_per_delivery} us/delivery, DynamoDB ${row.dynamodb_requests_per_push} req ${row.read_units_per_push} RCU ${row.write_units_per_push} WCU per push`,
-        );
+      const latencies: number[] = [];
+      const totals = { cpuUs: 0, requests: 0, readUnits: 0, writeUnits: 0, byOp: {} as Record<string, number> };
+      const samples = SAMPLES.tuned[size] as number;
+      for (let i = -1; i < samples; i += 1) {
+        await ask(child, { type: 'reset' });
+        const seq = (seqCounter += 1);
+        const done = tracker.arm(seq, size);
+        const t0 = performance.now();
+        // No ref: a broadcast that needs no answer gets none (docs/protocol.md), as the cost model prices it.
+        pusher.send(JSON.stringify({ action: 'push', topic: TOPIC, event: 'tick', payload: frameFor(seq), self: false }));
+        const at = await done;
+        const counters = await ask(child, { type: 'read' });
+        gatewayRssMb = Math.max(gatewayRssMb, counters.rssMb);
+        if (i < 0) continue; // warm-up push: JIT, sockets, keep-alive pools, the functions' environments
+        latencies.push(at - t0);
+        accumulate(totals, counters.dynamo, counters.cpuUs);
       }
+      const row: GatewayRow = {
+        ...summarize(size, latencies),
+        gateway_cpu_us_per_delivery: r1(totals.cpuUs / samples / size),
+        dynamodb_requests_per_push: r2(totals.requests / samples),
+        dynamodb_requests_by_operation: Object.fromEntries(Object.entries(totals.byOp).map(([op, n]) => [op, r2(n / samples)])),
+        read_units_per_push: r2(totals.readUnits / samples),
+        write_units_per_push: r2(totals.writeUnits / samples),
+      };
+      tuned.push(row);
+      log(
+        `  ${String(size).padStart(5)} subscribers: p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, ${row.deliveries_per_s} deliveries/s, ` +
+          `gateway CPU ${row.gateway_cpu_us_per_delivery} us/delivery, DynamoDB ${row.dynamodb_requests_per_push} req ${row.read_units_per_push} RCU ${row.write_units_per_push} WCU per push`,
+      );
     }
-    return { ...rows, setupMs, gatewayRssMb: Math.round(gatewayRssMb) };
+    return { tuned, setupMs, gatewayRssMb: Math.round(gatewayRssMb) };
   } finally {
     child.kill('SIGKILL');
     for (const socket of [...subscribers, ...pushers]) socket?.terminate();
@@ -326,7 +326,7 @@ async function main(): Promise<void> {
   log(`3/6 floor: a bare single-process ws broadcast to up to ${largest} sockets`);
   const floor = await measureFloor();
 
-  log(`4/6 topicast through the local gateway (tuned sender, then SDK default), up to ${largest} subscribers on one topic`);
+  log(`4/6 topicast through the local gateway (npm start's template runtime), up to ${largest} subscribers on one topic`);
   const topicast = await measureTopicast();
 
   log(`5/6 capacity: 1000 connections on 50 topics, 50 pushes/s for ${CAPACITY_SECONDS} s, then a ramp to saturation`);
@@ -369,14 +369,12 @@ async function main(): Promise<void> {
     quick: QUICK,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, open_files: limit },
     fanout: topicast.tuned.map(({ subscribers, p50_ms, p95_ms, p99_ms, deliveries_per_s, samples }) => ({ subscribers, p50_ms, p95_ms, p99_ms, deliveries_per_s, samples })),
-    fanout_sdk_default: topicast.sdk.map(({ subscribers, p50_ms, p95_ms, p99_ms, deliveries_per_s, samples }) => ({ subscribers, p50_ms, p95_ms, p99_ms, deliveries_per_s, samples })),
     fanout_ws_floor: floor,
     cpu_us_per_delivery: { tuned: cpu.tuned, sdk_default: cpu['sdk-default'] },
     cpu_us_per_delivery_all: cpu,
     cpu_ratio_sdk_default_over_tuned: r2(cpu['sdk-default'] / cpu.tuned),
     gateway_cpu_us_per_delivery: {
       tuned: Object.fromEntries(topicast.tuned.map((row) => [String(row.subscribers), row.gateway_cpu_us_per_delivery])),
-      sdk_default: Object.fromEntries(topicast.sdk.map((row) => [String(row.subscribers), row.gateway_cpu_us_per_delivery])),
     },
     dynamodb_per_push: topicast.tuned.map((row) => ({
       subscribers: row.subscribers,

@@ -75,8 +75,8 @@ export async function startLocal(
   options: LocalCommandOptions,
   env: Readonly<Record<string, string | undefined>>,
   out: (line: string) => void,
-  /** Local extras on the first API's port (`npm start`'s pages and HTTP APIs). */
-  extras: Pick<LocalRuntimeOptions, 'onLogEntry' | 'onFunctionOutput' | 'mounts' | 'extraRoutes' | 'refuseConnect'> = {},
+  /** Local extras on the first API's port (`npm start`'s pages and HTTP APIs); the benches' counters and clock. */
+  extras: Pick<LocalRuntimeOptions, 'onLogEntry' | 'onFunctionOutput' | 'mounts' | 'extraRoutes' | 'refuseConnect' | 'onInvocation' | 'idleTimeoutMs' | 'maxConnectionMs' | 'ttlSweepIntervalMs'> = {},
 ): Promise<LocalRuntime> {
   // Loaded here, not with the CLI: the other commands do not pay for the runtime's modules.
   // The runtime's modules load while the app synthesizes (a process of its own).

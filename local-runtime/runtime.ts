@@ -24,7 +24,7 @@ import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate, type LocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi, type WebSocketApiOptions } from './gateway/websocket-api.js';
 import { watchFunctionCode } from './runner/code-watcher.js';
-import { FunctionRunner } from './runner/function-runner.js';
+import { FunctionRunner, type Invocation } from './runner/function-runner.js';
 import { buildLocalBundles } from './runner/local-bundles.js';
 import { compileMockRoute } from '../local-gateway/mock-integration.js';
 import { EventRules } from './events/event-rules.js';
@@ -69,6 +69,11 @@ export interface LocalRuntimeOptions {
   readonly watch?: boolean;
   /** Every request log entry (the local pages' log). */
   readonly onLogEntry?: (entry: LogEntry) => void;
+  /** Every function invocation once it is over, with how long its environment ran it (benches count them). */
+  readonly onInvocation?: (fn: FunctionModel, invocation: Invocation, durationMs: number) => void;
+  /** API Gateway's idle timeout and connection duration limit, for a compressed clock (benches). @default API Gateway's */
+  readonly idleTimeoutMs?: number;
+  readonly maxConnectionMs?: number;
   /**
    * Function URLs also served on the first API's port, under some paths (`npm start`'s
    * publish and Pusher HTTP APIs, where the local gateway served them). `authType: 'NONE'`
@@ -234,6 +239,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     const prefix = `[${fn.logicalId}]`;
     const output = options.onFunctionOutput;
+    const onInvocation = options.onInvocation;
     runners.set(
       fn.arn,
       new FunctionRunner(fn, {
@@ -242,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           output?.(fn, line);
           if (!quiet) write(`${prefix} ${line}`);
         },
+        ...(onInvocation ? { onInvoked: (invocation: Invocation, durationMs: number) => onInvocation(fn, invocation, durationMs) } : {}),
       }),
     );
   }

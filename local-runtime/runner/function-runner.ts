@@ -31,6 +31,8 @@ export interface FunctionRunnerOptions {
   readonly log: (line: string) => void;
   /** @default 10 */
   readonly maxEnvironments?: number;
+  /** Told of every invocation once it is over: how long its environment ran it (waiting for a free environment left out). */
+  readonly onInvoked?: (invocation: Invocation, durationMs: number) => void;
 }
 
 interface Pending {
@@ -134,8 +136,11 @@ export class FunctionRunner {
 
   public async invoke(event: unknown): Promise<Invocation> {
     const environment = await this.acquire();
+    const started = performance.now();
     try {
-      return await environment.invoke(this.fn, event, randomUUID());
+      const invocation = await environment.invoke(this.fn, event, randomUUID());
+      this.options.onInvoked?.(invocation, performance.now() - started);
+      return invocation;
     } finally {
       environment.busy = false;
       if (environment.retiring) environment.end();
