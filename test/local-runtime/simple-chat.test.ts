@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { synthesize } from '../../local-runtime/assembly/synthesize.js';
-import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local-runtime/runtime.js';
 
 const APP_DIR = fileURLToPath(new URL('../fixtures/simple-chat', import.meta.url));
 const WAIT_MS = 30_000;
@@ -63,9 +63,9 @@ class ChatClient {
   }
 }
 
-async function startChat(context: Record<string, unknown>, lines: string[]): Promise<LocalRuntime> {
+async function startChat(context: Record<string, unknown>, lines: string[], options: Partial<LocalRuntimeOptions> = {}): Promise<LocalRuntime> {
   const assemblyDir = await synthesize({ appDir: APP_DIR, context });
-  return startLocalRuntime({ assemblyDir, port: 0, write: (line) => lines.push(line) });
+  return startLocalRuntime({ ...options, assemblyDir, port: 0, write: (line) => lines.push(line) });
 }
 
 describe('topicast local: the simple chat app with its grants', () => {
@@ -128,6 +128,41 @@ describe('topicast local: the simple chat app without grantManageConnections', (
       expect(bob.received).toEqual([]);
     } finally {
       await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+});
+
+describe('topicast local: a compressed clock and invocations counted (the benches)', () => {
+  const lines: string[] = [];
+  const invocations: { logicalId: string; memoryMb: number; status: string; durationMs: number }[] = [];
+  let runtime: LocalRuntime;
+  beforeAll(async () => {
+    runtime = await startChat({}, lines, {
+      idleTimeoutMs: 1500,
+      onInvocation: (fn, invocation, durationMs) => invocations.push({ logicalId: fn.logicalId, memoryMb: fn.memoryMb, status: invocation.status, durationMs }),
+    });
+  });
+  afterAll(() => runtime?.end());
+
+  it('closes an idle connection after the given idle timeout, and reports each function run with its template memory', async () => {
+    const url = runtime.apis[0]?.url as string;
+    const opened = Date.now();
+    const ws = new WebSocket(url);
+    const closed = new Promise<{ code: number; afterMs: number }>((resolve) => ws.once('close', (code) => resolve({ code, afterMs: Date.now() - opened })));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const { code, afterMs } = await closed;
+    // API Gateway's "Going away" after the idle timeout, not after its 10 minutes.
+    expect(code).toBe(1001);
+    expect(afterMs).toBeGreaterThanOrEqual(1500);
+    expect(afterMs).toBeLessThan(WAIT_MS);
+    await expect.poll(() => invocations.map((entry) => entry.logicalId), { timeout: WAIT_MS }).toEqual([expect.stringMatching(/^OnConnectFunction/), expect.stringMatching(/^OnDisconnectFunction/)]);
+    const memory = (logicalId: string) => runtime.app.functions.find((fn) => fn.logicalId === logicalId)?.memoryMb;
+    for (const entry of invocations) {
+      expect(entry).toMatchObject({ status: 'returned', memoryMb: memory(entry.logicalId) });
+      expect(entry.durationMs).toBeGreaterThan(0);
     }
   });
 });
