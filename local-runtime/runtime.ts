@@ -71,9 +71,6 @@ export interface LocalRuntimeOptions {
   readonly onLogEntry?: (entry: LogEntry) => void;
   /** Every function invocation once it is over, with how long its environment ran it (benches count them). */
   readonly onInvocation?: (fn: FunctionModel, invocation: Invocation, durationMs: number) => void;
-  /** API Gateway's idle timeout and connection duration limit, for a compressed clock (benches). @default API Gateway's */
-  readonly idleTimeoutMs?: number;
-  readonly maxConnectionMs?: number;
   /**
    * Function URLs also served on the first API's port, under some paths (`npm start`'s
    * publish and Pusher HTTP APIs, where the local gateway served them). `authType: 'NONE'`
