@@ -6,21 +6,29 @@
  * shared by fifteen entries once, where NodejsFunction starts fifteen esbuild processes.
  *
  * In watch mode the build stays open: a change to one of its source files (those outside
- * node_modules, from the build's metafile) rebuilds, and esbuild rewrites only the outputs
- * that changed, so only their functions reload (runner/code-watcher.ts watches the
+ * node_modules, from the build's metafile) rebuilds, and only the outputs whose bytes
+ * changed are rewritten, so only their functions reload (runner/code-watcher.ts watches the
  * output folders).
+ *
+ * A build whose inputs did not change since an earlier start is not run again: its kept
+ * outputs are copied (runner/bundle-cache.ts). In watch mode the build then runs once in the
+ * background, so that the first edit rebuilds incrementally; its outputs equal the kept
+ * ones, so nothing is rewritten and nothing reloads.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
-import { context as esbuildContext, type BuildContext, type BuildOptions, type Message, type Metafile } from 'esbuild';
+import { context as esbuildContext, type BuildContext, type BuildOptions, type BuildResult, type Message, type Metafile, type OutputFile } from 'esbuild';
 import type { FunctionModel } from '../assembly/local-app.js';
 import type { LocalBundleSpec } from '../assembly/local-bundling.js';
+import { keepBuild, keptBuildKey, reuseKeptBuild } from './bundle-cache.js';
 
 export interface LocalBundles {
   /** Every function, those with a recorded bundle now naming their built folder and `index.<export>`. */
   readonly functions: FunctionModel[];
+  /** Whether every build was a kept one: nothing was bundled at this start (false when there is nothing to bundle). */
+  readonly reused: boolean;
   /** Stops watching and removes the built folders. */
   close(): Promise<void>;
 }
@@ -32,6 +40,8 @@ export interface LocalBundlesOptions {
   readonly log: (line: string) => void;
   /** Where the folders go. @default a new temporary folder */
   readonly outDir?: string;
+  /** Where builds are kept for the next start; false keeps none. @default <tmpdir>/topicast-local-bundles-kept */
+  readonly cacheDir?: string | false;
 }
 
 // Editors save in several writes; one rebuild for them all.
@@ -40,6 +50,8 @@ const SETTLE_MS = 25;
 /** One esbuild build (the entries of equal options), and what watches its sources. */
 interface Build {
   readonly context: BuildContext;
+  /** Runs the build and writes the outputs that changed; one at a time. */
+  readonly rebuild: () => Promise<BuildResult>;
   readonly watchers: Map<string, FSWatcher>;
   files: Set<string>;
   timer: NodeJS.Timeout | undefined;
@@ -70,8 +82,24 @@ function esbuildOptions(spec: LocalBundleSpec, entries: readonly string[], outdi
     ...(spec.alias ? { alias: { ...spec.alias } } : {}),
     minify: spec.minify === true,
     metafile: true,
+    // Written by writeChanged: a new build context's own write rewrites every output, changed or not.
+    write: false,
     logLevel: 'silent',
   };
+}
+
+/** Writes the outputs whose bytes differ from the files there. */
+function writeChanged(outputFiles: readonly OutputFile[]): void {
+  for (const file of outputFiles) {
+    const contents = Buffer.from(file.contents.buffer, file.contents.byteOffset, file.contents.byteLength);
+    try {
+      if (readFileSync(file.path).equals(contents)) continue;
+    } catch {
+      // not there yet
+    }
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeFileSync(file.path, contents);
+  }
 }
 
 function describe(messages: readonly Message[]): string {
@@ -87,7 +115,7 @@ function sourceFiles(metafile: Metafile | undefined, workingDir: string): string
 
 export async function buildLocalBundles(functions: readonly FunctionModel[], options: LocalBundlesOptions): Promise<LocalBundles> {
   const bundled = functions.filter((fn) => fn.bundle !== undefined);
-  if (bundled.length === 0) return { functions: [...functions], close: () => Promise.resolve() };
+  if (bundled.length === 0) return { functions: [...functions], reused: false, close: () => Promise.resolve() };
   const outdir = options.outDir ?? mkdtempSync(join(tmpdir(), 'topicast-local-bundles-'));
   const groups = new Map<string, { spec: LocalBundleSpec; entries: Set<string> }>();
   for (const fn of bundled) {
@@ -98,16 +126,48 @@ export async function buildLocalBundles(functions: readonly FunctionModel[], opt
     groups.set(key, group);
   }
   const workingDir = process.cwd();
+  const cacheDir = options.cacheDir ?? join(tmpdir(), 'topicast-local-bundles-kept');
   const builds: Build[] = [];
   let closed = false;
+  let reused = true;
   try {
     for (const { spec, entries } of groups.values()) {
-      const context = await esbuildContext(esbuildOptions(spec, [...entries], outdir));
-      const build: Build = { context, watchers: new Map<string, FSWatcher>(), files: new Set<string>(), timer: undefined };
+      const buildOptions = esbuildOptions(spec, [...entries], outdir);
+      const key = keptBuildKey(buildOptions, workingDir);
+      const startedAt = Date.now();
+      const kept = cacheDir === false ? undefined : reuseKeptBuild(cacheDir, key, outdir);
+      if (kept && !options.watch) continue;
+      const context = await esbuildContext(buildOptions);
+      let queue: Promise<unknown> = Promise.resolve();
+      const rebuild = (): Promise<BuildResult> => {
+        const run = queue.then(async () => {
+          const result = await context.rebuild();
+          // Ended meanwhile: its folder is gone and must stay gone.
+          if (!closed) writeChanged(result.outputFiles ?? []);
+          return result;
+        });
+        queue = run.catch(() => undefined);
+        return run;
+      };
+      const build: Build = { context, rebuild, watchers: new Map<string, FSWatcher>(), files: new Set<string>(), timer: undefined };
       builds.push(build);
-      const first = await context.rebuild().catch((error: { errors?: Message[] }) => {
+      if (kept) {
+        watchSources(build, kept);
+        rebuild().then(
+          (result) => {
+            if (!closed) watchSources(build, result.metafile);
+          },
+          (error: { errors?: Message[] }) => {
+            if (!closed) options.log(`bundling failed (the functions keep their last build):\n${describe(error.errors ?? [])}`);
+          },
+        );
+        continue;
+      }
+      reused = false;
+      const first = await rebuild().catch((error: { errors?: Message[] }) => {
         throw new Error(`bundling the functions failed:\n${describe(error.errors ?? [])}`, { cause: error });
       });
+      if (cacheDir !== false && first.metafile) keepBuild(cacheDir, key, outdir, workingDir, first.metafile, startedAt);
       if (options.watch) watchSources(build, first.metafile);
     }
   } catch (error) {
@@ -131,7 +191,7 @@ export async function buildLocalBundles(functions: readonly FunctionModel[], opt
         if (file === null || !build.files.has(join(dir, String(file))) || build.timer) return;
         build.timer = setTimeout(() => {
           build.timer = undefined;
-          build.context.rebuild().then(
+          build.rebuild().then(
             (result) => {
               if (!closed) watchSources(build, result.metafile);
             },
@@ -146,6 +206,7 @@ export async function buildLocalBundles(functions: readonly FunctionModel[], opt
 
   return {
     functions: functions.map((fn) => (fn.bundle ? { ...fn, codeDir: join(outdir, outName(fn.bundle.entry)), handler: `index.${fn.bundle.handlerExport}` } : fn)),
+    reused,
     async close() {
       closed = true;
       for (const build of builds) {

@@ -93,3 +93,67 @@ describe('local bundles', () => {
     expect(statSync(join(b.codeDir, 'index.mjs')).mtimeMs).toBe(bModified);
   });
 });
+
+describe('local bundles kept between starts', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  function temporary(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  const spec = (entry: string): LocalBundleSpec => ({ entry, handlerExport: 'handler', format: 'esm', target: 'node20', external: [] });
+
+  async function start(dir: string, cacheDir: string, watch = false): Promise<LocalBundles> {
+    const bundles = await buildLocalBundles([functionOf('A', spec(join(dir, 'a.ts')))], { watch, log: () => undefined, cacheDir });
+    cleanups.push(() => bundles.close());
+    return bundles;
+  }
+
+  async function invoke(bundles: LocalBundles): Promise<unknown> {
+    const runner = runnerOf(bundles.functions[0] as FunctionModel);
+    cleanups.push(() => runner.reset());
+    return ((await runner.invoke({})) as { result?: unknown }).result;
+  }
+
+  it('reuses the build of unchanged sources, and bundles again once a source changed', async () => {
+    const dir = temporary('topicast-bundle-src-');
+    const cacheDir = temporary('topicast-bundle-kept-');
+    writeFileSync(join(dir, 'shared.ts'), "export const greeting: string = 'hello';\n");
+    writeFileSync(join(dir, 'a.ts'), "import { greeting } from './shared.js';\nexport const handler = async () => `${greeting} from a`;\n");
+
+    const first = await start(dir, cacheDir);
+    expect(first.reused).toBe(false);
+    const second = await start(dir, cacheDir);
+    expect(second.reused).toBe(true);
+    expect(await invoke(second)).toBe('hello from a');
+
+    // A shared module, not the entry: every input the build read is checked.
+    writeFileSync(join(dir, 'shared.ts'), "export const greeting: string = 'bonjour';\n");
+    const third = await start(dir, cacheDir);
+    expect(third.reused).toBe(false);
+    expect(await invoke(third)).toBe('bonjour from a');
+  });
+
+  it('in watch mode, a start from a kept build rewrites nothing until an edit, then only what the edit changed', async () => {
+    const dir = temporary('topicast-bundle-src-');
+    const cacheDir = temporary('topicast-bundle-kept-');
+    writeFileSync(join(dir, 'shared.ts'), "export const greeting: string = 'hello';\n");
+    writeFileSync(join(dir, 'a.ts'), "import { greeting } from './shared.js';\nexport const handler = async () => `${greeting} from a`;\n");
+    await start(dir, cacheDir);
+
+    const bundles = await start(dir, cacheDir, true);
+    expect(bundles.reused).toBe(true);
+    const file = join((bundles.functions[0] as FunctionModel).codeDir, 'index.mjs');
+    const copiedAt = statSync(file).mtimeMs;
+    // The background build has run by the time a rebuild it primed answers an edit; until then it wrote nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(statSync(file).mtimeMs).toBe(copiedAt);
+    writeFileSync(join(dir, 'shared.ts'), "export const greeting: string = 'bonjour';\n");
+    await expect.poll(() => readFileSync(file, 'utf8').includes('bonjour'), { timeout: 10_000 }).toBe(true);
+  });
+});
