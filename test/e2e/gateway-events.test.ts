@@ -19,6 +19,7 @@ import type { GatewayEvent } from '../../lambdas/handlers/api-gateway-event.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import { connectionIdOf, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
+import { lambdaRoute } from '../support/websocket-template.js';
 
 interface Invocation {
   /** The route whose integration got the event. */
@@ -39,21 +40,7 @@ exports.handler = async (event) => {
 const STAGE = 'local';
 
 function route(key: string) {
-  const id = key.replace(/\W/g, '') || 'Default';
-  return {
-    [`${id}Integration`]: {
-      Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: {
-        ApiId: { Ref: 'Api' },
-        IntegrationType: 'AWS_PROXY',
-        IntegrationUri: { 'Fn::Join': ['', ['arn:aws:apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['Recorder', 'Arn'] }, '/invocations']] },
-      },
-    },
-    [`${id}Route`]: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${id}Integration` }]] } } },
-    ...(key === '$connect' || key === '$disconnect'
-      ? {}
-      : { [`${id}Response`]: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: `${id}Route` }, RouteResponseKey: '$default' } } }),
-  };
+  return lambdaRoute(key, 'Recorder', { twoWay: key !== '$connect' && key !== '$disconnect' });
 }
 
 function writeAssembly(): string {

@@ -12,6 +12,7 @@ import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import { lambdaRoute } from '../support/websocket-template.js';
 
 // One function that does what the frame asks and answers on a two-way route.
 const PROBE_CODE = `
@@ -67,18 +68,7 @@ function probeFunction(flavour: string, role: string, timeout: number) {
 }
 
 function route(key: string, fn: string) {
-  return {
-    [`${key}Integration`]: {
-      Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: {
-        ApiId: { Ref: 'Api' },
-        IntegrationType: 'AWS_PROXY',
-        IntegrationUri: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/invocations']] },
-      },
-    },
-    [`${key}Route`]: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${key}Integration` }]] } } },
-    [`${key}Response`]: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: `${key}Route` }, RouteResponseKey: '$default' } },
-  };
+  return lambdaRoute(key, fn, { twoWay: true });
 }
 
 const role = (statements: unknown[]) => ({

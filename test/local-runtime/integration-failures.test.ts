@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import WebSocket from 'ws';
 import { closeAll, expectHandshakeFailure, openClient, type WsClient } from '../support/ws-client.js';
+import { lambdaRoute } from '../support/websocket-template.js';
 
 // Does what the frame's `do` (or $connect's query `do`) asks; answers on its two-way route.
 const MISBEHAVING_CODE = `
@@ -45,21 +46,7 @@ const TIMEOUT_SECONDS = 2;
 const INTEGRATION_TIMEOUT_MS = 29_000;
 
 function route(key: string) {
-  const id = key.replace(/\W/g, '') || 'Default';
-  return {
-    [`${id}Integration`]: {
-      Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: {
-        ApiId: { Ref: 'Api' },
-        IntegrationType: 'AWS_PROXY',
-        IntegrationUri: { 'Fn::Join': ['', ['arn:aws:apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [key === 'slow' || key === '$connect' ? 'Patient' : 'Misbehaving', 'Arn'] }, '/invocations']] },
-      },
-    },
-    [`${id}Route`]: { Type: 'AWS::ApiGatewayV2::Route', Properties: { ApiId: { Ref: 'Api' }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: `${id}Integration` }]] } } },
-    ...(key.startsWith('$') && key !== '$default'
-      ? {}
-      : { [`${id}Response`]: { Type: 'AWS::ApiGatewayV2::RouteResponse', Properties: { ApiId: { Ref: 'Api' }, RouteId: { Ref: `${id}Route` }, RouteResponseKey: '$default' } } }),
-  };
+  return lambdaRoute(key, key === 'slow' || key === '$connect' ? 'Patient' : 'Misbehaving', { twoWay: !key.startsWith('$') || key === '$default' });
 }
 
 const role = { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }], Version: '2012-10-17' } } };
