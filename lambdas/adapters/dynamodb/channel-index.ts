@@ -5,8 +5,9 @@
  * lister removes an entry only at the version it read (core/use-cases/list-channels.ts
  * says why that keeps the listing exact). Every touch sets the TTL.
  */
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChannelIndex, ChannelIndexEntry } from '../../core/ports.js';
+import { topicIsOccupied } from './occupancy-markers.js';
 import { queryPages } from './query-pages.js';
 import { CHANNEL_INDEX_BUCKETS, keys, TABLE_SCHEMA } from './table-schema.js';
 
@@ -70,23 +71,7 @@ export class DynamoChannelIndex implements ChannelIndex {
     }
   }
 
-  public async isOccupied(topic: string, shards: number): Promise<boolean> {
-    const found = await Promise.all(
-      Array.from({ length: shards }, async (_, shard) => {
-        const { Items } = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': keys.topicPartition(topic, shard) },
-            ProjectionExpression: 'pk',
-            // One item answers the question, however many subscribers the topic has.
-            Limit: 1,
-            ConsistentRead: true,
-          }),
-        );
-        return (Items ?? []).length > 0;
-      }),
-    );
-    return found.includes(true);
+  public isOccupied(topic: string, shards: number): Promise<boolean> {
+    return topicIsOccupied(this.client, this.tableName, topic, shards);
   }
 }

@@ -14,28 +14,37 @@ import { keys, TABLE_SCHEMA } from './table-schema.js';
 
 const NAMES = { '#occ': 'occ', '#vac': 'vac', '#ttl': TABLE_SCHEMA.timeToLiveAttribute };
 
+/**
+ * Whether any subscription item of the topic exists now: at most one item read per shard,
+ * one shard after the other, stopping at the first found. Also the channel index's check
+ * (channel-index.ts) before it lists or drops a topic.
+ */
+export async function topicIsOccupied(client: DynamoDBDocumentClient, tableName: string, topic: string, shards: number): Promise<boolean> {
+  for (let shard = 0; shard < shards; shard += 1) {
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.topicPartition(topic, shard) },
+        ProjectionExpression: 'pk',
+        // One item answers the question, however many members the topic has.
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    if (Items && Items.length > 0) return true;
+  }
+  return false;
+}
+
 export class DynamoOccupancyMarkers implements OccupancyMarkers {
   public constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  public async isOccupied(topic: string, shards: number): Promise<boolean> {
-    for (let shard = 0; shard < shards; shard += 1) {
-      const { Items } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.topicPartition(topic, shard) },
-          ProjectionExpression: 'pk',
-          // One item answers the question, however many members the topic has.
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-      if (Items && Items.length > 0) return true;
-    }
-    return false;
+  public isOccupied(topic: string, shards: number): Promise<boolean> {
+    return topicIsOccupied(this.client, this.tableName, topic, shards);
   }
 
   public async markOccupied(topic: string, transitionId: string, expiresAt: number): Promise<string> {
