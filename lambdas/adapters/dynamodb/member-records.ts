@@ -19,25 +19,39 @@ export async function recordMember(client: DynamoDBDocumentClient, tableName: st
   await client.send(new PutCommand({ TableName: tableName, Item: { ...keys.member(topic, tag), connectionId, shard, expiresAt } }));
 }
 
+/** A connection's subscription row of a topic (the key of the functions below). */
+export interface SubscriberRow {
+  readonly topic: string;
+  readonly shard: number;
+  readonly connectionId: string;
+}
+
+/** The presence a subscription row carries for its member. */
+export interface RowPresence {
+  readonly presenceKey: string;
+  readonly meta: PresenceMeta;
+}
+
+const rowKey = (row: SubscriberRow) => keys.topicSubscriber(row.topic, row.shard, row.connectionId);
+
+/** The row's presence, or null when it carries none (no key, or a meta without its phx_ref). */
+function presenceOf(item: Record<string, unknown> | undefined): RowPresence | null {
+  if (typeof item?.presenceKey !== 'string' || typeof item.meta !== 'string') return null;
+  const meta = JSON.parse(item.meta) as PresenceMeta;
+  return typeof meta?.phx_ref === 'string' ? { presenceKey: item.presenceKey, meta } : null;
+}
+
 /**
  * One conditional UpdateItem on the old row: same member, user and meta, not taken over
  * yet. Held or live alike: a rejoin may overtake its old connection's `$disconnect`, which
  * then deletes a row it finds taken over without a leave.
  */
-export async function resumeMember(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  topic: string,
-  shard: number,
-  connectionId: string,
-  claim: MemberClaim,
-  by: string,
-): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
+export async function resumeMember(client: DynamoDBDocumentClient, tableName: string, row: SubscriberRow, claim: MemberClaim, by: string): Promise<RowPresence | null> {
   try {
     const { Attributes } = await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.topicSubscriber(topic, shard, connectionId),
+        Key: rowKey(row),
         UpdateExpression: 'SET resumedBy = :by',
         ConditionExpression: 'attribute_exists(pk) AND #member = :tag AND memberSub = :sub AND memberMeta = :meta AND attribute_not_exists(resumedBy) AND attribute_exists(presenceKey)',
         ExpressionAttributeNames: { '#member': 'member' },
@@ -45,8 +59,7 @@ export async function resumeMember(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const meta = typeof Attributes?.meta === 'string' ? (JSON.parse(Attributes.meta) as PresenceMeta) : null;
-    return typeof Attributes?.presenceKey === 'string' && meta && typeof meta.phx_ref === 'string' ? { presenceKey: Attributes.presenceKey, meta } : null;
+    return presenceOf(Attributes);
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') return null;
     throw error;
@@ -60,12 +73,12 @@ export async function resumeMember(
  * 'gone' when the row was deleted meanwhile (the grace release): taken over, so without a
  * leave, which the caller then owes.
  */
-export async function releaseResume(client: DynamoDBDocumentClient, tableName: string, topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'> {
+export async function releaseResume(client: DynamoDBDocumentClient, tableName: string, row: SubscriberRow, by: string): Promise<'released' | 'gone'> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: keys.topicSubscriber(topic, shard, connectionId),
+        Key: rowKey(row),
         UpdateExpression: 'REMOVE resumedBy',
         ConditionExpression: 'resumedBy = :by',
         ExpressionAttributeValues: { ':by': by },
@@ -108,18 +121,9 @@ export async function holdRow(client: DynamoDBDocumentClient, tableName: string,
  * consistent GetItem): a second join of the member on the same connection (phoenix joins
  * again when a join outlasted its push timeout) keeps it, as a rejoin on a new connection does.
  */
-export async function ownPresence(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  topic: string,
-  shard: number,
-  connectionId: string,
-  claim: MemberClaim,
-): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
-  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: keys.topicSubscriber(topic, shard, connectionId), ConsistentRead: true }));
-  if (!Item || Item.member !== claim.tag || Item.memberSub !== claim.sub || Item.memberMeta !== claim.userMeta || typeof Item.presenceKey !== 'string' || typeof Item.meta !== 'string') return null;
-  const meta = JSON.parse(Item.meta) as PresenceMeta;
-  return typeof meta?.phx_ref === 'string' ? { presenceKey: Item.presenceKey, meta } : null;
+export async function ownPresence(client: DynamoDBDocumentClient, tableName: string, row: SubscriberRow, claim: MemberClaim): Promise<RowPresence | null> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: rowKey(row), ConsistentRead: true }));
+  return Item && Item.member === claim.tag && Item.memberSub === claim.sub && Item.memberMeta === claim.userMeta ? presenceOf(Item) : null;
 }
 
 export async function releaseHeld(client: DynamoDBDocumentClient, tableName: string, held: HeldMember): Promise<void> {
@@ -128,7 +132,7 @@ export async function releaseHeld(client: DynamoDBDocumentClient, tableName: str
   };
   // Only a held row: a timer delivered twice (SQS is at least once) finds it gone.
   await client
-    .send(new DeleteCommand({ TableName: tableName, Key: keys.topicSubscriber(held.topic, held.shard, held.connectionId), ConditionExpression: 'attribute_exists(heldUntil)' }))
+    .send(new DeleteCommand({ TableName: tableName, Key: rowKey(held), ConditionExpression: 'attribute_exists(heldUntil)' }))
     .catch(ignoreCondition);
   await client
     .send(new DeleteCommand({ TableName: tableName, Key: keys.member(held.topic, held.member), ConditionExpression: 'connectionId = :c', ExpressionAttributeValues: { ':c': held.connectionId } }))

@@ -355,15 +355,15 @@ export class DynamoRealtimeStore implements RealtimeStore {
   }
 
   public resumeMember(topic: string, shard: number, connectionId: string, claim: MemberClaim, by: string): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
-    return resumeMember(this.client, this.tableName, topic, shard, connectionId, claim, by);
+    return resumeMember(this.client, this.tableName, { topic, shard, connectionId }, claim, by);
   }
 
   public ownPresence(topic: string, shard: number, connectionId: string, claim: MemberClaim): Promise<{ presenceKey: string; meta: PresenceMeta } | null> {
-    return ownPresence(this.client, this.tableName, topic, shard, connectionId, claim);
+    return ownPresence(this.client, this.tableName, { topic, shard, connectionId }, claim);
   }
 
   public releaseResume(topic: string, shard: number, connectionId: string, by: string): Promise<'released' | 'gone'> {
-    return releaseResume(this.client, this.tableName, topic, shard, connectionId, by);
+    return releaseResume(this.client, this.tableName, { topic, shard, connectionId }, by);
   }
 
   public recordMember(topic: string, tag: string, connectionId: string, shard: number, expiresAt: number): Promise<void> {
