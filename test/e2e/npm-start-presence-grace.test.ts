@@ -14,6 +14,7 @@ import { startLocal } from '../../cli/local-command.js';
 import { NPM_START_MOUNTS, npmStartOptions } from '../../cli/npm-start.js';
 import type { LocalRuntime } from '../../local-runtime/runtime.js';
 import { connectOk, type TestClient } from '../security/ws-client.js';
+import { waitForGraceTimer } from '../support/grace-queue.js';
 
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
@@ -63,13 +64,10 @@ describe('npm start: presence across a reconnect, on the template’s grace queu
       expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
       expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
       await bothJoined(watcher);
-      // A dropped connection (1006, no close frame); long enough for $disconnect to have held the row and set its timer.
+      // A dropped connection (1006, no close frame), and a rejoin once $disconnect has held the row and set its timer.
       const terminatedAt = Date.now();
       flapping.ws.terminate();
-      // Rejoin once $disconnect has held the row and set its timer (a message on the grace queue):
-      // a fixed 1.5 s pause was outlasted by a cold $disconnect on a loaded machine.
-      const graceQueue = runtime.app.queues.find((queue) => queue.queueName.includes('GraceQueue') && !queue.queueName.includes('Failures'));
-      await expect.poll(() => (runtime.queues.queue(graceQueue?.arn ?? '')?.peek() ?? []).some((message) => message.sentTimestamp >= terminatedAt), { timeout: COLD_START_MS }).toBe(true);
+      await waitForGraceTimer(runtime, terminatedAt, COLD_START_MS);
       flapping = await connectOk(url);
       expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
       await expect(watcher.take((frame) => frame.event === 'presence_diff', 'no presence_diff', GRACE_MS + SLACK_MS), lines.filter((line) => /grace|ERROR|WARN/.test(line)).join('\n')).rejects.toThrow(/no no presence_diff within/);

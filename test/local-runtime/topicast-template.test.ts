@@ -20,6 +20,7 @@ import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtim
 import { cdkJsonContext } from '../infra/helpers.js';
 import { jwtFor } from '../security/tokens.js';
 import { connect, connectOk } from '../security/ws-client.js';
+import { waitForGraceTimer } from '../support/grace-queue.js';
 
 const TOKEN_SECRET = 'local-token-secret';
 
@@ -195,11 +196,7 @@ describe('topicast local on topicast’s own template', () => {
         // A dropped connection (1006, no close frame) and a rejoin with the same member secret on a new one.
         const terminatedAt = Date.now();
         flapping.ws.terminate();
-        // Rejoin once $disconnect has held the row and set its timer (a message on the grace queue), not
-        // after a fixed pause: a cold $disconnect on a loaded machine outlasted 1.5 s. A rejoin racing
-        // $disconnect is test/audit/presence-grace-races.test.ts's subject, not this one's.
-        const graceQueue = runtime.app.queues.find((queue) => queue.queueName.startsWith('Topicast-') && queue.queueName.includes('GraceQueue') && !queue.queueName.includes('Failures'));
-        await expect.poll(() => (runtime.queues.queue(graceQueue?.arn ?? '')?.peek() ?? []).some((message) => message.sentTimestamp >= terminatedAt), { timeout: COLD_START_MS }).toBe(true);
+        await waitForGraceTimer(runtime, terminatedAt, COLD_START_MS, 'Topicast-');
         flapping = await connectOk(urlOf('Topicast'));
         expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
         // Past the grace period: the grace function released nothing the rejoin took over.
