@@ -12,7 +12,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoOccupancyMarkers } from '../../lambdas/adapters/dynamodb/occupancy-markers.js';
 import type { DynamoStreamEvent, DynamoStreamRecord } from '../../lambdas/adapters/dynamodb/stream-records.js';
-import { PutEventsPublisher, type JsonPost } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
+import type { JsonPost } from '../../lambdas/adapters/aws-json/json-post.js';
+import { PutEventsPublisher } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
 import { silentLogger, systemClock } from '../../lambdas/composition/system.js';
 import { lifecycleChangesOf } from '../../lambdas/adapters/dynamodb/lifecycle-records.js';
 import { publishLifecycleEvents } from '../../lambdas/core/use-cases/publish-lifecycle-events.js';

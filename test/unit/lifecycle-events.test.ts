@@ -7,7 +7,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { lifecycleChangeOf } from '../../lambdas/adapters/dynamodb/lifecycle-records.js';
 import { TTL_DELETION_IDENTITY, type DynamoStreamRecord } from '../../lambdas/adapters/dynamodb/stream-records.js';
-import { PUT_EVENTS_LIMITS, PutEventsPublisher, eventsEndpointOf, regionOfBusArn, type JsonPost } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
+import type { JsonPost } from '../../lambdas/adapters/aws-json/json-post.js';
+import { PUT_EVENTS_LIMITS, PutEventsPublisher, eventsEndpointOf, regionOfBusArn } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
 import { resolveConfig } from '../../lambdas/core/config.js';
 import {
   eventOfChange,
@@ -293,6 +294,23 @@ describe('PutEvents publisher', () => {
     expect(afterDenial).toHaveLength(1);
     expect(denied.sent).toHaveLength(1);
     expect(afterNoAnswer).toHaveLength(1);
+  });
+
+  it('retries a 5xx once, and a throttled request, waiting as the SDK standard strategy does (50 ms, 1 s base)', async () => {
+    // Prepare: EventBridge fails a request with 503, or throttles it, once
+    const unavailable = fakeEventBridge((entries, call) => (call === 1 ? { status: 503, body: { __type: 'ServiceUnavailableException' } } : accepted(entries)));
+    const throttled = fakeEventBridge((entries, call) => (call === 1 ? { status: 400, body: { __type: 'ThrottlingException' } } : accepted(entries)));
+    const waits: number[][] = [[], []];
+    const withWaits = (post: JsonPost, into: number[]) => new PutEventsPublisher({ ...publisherOptions(post), random: () => 0.5, sleep: async (ms) => void into.push(ms) });
+
+    // Act
+    const afterUnavailable = await withWaits(unavailable.post, waits[0] as number[]).publish([joinedEvent(0)]);
+    const afterThrottling = await withWaits(throttled.post, waits[1] as number[]).publish([joinedEvent(0)]);
+
+    // Assess: one retry each, after random() * 50 ms and random() * 1000 ms
+    expect([afterUnavailable, afterThrottling]).toEqual([[], []]);
+    expect([unavailable.sent.length, throttled.sent.length]).toEqual([2, 2]);
+    expect(waits).toEqual([[25], [500]]);
   });
 
   it('finds the region of a bus ARN and the regional endpoint', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SqsGraceTimer } from '../../lambdas/adapters/sqs/sqs-grace-timer.js';
-import type { JsonPost } from '../../lambdas/adapters/eventbridge/put-events-publisher.js';
+import type { JsonPost } from '../../lambdas/adapters/aws-json/json-post.js';
 import type { HeldMember } from '../../lambdas/core/presence-grace.js';
 
 const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
@@ -26,6 +26,21 @@ describe('SqsGraceTimer', () => {
 
     // Assess
     expect(calls).toBe(3);
+  });
+
+  it('sends again after SQS throttled it (400 ThrottlingException), waiting as the SDK does after throttling', async () => {
+    // Prepare: throttled once, then accepted
+    let calls = 0;
+    const waits: number[] = [];
+    const post: JsonPost = async () => (++calls === 1 ? { status: 400, body: '{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}' } : { status: 200, body: '{"Successful":[{"Id":"0"}]}' });
+    const timer = new SqsGraceTimer({ queueUrl: 'http://127.0.0.1:1/000000000000/grace', region: 'us-east-1', credentials, post, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
+
+    // Act
+    await timer.schedule(held, 4000);
+
+    // Assess
+    expect(calls).toBe(2);
+    expect(waits).toEqual([500]);
   });
 
   it('does not retry a refusal (403): the caller releases the presence at once', async () => {

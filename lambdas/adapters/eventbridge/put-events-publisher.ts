@@ -2,29 +2,23 @@
  * Lifecycle events to an EventBridge bus: `PutEvents` (JSON 1.1 protocol) as one signed
  * POST, with the repo's own SigV4 signer instead of an SDK client (the presence function
  * stays small). PutEvents takes at most 10 entries and 256 KB per request, so events go
- * in batches within both; a request may also succeed partly (`FailedEntryCount`), and the
- * entries it refused are sent again, with backoff, up to `maxAttempts` times in all.
+ * in batches within both. A request that fails is retried as the SDK would
+ * (aws-json/retrying-post.ts); one may also succeed partly (`FailedEntryCount`), and the
+ * entries it refused are sent again, with the same backoff, up to `maxAttempts` times in all.
  * What is still refused is handed back, and the stream retries it.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { LifecycleEvent, LifecyclePublisher } from '../../core/lifecycle-events.js';
 import type { Logger } from '../../core/ports.js';
+import { postJson, type JsonPost, type JsonResponse } from '../aws-json/json-post.js';
+import { backoffMs, errorCodeOf, isThrottlingCode, retryingJsonPost, SDK_RETRY, type RetryOptions } from '../aws-json/retrying-post.js';
 import type { CredentialProvider } from '../management-api/credentials.js';
 import { headerSigner, type HeaderSigner, type HeaderSignerFactory } from './header-signer.js';
 
 /** PutEvents' own limits (EventBridge quotas: 10 entries, 256 KB per request). */
 export const PUT_EVENTS_LIMITS = { entries: 10, bytes: 256 * 1024 } as const;
 
-export interface JsonResponse {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One POST of a JSON body; rejects when nothing came back (a socket error, the timeout). */
-export type JsonPost = (url: URL, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number) => Promise<JsonResponse>;
-
-export interface PutEventsPublisherOptions {
+/** `maxAttempts` (@default 3) counts a request's attempts, and a refused entry's within one call. */
+export interface PutEventsPublisherOptions extends RetryOptions {
   /** The bus's name or ARN (an ARN reaches a bus of another account). */
   readonly eventBusName: string;
   /** EventBridge `source` of every event. */
@@ -36,16 +30,10 @@ export interface PutEventsPublisherOptions {
   readonly logger: Logger;
   /** @default headerSigner */
   readonly signer?: HeaderSignerFactory;
-  /** @default a node:http(s) request */
+  /** One attempt. @default a node:http(s) request */
   readonly post?: JsonPost;
-  /** Attempts per entry within one call, the first included. @default 3 */
-  readonly maxAttempts?: number;
   /** @default 5000 */
   readonly timeoutMs?: number;
-  /** The wait before retry n is random() * baseBackoffMs * 2^(n-1). @default 100 */
-  readonly baseBackoffMs?: number;
-  readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 interface PutEventsEntry {
@@ -62,26 +50,20 @@ interface PutEventsOutput {
   readonly Entries?: readonly { readonly EventId?: string; readonly ErrorCode?: string; readonly ErrorMessage?: string }[];
 }
 
-// HTTP answers worth another try; anything else 4xx (validation, access denied, no such bus) will not improve.
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
-const RETRYABLE_ERROR_TYPES = /Throttl|InternalException|InternalFailure|ServiceUnavailable/;
-
 export class PutEventsPublisher implements LifecyclePublisher {
   private signer: { readonly host: string; readonly signer: HeaderSigner } | undefined;
   private readonly post: JsonPost;
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
-  private readonly baseBackoffMs: number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   public constructor(private readonly options: PutEventsPublisherOptions) {
-    this.post = options.post ?? postJson;
-    this.maxAttempts = options.maxAttempts ?? 3;
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.baseBackoffMs = options.baseBackoffMs ?? 100;
+    this.maxAttempts = options.maxAttempts ?? SDK_RETRY.maxAttempts;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.post = retryingJsonPost(options.post ?? postJson, { maxAttempts: this.maxAttempts, random: this.random, sleep: this.sleep });
+    this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
   public async publish(events: readonly LifecycleEvent[]): Promise<readonly LifecycleEvent[]> {
@@ -145,11 +127,12 @@ export class PutEventsPublisher implements LifecyclePublisher {
         this.options.logger.error('PutEvents entries still refused after retries', { entries: pending.length, attempts: attempt, reason: outcome.reason });
         return pending.map(({ event }) => event);
       }
-      await this.sleep(this.random() * this.baseBackoffMs * 2 ** (attempt - 1));
+      await this.sleep(backoffMs(attempt - 1, outcome.throttled ? SDK_RETRY.throttlingBaseMs : SDK_RETRY.transientBaseMs, this.random));
     }
   }
 
-  private async attempt(entries: readonly PutEventsEntry[]): Promise<{ kind: 'final'; error?: string } | { kind: 'retry'; retry: 'all' | number[]; reason: string }> {
+  /** One request (retried by the post when it failed whole): final, or the entries to send again. */
+  private async attempt(entries: readonly PutEventsEntry[]): Promise<{ kind: 'final'; error?: string } | { kind: 'retry'; retry: 'all' | number[]; reason: string; throttled: boolean }> {
     const body = JSON.stringify({ Entries: entries });
     let response: JsonResponse;
     try {
@@ -157,24 +140,23 @@ export class PutEventsPublisher implements LifecyclePublisher {
       const headers = await this.signerFor(url.host).sign(url.host, '/', body, { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' });
       response = await this.post(url, headers, body, this.timeoutMs);
     } catch (error) {
-      // An event sent twice is allowed (consumers deduplicate on eventId); one lost is not.
-      return { kind: 'retry', retry: 'all', reason: String(error) };
+      // No answer after the post's retries (or no request: signing failed): handed back for the
+      // stream to retry. An event sent twice is allowed (consumers deduplicate on eventId); one lost is not.
+      return { kind: 'final', error: String(error) };
     }
-    if (response.status < 200 || response.status > 299) {
-      const type = errorTypeOf(response.body);
-      if (RETRYABLE_STATUS.has(response.status) || RETRYABLE_ERROR_TYPES.test(type)) return { kind: 'retry', retry: 'all', reason: `http ${response.status} ${type}` };
-      return { kind: 'final', error: `http ${response.status} ${type}: ${response.body.slice(0, 300)}` };
-    }
+    if (response.status < 200 || response.status > 299) return { kind: 'final', error: `http ${response.status} ${errorCodeOf(response.body)}: ${response.body.slice(0, 300)}` };
     let output: PutEventsOutput;
     try {
       output = JSON.parse(response.body) as PutEventsOutput;
     } catch {
-      return { kind: 'retry', retry: 'all', reason: `http ${response.status} with a body that is not JSON` };
+      return { kind: 'retry', retry: 'all', reason: `http ${response.status} with a body that is not JSON`, throttled: false };
     }
     if (!output.FailedEntryCount) return { kind: 'final' };
     const refused = (output.Entries ?? []).flatMap((entry, index) => (entry.ErrorCode ? [index] : []));
     const codes = [...new Set((output.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [entry.ErrorCode] : [])))];
-    return { kind: 'retry', retry: refused, reason: `${output.FailedEntryCount} entries refused: ${codes.join(', ')}` };
+    // An entry refused for throttling waits as long as a throttled request would.
+    const throttled = codes.some(isThrottlingCode);
+    return { kind: 'retry', retry: refused, reason: `${output.FailedEntryCount} entries refused: ${codes.join(', ')}`, throttled };
   }
 
   private signerFor(host: string): HeaderSigner {
@@ -192,26 +174,3 @@ export function eventsEndpointOf(region: string): string {
 export function regionOfBusArn(nameOrArn: string): string | undefined {
   return /^arn:[^:]+:events:([a-z0-9-]+):/.exec(nameOrArn)?.[1];
 }
-
-function errorTypeOf(body: string): string {
-  try {
-    const type = (JSON.parse(body) as { __type?: unknown }).__type;
-    return typeof type === 'string' ? type.slice(type.lastIndexOf('#') + 1) : '';
-  } catch {
-    return '';
-  }
-}
-
-export const postJson: JsonPost = (url, headers, body, timeoutMs) =>
-  new Promise((resolve, reject) => {
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    const request = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`PutEvents timed out after ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });

@@ -17,6 +17,7 @@
  *   undelivered then is `unsent`, for the caller to hand on.
  */
 import type { Delivery, DeliveryResult, MessageSender } from '../../core/ports.js';
+import { backoffMs, RETRYABLE_STATUS } from '../aws-json/retrying-post.js';
 import type { CredentialProvider } from './credentials.js';
 import { LeanHttpTransport, postTargetOf, TransportError, type PostTarget, type PostTransport } from './post-transport.js';
 import { leanSigner, type RequestSigner, type SignerFactory } from './sigv4.js';
@@ -53,9 +54,6 @@ interface Target extends PostTarget {
 type AttemptResult =
   | { readonly kind: 'final'; readonly result: DeliveryResult }
   | { readonly kind: 'retry'; readonly status: number | null; readonly reason: string; readonly retryAfterMs?: number };
-
-/** Answers that say the post was not delivered and may succeed later. */
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
@@ -99,7 +97,7 @@ export class SignedHttpMessageSender implements MessageSender {
       if (result.kind === 'final') return { ...result.result, retries: attempt - 1 };
       status = result.status;
       if (attempt >= maxAttempts) return { outcome: 'failed', status, retries: attempt - 1, reason: `${result.reason} after ${attempt} attempts` };
-      const backoff = this.random() * Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempt - 1));
+      const backoff = backoffMs(attempt - 1, this.baseBackoffMs, this.random, this.maxBackoffMs);
       const wait = Math.max(backoff, result.retryAfterMs ?? 0);
       if (writeBy !== undefined && Date.now() + wait > writeBy) {
         return { outcome: 'unsent', status, retries: attempt - 1, reason: `${result.reason}; no time left to retry before the deadline` };
@@ -121,6 +119,7 @@ export class SignedHttpMessageSender implements MessageSender {
       const { status } = response;
       if (status >= 200 && status < 300) return final('delivered', status);
       if (status === 410) return final('gone', status);
+      // 429, 500, 502, 503, 504: not delivered, and may be later.
       if (RETRYABLE_STATUS.has(status)) {
         return response.retryAfterMs === undefined ? { kind: 'retry', status, reason: `http ${status}` } : { kind: 'retry', status, reason: `http ${status}`, retryAfterMs: response.retryAfterMs };
       }
