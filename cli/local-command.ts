@@ -17,7 +17,7 @@ const OPTIONS: OptionSpecs = {
   app: { type: 'string', placeholder: 'DIR', description: 'the CDK app\'s folder: its cdk.json "app" is synthesized offline (default: .)' },
   assembly: { type: 'string', placeholder: 'CDK_OUT', description: 'run an existing cloud assembly instead (cdk synth\'s output folder)' },
   port: { type: 'string', placeholder: 'N', description: 'the first API\'s port; the next API gets the next port (default: PORT or 3001)' },
-  quiet: { type: 'boolean', description: 'no per-request lines and no function output (denials and errors still print)' },
+  quiet: { type: 'boolean', description: 'no per-request lines, no function output but its warnings and errors (denials and errors still print)' },
   'data-dir': { type: 'string', placeholder: 'DIR', description: 'keep the embedded DynamoDB on disk in DIR (one process per DIR)' },
   context: { type: 'string', short: 'c', multiple: true, placeholder: 'KEY=VALUE', description: 'CDK context for the synthesis (repeatable; -c too)' },
   secret: { type: 'string', multiple: true, placeholder: 'ID=VALUE', description: 'a secret\'s value for GetSecretValue, by logical id, name or construct path (repeatable; others are generated)' },

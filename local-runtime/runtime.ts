@@ -36,6 +36,7 @@ import { startDynamoDb, type LocalDynamoDb } from '../local-gateway/dynamodb.js'
 import { LocalEventBus } from '../local-gateway/event-bus.js';
 import { serveHttp, type HttpRoute } from '../local-gateway/http-routes.js';
 import { createRequestLog, type LogEntry } from '../local-gateway/request-log.js';
+import { isWarningOrError } from './runner/log-level.js';
 import type { ConnectionPool } from '../local-gateway/connection-pool.js';
 import type { GatewayResponse } from '../lambdas/handlers/api-gateway-event.js';
 
@@ -50,7 +51,7 @@ export interface LocalRuntimeOptions {
   readonly dynamoEndpoint?: string | undefined;
   /** Folder for the embedded dynalite's data; in memory when omitted. */
   readonly dataDir?: string | undefined;
-  /** No per-request lines and no function output (denials and errors are still printed). @default false */
+  /** No per-request lines and no function output but its warnings and errors (denials and errors are still printed). @default false */
   readonly quiet?: boolean;
   /** @default stdout */
   readonly write?: (line: string) => void;
@@ -241,9 +242,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       fn.arn,
       new FunctionRunner(fn, {
         environment,
-        log: (line) => {
+        log: (line, stream) => {
           output?.(fn, line);
-          if (!quiet) write(`${prefix} ${line}`);
+          if (!quiet || isWarningOrError(line, stream)) write(`${prefix} ${line}`);
         },
         ...(onInvocation ? { onInvoked: (invocation: Invocation, durationMs: number) => onInvocation(fn, invocation, durationMs) } : {}),
       }),

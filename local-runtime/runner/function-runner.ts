@@ -27,8 +27,8 @@ export type Invocation =
 export interface FunctionRunnerOptions {
   /** Environment variables of every environment (the template's, resolved, plus Lambda's own). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Where the function's log lines go (each prefixed by the caller). */
-  readonly log: (line: string) => void;
+  /** Where the function's log lines go (each prefixed by the caller), with the stream each was written to. */
+  readonly log: (line: string, stream: 'stdout' | 'stderr') => void;
   /** @default 10 */
   readonly maxEnvironments?: number;
   /** Told of every invocation once it is over: how long its environment ran it (waiting for a free environment left out). */
@@ -199,8 +199,8 @@ export class FunctionRunner {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => this.options.log(line));
+    for (const [stream, name] of [[child.stdout, 'stdout'], [child.stderr, 'stderr']] as const) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => this.options.log(line, name));
     }
     const environment = new ExecutionEnvironment(child, (ended) => {
       this.environments.delete(ended);

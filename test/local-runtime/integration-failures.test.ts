@@ -28,6 +28,14 @@ exports.handler = async (event, context) => {
   switch (ask) {
     case 'throw': throw new Error('boom');
     case 'hang': return new Promise(() => undefined);
+    case 'log': {
+      console.log('an info line');
+      console.log(JSON.stringify({ level: 'INFO', message: 'powertools info' }));
+      console.log(JSON.stringify({ level: 'WARN', message: 'powertools warning' }));
+      console.log(new Date().toISOString() + '\\t' + context.awsRequestId + '\\tERROR\\tconsole-format error');
+      console.warn('a console warning');
+      return { statusCode: 200, body: JSON.stringify({ logged: true }) };
+    }
     case 'undefined': return undefined;
     case 'null': return null;
     case 'no-status': return { body: 42 };
@@ -139,6 +147,26 @@ async function stillAnswers(client: WsClient): Promise<void> {
   client.send({ do: 'ok' });
   await client.next((m) => m.ok === true, COLD_MS);
 }
+
+describe('a quiet runtime', () => {
+  it("prints a function's warnings and errors, not its ordinary lines", async () => {
+    // Prepare
+    const client = await connect();
+
+    // Act
+    client.send({ do: 'log' });
+    await client.next((m) => m.logged === true, COLD_MS);
+    // The lines travel on the function's pipes, apart from its answer; the info lines went
+    // out before the warnings on the same stdout, so they would be here by now.
+    const expected = ['powertools warning', 'console-format error', 'a console warning'];
+    await expect.poll(() => expected.filter((text) => lines.some((line) => line.includes(text))), { timeout: 10_000 }).toEqual(expected);
+
+    // Assess
+    const printed = lines.join('\n');
+    expect(printed).not.toContain('an info line');
+    expect(printed).not.toContain('powertools info');
+  });
+});
 
 describe('a function that misbehaves never takes the API down', () => {
   it.each(['undefined', 'null', 'no-status'])('a message route returning %s sends nothing and the connection keeps working', async (ask) => {
