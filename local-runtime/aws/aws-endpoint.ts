@@ -52,6 +52,7 @@ type Service = 'dynamodb' | 'execute-api' | 'lambda' | 'events' | 'secretsmanage
 
 export class LocalAwsEndpoint {
   private readonly roles: ReadonlyMap<string, RoleModel>;
+  private readonly leadingKeyRoles = new Map<string, boolean>();
 
   public constructor(private readonly options: LocalAwsEndpointOptions) {
     this.roles = new Map(options.roles.map((role) => [role.arn, role]));
@@ -83,8 +84,7 @@ export class LocalAwsEndpoint {
       case 'dynamodb': {
         const target = String(request.headers['x-amz-target'] ?? '');
         const parsed = parseJson(body.data);
-        const role = this.roles.get(caller.roleArn);
-        const testsLeadingKeys = role !== undefined && JSON.stringify(role.policies).includes('dynamodb:LeadingKeys');
+        const testsLeadingKeys = this.testsLeadingKeys(caller.roleArn);
         for (const access of this.options.dynamodb.accessOf(target, parsed, testsLeadingKeys)) {
           const denied = await this.denied(caller, access);
           if (denied) return dynamoDbDenial(response, denied);
@@ -159,6 +159,17 @@ export class LocalAwsEndpoint {
       default:
         return refuse(response, service, 400, 'UnknownOperationException', `the local runtime does not emulate the ${String(scope.service)} service`);
     }
+  }
+
+  /** Whether any of the role's policies has a `dynamodb:LeadingKeys` condition (only then is the context worth computing). */
+  private testsLeadingKeys(roleArn: string): boolean {
+    let tests = this.leadingKeyRoles.get(roleArn);
+    if (tests === undefined) {
+      const role = this.roles.get(roleArn);
+      tests = role !== undefined && JSON.stringify(role.policies).includes('dynamodb:LeadingKeys');
+      this.leadingKeyRoles.set(roleArn, tests);
+    }
+    return tests;
   }
 
   /** Whether the caller's role allows `action` on `resource` (a denial is printed, as every denial is). */
