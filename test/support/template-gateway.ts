@@ -11,7 +11,9 @@ import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-st
 import type { TopicastConfigInput } from '../../lambdas/core/config.js';
 import { npmStartExtras, npmStartOptions } from '../../cli/npm-start.js';
 import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js';
+import { synthesize } from '../../local-runtime/assembly/synthesize.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
+import type { Invocation } from '../../local-runtime/runner/function-runner.js';
 import type { LocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import type { LocalEventBus } from '../../local-gateway/event-bus.js';
@@ -44,6 +46,24 @@ export interface GatewayOptions {
   readonly write?: (line: string) => void;
   /** The runtime's TLS certificate, which the functions trust; for an https endpoint of the test's own (a JWKS URL). @default one made at start */
   readonly certificate?: LocalCertificate;
+  /**
+   * A CDK app folder (its cdk.json) to run instead of this repository's, with the same
+   * context: a test app that changes lib/'s output (test/fixtures/without-push-grant).
+   * Synthesized afresh each start: a kept assembly's key does not cover files outside the folder.
+   */
+  readonly appDir?: string;
+  /**
+   * The test provokes IAM denials on purpose. Otherwise `end()` fails when the runtime
+   * printed one (accessDeniedLines): on AWS that call would have failed too.
+   * @default false
+   */
+  readonly allowAccessDenied?: boolean;
+}
+
+/** One function invocation the runtime ran (its template logical id). */
+export interface FunctionInvocation {
+  readonly logicalId: string;
+  readonly status: Invocation['status'];
 }
 
 export interface RunningGateway {
@@ -62,17 +82,44 @@ export interface RunningGateway {
   readonly eventBus: LocalEventBus;
   /** Everything the runtime printed: request lines, the functions' output, denials. */
   readonly lines: readonly string[];
+  /** Every function invocation so far, in the order they ended. */
+  readonly invocations: readonly FunctionInvocation[];
   /** Deletes the items past their TTL now, as DynamoDB's TTL would (into the table's stream); returns how many. */
   sweep(nowSeconds?: number): Promise<number>;
   /** Hands the table stream's buffered records to their functions now and waits for them. */
   flushPresence(): Promise<void>;
   /** Waits for the asynchronous invocations under way (the fan-out worker's batches). */
   drain(): Promise<void>;
+  /** Ends the runtime; then rejects with the denials it printed, unless `allowAccessDenied`. */
   end(): Promise<void>;
+}
+
+/**
+ * The lines that show a request AWS would have refused: the runtime's own report of an IAM
+ * denial (`AccessDenied: User: ... is not authorized to perform: ...`, printed for every
+ * service it enforces: DynamoDB, @connections, Lambda Invoke, EventBridge, SQS, Secrets
+ * Manager, Function URLs), EventBridge's refusal to invoke a function whose resource policy
+ * does not let it (NO_PERMISSIONS), and a function's own output naming an AccessDenied it got.
+ */
+export function accessDeniedLines(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.startsWith('AccessDenied:') || /\(NO_PERMISSIONS: /.test(line) || /^\[[^\]]+\] .*AccessDenied/.test(line));
 }
 
 // Kept apart from `topicast local`'s (which keeps 3): side by side, test files ask for many contexts.
 const TEST_ASSEMBLIES = join(tmpdir(), 'topicast-test-assemblies');
+
+/** A test app's assemblies, one per app folder and context for this test file's process. */
+const testAppAssemblies = new Map<string, Promise<string>>();
+
+function synthesizeOnce(appDir: string, context: Readonly<Record<string, string>>): Promise<string> {
+  const key = JSON.stringify([appDir, context]);
+  let assembly = testAppAssemblies.get(key);
+  if (!assembly) {
+    assembly = synthesize({ appDir, context });
+    testAppAssemblies.set(key, assembly);
+  }
+  return assembly;
+}
 
 /**
  * Like `startGateway`, with presence diffs sent per change (window 0), so a test can expect
@@ -93,8 +140,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     { port: String(options.port ?? 0), ...(options.stage ? { stage: options.stage } : {}), ...(options.channels?.length ? { channel: [...options.channels] } : {}) },
     { ...env, TOPICAST_CONFIG: JSON.stringify(settings) },
   );
-  const { assemblyDir } = await synthesizeCached({ appDir: start.appDir, context: start.context, cacheDir: TEST_ASSEMBLIES, keep: 64 });
+  const assemblyDir = options.appDir
+    ? await synthesizeOnce(options.appDir, start.context)
+    : (await synthesizeCached({ appDir: start.appDir, context: start.context, cacheDir: TEST_ASSEMBLIES, keep: 64 })).assemblyDir;
   const lines: string[] = [];
+  const invocations: FunctionInvocation[] = [];
   const runtime = await startLocalRuntime({
     assemblyDir,
     port: start.port,
@@ -110,6 +160,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
     ...(options.certificate ? { certificate: options.certificate } : {}),
+    onInvocation: (fn, invocation) => invocations.push({ logicalId: fn.logicalId, status: invocation.status }),
   });
   const api = runtime.apis[0];
   const table = runtime.app.tables[0];
@@ -125,10 +176,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     connections: api.connections,
     eventBus: runtime.eventBus,
     lines,
+    invocations,
     sweep: (nowSeconds) => runtime.sweep(nowSeconds),
     flushPresence: () => runtime.flushStreams(),
     drain: () => runtime.drainAsyncInvocations(),
-    end: () => runtime.end(),
+    async end() {
+      await runtime.end();
+      const denied = options.allowAccessDenied ? [] : accessDeniedLines(lines);
+      if (denied.length > 0) {
+        throw new Error(`the gateway's functions made requests their roles do not allow (AWS would refuse them too):\n${denied.join('\n')}`);
+      }
+    },
   };
 }
 
