@@ -99,10 +99,17 @@ export interface RunningGateway {
  * denial (`AccessDenied: User: ... is not authorized to perform: ...`, printed for every
  * service it enforces: DynamoDB, @connections, Lambda Invoke, EventBridge, SQS, Secrets
  * Manager, Function URLs), EventBridge's refusal to invoke a function whose resource policy
- * does not let it (NO_PERMISSIONS), and a function's own output naming an AccessDenied it got.
+ * does not let it (NO_PERMISSIONS), an SQS event source mapping Lambda would refuse to create
+ * for want of its role's permissions, and a function's own output naming an AccessDenied it got.
  */
 export function accessDeniedLines(lines: readonly string[]): string[] {
-  return lines.filter((line) => line.startsWith('AccessDenied:') || /\(NO_PERMISSIONS: /.test(line) || /^\[[^\]]+\] .*AccessDenied/.test(line));
+  return lines.filter(
+    (line) =>
+      line.startsWith('AccessDenied:') ||
+      /\(NO_PERMISSIONS: /.test(line) ||
+      line.includes('The provided execution role does not have permissions to call') ||
+      /^\[[^\]]+\] .*AccessDenied/.test(line),
+  );
 }
 
 // Kept apart from `topicast local`'s (which keeps 3): side by side, test files ask for many contexts.
