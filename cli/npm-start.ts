@@ -17,7 +17,8 @@
 import { resolve as resolvePath } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { TopicastConfigInput } from '../lambdas/core/config.js';
+import { resolveConfig, type TopicastConfigInput } from '../lambdas/core/config.js';
+import { frameLabel } from '../local-gateway/frame-label.js';
 import type { LocalRuntimeOptions } from '../local-runtime/runtime.js';
 import { parseCommandLine, usageLine, usageText, type OptionSpecs } from './command-line.js';
 import { DataDirInUseError } from './data-dir-lock.js';
@@ -52,9 +53,11 @@ export const NPM_START_MOUNTS: LocalRuntimeOptions['mounts'] = [
  * APIs (Function URLs) under their old paths, and, with Pusher on, Pusher's own answer to a
  * wrong app key (pusher-mapping.ts; deployed, API Gateway refuses that path with 403).
  */
-export function npmStartExtras(options: Pick<LocalCommandOptions, 'context'>): Pick<LocalRuntimeOptions, 'mounts' | 'refuseConnect'> {
+export function npmStartExtras(options: Pick<LocalCommandOptions, 'context'>): Pick<LocalRuntimeOptions, 'mounts' | 'refuseConnect' | 'labelFrame'> {
   const pusherKey = options.context.pusherKey;
-  return { mounts: NPM_START_MOUNTS, ...(pusherKey ? { refuseConnect: refuseUnknownPusherKey(pusherKey) } : {}) };
+  // The request lines name each frame as the handlers decode it, with the app's own limits.
+  const { limits } = resolveConfig(options.context.config ? (JSON.parse(options.context.config) as TopicastConfigInput) : {});
+  return { mounts: NPM_START_MOUNTS, labelFrame: (body) => frameLabel(body, limits), ...(pusherKey ? { refuseConnect: refuseUnknownPusherKey(pusherKey) } : {}) };
 }
 
 export interface NpmStartValues {

@@ -89,6 +89,12 @@ export interface LocalRuntimeOptions {
   readonly maxConnectionMs?: number;
   /** Every line a function writes, quiet or not (the local pages read the functions' EMF metrics from it). */
   readonly onFunctionOutput?: (fn: FunctionModel, line: string) => void;
+  /**
+   * What a client's frame was, for its request line and the dashboard (npm start decodes
+   * topicast's frames: Phoenix's arrays all go to `$default`, so the route key alone says
+   * little). Undefined adds nothing to the line.
+   */
+  readonly labelFrame?: (body: string) => string | undefined;
   /** A local answer to some handshakes on the first API, before `$connect` (websocket-api.ts). */
   readonly refuseConnect?: WebSocketApiOptions['refuseConnect'];
   /**
@@ -317,7 +323,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       server,
       identity: { apiId: api.apiId, stage, domainName: `${host}:${port}` },
       routes: routeTable(api.routeSelectionExpression, api.routes.filter((route) => route.unsupported === undefined)),
-      integrate: (routeKey, event) => log.timed(routeKey, event.requestContext.connectionId, () => integrateRoute(api, runners, routeKey, event, log.logger)),
+      integrate: (routeKey, event) =>
+        log.timed(routeKey, event.requestContext.connectionId, () => integrateRoute(api, runners, routeKey, event, log.logger), typeof event.body === 'string' ? options.labelFrame?.(event.body) : undefined),
       onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),

@@ -50,6 +50,16 @@ async function lineOf(functionPrefix: string, mark: number, predicate: (line: Re
 }
 
 describe('a function run by the template runtime', () => {
+  it("names the client's frame in its request line, as the handlers decode it", async () => {
+    // Act
+    const mark = gateway.lines.length;
+    await ann.request({ action: 'push', topic: 'room:observed', event: 'labelled', payload: {} }, 30_000);
+
+    // Assess: `<route> <connection> <status> <ms>ms <frame>`
+    const connectionId = connectionIdOf(gateway, ann);
+    await expect.poll(() => gateway.lines.slice(mark).filter((line) => line.startsWith(`push ${connectionId} `)), { timeout: 10_000 }).toEqual([expect.stringMatching(/ms push room:observed labelled$/)]);
+  });
+
   it('delivers a push and writes its EMF metrics once, by topic pattern and in total', async () => {
     // Act
     const mark = gateway.lines.length;
