@@ -247,7 +247,11 @@ export function validateProps(props: {
     } catch {
       url = undefined;
     }
-    if (!url || url.protocol !== 'https:') errors.push(`jwksUrl must be an https:// URL, got '${jwksUrl}'`);
+    // Keys fetched in the clear could be swapped for an attacker's, except on a loopback host,
+    // which only a local runtime (npm start) reaches: its identity server may serve plain http.
+    if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+      errors.push(`jwksUrl must be an https:// URL (or http:// on a loopback host, for a local runtime), got '${jwksUrl}'`);
+    }
   }
   if (managementEndpoint !== undefined && !Token.isUnresolved(managementEndpoint) && !isHttpUrl(managementEndpoint)) {
     errors.push(`managementEndpoint must be an http(s):// URL such as https://{apiId}.execute-api.{region}.amazonaws.com/{stage}, got '${managementEndpoint}'`);
@@ -429,4 +433,9 @@ export function flattenCfnReference(value: unknown): string {
     if (node.Ref !== undefined) return `<${flattenCfnReference(node.Ref)}>`;
   }
   return JSON.stringify(value);
+}
+
+/** localhost, 127.0.0.0/8 or ::1: a host only the machine itself reaches. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
 }

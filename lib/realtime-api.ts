@@ -5,7 +5,7 @@
  * the local gateway), a token-signing secret, and least-privilege roles written by hand.
  * Pure defaults and validation live in `realtime-api-defaults.ts`.
  */
-import { ArnFormat, type CfnElement, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, type CfnElement, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -48,6 +48,7 @@ import {
   flattenCfnReference,
   handlerEntry,
   validateProps,
+  isLoopbackHost,
   type FunctionName,
   type PusherFunctionName,
   type RouteKey,
@@ -160,7 +161,8 @@ export interface RealtimeApiProps {
   readonly tokenSecret?: secretsmanager.ISecret;
   /**
    * JWKS URL for RS256/ES256 tokens (e.g. Cognito's
-   * `https://cognito-idp.{region}.amazonaws.com/{poolId}/.well-known/jwks.json`).
+   * `https://cognito-idp.{region}.amazonaws.com/{poolId}/.well-known/jwks.json`). https only,
+   * except `http://` on a loopback host for a local runtime (synthesis then warns).
    * @default - only HS256 tokens signed with `tokenSecret` are accepted
    */
   readonly jwksUrl?: string;
@@ -370,6 +372,9 @@ export class RealtimeApi extends Construct {
     const props: RealtimeApiProps = given.pusher?.webhooks && !given.lifecycleEvents ? { ...given, lifecycleEvents: true } : given;
     const errors = [...validateProps(props), ...channelProblems(props.channels), ...pusherProblems(props.pusher)];
     if (errors.length > 0) throw new Error(`Invalid RealtimeApi props (${this.node.path}):\n- ${errors.join('\n- ')}`);
+    if (props.jwksUrl !== undefined && !Token.isUnresolved(props.jwksUrl) && isLoopbackHost(new URL(props.jwksUrl).hostname)) {
+      Annotations.of(this).addWarningV2('topicast:jwksUrlLoopback', `jwksUrl ${props.jwksUrl} is on a loopback host: only a local runtime (npm start) reaches it; a deployed $connect cannot fetch its keys`);
+    }
 
     const stageName = props.stageName ?? DEFAULTS.stageName;
     const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;

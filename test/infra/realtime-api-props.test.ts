@@ -159,7 +159,8 @@ describe('RealtimeApi prop validation', () => {
     ['too little memory', { memorySize: 64 }, /memorySize/],
     ['too little route memory', { routeMemorySize: 100 }, /routeMemorySize must be an integer from 128 to 10240/],
     ['a route timeout beyond API Gateway’s 29 s', { routeTimeout: Duration.seconds(30) }, /routeTimeout/],
-    ['a plain-http JWKS URL', { jwksUrl: 'http://example.com/jwks.json' }, /jwksUrl/],
+    ['a plain-http JWKS URL', { jwksUrl: 'http://example.com/jwks.json' }, /jwksUrl must be an https:\/\/ URL/],
+    ['a plain-http JWKS URL on a host named like a loopback one', { jwksUrl: 'http://127.0.0.1.example.com/jwks.json' }, /jwksUrl must be an https:\/\/ URL/],
     ['an unknown auth mode', { auth: 'maybe' as never }, /auth must be one of/],
     ['a zero limit', { limits: { maxPayloadBytes: 0 } }, /maxPayloadBytes/],
     ['too many shards', { sharding: [{ pattern: 'big:*', shards: 1000 }] }, /sharding/],
@@ -172,6 +173,19 @@ describe('RealtimeApi prop validation', () => {
   ])('rejects %s', (_name, props, message) => {
     expect(build(props)).toThrow(message);
   });
+
+  it.each(['http://localhost:8080/jwks.json', 'http://127.0.0.1:9000/.well-known/jwks.json', 'http://[::1]:8080/jwks.json'])(
+    'accepts a plain-http JWKS URL on a loopback host (%s), which only a local runtime reaches, and warns at synthesis',
+    (jwksUrl) => {
+      // Act
+      const stack = new Stack(newApp({ bundling: false }), 'L');
+      new RealtimeApi(stack, 'Api', { jwksUrl });
+
+      // Assess
+      const warnings = stack.node.findAll().flatMap((node) => node.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data)));
+      expect(warnings).toEqual([expect.stringContaining(`jwksUrl ${jwksUrl} is on a loopback host`)]);
+    },
+  );
 
   it('accepts the defaults and reports every problem at once', () => {
     expect(validateProps({})).toEqual([]);
