@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { keepNewest } from '../keep-newest.js';
 import { synthesize, type SynthOptions } from './synthesize.js';
 
 export interface CachedSynthOptions extends Omit<SynthOptions, 'outDir'> {
@@ -84,7 +85,8 @@ async function synthesizeInto(assemblyDir: string, cacheDir: string, key: string
     throw error;
   }
   writeFileSync(join(assemblyDir, COMPLETE), new Date().toISOString());
-  prune(cacheDir, options.keep ?? 3, key);
+  // The `keep` newest assemblies, and the one just made.
+  keepNewest(cacheDir, { keep: options.keep ?? 3, isEntry: (name) => /^[0-9a-f]{32}$/.test(name), current: key });
   return { assemblyDir, reused: false };
 }
 
@@ -105,17 +107,4 @@ function inputKey(appDir: string, options: CachedSynthOptions): string {
   };
   walk(appDir, '');
   return hash.digest('hex').slice(0, 32);
-}
-
-/** Keeps the `keep` newest assemblies (and the one just made). */
-function prune(cacheDir: string, keep: number, current: string): void {
-  const kept = readdirSync(cacheDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{32}$/.test(entry.name))
-    // Another process may prune the same folder at once: an entry gone meanwhile is skipped.
-    .flatMap((entry) => {
-      const stat = statSync(join(cacheDir, entry.name), { throwIfNoEntry: false });
-      return stat ? [{ name: entry.name, at: stat.mtimeMs }] : [];
-    })
-    .sort((a, b) => b.at - a.at);
-  for (const { name } of kept.slice(keep)) if (name !== current) rmSync(join(cacheDir, name), { recursive: true, force: true });
 }

@@ -13,9 +13,10 @@
  * by side never see half a kept build.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { version as esbuildVersion, type BuildOptions, type Metafile } from 'esbuild';
+import { keepNewest } from '../keep-newest.js';
 
 interface InputStat {
   readonly path: string;
@@ -97,16 +98,9 @@ export function keepBuild(cacheDir: string, key: string, outdir: string, working
     } catch {
       rmSync(staging, { recursive: true, force: true }); // another process kept it first
     }
-    prune(cacheDir, key);
+    // Staging folders (dot names) are no kept builds; a build is dated by its manifest, written last.
+    keepNewest(cacheDir, { keep: KEEP, isEntry: (name) => !name.startsWith('.'), datedBy: MANIFEST, current: key });
   } catch {
     // Keeping is an optimisation: a full disk or a race costs the next start a build, nothing else.
   }
-}
-
-function prune(cacheDir: string, current: string): void {
-  const kept = readdirSync(cacheDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && existsSync(join(cacheDir, entry.name, MANIFEST)))
-    .map((entry) => ({ name: entry.name, at: statSync(join(cacheDir, entry.name, MANIFEST)).mtimeMs }))
-    .sort((a, b) => b.at - a.at);
-  for (const { name } of kept.slice(KEEP)) if (name !== current) rmSync(join(cacheDir, name), { recursive: true, force: true });
 }
