@@ -87,6 +87,8 @@ export interface LocalRuntimeOptions {
   readonly idleTimeoutMs?: number;
   /** Every connection is closed (1001) after this long. @default 7200000 (2 hours, as on AWS) */
   readonly maxConnectionMs?: number;
+  /** A route's integration is given up on after this long ("Endpoint request timed out"). @default 29000 (as on AWS) */
+  readonly integrationTimeoutMs?: number;
   /** Every line a function writes, quiet or not (the local pages read the functions' EMF metrics from it). */
   readonly onFunctionOutput?: (fn: FunctionModel, line: string) => void;
   /**
@@ -327,6 +329,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         log.timed(routeKey, event.requestContext.connectionId, () => integrateRoute(api, runners, routeKey, event, log.logger), typeof event.body === 'string' ? options.labelFrame?.(event.body) : undefined),
       onIntegrationTimeout: (routeKey, connectionId) => log.logger.error('integration timed out', { routeKey, connectionId }),
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.integrationTimeoutMs !== undefined ? { integrationTimeoutMs: options.integrationTimeoutMs } : {}),
       ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
       ...(index === 0 && options.refuseConnect ? { refuseConnect: options.refuseConnect } : {}),
     });
