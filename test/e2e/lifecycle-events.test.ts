@@ -8,9 +8,9 @@
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalBusEvent } from '../../local-gateway/event-bus.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { gatewayTable, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { expireConnection } from '../support/table-items.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
     config: { lifecycleEvents: { source: 'e2e.realtime' }, presence: { windowMs: 200 } },
     env: { TOPICAST_TOKEN_SECRET: SECRET },
     write: (line) => lines.push(line),
+    pages: true,
   });
   table = gatewayTable(gateway);
 });
@@ -86,7 +87,8 @@ describe('lifecycle events through the local gateway', () => {
     const vacated = await nextBusEvent(ofTopic('vacated', topic), 'vacated');
 
     // Assess: the envelope EventBridge rules match on
-    expect(connected).toMatchObject({ source: 'e2e.realtime', bus: 'topicast-local' });
+    // The bus is the template's lifecycle bus (the functions' TOPICAST_EVENT_BUS), as rules see it on AWS.
+    expect(connected).toMatchObject({ source: 'e2e.realtime', bus: expect.stringMatching(/^arn:aws:events:[^:]+:\d+:event-bus\/TopicastRealtimeLifecycleEvents/) });
     expect(Date.parse(connected.time)).toBeGreaterThan(Date.now() - 60_000);
     // Assess: each detail, with a stable id
     expect(connected.detail).toEqual({ version: 1, eventId: expect.any(String), connectionId: aliceId, user: 'alice', connectedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });

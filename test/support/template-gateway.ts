@@ -17,6 +17,7 @@ import type { Invocation } from '../../local-runtime/runner/function-runner.js';
 import type { LocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import type { LocalEventBus } from '../../local-gateway/event-bus.js';
+import { localPages } from '../../local-gateway/pages/runtime-pages.js';
 import { gatewayTable } from './local-gateway.js';
 
 export interface GatewayOptions {
@@ -58,6 +59,8 @@ export interface GatewayOptions {
    * @default false
    */
   readonly allowAccessDenied?: boolean;
+  /** Serve the local pages (`/`, `/_topicast` and its JSON api) as `npm start` does. @default false (they bundle the browser code) */
+  readonly pages?: boolean;
 }
 
 /** One function invocation the runtime ran (its template logical id). */
@@ -152,6 +155,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     : (await synthesizeCached({ appDir: start.appDir, context: start.context, cacheDir: TEST_ASSEMBLIES, keep: 64 })).assemblyDir;
   const lines: string[] = [];
   const invocations: FunctionInvocation[] = [];
+  const pages = options.pages ? localPages() : undefined;
   const runtime = await startLocalRuntime({
     assemblyDir,
     port: start.port,
@@ -164,6 +168,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     dataDir: options.dataDir,
     secretValues: start.secretValues,
     ...npmStartExtras(start),
+    ...(pages ? { onLogEntry: pages.onLogEntry, onFunctionOutput: pages.onFunctionOutput, extraRoutes: pages.routes } : {}),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
     ...(options.certificate ? { certificate: options.certificate } : {}),
