@@ -1,7 +1,8 @@
 /**
  * Presence across a reconnect (lambdas/core/presence-grace.ts) under forced interleavings,
- * through the local gateway (its table stream, fan-out workers and grace queue), with a
- * gate on the gateway's DynamoDB client that holds or fails chosen requests:
+ * through the template runtime (the table's stream, the fan-out worker and the grace queue of
+ * the template), with a gate on the DynamoDB its functions call that holds or fails chosen
+ * requests:
  *
  *  1. a rejoin that took over the member's held row and then failed (its own row never
  *     written) leaves no ghost: the member's leave is announced, after the grace period or,
@@ -19,11 +20,15 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { keys } from '../../lambdas/adapters/dynamodb/table-schema.js';
+import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
+import { systemClock } from '../../lambdas/composition/system.js';
+import { RoleCredentials } from '../../local-runtime/aws/role-credentials.js';
 import { applyDiff, type PresenceDiff, type PresenceState } from '../../lambdas/core/presence.js';
-import { connectTracked, gatewayTable, startTestGateway, uniqueTopic, waitUntil } from '../support/local-gateway.js';
-import { installStoreGate, type StoreCall, type StoreGate } from '../support/store-gate.js';
+import { connectTracked, gatewayTable, uniqueTopic, waitUntil } from '../support/local-gateway.js';
+import { startGatedDynamo, type GatedDynamo } from '../support/gated-dynamo.js';
+import type { StoreCall, StoreGate } from '../support/store-gate.js';
 import { queryPartition } from '../support/table-items.js';
 import type { TestTable } from '../support/dynalite.js';
 import { closeAll, eventOf, type WsClient } from '../support/ws-client.js';
@@ -34,13 +39,16 @@ const GRACE_MS = 1000;
 const SLACK_MS = 4000;
 let gateway: RunningGateway;
 let gate: StoreGate;
+let dynamo: GatedDynamo;
 let table: TestTable;
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
   // Workers from 2 recipients on: every presence diff of these small rooms goes through a fan-out worker.
-  gateway = await startTestGateway({ config: { presence: { windowMs: WINDOW_MS, graceMs: GRACE_MS }, fanout: { workerThreshold: 1 } } });
-  gate = installStoreGate(gateway.documentClient, 'graceRaceGate');
+  // The functions run in processes of their own: their DynamoDB requests are gated on the way to DynamoDB.
+  dynamo = await startGatedDynamo();
+  gate = dynamo.gate;
+  gateway = await startTestGateway({ dynamoEndpoint: dynamo.endpoint, config: { presence: { windowMs: WINDOW_MS, graceMs: GRACE_MS }, fanout: { workerThreshold: 1 } } });
   table = gatewayTable(gateway);
 });
 
@@ -51,6 +59,7 @@ afterEach(async () => {
 afterAll(async () => {
   await table?.stop();
   await gateway?.end();
+  await dynamo?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,6 +114,16 @@ async function heldMember(topic: string): Promise<{ watcher: Member; first: Memb
   first.client.socket.terminate();
   await waitUntil(async () => typeof (await rowOf(topic, first.id))?.heldUntil === 'number', 'the dropped member row is held');
   return { watcher, first, secret };
+}
+
+/**
+ * The access key the runtime gives a function (RoleCredentials derives it from the function's
+ * name and role, so another instance names the same key): the gate tells the function calling by it.
+ */
+function accessKeyOf(running: RunningGateway, logicalIdPrefix: string): string {
+  const fn = running.runtime.app.functions.find((candidate) => candidate.logicalId.startsWith(logicalIdPrefix));
+  if (!fn?.roleArn) throw new Error(`no function ${logicalIdPrefix}* with a role in the template`);
+  return new RoleCredentials().issue(fn.functionName, fn.roleArn).accessKeyId;
 }
 
 const injected = () => Object.assign(new Error('injected: the write failed'), { name: 'InternalServerError', $fault: 'server' });
@@ -197,8 +216,10 @@ describe('a fan-out worker checking a join again after a takeover', () => {
     const watcher = await join(topic, newMember(), { name: 'watcher' });
     const secret = newMember();
     const { client, id } = await connectTracked(gateway, clients);
-    // The worker delivering M's join reads M's row again after its posts: held there.
-    const recheck = gate.pause((call) => call.name === 'BatchGetItemCommand' && JSON.stringify(call.input).includes(`"${id}"`));
+    // The worker delivering M's join reads M's row again after its posts: held there (the
+    // join reads the same row after its own posts, so the worker is told by its credentials).
+    const worker = accessKeyOf(gateway, 'RealtimeFanoutWorker');
+    const recheck = gate.pause((call) => call.accessKeyId === worker && call.name === 'BatchGetItemCommand' && JSON.stringify(call.input).includes(`"${id}"`));
     const first = await join(topic, secret, { name: 'm' }, { client, id });
     await recheck.reached;
     const mark = watcher.client.mark();
@@ -270,7 +291,7 @@ describe('a room at its presence cap', () => {
       await closeAll(own);
       await capped.end();
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 describe("a channel module's leave under the grace period", () => {
@@ -280,8 +301,10 @@ describe("a channel module's leave under the grace period", () => {
       channels: [fileURLToPath(new URL('../support/fixtures/seat-channel.ts', import.meta.url))],
     });
     const own: WsClient[] = [];
-    const noted = globalThis as { __seatLeaves?: string[] };
-    noted.__seatLeaves = [];
+    // The module runs in the $disconnect function's process: it notes its leaves in the table.
+    const seatsTable = gatewayTable(seats);
+    const kv = new DynamoChannelKv(seatsTable.documentClient, seats.tableName, systemClock);
+    const noted = () => kv.list<string>('seat-leaves');
     try {
       const topic = `seat:${uniqueTopic()}`;
       const secret = newMember();
@@ -296,20 +319,21 @@ describe("a channel module's leave under the grace period", () => {
       await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
       const mark = watcher.client.mark();
       first.client.socket.terminate();
-      await waitUntil(() => noted.__seatLeaves?.length === 1, "the module's leave for the dropped connection");
-      expect(noted.__seatLeaves).toEqual(['a disconnect']);
+      // A first $disconnect starts its function's process: a cold start on a loaded machine.
+      await waitUntil(async () => (await noted()).length === 1, "the module's leave for the dropped connection", 20_000);
+      expect(await noted()).toEqual(['a disconnect']);
       const again = await enter('b');
       await sleep(GRACE_MS + 1500);
       // Presence saw nothing; the module saw the old connection leave and the new one join, once each.
       expect(watcher.client.eventsSince(mark).filter((event) => event === 'presence_diff')).toEqual([]);
-      expect(noted.__seatLeaves).toEqual(['a disconnect']);
+      expect(await noted()).toEqual(['a disconnect']);
       await again.client.close(4001, 'final');
-      await waitUntil(() => noted.__seatLeaves?.length === 2, "the module's leave for the final close");
-      expect(noted.__seatLeaves).toEqual(['a disconnect', 'b disconnect']);
+      await waitUntil(async () => (await noted()).length === 2, "the module's leave for the final close");
+      expect(await noted()).toEqual(['a disconnect', 'b disconnect']);
     } finally {
       await closeAll(own);
+      await seatsTable.stop();
       await seats.end();
-      delete noted.__seatLeaves;
     }
-  }, 30_000);
+  }, 60_000);
 });

@@ -62,7 +62,8 @@ export async function startGatedDynamo(): Promise<GatedDynamo> {
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.indexOf('.') + 1);
     const input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
-    const call: StoreCall = { name: `${operation}Command`, input: documentInput(input) };
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+    const call: StoreCall = { name: `${operation}Command`, input: documentInput(input), ...(accessKeyId ? { accessKeyId } : {}) };
     let answer: Forwarded | undefined;
     const chain = [...interceptors];
     const run = async (index: number): Promise<{ output: Record<string, unknown> }> => {

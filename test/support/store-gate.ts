@@ -15,6 +15,8 @@ export interface StoreCall {
   /** The low-level command name, e.g. `PutItemCommand`. */
   readonly name: string;
   readonly input: Input;
+  /** Who signed the request (gated-dynamo.ts only: the access key of the calling function's role). */
+  readonly accessKeyId?: string;
 }
 
 export type Proceed = (input?: Input) => Promise<{ output: Record<string, unknown> }>;
