@@ -144,6 +144,8 @@ async function main(): Promise<void> {
   }
   const out = (line: string) => void process.stdout.write(`${line}\n`);
   try {
+    const channels = options.context.channels;
+    if (channels) await (await import('./channel-check.js')).checkChannelModules(channels.split(','));
     const [{ startLocal }, { localPages }] = await Promise.all([import('./local-command.js'), import('../local-gateway/pages/runtime-pages.js')]);
     const pages = localPages();
     const starting = startLocal(options, process.env, out, { ...npmStartExtras(options), onLogEntry: pages.onLogEntry, onFunctionOutput: pages.onFunctionOutput, extraRoutes: pages.routes });

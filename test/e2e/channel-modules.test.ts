@@ -13,8 +13,8 @@ import { Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestGateway, uniqueTopic } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { uniqueTopic, waitUntil } from '../support/local-gateway.js';
 import { closeAll, openClient, type WsClient } from '../support/ws-client.js';
 
 const outside = mkdtempSync(join(tmpdir(), 'topicast-outside-'));
@@ -47,7 +47,6 @@ const logged: string[] = [];
 beforeAll(async () => {
   gateway = await startTestGateway({
     channels: ['examples/chat/room.ts', 'examples/chat/inbox.ts', OUTSIDE_MODULE],
-    quiet: false,
     write: (line) => logged.push(line),
   });
 });
@@ -145,8 +144,11 @@ describe('channel modules in the local gateway', () => {
     expect(c.messages).toContainEqual({ topic, event: 'echoed', payload: { event: 'ping_me', payload: { n: 1 }, assigns: { joinedAt: 'join' } } });
     expect(crashed.payload.response.reason).toBe('internal_error');
     expect(pong.payload.status).toBe('ok');
-    const line = logged.find((l) => l.startsWith('ERROR channel callback failed') && l.includes('outside module bug')) ?? '';
-    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ module: expect.stringContaining('echo.ts'), callback: 'handleIn', topic, event: 'crash' });
+    // The push function's own log line (Powertools JSON, after its `[logicalId]`), which its process may print after the reply went out.
+    const crashLine = () => logged.find((l) => l.includes('"channel callback failed"') && l.includes('outside module bug'));
+    await waitUntil(() => crashLine() !== undefined, 'the push function logged the crash');
+    const line = crashLine() ?? '';
+    expect(JSON.parse(line.slice(line.indexOf('{')))).toMatchObject({ level: 'ERROR', message: 'channel callback failed', module: expect.stringContaining('echo.ts'), callback: 'handleIn', topic, event: 'crash' });
   });
 
   it('refuses to start with a module that cannot work, naming the file', async () => {
@@ -163,7 +165,7 @@ describe('channel modules in the local gateway', () => {
 describe('npm start -- --channel', () => {
   it('loads every --channel file given, and refuses to start on a broken one with exit code 1', async () => {
     // Prepare: the CLI as `npm start` runs it (tsx), on a free port.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local-gateway/cli.ts', '--port', '0', '--quiet', '--channel', 'examples/chat/room.ts', '--channel', OUTSIDE_MODULE], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/npm-start.ts', '--port', '0', '--quiet', '--channel', 'examples/chat/room.ts', '--channel', OUTSIDE_MODULE], {
       env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -195,7 +197,7 @@ describe('npm start -- --channel', () => {
 
     const broken = join(outside, 'no-default.ts');
     writeFileSync(broken, 'export const topic = "x:*";\n');
-    const failing = spawn(process.execPath, ['--import', 'tsx', 'local-gateway/cli.ts', '--port', '0', '--channel', broken], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const failing = spawn(process.execPath, ['--import', 'tsx', 'cli/npm-start.ts', '--port', '0', '--channel', broken], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     failing.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(failing, 'exit')) as [number];

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import type { TopicastConfigInput } from '../../lambdas/core/config.js';
+import { checkChannelModules } from '../../cli/channel-check.js';
 import { npmStartExtras, npmStartOptions } from '../../cli/npm-start.js';
 import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js';
 import { synthesize } from '../../local-runtime/assembly/synthesize.js';
@@ -19,6 +20,7 @@ import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import type { LocalEventBus } from '../../local-gateway/event-bus.js';
 import { localPages } from '../../local-gateway/pages/runtime-pages.js';
 import { gatewayTable } from './local-gateway.js';
+import { closeAll, openClient } from './ws-client.js';
 
 export interface GatewayOptions {
   /** @default 0 (a free port) */
@@ -150,6 +152,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     { port: String(options.port ?? 0), ...(options.stage ? { stage: options.stage } : {}), ...(options.channels?.length ? { channel: [...options.channels] } : {}) },
     { ...env, TOPICAST_CONFIG: JSON.stringify(settings) },
   );
+  // As npm start does: a module that cannot work stops the start, naming the file.
+  if (options.channels?.length) await checkChannelModules(options.channels);
   const assemblyDir = options.appDir
     ? await synthesizeOnce(options.appDir, start.context)
     : (await synthesizeCached({ appDir: start.appDir, context: start.context, cacheDir: TEST_ASSEMBLIES, keep: 64 })).assemblyDir;
@@ -209,4 +213,24 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
  */
 export function realtimeStore(gateway: Pick<RunningGateway, 'dynamoEndpoint' | 'tableName'>): DynamoRealtimeStore {
   return new DynamoRealtimeStore(gatewayTable(gateway).documentClient, gateway.tableName);
+}
+
+/**
+ * Starts the environments a burst of `clients` connections needs ($connect, a join of `topic`,
+ * $disconnect, the presence function): each first invocation is a cold start (a process, seconds
+ * on a loaded machine), which a test's own short waits should not pay for. Retries connects
+ * that time out until `timeoutMs`.
+ */
+export async function warmUp(gateway: Pick<RunningGateway, 'url' | 'flushPresence'>, clients: number, topic: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pending = clients; pending > 0; ) {
+    const opened = await Promise.allSettled(Array.from({ length: pending }, () => openClient(gateway.url)));
+    const open = opened.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    // A join that outlasts its wait still started its environment.
+    await Promise.allSettled(open.map((client) => client.join(topic)));
+    await closeAll(open);
+    pending -= open.length;
+    if (pending > 0 && Date.now() > deadline) throw new Error(`warm-up: ${pending} of ${clients} connections still timed out after ${timeoutMs} ms`);
+  }
+  await gateway.flushPresence();
 }
