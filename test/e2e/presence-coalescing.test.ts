@@ -5,9 +5,9 @@
  * deletions of a vanished connection announced as leaves through the stream.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { gatewayTable, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { expireConnection } from '../support/table-items.js';
 import { closeAll, eventOf, type WsClient } from '../support/ws-client.js';
 
@@ -20,7 +20,14 @@ const clients: WsClient[] = [];
 beforeAll(async () => {
   gateway = await startTestGateway({ config: { presence: { windowMs: WINDOW_MS, topics: [{ pattern: 'dm:*', windowMs: 0 }] } } });
   table = gatewayTable(gateway);
-});
+  // Three joins and a leave must fit in one window: their functions' environments are started first.
+  await warmUp(gateway, 3, uniqueTopic());
+  const { client } = await connect();
+  const warm = uniqueTopic();
+  await client.join(warm);
+  await client.request({ action: 'leave', topic: warm });
+  await closeAll(clients.splice(0));
+}, 120_000);
 
 afterEach(async () => {
   await closeAll(clients.splice(0));
