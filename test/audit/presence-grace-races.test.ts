@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { startTestGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
 import { keys } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { systemClock } from '../../lambdas/composition/system.js';
@@ -50,7 +50,9 @@ beforeAll(async () => {
   gate = dynamo.gate;
   gateway = await startTestGateway({ dynamoEndpoint: dynamo.endpoint, config: { presence: { windowMs: WINDOW_MS, graceMs: GRACE_MS }, fanout: { workerThreshold: 1 } } });
   table = gatewayTable(gateway);
-});
+  // Each function's first invocation starts its process: done here, not inside the tests' waits.
+  await warmUp(gateway, 2, uniqueTopic());
+}, 120_000);
 
 afterEach(async () => {
   await closeAll(clients.splice(0));
@@ -112,7 +114,8 @@ async function heldMember(topic: string): Promise<{ watcher: Member; first: Memb
   const first = await join(topic, secret, { name: 'm' });
   await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
   first.client.socket.terminate();
-  await waitUntil(async () => typeof (await rowOf(topic, first.id))?.heldUntil === 'number', 'the dropped member row is held');
+  // The first named member's $disconnect is the first to hold a row (and send to the grace queue).
+  await waitUntil(async () => typeof (await rowOf(topic, first.id))?.heldUntil === 'number', 'the dropped member row is held', 20_000);
   return { watcher, first, secret };
 }
 
