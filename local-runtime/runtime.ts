@@ -12,7 +12,7 @@ import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { readCloudAssembly } from './assembly/cloud-assembly.js';
-import { buildLocalApp, LOCAL_REGION, type FunctionModel, type FunctionUrlModel, type LocalApp, type WebSocketApiModel } from './assembly/local-app.js';
+import { buildLocalApp, LOCAL_ACCOUNT, LOCAL_REGION, type FunctionModel, type FunctionUrlModel, type LocalApp, type RoleModel, type WebSocketApiModel } from './assembly/local-app.js';
 import { LocalAwsEndpoint } from './aws/aws-endpoint.js';
 import { DynamoDbService } from './aws/dynamodb-service.js';
 import { serveFunctionUrl } from './aws/function-url.js';
@@ -105,6 +105,12 @@ export interface LocalRuntimeOptions {
    * (a JWKS URL, which the construct wants https), as a public CA's is trusted on AWS.
    */
   readonly certificate?: LocalCertificate;
+  /**
+   * Issue `operatorCredentials`: a role outside the template allowed every action, as an
+   * account administrator's credentials are on AWS, for a test acting as a backend (the
+   * Management API from outside the functions). @default false
+   */
+  readonly operator?: boolean;
 }
 
 export interface FunctionUrlMount {
@@ -152,6 +158,8 @@ export interface LocalRuntime {
   readonly eventBus: LocalEventBus;
   /** The template's SQS queues (their messages can be looked at). */
   readonly queues: SqsService;
+  /** Credentials of the local operator role (option `operator`), else undefined. */
+  readonly operatorCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string } | undefined;
   /** Hands the streams' buffered records to their functions now and waits for the batches. */
   flushStreams(): Promise<void>;
   /** Deletes the items past their TTL now (and records the deletions); returns how many. */
@@ -288,7 +296,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   sweepTimer.unref();
   const endpoint = new LocalAwsEndpoint({
     credentials,
-    roles: app.roles,
+    roles: options.operator ? [...app.roles, OPERATOR_ROLE] : app.roles,
     evaluator: options.evaluator ?? iamSimulateEvaluator(),
     dynamodb: new DynamoDbService(app.tables, dynamo.endpoint),
     lambda,
@@ -373,10 +381,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return [{ logicalId: url.logicalId, authType: url.authType, url: `http://${host}:${port}/` }];
   });
 
+  const operator = options.operator ? credentials.issue('local-operator', OPERATOR_ROLE.arn) : undefined;
   return {
     app,
     apis,
     functionUrls,
+    operatorCredentials: operator ? { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken } : undefined,
     dynamoEndpoint: dynamo.endpoint,
     awsEndpoint,
     eventBus,
@@ -482,6 +492,15 @@ async function integrateRoute(
   const statusCode = typeof response?.statusCode === 'number' ? response.statusCode : 200;
   return { kind: 'response', statusCode, response: response ?? undefined, requestId };
 }
+
+/** Not in any template: the role of option `operator`, allowed everything. */
+const OPERATOR_ROLE: RoleModel = {
+  logicalId: 'LocalOperator',
+  roleName: 'topicast-local-operator',
+  arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/topicast-local-operator`,
+  policies: [{ name: 'LocalOperator/AllowAll', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+  managedPolicyArns: [],
+};
 
 /** The variables Lambda sets in every execution environment. */
 function lambdaEnvironment(fn: FunctionModel): Record<string, string> {

@@ -28,7 +28,7 @@ export class SmithySigV4 implements RequestSigner {
 }
 
 /** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the signer expects. */
-class NodeSha256 {
+export class NodeSha256 {
   private hash: Hash | Hmac;
 
   public constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {

@@ -1,20 +1,24 @@
 /**
  * The Management API on the gateway's own port, driven by the real AWS SDK client as a
  * backend would use it against API Gateway: PostToConnection, GetConnection,
- * DeleteConnection, and GoneException for ids that do not exist.
+ * DeleteConnection, and GoneException for ids that do not exist. The template runtime wants
+ * every request signed by credentials it knows, as AWS does: the test signs as the runtime's
+ * operator role (allowed everything, as an administrator's credentials are).
  */
 import {
+  ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
   PayloadTooLargeException,
   PostToConnectionCommand,
-  type ApiGatewayManagementApiClient,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import type { TestTable } from '../support/dynalite.js';
-import { gatewayTable, managementClient, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
+import { NodeSha256 } from '../../bench/reference/smithy-signer.js';
+import { TEST_REGION, type TestTable } from '../support/dynalite.js';
+import { gatewayTable, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { itemsOfConnection, queryPartition } from '../support/table-items.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
@@ -31,6 +35,25 @@ beforeAll(async () => {
   withStage = managementClient(gateway.managementEndpoint);
   withoutStage = managementClient(`http://127.0.0.1:${gateway.port}`);
 });
+
+function operator(): NonNullable<RunningGateway['runtime']['operatorCredentials']> {
+  const credentials = gateway.runtime.operatorCredentials;
+  if (!credentials) throw new Error('the runtime was started without its operator role');
+  return credentials;
+}
+
+function managementClient(endpoint: string): ApiGatewayManagementApiClient {
+  return new ApiGatewayManagementApiClient({ endpoint, region: TEST_REGION, credentials: operator(), maxAttempts: 1 });
+}
+
+/** A raw HTTP request to the Management API, SigV4-signed as the SDK signs it. */
+async function signedFetch(url: string, method: 'GET' | 'POST', body?: string): Promise<Response> {
+  const target = new URL(url);
+  const signer = new SignatureV4({ service: 'execute-api', region: TEST_REGION, credentials: operator(), sha256: NodeSha256, applyChecksum: false });
+  const signed = await signer.sign({ method, protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: {}, headers: { host: target.host }, ...(body === undefined ? {} : { body }) });
+  const { host: _host, ...headers } = signed.headers;
+  return fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
+}
 
 afterEach(async () => {
   await closeAll(clients.splice(0));
@@ -57,7 +80,7 @@ describe('Management API through the AWS SDK', () => {
     const { client, id } = await connect();
 
     // Act
-    const response = await fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body: 'y'.repeat(bytes) });
+    const response = await signedFetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, 'POST', 'y'.repeat(bytes));
 
     // Assess
     expect(response.status).toBe(413);
@@ -113,7 +136,7 @@ describe('Management API through the AWS SDK', () => {
     const { client, id } = await connect();
 
     // Act
-    const response = await fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body: 'y'.repeat(bytes) });
+    const response = await signedFetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, 'POST', 'y'.repeat(bytes));
 
     // Assess
     expect(response.status).toBe(413);
@@ -196,8 +219,8 @@ describe('Management API through the AWS SDK', () => {
 
   it('answers an unknown id over raw HTTP with 410 and x-amzn-errortype: GoneException', async () => {
     // Act
-    const posted = await fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(UNKNOWN_ID)}`, { method: 'POST', body: '{}' });
-    const fetched = await fetch(`http://127.0.0.1:${gateway.port}/@connections/${encodeURIComponent(UNKNOWN_ID)}`);
+    const posted = await signedFetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(UNKNOWN_ID)}`, 'POST', '{}');
+    const fetched = await signedFetch(`http://127.0.0.1:${gateway.port}/@connections/${encodeURIComponent(UNKNOWN_ID)}`, 'GET');
 
     // Assess
     for (const response of [posted, fetched]) {
