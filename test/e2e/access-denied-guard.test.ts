@@ -5,27 +5,15 @@
  * the push function loses execute-api:ManageConnections), so that a grant a change removes
  * fails every end-to-end test whose scenario needs it, not only the tests that look for it.
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { withoutGrantAppDir } from '../fixtures/without-push-grant/app-dir.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { accessDeniedLines, startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 import { connectOk } from '../security/ws-client.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const WITHOUT_GRANT_APP = fileURLToPath(new URL('../fixtures/without-push-grant/app.ts', import.meta.url));
 // A first invocation starts the function's process: slow on a busy machine.
 const COLD_START_MS = 30_000;
 
-/** A CDK app folder whose cdk.json is the repository's, with the test app as its `app`. */
-function withoutGrantAppDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'topicast-without-grant-'));
-  const cdkJson = JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ ...cdkJson, app: `node --import tsx ${JSON.stringify(WITHOUT_GRANT_APP)}` }));
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
 
 const appDir = withoutGrantAppDir();
 afterAll(() => rmSync(appDir, { recursive: true, force: true }));

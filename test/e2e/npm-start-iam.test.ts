@@ -5,18 +5,14 @@
  * ManageConnections grant (a test app: test/fixtures/without-push-grant) fails the broadcast
  * with AccessDenied, as AWS would.
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { withoutGrantAppDir } from '../fixtures/without-push-grant/app-dir.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocal } from '../../cli/local-command.js';
 import { NPM_START_MOUNTS, npmStartOptions } from '../../cli/npm-start.js';
 import type { LocalRuntime } from '../../local-runtime/runtime.js';
 import { connectOk } from '../security/ws-client.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const WITHOUT_GRANT_APP = fileURLToPath(new URL('../fixtures/without-push-grant/app.ts', import.meta.url));
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
 
@@ -27,14 +23,6 @@ async function npmStart(lines: string[], appDir?: string): Promise<LocalRuntime>
   return startLocal({ ...options, ...(appDir ? { appDir } : {}), cache: false }, {}, (line) => lines.push(line), { mounts: NPM_START_MOUNTS });
 }
 
-/** A CDK app folder whose cdk.json is the repository's, with the test app as its `app`. */
-function withoutGrantAppDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'topicast-without-grant-'));
-  const cdkJson = JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ ...cdkJson, app: `node --import tsx ${JSON.stringify(WITHOUT_GRANT_APP)}` }));
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
 
 /** Alice pushes on a topic both joined; whether Bob hears it within `listenMs`, after `settled` (the denial, when one is expected). */
 async function pushBetweenTwo(runtime: LocalRuntime, listenMs: number, settled: () => Promise<void> = () => Promise.resolve()): Promise<{ heard: boolean }> {
