@@ -1,28 +1,27 @@
 /**
  * Joins and leaves as a new user writes them with the official `phoenix` client, against
- * the local gateway (issue 18): a leave then a join sent back to back never yields an ok
- * join without a subscription; a leave past the join/leave rate limit is still answered ok
- * and stops the broadcasts; concurrent joins of a channel module's topics over the topic
- * limit leave the module's join/leave log balanced.
+ * what `npm start` runs (the template runtime; issue 18): a leave then a join sent back to
+ * back never yields an ok join without a subscription; a leave past the join/leave rate
+ * limit is still answered ok and stops the broadcasts; concurrent joins of a channel
+ * module's topics over the topic limit leave the module's join/leave log balanced.
  *
  * The first case needs the leave to land between the join's claim and its check, which a
- * loaded machine gives only sometimes: a proxy in front of DynamoDB delays the leave's
- * release and the join's check (a fault, as a slow partition would), so it happens every time.
+ * loaded machine gives only sometimes: the join and leave functions' DynamoDB requests go
+ * through a gate (test/support/gated-dynamo.ts) that holds the leave's release until the
+ * join's claim is written and the join's check until the release is (a slow partition could
+ * order them so), so it happens every time, whatever each function's cold start takes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Socket, type Channel } from 'phoenix';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { apiGatewayTransport } from '../../client/phoenix-transport.js';
 import { DynamoChannelKv } from '../../lambdas/adapters/dynamodb/channel-kv.js';
 import { systemClock } from '../../lambdas/composition/system.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { startTestTable, type TestTable } from '../support/dynalite.js';
-import { gatewayTable, startTestGateway, uniqueTopic, waitUntil } from '../support/local-gateway.js';
+import { startGatedDynamo, type GatedDynamo } from '../support/gated-dynamo.js';
+import { gatewayTable, uniqueTopic, waitUntil } from '../support/local-gateway.js';
+import type { StoreCall } from '../support/store-gate.js';
+import { startTestGateway, type RunningGateway } from '../support/template-gateway.js';
 
 type Message = { topic: string; event: string; payload: unknown };
 
@@ -56,73 +55,114 @@ function shoutsOn(received: Message[], topic: string, from: number): number {
   return received.slice(from).filter((m) => m.topic === topic && m.event === 'shout').length;
 }
 
+// A first invocation of a function starts its process: slow on a busy machine.
+const COLD_MS = 30_000;
+// A held request goes on after this, so that a test whose interleaving did not happen fails on its assertions, not by hanging.
+const HOLD_MS = 20_000;
+
+/** Which of a join's and a leave's writes and reads of `topic` on the connection item a request is. */
+function topicCallKind(call: StoreCall, topic: string): 'claim' | 'release' | 'check' | undefined {
+  const input = call.input as { ExpressionAttributeNames?: Record<string, string>; UpdateExpression?: string; ProjectionExpression?: string; ConsistentRead?: boolean };
+  if (input.ExpressionAttributeNames?.['#topic'] !== topic) return undefined;
+  // realtime-store.ts: claimTopic, releaseTopic (a leave), checkClaim (after the join's writes)
+  if (call.name === 'UpdateItemCommand' && input.UpdateExpression === 'SET seq = seq + :one, topics.#topic = seq + :one') return 'claim';
+  if (call.name === 'UpdateItemCommand' && /^SET seq = seq \+ :one.* REMOVE topics\.#topic/.test(input.UpdateExpression ?? '')) return 'release';
+  if (call.name === 'GetItemCommand' && input.ConsistentRead === true && input.ProjectionExpression === 'pk, topics.#topic') return 'check';
+  return undefined;
+}
+
+/** Something that happens once, and a wait for it that gives up after `ms`. */
+function signal(): { fire(): void; within(ms: number): Promise<void> } {
+  let fire!: () => void;
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return {
+    fire,
+    within: (ms) => Promise.race([fired, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]),
+  };
+}
+
+/** phoenix.js resolves leave() at once on its side: the server's answer is the phx_reply to its ref. */
+async function leaveAnswered(user: { received: Message[] }, channel: Channel, timeoutMs: number): Promise<unknown> {
+  const ref = (channel.leave() as unknown as { ref: string }).ref;
+  await waitUntil(() => user.received.some((m) => m.event === 'phx_reply' && (m as { ref?: string }).ref === ref), 'the server answers the leave', timeoutMs);
+  return user.received.find((m) => m.event === 'phx_reply' && (m as { ref?: string }).ref === ref)?.payload;
+}
+
 describe('leave then join, back to back', () => {
-  let table: TestTable;
-  let proxy: Server;
+  let dynamo: GatedDynamo;
   let gateway: RunningGateway;
   const delayed = { release: 0, check: 0 };
 
   beforeAll(async () => {
-    table = await startTestTable();
-    const target = new URL(table.endpoint);
-    // Forwards to DynamoDB; holds a leave's release 150 ms and a join's claim check 400 ms.
-    proxy = createServer((incoming, outgoing) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const text = body.toString('utf8');
-        const operation = String(incoming.headers['x-amz-target'] ?? '');
-        const release = operation.endsWith('.UpdateItem') && text.includes('REMOVE topics.#topic') && text.includes('seq = seq');
-        const check = operation.endsWith('.GetItem') && text.includes('topics.#topic') && text.includes('"ConsistentRead":true');
-        if (release) delayed.release += 1;
-        if (check) delayed.check += 1;
-        setTimeout(
-          () => {
-            const forward = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
-              outgoing.writeHead(answer.statusCode ?? 500, answer.headers);
-              answer.pipe(outgoing);
-            });
-            forward.on('error', () => outgoing.destroy());
-            forward.end(body);
-          },
-          release ? 150 : check ? 400 : 0,
-        );
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    gateway = await startTestGateway({ dynamoEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, tableName: `joins-${process.pid}` });
+    // The functions run in processes of their own: their DynamoDB requests are gated on the way to DynamoDB.
+    dynamo = await startGatedDynamo();
+    gateway = await startTestGateway({ dynamoEndpoint: dynamo.endpoint });
   });
 
   afterAll(async () => {
     await gateway?.end();
-    await new Promise((resolve) => proxy?.close(resolve));
-    await table?.stop();
+    await dynamo?.stop();
   });
 
   it('never answers a join ok without a subscription: the overtaken join errs, Phoenix rejoins, and then it receives', async () => {
-    // Prepare: a member who shouts, and a user joined to the room
+    // Prepare: a member who shouts, and a user joined to the room; the user has left another
+    // topic once, so the leave function is warm (a cold start would outlast Phoenix's 10 s join timeout)
     const topic = uniqueTopic('room');
     const member = openSocket(gateway).socket.channel(topic, {});
-    expect((await reply(member.join())).status).toBe('ok');
+    expect((await reply(member.join(), COLD_MS)).status).toBe('ok');
     const user = openSocket(gateway);
+    const warm = user.socket.channel(uniqueTopic('warm'), {});
+    expect((await reply(warm.join(), COLD_MS)).status).toBe('ok');
+    await leaveAnswered(user, warm, COLD_MS);
     const first = user.socket.channel(topic, {});
     expect((await reply(first.join())).status).toBe('ok');
 
-    // Act: leave and join again at once, as an app does when it switches a channel's params
-    first.leave();
-    const second = user.socket.channel(topic, { again: true });
-    const outcomes: string[] = [];
-        const joined = new Promise<void>((resolve) => second.join().receive('ok', () => resolve()).receive('error', (response: { reason?: string }) => void outcomes.push(`join ${String(response.reason)}`)));
-    await joined;
-    const before = user.received.length;
-    member.push('shout', { n: 1 });
+    // The first claim, release and check of the topic from now on: the leave's release waits
+    // for the join's claim, and the join's check for the release, so the leave lands between them.
+    const claimed = signal();
+    const released = signal();
+    const seen = new Set<string>();
+    const firstOf = (kind: string) => !seen.has(kind) && seen.add(kind) !== undefined;
+    const stopGating = dynamo.gate.intercept(async (call, proceed) => {
+      const kind = topicCallKind(call, topic);
+      if (kind === 'claim' && firstOf(kind)) {
+        const answer = await proceed();
+        claimed.fire();
+        return answer;
+      }
+      if (kind === 'release' && firstOf(kind)) {
+        delayed.release += 1;
+        await claimed.within(HOLD_MS);
+        const answer = await proceed();
+        released.fire();
+        return answer;
+      }
+      if (kind === 'check' && firstOf(kind)) {
+        delayed.check += 1;
+        await released.within(HOLD_MS);
+      }
+      return proceed();
+    });
 
-    // Assess: once Phoenix says joined, the user is subscribed
-    await waitUntil(() => shoutsOn(user.received, topic, before) === 1, 'the shout reaches the user whose join was answered ok', 5000);
-    expect(delayed.release).toBeGreaterThan(0);
-    // The leave landed between the join's claim and its check: that join said so, and the client rejoined
-    expect(outcomes).toContain('join join_interrupted');
+    try {
+      // Act: leave and join again at once, as an app does when it switches a channel's params
+      first.leave();
+      const second = user.socket.channel(topic, { again: true });
+      const outcomes: string[] = [];
+      const joined = new Promise<void>((resolve) => second.join().receive('ok', () => resolve()).receive('error', (response: { reason?: string }) => void outcomes.push(`join ${String(response.reason)}`)));
+      await joined;
+      const before = user.received.length;
+      member.push('shout', { n: 1 });
+
+      // Assess: once Phoenix says joined, the user is subscribed
+      // (the push function's first invocation: its cold start)
+      await waitUntil(() => shoutsOn(user.received, topic, before) === 1, 'the shout reaches the user whose join was answered ok', COLD_MS);
+      expect(delayed.release).toBeGreaterThan(0);
+      // The leave landed between the join's claim and its check: that join said so, and the client rejoined
+      expect(outcomes).toContain('join join_interrupted');
+    } finally {
+      stopGating();
+    }
   });
 });
 
@@ -142,7 +182,7 @@ describe('at the join/leave rate limit', () => {
     // Prepare: start early in a window, so every join and the leave fall in one
     const member = openSocket(gateway).socket.channel(uniqueTopic('room'), {});
     const topic = member.topic;
-    expect((await reply(member.join())).status).toBe('ok');
+    expect((await reply(member.join(), COLD_MS)).status).toBe('ok');
     const user = openSocket(gateway);
     while (Date.now() % windowMs > windowMs - 40_000) await new Promise((resolve) => setTimeout(resolve, 100));
     const windowEnds = Date.now() - (Date.now() % windowMs) + windowMs;
@@ -156,10 +196,8 @@ describe('at the join/leave rate limit', () => {
     }
 
     // phoenix.js resolves leave() at once on its side: what the server answered is the phx_reply to its ref
-    const leavePush = room.leave();
-    const leaveRef = (leavePush as unknown as { ref: string }).ref;
-    await waitUntil(() => user.received.some((m) => m.event === 'phx_reply' && (m as { ref?: string }).ref === leaveRef), 'the server answers the leave', 10_000);
-    const left = user.received.find((m) => m.event === 'phx_reply' && (m as { ref?: string }).ref === leaveRef)?.payload;
+    // (the leave function's first invocation: its cold start)
+    const left = await leaveAnswered(user, room, COLD_MS);
     const before = user.received.length;
     member.push('shout', { after: 'leave' });
     const probe = openSocket(gateway);
@@ -167,7 +205,7 @@ describe('at the join/leave rate limit', () => {
     expect((await reply(probeChannel.join())).status).toBe('ok');
     member.push('shout', { after: 'probe' });
     // A member who joined after the leave receives the next shout: by then the user's would have arrived too
-    await waitUntil(() => shoutsOn(probe.received, topic, 0) === 1, 'the probe receives the shout', 5000);
+    await waitUntil(() => shoutsOn(probe.received, topic, 0) === 1, 'the probe receives the shout', COLD_MS);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     // Assess: the joins used the window up (a 51st is refused), the leave is ok anyway, and nothing more arrives
@@ -183,39 +221,23 @@ describe('at the join/leave rate limit', () => {
 });
 
 describe('a channel module under a topic limit of 3', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'topicast-joins-'));
-  const MODULE = join(dir, 'seats.ts');
   // What a new user writes to count members: a log of joins and leaves in socket.kv.
-  writeFileSync(
-    MODULE,
-    `interface Kv { append(key: string, value: unknown, options: { keep: number }): Promise<void> }
-interface Socket { connectionId: string; kv: Kv }
-export default {
-  topic: 'seats:*',
-  async join(topic: string, _params: unknown, socket: Socket) {
-    await socket.kv.append('seats-log', 'join ' + topic + ' ' + socket.connectionId, { keep: 1000 });
-    return { ok: {} };
-  },
-  async leave(topic: string, socket: Socket, reason: string) {
-    await socket.kv.append('seats-log', 'leave ' + topic + ' ' + socket.connectionId + ' ' + reason, { keep: 1000 });
-  },
-};
-`,
-  );
+  const MODULE = fileURLToPath(new URL('../support/fixtures/seats-log-channel.ts', import.meta.url));
   let gateway: RunningGateway;
   beforeAll(async () => {
     gateway = await startTestGateway({ channels: [MODULE], config: { limits: { maxTopicsPerConnection: 3 } } });
   });
   afterAll(async () => {
     await gateway?.end();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('8 concurrent joins: 3 ok, 5 too_many_topics, and every module join of a topic not held has its leave', async () => {
     // Prepare
     const { socket } = openSocket(gateway);
     const base = uniqueTopic('seats');
-    const kv = new DynamoChannelKv(gatewayTable(gateway).documentClient, gateway.tableName, systemClock);
+    const table = gatewayTable(gateway);
+    onTestFinished(() => table.stop());
+    const kv = new DynamoChannelKv(table.documentClient, gateway.tableName, systemClock);
     const log = async () => kv.list<string>('seats-log');
     const balance = (entries: string[]) => {
       const open = new Map<string, number>();
@@ -231,7 +253,11 @@ export default {
     const replies = await Promise.all(channels.map((channel) => reply(channel.join())));
     const afterJoins = await log();
     socket.disconnect();
-    await waitUntil(async () => (await log()).filter((e) => e.startsWith('leave')).length === 8, 'every module join has its leave after the disconnect', 5000);
+    await waitUntil(async () => (await log()).filter((e) => e.startsWith('leave')).length === 8, 'every module join has its leave after the disconnect', COLD_MS).catch(async (error: unknown) => {
+      console.log((await log()).join('\n'));
+      console.log(gateway.lines.filter((line) => !line.includes('"level":"INFO"')).join('\n'));
+      throw error;
+    });
 
     // Assess: the module saw 8 joins; the 5 refused ones got their leave before their error reply
     expect(replies.filter((r) => r.status === 'ok')).toHaveLength(3);
