@@ -32,7 +32,9 @@ afterEach(() => {
 
 /** A Phoenix socket as the README shows it, with the API Gateway transport; every frame it receives is kept. */
 function openSocket(gateway: RunningGateway): { socket: Socket; received: Message[] } {
-  const socket = new Socket(`${gateway.url}/prod`, { transport: apiGatewayTransport(WebSocket) as unknown as typeof globalThis.WebSocket });
+  // Phoenix's push timeout (10 s by default) widened to a cold start's: concurrent joins on a
+  // function with no warm environment each start one, all at once on this machine's cores.
+  const socket = new Socket(`${gateway.url}/prod`, { transport: apiGatewayTransport(WebSocket) as unknown as typeof globalThis.WebSocket, timeout: COLD_MS });
   const received: Message[] = [];
   socket.onMessage((message: object) => void received.push(message as Message));
   socket.connect();
@@ -223,12 +225,15 @@ describe('at the join/leave rate limit', () => {
 describe('a channel module under a topic limit of 3', () => {
   // What a new user writes to count members: a log of joins and leaves in socket.kv.
   const MODULE = fileURLToPath(new URL('../support/fixtures/seats-log-channel.ts', import.meta.url));
+  let dynamo: GatedDynamo;
   let gateway: RunningGateway;
   beforeAll(async () => {
-    gateway = await startTestGateway({ channels: [MODULE], config: { limits: { maxTopicsPerConnection: 3 } } });
+    dynamo = await startGatedDynamo();
+    gateway = await startTestGateway({ dynamoEndpoint: dynamo.endpoint, channels: [MODULE], config: { limits: { maxTopicsPerConnection: 3 } } });
   });
   afterAll(async () => {
     await gateway?.end();
+    await dynamo?.stop();
   });
 
   it('8 concurrent joins: 3 ok, 5 too_many_topics, and every module join of a topic not held has its leave', async () => {
@@ -248,9 +253,25 @@ describe('a channel module under a topic limit of 3', () => {
       return open;
     };
 
+    // The 8 joins run in environments of their own, started one after another: a join that
+    // reads its connection's topics after 3 were claimed refuses at once, before the module.
+    // As when they arrive together: every claim is held until all 8 joins have reached theirs.
+    let claims = 0;
+    const everyClaim = signal();
+    const stopGating = dynamo.gate.intercept(async (call, proceed) => {
+      const topic = (call.input as { ExpressionAttributeNames?: Record<string, string> }).ExpressionAttributeNames?.['#topic'];
+      if (topic?.startsWith(`${base}-`) && topicCallKind(call, topic) === 'claim' && claims < 8) {
+        claims += 1;
+        if (claims === 8) everyClaim.fire();
+        await everyClaim.within(HOLD_MS);
+      }
+      return proceed();
+    });
+    onTestFinished(stopGating);
+
     // Act
     const channels = Array.from({ length: 8 }, (_, n) => socket.channel(`${base}-${n}`, {}));
-    const replies = await Promise.all(channels.map((channel) => reply(channel.join())));
+    const replies = await Promise.all(channels.map((channel) => reply(channel.join(), COLD_MS)));
     const afterJoins = await log();
     socket.disconnect();
     await waitUntil(async () => (await log()).filter((e) => e.startsWith('leave')).length === 8, 'every module join has its leave after the disconnect', COLD_MS).catch(async (error: unknown) => {
@@ -260,6 +281,7 @@ describe('a channel module under a topic limit of 3', () => {
     });
 
     // Assess: the module saw 8 joins; the 5 refused ones got their leave before their error reply
+    expect(claims).toBe(8);
     expect(replies.filter((r) => r.status === 'ok')).toHaveLength(3);
     expect(replies.filter((r) => r.status === 'error').map((r) => (r.response as { reason: string }).reason)).toEqual(Array(5).fill('too_many_topics'));
     const held = channels.filter((_, n) => replies[n]?.status === 'ok').map((c) => c.topic);
