@@ -24,13 +24,20 @@ export const newConnectionId = apiGatewayId;
 
 export class ConnectionPool {
   private readonly connections = new Map<string, PooledConnection>();
+  private readonly listeners = new Set<(size: number) => void>();
 
-  /** `onChange` hears the size after every add and remove (the dashboard's chart). */
-  public constructor(private readonly onChange: (size: number) => void = () => undefined) {}
+  /**
+   * Tells `listener` the size after every add and remove (the dashboard's chart), from now on;
+   * returns the unsubscribe. The template runtime makes its pools before the pages watch them.
+   */
+  public onSizeChange(listener: (size: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   public add(connection: PooledConnection): void {
     this.connections.set(connection.connectionId, connection);
-    this.onChange(this.connections.size);
+    this.changed();
   }
 
   public get(connectionId: string): PooledConnection | undefined {
@@ -38,7 +45,11 @@ export class ConnectionPool {
   }
 
   public remove(connectionId: string): void {
-    if (this.connections.delete(connectionId)) this.onChange(this.connections.size);
+    if (this.connections.delete(connectionId)) this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener(this.connections.size);
   }
 
   public get size(): number {

@@ -162,7 +162,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   const eventBus = new LocalEventBus(write);
   // The local pages: metrics, topics, lifecycle events and the request log, kept in memory for the dashboard.
   const live = new LiveConsole(eventBus);
-  const pool = new ConnectionPool(live.onConnectionsChanged);
+  const pool = new ConnectionPool();
   live.watch(pool);
   const log: RequestLog = createRequestLog({ quiet: options.quiet === true, write, onEntry: live.onLogEntry });
   // Bundled now, in the background, so the first page load does not wait for esbuild.

@@ -46,12 +46,12 @@ export class LiveConsole {
 
   public constructor(private readonly eventBus: LocalEventBus) {}
 
-  /** The pool whose size `state()` reports; create it with `onConnectionsChanged` as its listener. */
+  /** The pool whose size `state()` reports and the connections chart follows. */
   public watch(pool: ConnectionPool): void {
     this.pool = pool;
+    pool.onSizeChange((size) => this.series.connectionsChanged(size));
+    this.series.connectionsChanged(pool.size);
   }
-
-  public readonly onConnectionsChanged = (size: number): void => this.series.connectionsChanged(size);
 
   /** From now on the state is the shared table's. */
   public readFromTable(reader: TableStateReader): void {
