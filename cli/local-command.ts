@@ -91,10 +91,32 @@ export async function startLocal(
     assemblyDir = cached.assemblyDir;
   }
   assemblyDir ??= await synthesize(synthOptions);
-  const { startLocalRuntime } = await runtimeModule;
-  const runtime = await startLocalRuntime({ ...extras, assemblyDir, port: options.port, quiet: options.quiet, dataDir: options.dataDir, dynamoEndpoint: env.DYNAMODB_ENDPOINT, write: out, watch: options.watch, secretValues: options.secretValues });
+  const [{ startLocalRuntime }, { loadLocalIdentity, defaultIdentityDir }, { backendEnvironment, writeBackendEnvironment }] = await Promise.all([
+    runtimeModule,
+    import('../local-runtime/aws/local-identity.js'),
+    import('./backend-environment.js'),
+  ]);
+  // Shared with the other runtimes of this user: several on one DYNAMODB_ENDPOINT reach each other's connections.
+  const identity = await loadLocalIdentity(defaultIdentityDir(env));
+  const runtime = await startLocalRuntime({
+    ...extras,
+    assemblyDir,
+    port: options.port,
+    quiet: options.quiet,
+    dataDir: options.dataDir,
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT,
+    write: out,
+    watch: options.watch,
+    secretValues: options.secretValues,
+    identity,
+    // A backend outside the functions signs with these (printed below), as with an administrator's credentials on AWS.
+    operator: true,
+  });
   for (const api of runtime.apis) out(`${api.name}: ${api.url} (stage ${api.stage}; ${api.url}/${api.stage} too)`);
   for (const url of runtime.functionUrls) out(`Function URL ${url.logicalId} (auth ${url.authType}): ${url.url}`);
+  const firstPort = runtime.apis[0]?.port ?? options.port;
+  const backendFile = writeBackendEnvironment(identity.dir, firstPort, backendEnvironment(runtime, identity.certificate.certFile));
+  out(`a backend outside the functions (topicast/server, the AWS SDK) signs as the local operator: its variables are in ${backendFile} (set -a; . ${backendFile}; set +a)`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);
   return runtime;
 }

@@ -20,6 +20,7 @@ import { LambdaService } from './aws/lambda-service.js';
 import { SecretsManagerService } from './aws/secrets-manager-service.js';
 import { iamSimulateEvaluator, type PolicyEvaluator } from './iam/policy-evaluator.js';
 import { RoleCredentials, type Caller } from './aws/role-credentials.js';
+import type { LocalIdentity } from './aws/local-identity.js';
 import { listenPlainAndTls } from './gateway/dual-listener.js';
 import { makeLocalCertificate, type LocalCertificate } from './gateway/local-certificate.js';
 import { routeTable, serveWebSocketApi, type Integration, type ServedWebSocketApi, type WebSocketApiOptions } from './gateway/websocket-api.js';
@@ -106,6 +107,13 @@ export interface LocalRuntimeOptions {
    */
   readonly certificate?: LocalCertificate;
   /**
+   * The certificate and credential secret this runtime shares with the others of this user on
+   * this machine (local-identity.ts `loadLocalIdentity()`): runtimes on one DynamoDB store then
+   * post to each other's connections, and a backend trusts one certificate file. `certificate`
+   * wins over its certificate. @default this runtime's own (a certificate made at start, a random secret)
+   */
+  readonly identity?: LocalIdentity;
+  /**
    * Issue `operatorCredentials`: a role outside the template allowed every action, as an
    * account administrator's credentials are on AWS, for a test acting as a backend (the
    * Management API from outside the functions). @default false
@@ -190,7 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const started = await Promise.allSettled([
     buildLocalBundles(templateApp.functions, { watch: options.watch === true, log: write }),
     startDynamoDb({ endpoint: options.dynamoEndpoint, dataDir: options.dataDir }),
-    options.certificate ?? makeLocalCertificate(),
+    options.certificate ?? options.identity?.certificate ?? makeLocalCertificate(),
   ] as const);
   const [bundling, dynamoStart, certificateMade] = started;
   if (bundling.status === 'rejected' || dynamoStart.status === 'rejected' || certificateMade.status === 'rejected') {
@@ -204,7 +212,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const app: LocalApp = { ...templateApp, functions: bundles.functions };
   await Promise.all(app.tables.map((table) => createTable(dynamo, table.createTable as unknown as CreateTableCommandInput, table.ttlAttribute)));
   const eventBus = new LocalEventBus(write);
-  const credentials = new RoleCredentials();
+  const credentials = new RoleCredentials(options.identity?.secret);
 
   // Servers first: the functions' environments name their ports. The APIs', then the Function URLs'.
   const servers = [...app.apis, ...app.functionUrls].map(() => createServer());

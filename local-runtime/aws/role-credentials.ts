@@ -1,10 +1,13 @@
 /**
  * Credentials that identify a function's role, as Lambda hands each execution environment
  * temporary credentials of its role (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
- * AWS_SESSION_TOKEN): one access key per function, a secret made at start, and the
- * caller's `arn:aws:sts::<account>:assumed-role/<role>/<function>` behind the key.
+ * AWS_SESSION_TOKEN): one access key per function (named by the function and its role), a
+ * secret key and a session token per key derived from one secret, and the caller's
+ * `arn:aws:sts::<account>:assumed-role/<role>/<function>` behind the key. Runtimes given the
+ * same secret (the machine's local identity, local-identity.ts) issue the same credentials
+ * for the same template, so each one verifies the others' functions' requests.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { LOCAL_ACCOUNT } from '../assembly/local-app.js';
 
 export interface Caller {
@@ -19,7 +22,9 @@ export interface Caller {
 
 export class RoleCredentials {
   private readonly byAccessKey = new Map<string, Caller>();
-  private readonly secret = randomBytes(20).toString('base64url');
+
+  /** @param secret what the credentials derive from. @default one made now (known to this instance only) */
+  public constructor(private readonly secret: string = randomBytes(32).toString('base64url')) {}
 
   /** The credentials of one function running with `roleArn`. */
   public issue(functionName: string, roleArn: string): Caller {
@@ -27,13 +32,17 @@ export class RoleCredentials {
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     const caller: Caller = {
       accessKeyId,
-      secretAccessKey: this.secret,
-      sessionToken: randomBytes(24).toString('base64url'),
+      secretAccessKey: this.derive('secret access key', accessKeyId).slice(0, 40),
+      sessionToken: this.derive('session token', accessKeyId),
       roleArn,
       principalArn: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleName}/${functionName}`,
     };
     this.byAccessKey.set(accessKeyId, caller);
     return caller;
+  }
+
+  private derive(purpose: string, accessKeyId: string): string {
+    return createHmac('sha256', this.secret).update(`${purpose}\u0000${accessKeyId}`).digest('base64url');
   }
 
   public callerOf(accessKeyId: string): Caller | undefined {

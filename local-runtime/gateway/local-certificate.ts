@@ -18,18 +18,24 @@ export interface LocalCertificate {
 }
 
 export async function makeLocalCertificate(): Promise<LocalCertificate> {
+  const pems = await makeCertificatePems(1);
+  const certFile = join(mkdtempSync(join(tmpdir(), 'topicast-tls-')), 'local-runtime.pem');
+  writeFileSync(certFile, pems.cert, { mode: 0o600 });
+  return { ...pems, certFile };
+}
+
+/** A key and a self-signed certificate for 127.0.0.1 and localhost, valid for `days`. */
+export async function makeCertificatePems(days: number): Promise<{ key: string; cert: string }> {
   const now = Date.now();
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'topicast local runtime' }], {
     keyType: 'ec',
     algorithm: 'sha256',
     notBeforeDate: new Date(now - 60_000),
-    notAfterDate: new Date(now + 24 * 3600 * 1000),
+    notAfterDate: new Date(now + days * 24 * 3600 * 1000),
     extensions: [
       { name: 'basicConstraints', cA: true },
       { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
     ],
   });
-  const certFile = join(mkdtempSync(join(tmpdir(), 'topicast-tls-')), 'local-runtime.pem');
-  writeFileSync(certFile, pems.cert, { mode: 0o600 });
-  return { key: pems.private, cert: pems.cert, certFile };
+  return { key: pems.private, cert: pems.cert };
 }

@@ -1,10 +1,12 @@
 /**
  * `npm start` as a user types it: mistakes on the command line get one message, the usage
  * line and exit status 2 (never a parseArgs stack); SIGTERM to npm ends the gateway; a
- * second gateway on a busy data dir is refused with the owner's pid and how to share.
+ * second gateway on a busy data dir is refused with the owner's pid and how to share; the
+ * variables a backend outside the functions signs with are printed where to find.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { ApiGatewayManagementApiClient, GetConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,4 +111,48 @@ describe('npm start: ending and sharing', () => {
       await first.end();
     }
   });
+
+  it("prints the file of a backend's variables: its operator credentials sign Management API requests the gateway accepts", async () => {
+    // Prepare
+    const child = spawn('npm', ['start', '--', '--port', '0', '--quiet'], { cwd: repoRoot, env: userEnv() });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const { port, file } = await new Promise<{ port: string; file: string }>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const port = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+          const file = /signs as the local operator: its variables are in (\S+)/.exec(out)?.[1];
+          if (port && file) resolve({ port, file });
+        });
+        child.once('exit', () => reject(new Error(`npm start ended before printing the backend's variables: ${out}`)));
+        setTimeout(() => reject(new Error(`npm start printed no backend variables within 90 s: ${out}`)), 90_000).unref();
+      });
+      const variables: Record<string, string> = {};
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const match = /^([A-Z_]+)='(.*)'$/.exec(line);
+        if (match) variables[match[1] as string] = match[2] as string;
+      }
+      const endpoint = `http://127.0.0.1:${port}/local`;
+      const signed = new ApiGatewayManagementApiClient({
+        endpoint,
+        region: variables.AWS_REGION,
+        credentials: { accessKeyId: variables.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: variables.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: variables.AWS_SESSION_TOKEN ?? '' },
+        maxAttempts: 1,
+      });
+
+      // Act
+      const answer = await signed.send(new GetConnectionCommand({ ConnectionId: 'NoSuchConnAAAA=' })).catch((error: unknown) => error as { name?: string; $metadata?: { httpStatusCode?: number } });
+      const unsigned = await fetch(`${endpoint}/@connections/NoSuchConnAAAA%3D`);
+
+      // Assess: the signed request reached the Management API (410: no such connection); the unsigned one was refused.
+      expect(answer).toMatchObject({ name: 'GoneException', $metadata: { httpStatusCode: 410 } });
+      expect(unsigned.status).toBe(403);
+      expect(variables).toMatchObject({ AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, TOPICAST_TABLE_NAME: expect.any(String), TOPICAST_FANOUT_FUNCTION: expect.any(String) });
+      expect(readFileSync(variables.NODE_EXTRA_CA_CERTS ?? '', 'utf8')).toContain('BEGIN CERTIFICATE');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 120_000);
 });

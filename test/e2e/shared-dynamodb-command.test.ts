@@ -1,12 +1,15 @@
 /**
  * `topicast dynamodb`: one embedded DynamoDB that several gateways share with
  * DYNAMODB_ENDPOINT. A client on each gateway chats across them, and the dashboard's state
- * of either gateway counts every connection in the shared table, not only its own.
+ * of either gateway counts every connection in the shared table, not only its own. The
+ * gateways are what `npm start` runs (the template runtime with its pages), sharing this
+ * machine's local identity as two `npm start`s do.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../local-gateway/gateway.js';
+import { startGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
+import { waitUntil } from '../support/local-gateway.js';
 import { openClient, closeAll, type WsClient } from '../support/ws-client.js';
 
 const bin = fileURLToPath(new URL('../../cli/topicast.mjs', import.meta.url));
@@ -27,9 +30,13 @@ beforeAll(async () => {
     });
     dynamodb.once('close', (code) => reject(new Error(`topicast dynamodb exited ${String(code)}: ${out}`)));
   });
-  gatewayA = await startGateway({ port: 0, quiet: true, dynamoEndpoint: endpoint });
-  gatewayB = await startGateway({ port: 0, quiet: true, dynamoEndpoint: endpoint });
-});
+  gatewayA = await startGateway({ pages: true, dynamoEndpoint: endpoint });
+  gatewayB = await startGateway({ pages: true, dynamoEndpoint: endpoint });
+  // Each function's first invocation starts its process: done here, not inside the test's waits;
+  // then the warm-up's connections are gone from the shared table before the test counts it.
+  for (const gateway of [gatewayA, gatewayB]) await warmUp(gateway, 1, 'room:warm-up');
+  await waitUntil(async () => (await stateOf(gatewayA)).connections === 0, "the warm-up's connections are gone", 20_000);
+}, 180_000);
 
 afterAll(async () => {
   await closeAll(clients);
@@ -37,6 +44,9 @@ afterAll(async () => {
   await gatewayB?.end();
   dynamodb?.kill('SIGTERM');
 });
+
+/** The Management API endpoint a gateway's functions record with its connections, which the dashboard groups by. */
+const recordedEndpoint = (gateway: RunningGateway) => `https://127.0.0.1:${gateway.port}/${gateway.stage}`;
 
 async function stateOf(gateway: RunningGateway): Promise<Record<string, unknown>> {
   return (await (await fetch(`${gateway.url.replace('ws:', 'http:')}/_topicast/api/state`)).json()) as Record<string, unknown>;
@@ -65,8 +75,8 @@ describe('topicast dynamodb shared by two gateways', () => {
         connections: 2,
         topics: [{ topic: 'room:shared', subscribers: 2, presence: 2 }],
         gateways: [
-          { endpoint: self.managementEndpoint, connections: 1, self: true },
-          { endpoint: other.managementEndpoint, connections: 1, self: false },
+          { endpoint: recordedEndpoint(self), connections: 1, self: true },
+          { endpoint: recordedEndpoint(other), connections: 1, self: false },
         ],
         truncated: false,
       });

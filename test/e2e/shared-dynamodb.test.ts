@@ -1,12 +1,15 @@
 /**
  * Several gateways on one DynamoDB, as several API Gateway stages or a fleet of local
  * gateways would be: each connection records the endpoint of the gateway that owns its
- * socket, so pushes, presence and leaves cross gateways.
+ * socket, so pushes, presence and leaves cross gateways. Two template runtimes, as two
+ * `npm start`s on one DYNAMODB_ENDPOINT: they share this machine's local identity (one TLS
+ * certificate, role credentials derived from one secret), so one runtime's functions post
+ * to the other's connections, signed as their own roles.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
+import { startTestGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
 import type { TestTable } from '../support/dynalite.js';
-import { gatewayTable, startTestGateway, uniqueTopic, connectTracked } from '../support/local-gateway.js';
+import { gatewayTable, uniqueTopic, connectTracked } from '../support/local-gateway.js';
 import { getItem, itemsOfConnection } from '../support/table-items.js';
 import { closeAll, type WsClient } from '../support/ws-client.js';
 
@@ -19,7 +22,10 @@ beforeAll(async () => {
   gatewayA = await startTestGateway();
   gatewayB = await startTestGateway({ dynamoEndpoint: gatewayA.dynamoEndpoint });
   table = gatewayTable(gatewayA);
-});
+  // Each function's first invocation starts its process: done here, not inside the tests' waits.
+  await warmUp(gatewayA, 2, uniqueTopic());
+  await warmUp(gatewayB, 2, uniqueTopic());
+}, 180_000);
 
 afterEach(async () => {
   await closeAll(clients.splice(0));
@@ -31,6 +37,9 @@ afterAll(async () => {
   await gatewayB?.end();
   await gatewayA?.end();
 });
+
+/** The Management API endpoint a gateway's functions record with its connections (`https://{domainName}/{stage}`). */
+const recordedEndpoint = (gateway: RunningGateway) => `https://127.0.0.1:${gateway.port}/${gateway.stage}`;
 
 async function connect(gateway: RunningGateway): Promise<{ client: WsClient; id: string }> {
   return connectTracked(gateway, clients);
@@ -49,8 +58,8 @@ describe('two gateways sharing one DynamoDB', () => {
     const { id: onB } = await connect(gatewayB);
 
     // Assess
-    expect(await getItem(table, { pk: `c#${onA}`, sk: 'c' })).toMatchObject({ endpoint: gatewayA.managementEndpoint });
-    expect(await getItem(table, { pk: `c#${onB}`, sk: 'c' })).toMatchObject({ endpoint: gatewayB.managementEndpoint });
+    expect(await getItem(table, { pk: `c#${onA}`, sk: 'c' })).toMatchObject({ endpoint: recordedEndpoint(gatewayA) });
+    expect(await getItem(table, { pk: `c#${onB}`, sk: 'c' })).toMatchObject({ endpoint: recordedEndpoint(gatewayB) });
   });
 
   it('lists a member on A in the presence_state of a joiner on B, and tells A of the join', async () => {

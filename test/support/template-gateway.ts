@@ -15,6 +15,7 @@ import { synthesizeCached } from '../../local-runtime/assembly/assembly-cache.js
 import { synthesize } from '../../local-runtime/assembly/synthesize.js';
 import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtime.js';
 import type { Invocation } from '../../local-runtime/runner/function-runner.js';
+import { loadLocalIdentity } from '../../local-runtime/aws/local-identity.js';
 import type { LocalCertificate } from '../../local-runtime/gateway/local-certificate.js';
 import type { ConnectionPool } from '../../local-gateway/connection-pool.js';
 import type { LocalEventBus } from '../../local-gateway/event-bus.js';
@@ -177,6 +178,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...(options.maxConnectionMs !== undefined ? { maxConnectionMs: options.maxConnectionMs } : {}),
     ...(options.certificate ? { certificate: options.certificate } : {}),
     onInvocation: (fn, invocation) => invocations.push({ logicalId: fn.logicalId, status: invocation.status }),
+    // As npm start: the machine's shared certificate and credential secret, so gateways on one DynamoDB reach each other's connections.
+    identity: await loadLocalIdentity(),
     // A test may act as a backend outside the functions (managementClient(gateway)).
     operator: true,
   });
