@@ -25,6 +25,14 @@ beforeAll(async () => {
   // Each function's first invocation starts its process: done here, not inside the tests' waits.
   await warmUp(gatewayA, 2, uniqueTopic());
   await warmUp(gatewayB, 2, uniqueTopic());
+  // The push function too, on each gateway (warmUp starts the connect, join, disconnect and presence ones).
+  for (const gateway of [gatewayA, gatewayB]) {
+    const { client } = await connectTracked(gateway, clients);
+    const topic = uniqueTopic();
+    await client.join(topic);
+    await client.request({ action: 'push', topic, event: 'warm', payload: {} }, 60_000);
+  }
+  await closeAll(clients.splice(0));
 }, 180_000);
 
 afterEach(async () => {
