@@ -3,16 +3,21 @@
  * (native and Phoenix V2) receive what the SDK publishes, each in its own format; batches
  * are all-or-nothing on bad input; `user:<sub>` reaches every tab of that user; presence,
  * occupancy, disconnect and disconnectUser; and the user -> connections lookup item lives
- * and dies with its connection on every path (close, 410 reaping, TTL).
+ * and dies with its connection on every path (close, 410 reaping, TTL). The gateway is what
+ * `npm start` runs; the SDK is configured as a backend against it is (docs/local.md, "Local
+ * identity"): the runtime's AWS endpoint for DynamoDB, the operator's credentials, and the
+ * runtime's certificate trusted (`ca`) for the `https://127.0.0.1:<port>/<stage>` endpoints
+ * the connection rows record.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRealtimeStore } from '../../lambdas/adapters/dynamodb/realtime-store.js';
 import { silentLogger } from '../../lambdas/composition/system.js';
-import type { RunningGateway } from '../../local-gateway/gateway.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local-gateway/dynamodb.js';
+import { LOCAL_REGION } from '../../local-runtime/assembly/local-app.js';
+import { loadLocalIdentity } from '../../local-runtime/aws/local-identity.js';
 import { TopicastServer, type ProtocolError } from '../../server/index.js';
 import type { TestTable } from '../support/dynalite.js';
-import { gatewayTable, startTestGateway, uniqueTopic, waitUntil, connectTracked } from '../support/local-gateway.js';
+import { gatewayTable, uniqueTopic, waitUntil, connectTracked } from '../support/local-gateway.js';
+import { startTestGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
 import { recordRequests } from '../support/request-log.js';
 import { getItem, queryPartition } from '../support/table-items.js';
 import { jwtFor } from '../security/tokens.js';
@@ -22,21 +27,28 @@ const SECRET = 'server-publish-test-secret';
 let gateway: RunningGateway;
 let table: TestTable;
 let server: TopicastServer;
+/** What a backend outside the functions signs and trusts with (npm start prints them in backend-<port>.env). */
+let backend: { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }; ca: string };
 const clients: WsClient[] = [];
 
 beforeAll(async () => {
   gateway = await startTestGateway({ env: { TOPICAST_TOKEN_SECRET: SECRET }, config: { sharding: [{ pattern: 'big:*', shards: 4 }] } });
   table = gatewayTable(gateway);
+  const credentials = gateway.runtime.operatorCredentials;
+  if (!credentials) throw new Error('the runtime was started without its operator role');
+  backend = { credentials, ca: (await loadLocalIdentity()).certificate.cert };
   server = new TopicastServer({
     tableName: gateway.tableName,
-    dynamoEndpoint: gateway.dynamoEndpoint,
+    dynamoEndpoint: gateway.runtime.awsEndpoint,
     region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+    ...backend,
     // The deployment's settings, as TOPICAST_CONFIG hands them over: the gateway's (startTestGateway sends a diff per change).
     config: { sharding: [{ pattern: 'big:*', shards: 4 }], presence: { windowMs: 0 } },
     logger: silentLogger,
   });
-});
+  // Each function's first invocation starts its process: done here, not inside the tests' waits.
+  await warmUp(gateway, 2, uniqueTopic());
+}, 120_000);
 
 afterEach(async () => {
   await closeAll(clients.splice(0));
@@ -46,6 +58,9 @@ afterAll(async () => {
   await table?.stop();
   await gateway?.end();
 });
+
+/** The Management API endpoint the functions record with this gateway's connections (`https://{domainName}/{stage}`). */
+const recordedEndpoint = () => `https://127.0.0.1:${gateway.port}/${gateway.stage}`;
 
 async function connect(options: { sub?: string; phoenix?: boolean } = {}): Promise<{ client: WsClient; id: string }> {
   const query = [options.sub ? `token=${await jwtFor(SECRET, { sub: options.sub })}` : '', options.phoenix ? 'vsn=2.0.0' : ''].filter(Boolean).join('&');
@@ -128,8 +143,8 @@ describe('publish', () => {
     const store = new DynamoRealtimeStore(table.documentClient, table.tableName);
     const ghost = 'GhostConnAAAAA=';
     const expiresAt = Math.floor(Date.now() / 1000) + 600;
-    await store.putConnection({ connectionId: ghost, endpoint: gateway.managementEndpoint, identity: { sub: 'ghost', claims: {} }, format: 'native', connectedAt: Date.now(), expiresAt });
-    await store.putSubscription({ topic, connectionId: ghost, endpoint: gateway.managementEndpoint, format: 'native', joinRef: null, presenceKey: 'ghost', meta: { phx_ref: 'g1' }, expiresAt }, 1);
+    await store.putConnection({ connectionId: ghost, endpoint: recordedEndpoint(), identity: { sub: 'ghost', claims: {} }, format: 'native', connectedAt: Date.now(), expiresAt });
+    await store.putSubscription({ topic, connectionId: ghost, endpoint: recordedEndpoint(), format: 'native', joinRef: null, presenceKey: 'ghost', meta: { phx_ref: 'g1' }, expiresAt }, 1);
 
     // Act
     const result = await server.publish(topic, 'shout', { n: 1 });
@@ -264,7 +279,7 @@ describe('disconnect and disconnectUser', () => {
     // Prepare: a lookup item and connection left behind by a lost $disconnect.
     const store = new DynamoRealtimeStore(table.documentClient, table.tableName);
     const ghost = 'GhostConnBBBBB=';
-    await store.putConnection({ connectionId: ghost, endpoint: gateway.managementEndpoint, identity: { sub: 'gina', claims: {} }, format: 'native', connectedAt: Date.now(), expiresAt: Math.floor(Date.now() / 1000) + 600 });
+    await store.putConnection({ connectionId: ghost, endpoint: recordedEndpoint(), identity: { sub: 'gina', claims: {} }, format: 'native', connectedAt: Date.now(), expiresAt: Math.floor(Date.now() / 1000) + 600 });
 
     // Act
     const result = await server.disconnectUser('gina');
@@ -288,7 +303,7 @@ describe('the user -> connections lookup item', () => {
 
     const item = await getItem(table, { pk: 'u#hank', sk: `c#${id}` });
     const connection = await getItem(table, { pk: `c#${id}`, sk: 'c' });
-    expect(item).toMatchObject({ endpoint: gateway.managementEndpoint, expiresAt: connection?.expiresAt });
+    expect(item).toMatchObject({ endpoint: recordedEndpoint(), expiresAt: connection?.expiresAt });
   });
 
   it('goes when the client closes', async () => {
@@ -311,7 +326,7 @@ describe('cost', () => {
     const topic = uniqueTopic();
     const { client } = await connect();
     await client.join(topic);
-    const counted = new TopicastServer({ tableName: gateway.tableName, documentClient: table.documentClient, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, logger: silentLogger });
+    const counted = new TopicastServer({ tableName: gateway.tableName, documentClient: table.documentClient, region: LOCAL_REGION, ...backend, logger: silentLogger });
     const log = recordRequests(table.documentClient);
 
     // Act

@@ -60,13 +60,16 @@ export class TransportError extends Error {
   }
 }
 
+/** What node:tls takes as `ca`. */
+export type TrustedCertificates = string | Buffer | readonly (string | Buffer)[];
+
 export interface Http1PoolOptions {
   /** Sockets per origin. @default 64 */
   readonly maxSockets?: number;
   /** Idle sockets are closed after this long. @default 30000 */
   readonly idleTimeoutMs?: number;
-  /** Extra trust for TLS (a private CA, tests). Certificates are always verified. */
-  readonly ca?: string | Buffer;
+  /** The certificates TLS trusts instead of Node's default store (a private CA with Node's roots, tests). Certificates are always verified. */
+  readonly ca?: TrustedCertificates;
 }
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -75,7 +78,7 @@ export class Http1Pool {
   private readonly origins = new Map<string, OriginPool>();
   private readonly maxSockets: number;
   private readonly idleTimeoutMs: number;
-  private readonly ca: string | Buffer | undefined;
+  private readonly ca: TrustedCertificates | undefined;
 
   public constructor(options: Http1PoolOptions = {}) {
     this.maxSockets = options.maxSockets ?? 64;
@@ -139,7 +142,7 @@ class OriginPool {
     public readonly origin: Origin,
     private readonly maxSockets: number,
     public readonly idleTimeoutMs: number,
-    public readonly ca: string | Buffer | undefined,
+    public readonly ca: TrustedCertificates | undefined,
   ) {}
 
   public exchange(head: string, body: string, options: ExchangeOptions): Promise<ExchangeResult> {
@@ -245,7 +248,7 @@ class Connection {
           ...(isIP(origin.hostname) ? {} : { servername: origin.hostname }),
           ALPNProtocols: ['http/1.1'],
           session: pool.tlsSession,
-          ...(pool.ca ? { ca: pool.ca } : {}),
+          ...(pool.ca ? { ca: pool.ca as string | Buffer | (string | Buffer)[] } : {}),
         })
       : netConnect({ host: origin.hostname, port: origin.port });
     if (origin.secure) this.socket.on('session', (session: Buffer) => (pool.tlsSession = session));

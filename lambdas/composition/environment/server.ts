@@ -4,7 +4,10 @@
  * variables `RealtimeApi.grantPublish` / `publishEnvironment` hand over. The same tuned
  * sender, store and fan-out dispatcher as the WebSocket routes.
  */
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoChannelIndex } from '../../adapters/dynamodb/channel-index.js';
@@ -15,6 +18,7 @@ import { DynamoUserConnections } from '../../adapters/dynamodb/user-connections.
 import { cachedCredentials, type SigningCredentials } from '../../adapters/management-api/credentials.js';
 import { SdkConnectionCloser } from '../../adapters/management-api/sdk-connection-closer.js';
 import { SignedHttpMessageSender } from '../../adapters/management-api/signed-http-sender.js';
+import { LeanHttpTransport } from '../../adapters/management-api/post-transport.js';
 import type { ChannelDefinition } from '../../core/channels/definition.js';
 import { installChannel } from '../../core/channels/registry.js';
 import { resolveConfig, type TopicastConfigInput } from '../../core/config.js';
@@ -65,6 +69,14 @@ export interface ServerSettings {
   readonly channels?: readonly ChannelDefinition[] | undefined;
   /** Read the index of occupied channels the joins keep with the Pusher protocol on (Pusher's `GET /channels`). @default false */
   readonly channelIndex?: boolean | undefined;
+  /**
+   * PEM certificates trusted for the Management API besides Node's bundled roots: a private
+   * CA, or under `npm start` / `topicast local` the local runtime's `tls-cert.pem`, which
+   * signs the `https://127.0.0.1:<port>/<stage>` endpoints the connection rows record
+   * (docs/local.md). NODE_EXTRA_CA_CERTS does the same for the whole process, when set at its start.
+   * @default Node's trust store
+   */
+  readonly ca?: string | readonly string[] | undefined;
 }
 
 /** Settings from the environment; throws a message naming what is missing. */
@@ -98,7 +110,10 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
   );
   const store = new DynamoRealtimeStore(documentClient, settings.tableName);
   const signWith = credentials ? cachedCredentials(() => Promise.resolve(credentials)) : signingCredentials(env);
+  // A `ca` given replaces Node's default store in TLS: Node's roots stay trusted beside it.
+  const ca = settings.ca === undefined ? undefined : [...rootCertificates, ...(typeof settings.ca === 'string' ? [settings.ca] : settings.ca)];
   const sender = new SignedHttpMessageSender({
+    ...(ca ? { transport: new LeanHttpTransport({ maxSockets: config.fanout.concurrency, ca }) } : {}),
     credentials: signWith,
     region: region ?? env.AWS_REGION ?? 'us-east-1',
     timeoutMs: config.fanout.postTimeoutMs,
@@ -123,7 +138,13 @@ export function serverOperations(settings: ServerSettings, env: Environment = pr
     hasLeave: (topic) => channels.hasLeave(topic),
   });
   const closer = new SdkConnectionCloser(
-    (endpoint) => new ApiGatewayManagementApiClient({ endpoint, ...(region ? { region } : {}), ...(credentials ? { credentials } : {}) }),
+    (endpoint) =>
+      new ApiGatewayManagementApiClient({
+        endpoint,
+        ...(region ? { region } : {}),
+        ...(credentials ? { credentials } : {}),
+        ...(ca ? { requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca }) }) } : {}),
+      }),
     config.fanout.postTimeoutMs,
   );
   const history = new TopicHistory(new DynamoHistoryStore(documentClient, settings.tableName, systemClock), config, systemClock);
