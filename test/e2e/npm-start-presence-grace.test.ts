@@ -14,7 +14,7 @@ import { startLocal } from '../../cli/local-command.js';
 import { NPM_START_MOUNTS, npmStartOptions } from '../../cli/npm-start.js';
 import type { LocalRuntime } from '../../local-runtime/runtime.js';
 import { connectOk, type TestClient } from '../security/ws-client.js';
-import { waitForGraceTimer } from '../support/grace-queue.js';
+import { noDiffOnItsWay, waitForGraceTimer } from '../support/grace-queue.js';
 
 // A first invocation starts the function's process and loads its bundle: slow on a busy machine.
 const COLD_START_MS = 30_000;
@@ -64,6 +64,7 @@ describe('npm start: presence across a reconnect, on the template’s grace queu
       expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
       expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
       await bothJoined(watcher);
+      await noDiffOnItsWay(runtime);
       // A dropped connection (1006, no close frame), and a rejoin once $disconnect has held the row and set its timer.
       const terminatedAt = Date.now();
       flapping.ws.terminate();
@@ -85,6 +86,7 @@ describe('npm start: presence across a reconnect, on the template’s grace queu
       expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
       expect(await gone.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
       await bothJoined(watcher);
+      await noDiffOnItsWay(runtime);
       const dropped = Date.now();
       gone.ws.terminate();
       const leave = await watcher.take((frame) => frame.event === 'presence_diff', 'the leave after the grace period', GRACE_MS + SLACK_MS + COLD_START_MS);

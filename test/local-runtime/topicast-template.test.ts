@@ -20,7 +20,7 @@ import { startLocalRuntime, type LocalRuntime } from '../../local-runtime/runtim
 import { cdkJsonContext } from '../infra/helpers.js';
 import { jwtFor } from '../security/tokens.js';
 import { connect, connectOk } from '../security/ws-client.js';
-import { waitForGraceTimer } from '../support/grace-queue.js';
+import { noDiffOnItsWay, waitForGraceTimer } from '../support/grace-queue.js';
 
 const TOKEN_SECRET = 'local-token-secret';
 
@@ -193,6 +193,7 @@ describe('topicast local on topicast’s own template', () => {
         expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
         expect(await flapping.join(topic, { member })).toMatchObject({ status: 'ok' });
         await bothJoined(watcher);
+        await noDiffOnItsWay(runtime);
         // A dropped connection (1006, no close frame) and a rejoin with the same member secret on a new one.
         const terminatedAt = Date.now();
         flapping.ws.terminate();
@@ -215,6 +216,7 @@ describe('topicast local on topicast’s own template', () => {
         expect(await watcher.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
         expect(await gone.join(topic, { member: secret() })).toMatchObject({ status: 'ok' });
         await bothJoined(watcher);
+        await noDiffOnItsWay(runtime);
         const dropped = Date.now();
         gone.ws.terminate();
         const leave = await watcher.take((frame) => frame.event === 'presence_diff', 'the leave after the grace period', GRACE_MS + GRACE_SLACK_MS + COLD_START_MS);

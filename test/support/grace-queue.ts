@@ -19,3 +19,15 @@ export async function waitForGraceTimer(runtime: LocalRuntime, since: number, ti
     .poll(() => (runtime.queues.queue(graceQueue.arn)?.peek() ?? []).some((message) => message.sentTimestamp >= since), { timeout: timeoutMs, message: `no message on ${graceQueue.queueName} since $disconnect` })
     .toBe(true);
 }
+
+/**
+ * Waits until no presence diff is on its way to a client: the table stream's records handed to
+ * their functions, the asynchronous invocations (fan-out batches) done. A post that reaches a
+ * dropped socket before its `$disconnect` ran answers 410, and reaping a gone connection leaves
+ * at once, without a grace period: a test that drops a member to see its row held drops it after
+ * this. (That race is AWS's too, in a narrower window; it is not these tests' subject.)
+ */
+export async function noDiffOnItsWay(runtime: Pick<LocalRuntime, 'flushStreams' | 'drainAsyncInvocations'>): Promise<void> {
+  await runtime.flushStreams();
+  await runtime.drainAsyncInvocations();
+}
