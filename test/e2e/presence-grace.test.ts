@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/adapters/dynamodb/table-schema.js';
 import { FINAL_CLOSE_CODE } from '../../lambdas/core/presence-grace.js';
+import { noDiffOnItsWay } from '../support/grace-queue.js';
 import { connectTracked, gatewayTable, uniqueTopic, waitUntil } from '../support/local-gateway.js';
 import { queryPartition } from '../support/table-items.js';
 import { startTestGateway, warmUp as warmUpEnvironments, type RunningGateway } from '../support/template-gateway.js';
@@ -67,17 +68,8 @@ async function member(topic: string, secret: string | null, meta: object, timeou
   return { client, id, reply };
 }
 
-/**
- * Waits until no presence diff is on its way (the stream's records handed to the presence
- * function, the fan-out workers' batches done). A post that reaches a dropped connection
- * before its `$disconnect` ran answers 410, and reaping a gone connection leaves at once (no
- * grace period): so a member is dropped only after this. The race is AWS's too, in a narrower
- * window (see the report of issue 19); it is not this file's subject.
- */
-async function settled(): Promise<void> {
-  await gateway.flushPresence();
-  await gateway.drain();
-}
+/** No presence diff on its way before a member drops (grace-queue.ts says why). */
+const settled = () => noDiffOnItsWay(gateway.runtime);
 
 /**
  * Starts every function's environments before the tests, so that their own waits measure the

@@ -1,7 +1,7 @@
 /**
  * One POST of a signed JSON body (the AWS JSON 1.0 and 1.1 protocols: SQS, EventBridge)
  * over node:http(s), for the adapters that sign their own requests with the repo's SigV4
- * signer instead of bundling an SDK client. retry.ts adds the SDK's retries to it.
+ * signer instead of bundling an SDK client. retrying-post.ts adds the SDK's retries to it.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
