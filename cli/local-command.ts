@@ -8,6 +8,7 @@
  * parent's exit), and the data dir's lock (cli/data-dir-lock.ts, taken by the embedded
  * DynamoDB and told where this runtime serves).
  */
+import { rmSync } from 'node:fs';
 import type { LocalRuntime, LocalRuntimeOptions } from '../local-runtime/runtime.js';
 import { parseCommandLine, usageText, type OptionSpecs } from './command-line.js';
 import { stopOnSignals } from './shutdown.js';
@@ -118,7 +119,14 @@ export async function startLocal(
   const backendFile = writeBackendEnvironment(identity.dir, firstPort, backendEnvironment(runtime, identity.certificate.certFile));
   out(`a backend outside the functions (topicast/server, the AWS SDK) signs as the local operator: its variables are in ${backendFile} (set -a; . ${backendFile}; set +a)`);
   out(`topicast local gateway listening on ${runtime.apis[0]?.url ?? ''}`);
-  return runtime;
+  // The file names this runtime's port: it goes with the runtime (ports of 0 would leave one per start).
+  return {
+    ...runtime,
+    async end() {
+      await runtime.end();
+      rmSync(backendFile, { force: true });
+    },
+  };
 }
 
 /** `topicast local` until a signal or the parent's exit: resolves to the exit status. */
