@@ -28,6 +28,7 @@ import { RoleCredentials } from '../../local-runtime/aws/role-credentials.js';
 import { applyDiff, type PresenceDiff, type PresenceState } from '../../lambdas/core/presence.js';
 import { connectTracked, gatewayTable, uniqueTopic, waitUntil } from '../support/local-gateway.js';
 import { startGatedDynamo, type GatedDynamo } from '../support/gated-dynamo.js';
+import { noDiffOnItsWay } from '../support/grace-queue.js';
 import type { StoreCall, StoreGate } from '../support/store-gate.js';
 import { queryPartition } from '../support/table-items.js';
 import type { TestTable } from '../support/dynalite.js';
@@ -107,24 +108,14 @@ const writesRow = (topic: string, connectionId: string) => (call: StoreCall) => 
   return call.name === 'PutItemCommand' && item?.pk === pk && item.sk === sk;
 };
 
-/**
- * Waits until no presence diff is still on its way (the stream's records handed to the presence
- * function, the fan-out workers' batches done). A post that reaches a dropped connection before
- * its `$disconnect` gets 410, and reaping a gone connection is immediate (no grace): the row is
- * deleted, not held. So a test that drops a member to hold its row drops it after this.
- */
-async function settled(running: RunningGateway): Promise<void> {
-  await running.flushPresence();
-  await running.drain();
-}
-
 /** A watcher and a named member M, whose connection then drops (no close frame): M's row is held. */
 async function heldMember(topic: string): Promise<{ watcher: Member; first: Member; secret: string }> {
   const watcher = await join(topic, newMember(), { name: 'watcher' });
   const secret = newMember();
   const first = await join(topic, secret, { name: 'm' });
   await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
-  await settled(gateway);
+  // A post reaching the dropped socket before its $disconnect would reap the row at once (410), not hold it.
+  await noDiffOnItsWay(gateway.runtime);
   first.client.socket.terminate();
   // The first named member's $disconnect is the first to hold a row (and send to the grace queue).
   await waitUntil(async () => typeof (await rowOf(topic, first.id))?.heldUntil === 'number', 'the dropped member row is held', 20_000);
@@ -230,7 +221,7 @@ describe('a fan-out worker checking a join again after a takeover', () => {
     const topic = uniqueTopic();
     const watcher = await join(topic, newMember(), { name: 'watcher' });
     // The watcher's own join diff is out before M subscribes: nothing else is posted to M's connection after its drop.
-    await settled(gateway);
+    await noDiffOnItsWay(gateway.runtime);
     const secret = newMember();
     const { client, id } = await connectTracked(gateway, clients);
     // The worker delivering M's join reads M's row again after its posts: held there (the
@@ -288,7 +279,7 @@ describe('a room at its presence cap', () => {
       const first = await enter(secret, 'm');
       await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
       await sleep(WINDOW_MS * 3);
-      await settled(capped);
+      await noDiffOnItsWay(capped.runtime);
       const mark = watcher.client.mark();
       first.client.socket.terminate();
       const cappedTable = gatewayTable(capped);
@@ -335,7 +326,7 @@ describe("a channel module's leave under the grace period", () => {
       await watcher.client.request({ action: 'join', topic, payload: { seat: 'w' } });
       const first = await enter('a');
       await watcher.client.nextEvent('presence_diff', (m: { payload: PresenceDiff }) => first.id in m.payload.joins);
-      await settled(seats);
+      await noDiffOnItsWay(seats.runtime);
       const mark = watcher.client.mark();
       first.client.socket.terminate();
       // A first $disconnect starts its function's process: a cold start on a loaded machine.
