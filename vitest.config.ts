@@ -15,8 +15,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    // The SDK warns on every import that its 2027 releases need Node 22; the gateway's
-    // CLI silences it the same way (local-gateway/cli.ts). Deployed functions run Node 24.
+    // The SDK warns on every import that its 2027 releases need Node 22; the local runtime's
+    // functions get the same setting (local-runtime/runtime.ts). Deployed functions run Node 24.
     // CDK_VALIDATION: the CDK's built-in template validation (cfn-lint compiled to WebAssembly)
     // costs about 5 s of every synthesis and changes no template; cfn-lint runs on `cdk synth`'s
     // output instead (HELPERS.md), and cdk-nag, a plugin of its own, still runs where a test adds it.

@@ -1,7 +1,7 @@
 /**
- * Plain HTTP requests the local gateway serves beside WebSockets on the same port (the
- * Management API, publish, local pages). Each feature adds its route to `httpRoutes` in
- * gateway.ts; the first whose `matches` is true serves the request.
+ * Plain HTTP requests the local runtime serves beside WebSockets on an API's port (the AWS
+ * endpoint with the Management API, Function URL mounts, npm start's pages), in the order
+ * local-runtime/runtime.ts lists them; the first whose `matches` is true serves the request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

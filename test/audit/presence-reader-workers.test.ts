@@ -21,7 +21,6 @@ import { createConnectHandler } from '../../lambdas/handlers/connect.js';
 import { createFanoutWorkerHandler } from '../../lambdas/handlers/fanout-worker.js';
 import { createJoinHandler } from '../../lambdas/handlers/join.js';
 import { createLeaveHandler } from '../../lambdas/handlers/leave.js';
-import { LocalFanoutDispatcher } from '../../local-gateway/local-fanout-dispatcher.js';
 import { startTestTable, type TestTable } from '../support/dynalite.js';
 import { connectEvent, messageEvent } from '../support/gateway-events.js';
 import { recordingMetrics } from '../support/recording-metrics.js';
@@ -95,28 +94,6 @@ it('has every member\'s frame posted by the time the reader returns, so the next
   expect(announced.retryFrom).toBeNull();
   expect(queued).toEqual([]);
   for (const id of stay) expect(leavesSeenBy(w.sender, id, leaver), id).toBe(1);
-});
-
-it('runs the local gateway\'s workers while the reader waits', async () => {
-  const local = new LocalFanoutDispatcher(recordingLogger());
-  const w = world((worker) => (local.bind(worker), local));
-  const topic = `room:local-${Date.now()}`;
-  const { stay, leaver, change } = await threeThenALeave(w, topic);
-  w.sender.clear();
-  let returned = false;
-  const delivered: string[] = [];
-  const inner = w.sender.send.bind(w.sender);
-  w.sender.send = async (delivery) => {
-    if (!returned) delivered.push(delivery.connectionId);
-    return inner(delivery);
-  };
-
-  await announcePresenceChanges(w.deps, reader, [change]);
-  returned = true;
-
-  expect(delivered.sort()).toEqual([...stay].sort());
-  for (const id of stay) expect(leavesSeenBy(w.sender, id, leaver), id).toBe(1);
-  await local.drain();
 });
 
 it('fails the window when a worker could not run, and its retry delivers the leave', async () => {

@@ -1,12 +1,12 @@
 /**
- * Helpers for end-to-end tests against an in-process local gateway: finding the
- * connection id of a client, reading the gateway's table, and the real Management API
- * client pointed at the gateway.
+ * Helpers for end-to-end tests against the local gateway (template-gateway.ts, npm start's
+ * runtime): finding the connection id of a client, reading the gateway's table, and the
+ * real Management API client pointed at the gateway.
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startGateway, type GatewayOptions, type RunningGateway } from '../../local-gateway/gateway.js';
+import type { RunningGateway } from './template-gateway.js';
 import { TEST_CREDENTIALS, TEST_REGION, type TestTable } from './dynalite.js';
 import { openClient, type OpenClientOptions, type WsClient } from './ws-client.js';
 
@@ -70,15 +70,4 @@ let topicCounter = 0;
 export function uniqueTopic(prefix = 'room'): string {
   topicCounter += 1;
   return `${prefix}:e2e-${process.pid}-${topicCounter}`;
-}
-
-/**
- * Starts an in-process gateway on a free port, quiet, with its own embedded dynalite
- * unless `dynamoEndpoint` is given, and an empty environment so nothing from the shell
- * (DYNAMODB_ENDPOINT, TOPICAST_AUTH) changes what a test sees. Presence diffs are sent per
- * change (window 0), so a test can expect each one right away; tests of coalescing set a
- * window (test/phoenix/phoenix-presence-burst.test.ts, test/e2e/presence-coalescing.test.ts).
- */
-export function startTestGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
-  return startGateway({ port: 0, quiet: true, env: {}, ...options, config: { presence: { windowMs: 0 }, ...options.config } });
 }

@@ -20,7 +20,7 @@ describe('the typecheck scope', () => {
       const config = JSON.parse(execFileSync(process.execPath, [tsc, '--showConfig', '-p', join(repoRoot, 'tsconfig.json')], { encoding: 'utf8' })) as { files: string[] };
       expect(config.files).not.toContain(`./scratch-${process.pid}.ts`);
       expect(config.files).toContain('./vitest.config.ts');
-      expect(config.files).toContain('./local-gateway/cli.ts');
+      expect(config.files).toContain('./local-runtime/runtime.ts');
     } finally {
       rmSync(scratch, { force: true });
     }
