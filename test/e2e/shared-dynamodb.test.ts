@@ -6,6 +6,9 @@
  * certificate, role credentials derived from one secret), so one runtime's functions post
  * to the other's connections, signed as their own roles.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, warmUp, type RunningGateway } from '../support/template-gateway.js';
 import type { TestTable } from '../support/dynalite.js';
@@ -149,4 +152,40 @@ describe('two gateways sharing one DynamoDB', () => {
     expect(diff.payload.joins).toEqual({});
     expect(await itemsOfConnection(table, bobId)).toEqual([]);
   });
+
+  it('with a runtime of another identity: posts across are refused, and neither reaps the other\'s connections', async () => {
+    // Prepare: C shares the store but not the local identity (as another user's, or another template's, runtime).
+    const identityDir = join(mkdtempSync(join(tmpdir(), 'other-identity-')), 'local');
+    const gatewayC = await startTestGateway({ dynamoEndpoint: gatewayA.dynamoEndpoint, identityDir });
+    try {
+      await warmUp(gatewayC, 1, uniqueTopic());
+      const topic = uniqueTopic();
+      const { client: alice, id: aliceId } = await connect(gatewayA);
+      const { client: carol, id: carolId } = await connect(gatewayC);
+      await alice.join(topic);
+      await carol.join(topic);
+      await gatewayA.flushPresence();
+      await gatewayC.flushPresence();
+
+      // Act
+      const pushed = await alice.request({ action: 'push', topic, event: 'shout', payload: { from: 'A' } }, 30_000);
+      const back = await carol.request({ action: 'push', topic, event: 'shout', payload: { from: 'C' } }, 30_000);
+
+      // Assess: each got its own push only; both connections and their rows are still there.
+      expect(pushed).toMatchObject({ payload: { status: 'ok' } });
+      expect(back).toMatchObject({ payload: { status: 'ok' } });
+      await carol.ping();
+      await alice.ping();
+      expect(carol.messages.filter((m: any) => m.event === 'shout').map((m: any) => m.payload.from)).toEqual(['C']);
+      expect(alice.messages.filter((m: any) => m.event === 'shout').map((m: any) => m.payload.from)).toEqual(['A']);
+      expect(alice.isOpen && carol.isOpen).toBe(true);
+      expect(await itemsOfConnection(table, carolId)).not.toEqual([]);
+      expect(await itemsOfConnection(table, aliceId)).not.toEqual([]);
+      expect(gatewayA.lines.some((line) => line.includes('post failed'))).toBe(true);
+    } finally {
+      await closeAll(clients.splice(0));
+      await gatewayC.end();
+      rmSync(join(identityDir, '..'), { recursive: true, force: true });
+    }
+  }, 120_000);
 });

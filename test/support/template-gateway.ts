@@ -64,6 +64,8 @@ export interface GatewayOptions {
   readonly allowAccessDenied?: boolean;
   /** Serve the local pages (`/`, `/_topicast` and its JSON api) as `npm start` does. @default false (they bundle the browser code) */
   readonly pages?: boolean;
+  /** The folder of the local identity (certificate, credential secret) to share. @default npm start's, $TMPDIR/topicast-local-<uid> */
+  readonly identityDir?: string;
 }
 
 /** One function invocation the runtime ran (its template logical id). */
@@ -179,7 +181,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     ...(options.certificate ? { certificate: options.certificate } : {}),
     onInvocation: (fn, invocation) => invocations.push({ logicalId: fn.logicalId, status: invocation.status }),
     // As npm start: the machine's shared certificate and credential secret, so gateways on one DynamoDB reach each other's connections.
-    identity: await loadLocalIdentity(),
+    identity: await loadLocalIdentity(options.identityDir),
     // A test may act as a backend outside the functions (managementClient(gateway)).
     operator: true,
   });
