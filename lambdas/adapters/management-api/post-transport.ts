@@ -2,7 +2,6 @@
  * How a signed Management API post travels: the lean HTTP/1.1 pool. The conventional
  * node:http transport it is measured against lives in bench/reference.
  */
-import { channel } from 'node:diagnostics_channel';
 import { Http1Pool, type ExchangeOptions, type ExchangeResult, type Http1PoolOptions, type Origin } from './http1-pool.js';
 
 export { TransportError, type ExchangeOptions, type ExchangeResult } from './http1-pool.js';
@@ -28,21 +27,6 @@ export interface PostTransport {
   destroy(): void;
 }
 
-/** A post's `{ host, path, headers }` as it is sent, like node:http's `http.client.request.start` (which this transport bypasses). */
-export interface LeanPostMessage {
-  /** `hostname[:port]`, as the Host header. */
-  readonly host: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/**
- * Published on each post, in the caller's async context, so that tools can observe the
- * requests (the IAM test attributes each to the function that made it). A
- * diagnostics_channel costs one check when nobody subscribes.
- */
-export const leanPostChannel = channel('topicast:lean-http:post');
-
 /** The default: one request per socket at a time over a lean keep-alive pool. */
 export class LeanHttpTransport implements PostTransport {
   public readonly pool: Http1Pool;
@@ -52,7 +36,6 @@ export class LeanHttpTransport implements PostTransport {
   }
 
   public post(target: PostTarget, path: string, headers: Readonly<Record<string, string>>, body: string, options: ExchangeOptions): Promise<ExchangeResult> {
-    if (leanPostChannel.hasSubscribers) leanPostChannel.publish({ host: target.host, path, headers } satisfies LeanPostMessage);
     let head = `POST ${path} HTTP/1.1\r\n`;
     for (const name in headers) head += `${name}: ${headers[name] as string}\r\n`;
     head += `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
