@@ -6,8 +6,8 @@
  * TTL deletion is swept here too (dynalite deletes nothing by TTL): expired items are
  * deleted under a condition that they are still expired, and recorded as DynamoDB's own.
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { postJson } from '../../lambdas/adapters/aws-json/json-post.js';
+import { retryingJsonPost } from '../../lambdas/adapters/aws-json/retrying-post.js';
 import type { TableModel } from '../assembly/local-app.js';
 import type { Image, TableStreams } from './table-streams.js';
 
@@ -143,19 +143,9 @@ export class StreamCapture {
       'x-amz-date': '20200101T000000Z',
     };
     // A record missed here is a stream record AWS never loses: a reset kept-alive socket or a
-    // 5xx from a DynamoDB behind a proxy is tried again (these reads are idempotent, and the
-    // sweep's delete is conditional).
-    let answered: { status: number; text: string } | undefined;
-    for (let attempt = 1; !answered; attempt += 1) {
-      try {
-        answered = await postJson(this.endpoint, headers, JSON.stringify(body));
-        if (answered.status >= 500 && attempt < CALL_ATTEMPTS) answered = undefined;
-      } catch (error) {
-        if (attempt >= CALL_ATTEMPTS) throw error;
-      }
-      if (!answered) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-    }
-    const { status, text } = answered;
+    // 5xx from a DynamoDB behind a proxy is tried again, as the SDK would (these reads are
+    // idempotent, and the sweep's delete is conditional).
+    const { status, body: text } = await postWithRetries(new URL(this.endpoint), headers, JSON.stringify(body), CALL_TIMEOUT_MS);
     let answer: { __type?: string; message?: string };
     try {
       answer = JSON.parse(text) as typeof answer;
@@ -168,26 +158,10 @@ export class StreamCapture {
   }
 }
 
-const CALL_ATTEMPTS = 3;
-
-// Every write to a streamed table costs two of these reads: node:http with kept sockets costs
-// a fraction of fetch's CPU (undici's web streams), which showed in the runtime's profile.
-const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
-
-function postJson(endpoint: string, headers: Record<string, string>, payload: string): Promise<{ status: number; text: string }> {
-  const url = new URL(endpoint);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const request = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(payload)) }, agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'] }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.once('error', reject);
-    });
-    request.once('error', reject);
-    request.end(payload);
-  });
-}
+// Every write to a streamed table costs two of these reads: the functions' own node:http JSON
+// post (kept sockets; fetch's web streams cost a tenth of the runtime's CPU while joining).
+const postWithRetries = retryingJsonPost(postJson);
+const CALL_TIMEOUT_MS = 10_000;
 
 function keyText(write: Write): string {
   return `${write.table}\u0000${JSON.stringify(Object.keys(write.keys).sort().map((name) => [name, write.keys[name]]))}`;
